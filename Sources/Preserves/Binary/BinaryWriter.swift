@@ -1,0 +1,205 @@
+/// Writes values in the Preserves binary syntax.
+///
+/// By default the output is the *canonical form*: no annotations, set elements and dictionary
+/// entries sorted by the bytes of their canonical encodings, shortest lengths and integers.
+/// With ``Options/keepAnnotations`` set, annotations are written too, still in canonical order
+/// (sorted by the annotation-free encodings).
+public struct BinaryWriter<Embedded: PreservesEmbedded>: Sendable {
+    public typealias Options = BinaryWriterOptions
+
+    public var options: Options
+    /// Gives the value to write after tag `0x86` for an embedded value.
+    public var encodeEmbedded: @Sendable (Embedded) -> Value<Embedded>
+
+    public init(options: Options = .canonical, encodeEmbedded: @escaping @Sendable (Embedded) -> Value<Embedded>) {
+        self.options = options
+        self.encodeEmbedded = encodeEmbedded
+    }
+
+    /// Encodes `value` into a new byte array.
+    public func encode(_ value: Value<Embedded>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        encode(value, into: &out)
+        return out
+    }
+
+    /// Appends the encoding of `value` to `output`.
+    public func encode(_ value: Value<Embedded>, into output: inout [UInt8]) {
+        var emitter = BinaryEmitter(writer: self, output: output)
+        output = []  // let the emitter own the only reference, so appends do not copy
+        emitter.write(value)
+        output = emitter.output
+    }
+}
+
+extension BinaryWriter where Embedded: PreservesEmbeddedCodable {
+    public init(options: Options = .canonical) {
+        self.init(options: options) { $0.preservesRepresentation }
+    }
+}
+
+extension Value where Embedded: PreservesEmbeddedCodable {
+    /// The canonical binary encoding of this value (annotations dropped).
+    public var canonicalBinary: [UInt8] { BinaryWriter(options: .canonical).encode(self) }
+
+    /// The binary encoding of this value.
+    public func binary(options: BinaryWriter<Embedded>.Options = .canonical) -> [UInt8] {
+        BinaryWriter(options: options).encode(self)
+    }
+}
+
+/// The encoding state for one call to `BinaryWriter.encode`.
+struct BinaryEmitter<Embedded: PreservesEmbedded> {
+    let writer: BinaryWriter<Embedded>
+    var output: [UInt8]
+
+    @inline(__always)
+    mutating func writeLength(_ n: Int) {
+        var n = UInt(n)
+        while n >= 0x80 {
+            output.append(UInt8(truncatingIfNeeded: n) | 0x80)
+            n >>= 7
+        }
+        output.append(UInt8(n))
+    }
+
+    mutating func writeText(_ tag: UInt8, _ text: String) {
+        output.append(tag)
+        var text = text
+        text.withUTF8 { utf8 in
+            writeLength(utf8.count)
+            output.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func write(_ value: Value<Embedded>) {
+        switch value {
+        case .boolean(let b):
+            output.append(b ? BinaryTag.true : BinaryTag.false)
+        case .double(let d):
+            output.append(BinaryTag.double)
+            output.append(8)
+            let bits = d.bitPattern
+            for shift in stride(from: 56, through: 0, by: -8) {
+                output.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+            }
+        case .integer(let i):
+            output.append(BinaryTag.signedInteger)
+            writeLength(i.twosComplementByteCount)
+            i.appendTwosComplementBytes(to: &output)
+        case .string(let s):
+            writeText(BinaryTag.string, s)
+        case .byteString(let b):
+            output.append(BinaryTag.byteString)
+            writeLength(b.count)
+            output.append(contentsOf: b)
+        case .symbol(let s):
+            writeText(BinaryTag.symbol, s.name)
+        case .record(let r):
+            output.append(BinaryTag.record)
+            for item in r.storage { write(item) }
+            output.append(BinaryTag.end)
+        case .sequence(let items):
+            output.append(BinaryTag.sequence)
+            for item in items { write(item) }
+            output.append(BinaryTag.end)
+        case .set(let items):
+            output.append(BinaryTag.set)
+            if writer.options.sortCollections && items.count > 1 {
+                writeSorted(Array(items)) { emitter, item in emitter.write(item) } sortKey: { $0 }
+            } else {
+                for item in items { write(item) }
+            }
+            output.append(BinaryTag.end)
+        case .dictionary(let entries):
+            output.append(BinaryTag.dictionary)
+            if writer.options.sortCollections && entries.count > 1 {
+                writeSorted(Array(entries)) { emitter, entry in
+                    emitter.write(entry.key)
+                    emitter.write(entry.value)
+                } sortKey: { $0.key }
+            } else {
+                for (k, v) in entries {
+                    write(k)
+                    write(v)
+                }
+            }
+            output.append(BinaryTag.end)
+        case .embedded(let e):
+            output.append(BinaryTag.embedded)
+            write(writer.encodeEmbedded(e))
+        case .annotated(let a):
+            if writer.options.keepAnnotations {
+                for annotation in a.annotations {
+                    output.append(BinaryTag.annotation)
+                    write(annotation)
+                }
+            }
+            write(a.value)
+        }
+    }
+
+    /// Writes `items` in the order of the canonical encodings of their sort keys.
+    ///
+    /// Items are first written one after another, remembering where each one's key lies; then
+    /// the region is permuted into sorted order. When annotations are written, the key bytes
+    /// in the output may carry annotations, so the annotation-free key is encoded separately.
+    private mutating func writeSorted<Item>(
+        _ items: [Item],
+        write writeItem: (inout BinaryEmitter, Item) -> Void,
+        sortKey: (Item) -> Value<Embedded>
+    ) {
+        let regionStart = output.count
+        var spans: [(start: Int, end: Int, key: [UInt8]?)] = []
+        spans.reserveCapacity(items.count)
+        let separateKeys = writer.options.keepAnnotations
+        let canonical = BinaryWriter(options: .canonical, encodeEmbedded: writer.encodeEmbedded)
+        for item in items {
+            let start = output.count
+            writeItem(&self, item)
+            let key = sortKey(item)
+            let needsSeparateKey = separateKeys && key.containsAnnotations
+            spans.append((start, output.count, needsSeparateKey ? canonical.encode(key) : nil))
+        }
+        let region = Array(output[regionStart...])
+        let order = region.withUnsafeBufferPointer { bytes -> [Int] in
+            func spanBytes(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: bytes[(spans[i].start - regionStart)..<(spans[i].end - regionStart)])
+            }
+            return spans.indices.sorted { a, b in
+                // Encodings are prefix-free and keys are unique, so comparing a whole entry's
+                // bytes orders entries exactly as comparing their keys' bytes would.
+                if spans[a].key == nil && spans[b].key == nil {
+                    return spanBytes(a).lexicographicallyPrecedes(spanBytes(b))
+                }
+                let ka = spans[a].key ?? Array(spanBytes(a))
+                let kb = spans[b].key ?? Array(spanBytes(b))
+                return ka.lexicographicallyPrecedes(kb)
+            }
+        }
+        output.removeSubrange(regionStart...)
+        for i in order {
+            output.append(contentsOf: region[(spans[i].start - regionStart)..<(spans[i].end - regionStart)])
+        }
+    }
+}
+
+/// Options for `BinaryWriter`.
+public struct BinaryWriterOptions: Sendable, Hashable {
+    /// Write annotations instead of dropping them.
+    public var keepAnnotations: Bool
+    /// Sort set elements and dictionary entries canonically. Turning this off is faster,
+    /// but the order then depends on Swift's hashing and differs from run to run.
+    public var sortCollections: Bool
+
+    public init(keepAnnotations: Bool = false, sortCollections: Bool = true) {
+        self.keepAnnotations = keepAnnotations
+        self.sortCollections = sortCollections
+    }
+
+    /// Canonical binary form.
+    public static let canonical = BinaryWriterOptions()
+    /// Canonical order, with annotations kept.
+    public static let annotated = BinaryWriterOptions(keepAnnotations: true)
+}

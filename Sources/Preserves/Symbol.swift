@@ -1,0 +1,61 @@
+/// A Preserves Symbol: a sequence of Unicode scalar values, distinct from a String.
+///
+/// Equality and order are by Unicode scalar values (equivalently, by UTF-8 bytes), not by
+/// Swift's canonical equivalence: `Symbol("\u{E9}")` and `Symbol("e\u{301}")` are different.
+public struct Symbol: Sendable, Hashable, Comparable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The symbol's text.
+    public var name: String
+
+    @inlinable
+    public init(_ name: String) { self.name = name }
+
+    public init(stringLiteral value: String) { self.name = value }
+
+    @inlinable
+    public static func == (lhs: Symbol, rhs: Symbol) -> Bool { ScalarText.equal(lhs.name, rhs.name) }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) { ScalarText.hash(name, into: &hasher) }
+
+    @inlinable
+    public static func < (lhs: Symbol, rhs: Symbol) -> Bool { ScalarText.compare(lhs.name, rhs.name) < 0 }
+
+    /// The symbol in text syntax, quoted with `'…'` when it could not be read back bare.
+    public var description: String {
+        var out = ""
+        TextWriter<Never>.writeSymbol(name, to: &out)
+        return out
+    }
+}
+
+/// Equality, hashing and order of text by Unicode scalar values, which is the order of UTF-8
+/// bytes. Swift's `String ==` uses canonical equivalence, which Preserves does not.
+@usableFromInline
+enum ScalarText {
+    @inlinable
+    static func equal(_ a: String, _ b: String) -> Bool {
+        a.utf8.elementsEqual(b.utf8)
+    }
+
+    @inlinable
+    static func hash(_ s: String, into hasher: inout Hasher) {
+        var copy = s
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(s.utf8.count)
+    }
+
+    @inlinable
+    static func compare(_ a: String, _ b: String) -> Int {
+        var ia = a.utf8.makeIterator()
+        var ib = b.utf8.makeIterator()
+        while true {
+            switch (ia.next(), ib.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case (let x?, let y?):
+                if x != y { return x < y ? -1 : 1 }
+            }
+        }
+    }
+}

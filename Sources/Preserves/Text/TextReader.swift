@@ -1,0 +1,625 @@
+/// Reads values in the Preserves text syntax (0.996).
+///
+/// ```swift
+/// let value = try IOValue(text: "<point 1 2>")
+/// ```
+///
+/// With ``keepAnnotations`` set, `@annotations` and comments are kept (comments become String
+/// annotations; a `#!` line becomes `<interpreter "…">`). Errors carry line and column, and
+/// tell malformed text from text that merely ends early.
+public struct TextReader<Embedded: PreservesEmbedded>: Sendable {
+    public var limits: ReaderLimits
+    public var keepAnnotations: Bool
+    /// Turns the value written after `#:` into an embedded value.
+    public var decodeEmbedded: @Sendable (Value<Embedded>) throws -> Embedded
+
+    public init(
+        limits: ReaderLimits = .default,
+        keepAnnotations: Bool = false,
+        decodeEmbedded: @escaping @Sendable (Value<Embedded>) throws -> Embedded
+    ) {
+        self.limits = limits
+        self.keepAnnotations = keepAnnotations
+        self.decodeEmbedded = decodeEmbedded
+    }
+
+    /// Reads exactly one value; whitespace and comments may follow it.
+    public func decode(_ text: String) throws(TextParseError) -> Value<Embedded> {
+        try withUTF8(text) { buffer throws(TextParseError) in try decodeOne(buffer) }
+    }
+
+    /// Reads exactly one value from UTF-8 bytes.
+    public func decode(utf8 bytes: some Collection<UInt8>) throws(TextParseError) -> Value<Embedded> {
+        try withValidUTF8(bytes) { buffer throws(TextParseError) in try decodeOne(buffer) }
+    }
+
+    /// Reads every value in `text`, one after another.
+    public func decodeAll(_ text: String) throws(TextParseError) -> [Value<Embedded>] {
+        try withUTF8(text) { buffer throws(TextParseError) in try decodeMany(buffer) }
+    }
+
+    /// Reads every value in UTF-8 `bytes`, one after another.
+    public func decodeAll(utf8 bytes: some Collection<UInt8>) throws(TextParseError) -> [Value<Embedded>] {
+        try withValidUTF8(bytes) { buffer throws(TextParseError) in try decodeMany(buffer) }
+    }
+
+    /// Reads the value starting at `offset`, returning it and the offset just past it, or `nil`
+    /// if only whitespace and comments remain.
+    public func decodePrefix(
+        _ buffer: UnsafeBufferPointer<UInt8>, from offset: Int = 0
+    ) throws(TextParseError) -> (value: Value<Embedded>, end: Int)? {
+        var cursor = TextCursor(buffer: buffer, reader: self)
+        cursor.index = offset
+        guard let value = try cursor.readTopLevel() else { return nil }
+        return (value, cursor.index)
+    }
+
+    private func decodeOne(_ buffer: UnsafeBufferPointer<UInt8>) throws(TextParseError) -> Value<Embedded> {
+        var cursor = TextCursor(buffer: buffer, reader: self)
+        guard let value = try cursor.readTopLevel() else {
+            if buffer.isEmpty { throw cursor.error(.endOfInput, "no input") }
+            throw cursor.error(.truncated, "input holds no value")
+        }
+        if try cursor.readTopLevel() != nil {
+            throw cursor.error(.malformed, "unexpected text after the value", at: cursor.lastValueStart)
+        }
+        return value
+    }
+
+    private func decodeMany(_ buffer: UnsafeBufferPointer<UInt8>) throws(TextParseError) -> [Value<Embedded>] {
+        var cursor = TextCursor(buffer: buffer, reader: self)
+        var values: [Value<Embedded>] = []
+        while let value = try cursor.readTopLevel() { values.append(value) }
+        return values
+    }
+
+    private func withUTF8<R>(
+        _ text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(TextParseError) -> R
+    ) throws(TextParseError) -> R {
+        var text = text
+        let result = text.withUTF8 { buffer in Result { () throws(TextParseError) -> R in try body(buffer) } }
+        return try result.get()
+    }
+
+    private func withValidUTF8<R>(
+        _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(TextParseError) -> R
+    ) throws(TextParseError) -> R {
+        let array = Array(bytes)
+        var decoder = UTF8()
+        var iterator = array.makeIterator()
+        var offset = 0
+        var line = 1
+        var column = 1
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                offset += UTF8.width(scalar)
+                if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+            case .emptyInput:
+                break loop
+            case .error:
+                throw TextParseError(.malformed, offset: offset, line: line, column: column, "invalid UTF-8")
+            }
+        }
+        var result: Result<R, TextParseError>!
+        array.withUnsafeBufferPointer { buffer in
+            result = Result { () throws(TextParseError) -> R in try body(buffer) }
+        }
+        return try result.get()
+    }
+}
+
+extension TextReader where Embedded: PreservesEmbeddedCodable {
+    /// Creates a reader that decodes embedded values with their `PreservesEmbeddedCodable` conformance.
+    public init(limits: ReaderLimits = .default, keepAnnotations: Bool = false) {
+        self.init(limits: limits, keepAnnotations: keepAnnotations) { try Embedded(preservesRepresentation: $0) }
+    }
+}
+
+extension Value where Embedded: PreservesEmbeddedCodable {
+    /// Reads exactly one value from the Preserves text syntax.
+    public init(text: String, limits: ReaderLimits = .default, keepAnnotations: Bool = false) throws(TextParseError) {
+        self = try TextReader(limits: limits, keepAnnotations: keepAnnotations).decode(text)
+    }
+
+    /// This value in text syntax.
+    public func text(options: TextWriter<Embedded>.Options = .compact) -> String {
+        TextWriter(options: options).write(self)
+    }
+}
+
+/// The reading state over one UTF-8 buffer.
+struct TextCursor<Embedded: PreservesEmbedded> {
+    let buffer: UnsafeBufferPointer<UInt8>
+    let reader: TextReader<Embedded>
+    var index = 0
+    var depth = 0
+    var lastValueStart = 0
+
+    init(buffer: UnsafeBufferPointer<UInt8>, reader: TextReader<Embedded>) {
+        self.buffer = buffer
+        self.reader = reader
+    }
+
+    // MARK: Errors
+
+    func error(_ kind: TextParseError.Kind, _ message: String, at offset: Int? = nil) -> TextParseError {
+        let offset = min(offset ?? index, buffer.count)
+        var line = 1
+        var lineStart = 0
+        for i in 0..<offset where buffer[i] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = i + 1
+        }
+        // Count scalars, not bytes: continuation bytes (10xxxxxx) do not start a column.
+        let column = 1 + buffer[lineStart..<offset].count { $0 & 0xC0 != 0x80 }
+        return TextParseError(kind, offset: offset, line: line, column: column, message)
+    }
+
+    func malformed(_ message: String, at offset: Int? = nil) -> TextParseError {
+        error(.malformed, message, at: offset)
+    }
+
+    func truncated(_ what: String) -> TextParseError {
+        error(.truncated, "input ended inside \(what)")
+    }
+
+    // MARK: Low-level scanning
+
+    var atEnd: Bool { index >= buffer.count }
+
+    func peek() -> UInt8? { index < buffer.count ? buffer[index] : nil }
+
+    func peek(at offset: Int) -> UInt8? { index + offset < buffer.count ? buffer[index + offset] : nil }
+
+    mutating func skipWhitespace(commas: Bool) {
+        while let b = peek(), TextSyntax.isWhitespace(b) || (commas && b == UInt8(ascii: ",")) { index += 1 }
+    }
+
+    mutating func enter() throws(TextParseError) {
+        depth += 1
+        if depth > reader.limits.maxDepth {
+            throw error(.limitExceeded, "nesting deeper than \(reader.limits.maxDepth)")
+        }
+    }
+
+    /// Decodes the scalar at `index` (the input is valid UTF-8), returning it and its width.
+    func scalar(at i: Int) -> (Unicode.Scalar, Int) {
+        let b0 = buffer[i]
+        if b0 < 0x80 { return (Unicode.Scalar(b0), 1) }
+        let width = b0 >= 0xF0 ? 4 : (b0 >= 0xE0 ? 3 : 2)
+        var value = UInt32(b0) & (0xFF >> (width + 1))
+        for k in 1..<width { value = (value << 6) | (UInt32(buffer[i + k]) & 0x3F) }
+        return (Unicode.Scalar(value)!, width)
+    }
+
+    // MARK: Values
+
+    /// Reads the next top-level value, or returns `nil` at the end of input.
+    mutating func readTopLevel() throws(TextParseError) -> Value<Embedded>? {
+        depth = 0
+        let value = try readValue(close: nil, topLevel: true)
+        if let size = Optional(index - lastValueStart), size > reader.limits.maxSize {
+            throw error(.limitExceeded, "value exceeds the size limit of \(reader.limits.maxSize) bytes")
+        }
+        return value
+    }
+
+    /// Reads a value with any annotations before it.
+    ///
+    /// Returns `nil` (leaving `index` on it) when it meets `close` — the closing delimiter of the
+    /// enclosing compound — before a value, or the end of input at top level. Comments that
+    /// precede such a point are dropped; an `@annotation` there is an error.
+    mutating func readValue(close: UInt8?, topLevel: Bool = false) throws(TextParseError) -> Value<Embedded>? {
+        var annotations: [Value<Embedded>] = []
+        var hasAtAnnotation = false
+        var annotationDepth = 0
+        defer { depth -= annotationDepth }
+        while true {
+            skipWhitespace(commas: false)
+            if topLevel && annotations.isEmpty { lastValueStart = index }
+            guard let b = peek() else {
+                if topLevel && !hasAtAnnotation { return nil }
+                throw truncated(hasAtAnnotation ? "an annotated value" : "a compound")
+            }
+            if b == UInt8(ascii: "@") {
+                let at = index
+                index += 1
+                if peek() == UInt8(ascii: ",") { throw malformed("a comma cannot follow \"@\"") }
+                try enter()
+                annotationDepth += 1
+                guard let annotation = try readValue(close: nil) else {
+                    throw truncated("an annotation")
+                }
+                skipWhitespace(commas: false)
+                if peek() == UInt8(ascii: ",") {
+                    throw malformed("a comma cannot separate an annotation from its value")
+                }
+                annotations.append(annotation)
+                hasAtAnnotation = true
+                _ = at
+                continue
+            }
+            if b == UInt8(ascii: "#"), let next = peek(at: 1) {
+                if next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") {
+                    index += 2
+                    annotations.append(.string(readRestOfLine()))
+                    continue
+                }
+                if next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r") {
+                    index += 1
+                    annotations.append(.string(""))
+                    continue
+                }
+                if next == UInt8(ascii: "!") {
+                    index += 2
+                    let line = readRestOfLine()
+                    annotations.append(.record(Record(label: .symbol("interpreter"), .string(line))))
+                    continue
+                }
+            }
+            if let close, b == close {
+                if hasAtAnnotation { throw malformed("an annotation must be followed by a value") }
+                return nil
+            }
+            break
+        }
+        let value = try readUnannotated()
+        if reader.keepAnnotations && !annotations.isEmpty {
+            return value.annotated(with: annotations)
+        }
+        return value
+    }
+
+    /// Reads to the end of the line (not including the line break) as a string.
+    mutating func readRestOfLine() -> String {
+        let start = index
+        while let b = peek(), b != UInt8(ascii: "\n"), b != UInt8(ascii: "\r") { index += 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+    }
+
+    mutating func readUnannotated() throws(TextParseError) -> Value<Embedded> {
+        let start = index
+        guard let b = peek() else { throw truncated("a value") }
+        switch b {
+        case UInt8(ascii: "<"):
+            index += 1
+            try enter()
+            defer { depth -= 1 }
+            guard let label = try readValue(close: UInt8(ascii: ">")) else {
+                throw malformed("a record must have a label", at: start)
+            }
+            var items = [label]
+            while let field = try readValue(close: UInt8(ascii: ">")) { items.append(field) }
+            index += 1
+            return .record(Record(labelAndFields: items))
+        case UInt8(ascii: "["):
+            index += 1
+            try enter()
+            defer { depth -= 1 }
+            var items: [Value<Embedded>] = []
+            while true {
+                skipWhitespace(commas: true)
+                guard let item = try readValue(close: UInt8(ascii: "]")) else { break }
+                items.append(item)
+            }
+            index += 1
+            return .sequence(items)
+        case UInt8(ascii: "{"):
+            index += 1
+            try enter()
+            defer { depth -= 1 }
+            return .dictionary(try readDictionaryBody())
+        case UInt8(ascii: "\""):
+            index += 1
+            return .string(try readQuoted(quote: UInt8(ascii: "\""), what: "a string"))
+        case UInt8(ascii: "'"):
+            index += 1
+            return .symbol(Symbol(try readQuoted(quote: UInt8(ascii: "'"), what: "a quoted symbol")))
+        case UInt8(ascii: "#"):
+            return try readHashSyntax()
+        case UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ">"):
+            throw malformed("unexpected \"\(Unicode.Scalar(b))\"")
+        case UInt8(ascii: ","):
+            throw malformed("a comma is not allowed here")
+        case UInt8(ascii: ":"):
+            throw malformed("a colon is only allowed between a dictionary key and its value")
+        case UInt8(ascii: ";"):
+            throw malformed("\";\" is reserved syntax")
+        default:
+            return try readSymbolOrNumber()
+        }
+    }
+
+    mutating func readDictionaryBody() throws(TextParseError) -> [Value<Embedded>: Value<Embedded>] {
+        var entries: [Value<Embedded>: Value<Embedded>] = [:]
+        while true {
+            skipWhitespace(commas: true)
+            let keyStart = index
+            guard let key = try readValue(close: UInt8(ascii: "}")) else { break }
+            skipWhitespace(commas: false)
+            guard let b = peek() else { throw truncated("a dictionary") }
+            guard b == UInt8(ascii: ":") else {
+                throw malformed(
+                    b == UInt8(ascii: ",")
+                        ? "a comma cannot separate a dictionary key from its colon"
+                        : "expected \":\" after a dictionary key")
+            }
+            index += 1
+            guard let value = try readValue(close: nil) else { throw truncated("a dictionary") }
+            if entries.updateValue(value, forKey: key) != nil {
+                throw malformed("duplicate dictionary key", at: keyStart)
+            }
+        }
+        index += 1
+        return entries
+    }
+
+    mutating func readHashSyntax() throws(TextParseError) -> Value<Embedded> {
+        let start = index
+        guard let next = peek(at: 1) else { throw truncated("a \"#\" form") }
+        switch next {
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            index += 2
+            if let b = peek(), isSymbolByte(at: index) {
+                _ = b
+                throw malformed("\"#\(Unicode.Scalar(next))\" must be followed by a delimiter", at: start)
+            }
+            return .boolean(next == UInt8(ascii: "t"))
+        case UInt8(ascii: "{"):
+            index += 2
+            try enter()
+            defer { depth -= 1 }
+            var items = Set<Value<Embedded>>()
+            while true {
+                skipWhitespace(commas: true)
+                let itemStart = index
+                guard let item = try readValue(close: UInt8(ascii: "}")) else { break }
+                if !items.insert(item).inserted { throw malformed("duplicate set element", at: itemStart) }
+            }
+            index += 1
+            return .set(items)
+        case UInt8(ascii: "\""):
+            index += 2
+            return .byteString(try readByteStringBody())
+        case UInt8(ascii: "x"):
+            if peek(at: 2) == UInt8(ascii: "\"") {
+                index += 3
+                return .byteString(try readHexBody(what: "a hex byte string"))
+            }
+            if peek(at: 2) == UInt8(ascii: "d") && peek(at: 3) == UInt8(ascii: "\"") {
+                index += 4
+                let bytes = try readHexBody(what: "a hex double")
+                guard bytes.count == 8 else {
+                    throw malformed("a hex double needs exactly 16 hex digits", at: start)
+                }
+                return .double(Double(bitPattern: bytes.reduce(0) { ($0 << 8) | UInt64($1) }))
+            }
+            if index + 3 >= buffer.count { throw truncated("a \"#x\" form") }
+            throw malformed("expected #x\"…\" or #xd\"…\"", at: start)
+        case UInt8(ascii: "["):
+            index += 2
+            return .byteString(try readBase64Body())
+        case UInt8(ascii: ":"):
+            index += 2
+            try enter()
+            defer { depth -= 1 }
+            guard let representation = try readValue(close: nil) else { throw truncated("an embedded value") }
+            do {
+                return .embedded(try reader.decodeEmbedded(representation))
+            } catch {
+                throw malformed("invalid embedded value: \(error)", at: start)
+            }
+        default:
+            throw malformed("invalid syntax after \"#\"", at: start)
+        }
+    }
+
+    func isSymbolByte(at i: Int) -> Bool {
+        guard i < buffer.count else { return false }
+        let b = buffer[i]
+        if b < 0x80 { return TextSyntax.isSymbolASCII(b) }
+        return TextSyntax.isSymbolNonASCII(scalar(at: i).0)
+    }
+
+    mutating func readSymbolOrNumber() throws(TextParseError) -> Value<Embedded> {
+        let start = index
+        while index < buffer.count {
+            let b = buffer[index]
+            if b < 0x80 {
+                guard TextSyntax.isSymbolASCII(b) else { break }
+                index += 1
+            } else {
+                let (s, width) = scalar(at: index)
+                guard TextSyntax.isSymbolNonASCII(s) else { break }
+                index += width
+            }
+        }
+        if index == start {
+            let (s, _) = scalar(at: index)
+            throw malformed("unexpected character \"\(s.escaped(asASCII: true))\"")
+        }
+        let token = UnsafeBufferPointer(rebasing: buffer[start..<index])
+        let shape = TextSyntax.numberShape(token)
+        if shape.matches {
+            if shape.isInteger {
+                if let n = SignedInteger(decimal: String(decoding: token, as: UTF8.self)) { return .integer(n) }
+            } else if let d = Double(String(decoding: token, as: UTF8.self)) {
+                return .double(d)
+            }
+            throw malformed("invalid number", at: start)
+        }
+        return .symbol(Symbol(String(decoding: token, as: UTF8.self)))
+    }
+
+    /// Reads a `"…"` string or `'…'` symbol body after its opening quote.
+    mutating func readQuoted(quote: UInt8, what: String) throws(TextParseError) -> String {
+        var scalars = String.UnicodeScalarView()
+        var runStart = index
+        func flush(_ cursor: TextCursor, upTo end: Int) {
+            if end > runStart {
+                scalars.append(
+                    contentsOf: String(decoding: UnsafeBufferPointer(rebasing: cursor.buffer[runStart..<end]), as: UTF8.self)
+                        .unicodeScalars)
+            }
+        }
+        while true {
+            guard let b = peek() else { throw truncated(what) }
+            if b == quote {
+                flush(self, upTo: index)
+                index += 1
+                return String(scalars)
+            }
+            if b != UInt8(ascii: "\\") {
+                index += 1
+                continue
+            }
+            flush(self, upTo: index)
+            let escapeStart = index
+            index += 1
+            guard let e = peek() else { throw truncated(what) }
+            index += 1
+            switch e {
+            case quote: scalars.append(Unicode.Scalar(quote))
+            case UInt8(ascii: "\\"): scalars.append("\\")
+            case UInt8(ascii: "/"): scalars.append("/")
+            case UInt8(ascii: "b"): scalars.append("\u{08}")
+            case UInt8(ascii: "f"): scalars.append("\u{0C}")
+            case UInt8(ascii: "n"): scalars.append("\n")
+            case UInt8(ascii: "r"): scalars.append("\r")
+            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "u"):
+                let unit = try readHex4(what: what, escapeStart: escapeStart)
+                if (0xD800..<0xDC00).contains(unit) {
+                    guard peek() == UInt8(ascii: "\\"), peek(at: 1) == UInt8(ascii: "u") else {
+                        if peek() == nil || (peek() == UInt8(ascii: "\\") && peek(at: 1) == nil) {
+                            throw truncated(what)
+                        }
+                        throw malformed("unpaired high surrogate", at: escapeStart)
+                    }
+                    index += 2
+                    let low = try readHex4(what: what, escapeStart: escapeStart)
+                    guard (0xDC00..<0xE000).contains(low) else {
+                        throw malformed("high surrogate not followed by a low surrogate", at: escapeStart)
+                    }
+                    scalars.append(Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))!)
+                } else if (0xDC00..<0xE000).contains(unit) {
+                    throw malformed("unpaired low surrogate", at: escapeStart)
+                } else {
+                    scalars.append(Unicode.Scalar(unit)!)
+                }
+            default:
+                throw malformed("invalid escape in \(what)", at: escapeStart)
+            }
+            runStart = index
+        }
+    }
+
+    mutating func readHex4(what: String, escapeStart: Int) throws(TextParseError) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let b = peek() else { throw truncated(what) }
+            guard let d = hexDigit(b) else { throw malformed("\\u needs four hex digits", at: escapeStart) }
+            value = value << 4 | UInt32(d)
+            index += 1
+        }
+        return value
+    }
+
+    func hexDigit(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// Reads a `#"…"` body: printable ASCII with `\x` escapes.
+    mutating func readByteStringBody() throws(TextParseError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        while true {
+            guard let b = peek() else { throw truncated("a byte string") }
+            index += 1
+            switch b {
+            case UInt8(ascii: "\""):
+                return bytes
+            case UInt8(ascii: "\\"):
+                let escapeStart = index - 1
+                guard let e = peek() else { throw truncated("a byte string") }
+                index += 1
+                switch e {
+                case UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "\""): bytes.append(e)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "x"):
+                    guard let h = peek(), let l = peek(at: 1) else { throw truncated("a byte string") }
+                    guard let hi = hexDigit(h), let lo = hexDigit(l) else {
+                        throw malformed("\\x needs two hex digits", at: escapeStart)
+                    }
+                    index += 2
+                    bytes.append(hi << 4 | lo)
+                default:
+                    throw malformed("invalid escape in a byte string", at: escapeStart)
+                }
+            case 0x20...0x7E:
+                bytes.append(b)
+            default:
+                throw malformed("byte strings hold printable ASCII only; use \\x escapes", at: index - 1)
+            }
+        }
+    }
+
+    /// Reads a `#x"…"` body: hex digit pairs, whitespace allowed between pairs.
+    mutating func readHexBody(what: String) throws(TextParseError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        while true {
+            while let b = peek(), TextSyntax.isWhitespace(b) { index += 1 }
+            guard let b = peek() else { throw truncated(what) }
+            if b == UInt8(ascii: "\"") {
+                index += 1
+                return bytes
+            }
+            guard let hi = hexDigit(b) else { throw malformed("invalid character in \(what)") }
+            guard let l = peek(at: 1) else { throw truncated(what) }
+            guard let lo = hexDigit(l) else { throw malformed("hex digits must come in pairs", at: index + 1) }
+            index += 2
+            bytes.append(hi << 4 | lo)
+        }
+    }
+
+    /// Reads a `#[…]` body: base64 (standard or URL-safe), whitespace anywhere, padding optional.
+    mutating func readBase64Body() throws(TextParseError) -> [UInt8] {
+        let start = index
+        var bytes: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var digits = 0
+        var sawPadding = false
+        while true {
+            guard let b = peek() else { throw truncated("a base64 byte string") }
+            index += 1
+            if b == UInt8(ascii: "]") { break }
+            if TextSyntax.isWhitespace(b) { continue }
+            if b == UInt8(ascii: "=") {
+                sawPadding = true
+                continue
+            }
+            guard !sawPadding, let d = Base64.digit(b) else {
+                throw malformed("invalid character in base64", at: index - 1)
+            }
+            digits += 1
+            accumulator = (accumulator << 6) | d
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        if digits % 4 == 1 { throw malformed("truncated base64 group", at: start) }
+        return bytes
+    }
+}
