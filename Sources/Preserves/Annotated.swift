@@ -1,22 +1,47 @@
-/// A value together with its annotations, as produced by readers that keep annotations.
+/// A value together with its annotations, as produced by readers that keep annotations, and
+/// optionally the place in the source text where it was read.
 ///
-/// Annotations are not part of the value: they never affect equality, hashing or ordering.
+/// Annotations and positions are not part of the value: they never affect equality, hashing
+/// or ordering.
 public struct Annotated<Embedded: PreservesEmbedded>: Sendable {
     /// The annotations, in the order they were written.
     public var annotations: [Value<Embedded>]
     /// The annotated value; never itself `.annotated`.
     public var value: Value<Embedded>
+    /// Where the value (after its annotations) starts in the text it was read from, when the
+    /// reader was asked to record positions.
+    public var position: SourcePosition?
 
-    public init(annotations: [Value<Embedded>], value: Value<Embedded>) {
+    public init(annotations: [Value<Embedded>], value: Value<Embedded>, position: SourcePosition? = nil) {
         switch value {
         case .annotated(let inner):
             self.annotations = annotations + inner.annotations
             self.value = inner.value
+            self.position = position ?? inner.position
         default:
             self.annotations = annotations
             self.value = value
+            self.position = position
         }
     }
+}
+
+/// A place in source text.
+public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
+    /// Byte offset in the UTF-8 text.
+    public var offset: Int
+    /// 1-based line.
+    public var line: Int
+    /// 1-based column, counted in Unicode scalars.
+    public var column: Int
+
+    public init(offset: Int, line: Int, column: Int) {
+        self.offset = offset
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(line):\(column)" }
 }
 
 extension Value {
@@ -24,6 +49,21 @@ extension Value {
     public func annotated(with annotations: [Value]) -> Value {
         if annotations.isEmpty { return self }
         return .annotated(Annotated(annotations: annotations, value: self))
+    }
+
+    /// Where this value was read, if the reader recorded positions.
+    public var position: SourcePosition? {
+        if case .annotated(let a) = self { return a.position }
+        return nil
+    }
+
+    /// This value marked as read at `position`.
+    public func positioned(at position: SourcePosition) -> Value {
+        if case .annotated(var a) = self {
+            a.position = position
+            return .annotated(a)
+        }
+        return .annotated(Annotated(annotations: [], value: self, position: position))
     }
 
     /// The annotations on this value (not on its children); empty if it has none.
@@ -65,7 +105,7 @@ extension Value {
     public var containsAnnotations: Bool {
         switch self {
         case .boolean, .double, .integer, .string, .byteString, .symbol, .embedded: false
-        case .annotated: true
+        case .annotated(let a): !a.annotations.isEmpty || a.value.containsAnnotations
         case .record(let r): r.storage.contains { $0.containsAnnotations }
         case .sequence(let items): items.contains { $0.containsAnnotations }
         case .set(let items): items.contains { $0.containsAnnotations }

@@ -34,14 +34,46 @@ public struct Symbol: Sendable, Hashable, Comparable, ExpressibleByStringLiteral
 enum ScalarText {
     @inlinable
     static func equal(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8)
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { x in b.withUTF8 { y in bytesEqual(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) } }
+    }
+
+    /// Whether two byte buffers hold the same bytes, compared a word at a time.
+    @inlinable
+    static func bytesEqual(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        guard x.count == y.count else { return false }
+        var i = 0
+        while i + 8 <= x.count {
+            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i += 8
+        }
+        while i < x.count {
+            if x[i] != y[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     @inlinable
     static func hash(_ s: String, into hasher: inout Hasher) {
-        var copy = s
-        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        hasher.combine(s.utf8.count)
+        hash(s, kind: 0, into: &hasher)
+    }
+
+    /// Hashes `kind` (a byte telling strings from symbols), the length and the UTF-8 bytes of
+    /// `s`, with as few calls into the hasher as possible.
+    @inlinable
+    static func hash(_ s: String, kind: UInt8, into hasher: inout Hasher) {
+        let utf8 = s.utf8
+        hasher.combine(UInt64(kind) | UInt64(truncatingIfNeeded: utf8.count) << 8)
+        let hashed: Void? = utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            var copy = s
+            copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     @inlinable

@@ -3,7 +3,7 @@
 @usableFromInline
 enum ValueOrder {
     /// Three-way comparison: negative, zero or positive.
-    @usableFromInline
+    @inlinable
     static func compare<E>(_ a: Value<E>, _ b: Value<E>) -> Int {
         switch (a, b) {
         case (.annotated(let x), _): return compare(x.value, b)
@@ -53,7 +53,7 @@ enum ValueOrder {
         return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
-    @usableFromInline
+    @inlinable
     static func compareSequences<E>(_ a: [Value<E>], _ b: [Value<E>]) -> Int {
         for (x, y) in zip(a, b) {
             let c = compare(x, y)
@@ -63,24 +63,37 @@ enum ValueOrder {
     }
 
     /// Structural equality; cheaper than `compare(a, b) == 0` for sets and dictionaries.
-    @usableFromInline
+    @inlinable
     static func equal<E>(_ a: Value<E>, _ b: Value<E>) -> Bool {
-        switch (a, b) {
-        case (.annotated(let x), _): return equal(x.value, b)
-        case (_, .annotated(let y)): return equal(a, y.value)
-        case (.boolean(let x), .boolean(let y)): return x == y
-        case (.double(let x), .double(let y)): return x.bitPattern == y.bitPattern
-        case (.integer(let x), .integer(let y)): return x == y
-        case (.string(let x), .string(let y)): return ScalarText.equal(x, y)
-        case (.byteString(let x), .byteString(let y)): return x == y
-        case (.symbol(let x), .symbol(let y)): return x == y
-        case (.record(let x), .record(let y)): return x.storage == y.storage
-        case (.sequence(let x), .sequence(let y)): return x == y
-        case (.set(let x), .set(let y)): return x == y
-        case (.dictionary(let x), .dictionary(let y)): return x == y
-        case (.embedded(let x), .embedded(let y)): return x == y
-        default: return false
+        // One switch over `a` and a pattern match on `b`, rather than a switch over the pair,
+        // which would copy (retain and release) both values on every comparison.
+        if case .annotated(let y) = b { return equal(a, y.value) }
+        switch a {
+        case .annotated(let x): return equal(x.value, b)
+        case .boolean(let x):
+            if case .boolean(let y) = b { return x == y }
+        case .double(let x):
+            if case .double(let y) = b { return x.bitPattern == y.bitPattern }
+        case .integer(let x):
+            if case .integer(let y) = b { return x == y }
+        case .string(let x):
+            if case .string(let y) = b { return ScalarText.equal(x, y) }
+        case .byteString(let x):
+            if case .byteString(let y) = b { return x == y }
+        case .symbol(let x):
+            if case .symbol(let y) = b { return x == y }
+        case .record(let x):
+            if case .record(let y) = b { return x.storage == y.storage }
+        case .sequence(let x):
+            if case .sequence(let y) = b { return x == y }
+        case .set(let x):
+            if case .set(let y) = b { return x == y }
+        case .dictionary(let x):
+            if case .dictionary(let y) = b { return x == y }
+        case .embedded(let x):
+            if case .embedded(let y) = b { return x == y }
         }
+        return false
     }
 }
 
@@ -90,6 +103,7 @@ extension Value: Equatable {
 }
 
 extension Value: Hashable {
+    @inlinable
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .annotated(let a):
@@ -104,14 +118,12 @@ extension Value: Hashable {
             hasher.combine(2 as UInt8)
             hasher.combine(i)
         case .string(let s):
-            hasher.combine(3 as UInt8)
-            ScalarText.hash(s, into: &hasher)
+            ScalarText.hash(s, kind: 3, into: &hasher)
         case .byteString(let b):
             hasher.combine(4 as UInt8)
             hasher.combine(b)
         case .symbol(let s):
-            hasher.combine(5 as UInt8)
-            hasher.combine(s)
+            ScalarText.hash(s.name, kind: 5, into: &hasher)
         case .record(let r):
             hasher.combine(6 as UInt8)
             hasher.combine(r.storage)

@@ -26,7 +26,12 @@ public struct BinaryReader<Embedded: PreservesEmbedded>: Sendable {
         self.decodeEmbedded = decodeEmbedded
     }
 
+    // The entry points are inlinable so that the decoder is specialised for the caller's
+    // `Embedded` type: unspecialised generic code spends most of its time looking up the
+    // metadata of `Value<Embedded>` and its arrays.
+
     /// Decodes exactly one value that occupies all of `bytes`.
+    @inlinable
     public func decode(_ bytes: some Collection<UInt8>) throws(BinaryDecodingError) -> Value<Embedded> {
         try withContiguousBytes(bytes) { buffer throws(BinaryDecodingError) in
             var cursor = BinaryCursor(buffer: buffer, reader: self)
@@ -39,6 +44,7 @@ public struct BinaryReader<Embedded: PreservesEmbedded>: Sendable {
     }
 
     /// Decodes every value in `bytes`, one after another.
+    @inlinable
     public func decodeAll(_ bytes: some Collection<UInt8>) throws(BinaryDecodingError) -> [Value<Embedded>] {
         try withContiguousBytes(bytes) { buffer throws(BinaryDecodingError) in
             var cursor = BinaryCursor(buffer: buffer, reader: self)
@@ -51,6 +57,7 @@ public struct BinaryReader<Embedded: PreservesEmbedded>: Sendable {
     }
 
     /// Decodes the value starting at `offset` in `buffer`, returning it and the offset just past it.
+    @inlinable
     public func decodePrefix(
         _ buffer: UnsafeRawBufferPointer, from offset: Int = 0
     ) throws(BinaryDecodingError) -> (value: Value<Embedded>, end: Int) {
@@ -77,7 +84,7 @@ extension Value where Embedded: PreservesEmbeddedCodable {
     }
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 func withContiguousBytes<C: Collection<UInt8>, R>(
     _ bytes: C, _ body: (UnsafeRawBufferPointer) throws(BinaryDecodingError) -> R
 ) throws(BinaryDecodingError) -> R {
@@ -95,19 +102,78 @@ func withContiguousBytes<C: Collection<UInt8>, R>(
     return try result!.get()
 }
 
-/// The decoding state over one contiguous buffer.
-struct BinaryCursor<Embedded: PreservesEmbedded> {
-    let buffer: UnsafeRawBufferPointer
-    let reader: BinaryReader<Embedded>
-    var index = 0
-    var depth = 0
-    var valueStart = 0
+/// The errors the decoder throws, built out of line: they are the cold path, and building
+/// their messages (string interpolation) must cost nothing while decoding succeeds.
+@usableFromInline
+enum BinaryReaderError {
+    @usableFromInline @inline(never)
+    static func truncated(at offset: Int, _ what: StaticString) -> BinaryDecodingError {
+        BinaryDecodingError(.truncated, at: offset, "input ended inside \(what)")
+    }
 
+    @usableFromInline @inline(never)
+    static func truncatedLength(at offset: Int, _ what: StaticString) -> BinaryDecodingError {
+        BinaryDecodingError(.truncated, at: offset, "input ended inside the length of \(what)")
+    }
+
+    @usableFromInline @inline(never)
+    static func malformed(at offset: Int, _ message: String) -> BinaryDecodingError {
+        BinaryDecodingError(.malformed, at: offset, message)
+    }
+
+    @usableFromInline @inline(never)
+    static func lengthTooLarge(at offset: Int, _ what: StaticString) -> BinaryDecodingError {
+        BinaryDecodingError(.limitExceeded, at: offset, "length of \(what) is too large")
+    }
+
+    @usableFromInline @inline(never)
+    static func payloadTooLarge(at offset: Int, _ what: StaticString, _ length: Int) -> BinaryDecodingError {
+        BinaryDecodingError(.limitExceeded, at: offset, "\(what) of \(length) bytes exceeds the size limit")
+    }
+
+    @usableFromInline @inline(never)
+    static func tooDeep(at offset: Int, _ maxDepth: Int) -> BinaryDecodingError {
+        BinaryDecodingError(.limitExceeded, at: offset, "nesting deeper than \(maxDepth)")
+    }
+
+    @usableFromInline @inline(never)
+    static func doubleSize(at offset: Int, _ count: Int) -> BinaryDecodingError {
+        BinaryDecodingError(.malformed, at: offset, "a double must have 8 bytes, not \(count)")
+    }
+
+    @usableFromInline @inline(never)
+    static func invalidEmbedded(at offset: Int, _ error: any Error) -> BinaryDecodingError {
+        BinaryDecodingError(.malformed, at: offset, "invalid embedded value: \(error)")
+    }
+
+    @usableFromInline @inline(never)
+    static func invalidTag(at offset: Int, _ tag: UInt8) -> BinaryDecodingError {
+        BinaryDecodingError(.malformed, at: offset, "invalid tag 0x\(String(tag, radix: 16))")
+    }
+}
+
+/// The decoding state over one contiguous buffer.
+///
+/// Inlinable (with the reader's entry points) so that it is specialised for each `Embedded`.
+@usableFromInline
+struct BinaryCursor<Embedded: PreservesEmbedded> {
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let reader: BinaryReader<Embedded>
+    @usableFromInline var index = 0
+    @usableFromInline var depth = 0
+    @usableFromInline var valueStart = 0
+    /// The items of the compounds being read, innermost last. Each compound's items are moved
+    /// from here into an array of exactly the right size once its end is reached, instead of
+    /// growing an array of its own one append at a time.
+    @usableFromInline var stack: [Value<Embedded>] = []
+
+    @inlinable
     init(buffer: UnsafeRawBufferPointer, reader: BinaryReader<Embedded>) {
         self.buffer = buffer
         self.reader = reader
     }
 
+    @inlinable
     mutating func readTopLevel() throws(BinaryDecodingError) -> Value<Embedded> {
         if index >= buffer.count {
             throw BinaryDecodingError(.endOfInput, at: index, "no input")
@@ -117,69 +183,179 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
         return try readValue()
     }
 
-    private func truncated(_ what: String) -> BinaryDecodingError {
-        BinaryDecodingError(.truncated, at: index, "input ended inside \(what)")
-    }
-
-    private func malformed(_ message: String, at offset: Int? = nil) -> BinaryDecodingError {
-        BinaryDecodingError(.malformed, at: offset ?? index, message)
-    }
-
-    @inline(__always)
-    private mutating func nextByte(_ what: String) throws(BinaryDecodingError) -> UInt8 {
-        guard index < buffer.count else { throw truncated(what) }
+    @inlinable @inline(__always)
+    mutating func nextByte(_ what: StaticString) throws(BinaryDecodingError) -> UInt8 {
+        guard index < buffer.count else { throw BinaryReaderError.truncated(at: index, what) }
         let b = buffer[index]
         index += 1
         return b
     }
 
-    @inline(__always)
-    private func peekByte(_ what: String) throws(BinaryDecodingError) -> UInt8 {
-        guard index < buffer.count else { throw truncated(what) }
+    @inlinable @inline(__always)
+    func peekByte(_ what: StaticString) throws(BinaryDecodingError) -> UInt8 {
+        guard index < buffer.count else { throw BinaryReaderError.truncated(at: index, what) }
         return buffer[index]
     }
 
-    private mutating func enter() throws(BinaryDecodingError) {
+    @inlinable @inline(__always)
+    mutating func enter() throws(BinaryDecodingError) {
         depth += 1
         if depth > reader.limits.maxDepth {
-            throw BinaryDecodingError(.limitExceeded, at: index, "nesting deeper than \(reader.limits.maxDepth)")
+            throw BinaryReaderError.tooDeep(at: index, reader.limits.maxDepth)
         }
     }
 
+    /// Moves the items pushed since `base` off the stack, into a new array.
+    @inlinable
+    mutating func popItems(from base: Int) -> [Value<Embedded>] {
+        let count = stack.count - base
+        if count == 0 { return [] }
+        let items = stack.withUnsafeMutableBufferPointer { all in
+            let source = all.baseAddress! + base
+            let items = [Value<Embedded>](unsafeUninitializedCapacity: count) { buffer, initialized in
+                buffer.baseAddress!.moveInitialize(from: source, count: count)
+                initialized = count
+            }
+            // The moved-from slots still belong to the stack: refill them with a trivial value.
+            source.initialize(repeating: .boolean(false), count: count)
+            return items
+        }
+        stack.removeLast(count)
+        return items
+    }
+
+    /// About how many items the set or dictionary whose items start at `index` holds, to size
+    /// it before it is read: it is then hashed into once, never rehashed as it grows.
+    ///
+    /// Walks tags and lengths only, over at most `countItemsBudget` bytes, so nested
+    /// compounds cost a bounded amount of re-scanning. Stops early at anything unexpected:
+    /// the count is only a capacity hint, and `readValue` reports errors.
+    @inlinable
+    func countItems() -> Int {
+        let limit = Swift.min(buffer.count, index + Self.countItemsBudget)
+        var i = index
+        var count = 0
+        var nesting = 0
+        while i < limit {
+            let tag = buffer[i]
+            i += 1
+            switch tag {
+            case BinaryTag.false, BinaryTag.true:
+                if nesting == 0 { count += 1 }
+            case BinaryTag.double, BinaryTag.signedInteger, BinaryTag.string, BinaryTag.byteString, BinaryTag.symbol:
+                if nesting == 0 { count += 1 }
+                var length = 0
+                var shift = 0
+                while i < limit && shift < 63 {
+                    let b = buffer[i]
+                    i += 1
+                    length |= Int(b & 0x7F) << shift
+                    if b & 0x80 == 0 { break }
+                    shift += 7
+                }
+                guard length >= 0 && length <= limit - i else { return Swift.max(count, 0) }
+                i += length
+            case BinaryTag.record, BinaryTag.sequence, BinaryTag.set, BinaryTag.dictionary:
+                if nesting == 0 { count += 1 }
+                nesting += 1
+            case BinaryTag.end:
+                if nesting == 0 { return Swift.max(count, 0) }
+                nesting -= 1
+            case BinaryTag.annotation:
+                // An annotation and the value it annotates make one item.
+                if nesting == 0 { count -= 1 }
+            case BinaryTag.embedded:
+                break  // the embedded value's representation is the item
+            default:
+                return Swift.max(count, 0)
+            }
+        }
+        return Swift.max(count, 0)
+    }
+
+    /// How many bytes `countItems` looks at, at most.
+    @inlinable
+    static var countItemsBudget: Int { 1024 }
+
+    /// Makes room on the stack for a compound's items.
+    @inlinable @inline(__always)
+    mutating func stackBase() -> Int {
+        if stack.capacity == 0 { stack.reserveCapacity(16) }
+        return stack.count
+    }
+
+    /// `payload` as a String, or `nil` if it is not valid UTF-8.
+    @inlinable @inline(__always)
+    static func decodeUTF8(_ payload: UnsafeRawBufferPointer) -> String? {
+        payload.withMemoryRebound(to: UInt8.self) { utf8 -> String? in
+            // `String(decoding:as:)` is the fast, non-generic path, but it repairs ill-formed
+            // input with U+FFFD; the input was valid exactly when the result has the same bytes.
+            // ASCII needs no check.
+            var s = String(decoding: utf8, as: UTF8.self)
+            if isASCII(utf8) { return s }
+            let valid = s.withUTF8 { decoded in
+                ScalarText.bytesEqual(UnsafeRawBufferPointer(decoded), UnsafeRawBufferPointer(utf8))
+            }
+            return valid ? s : nil
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let raw = UnsafeRawBufferPointer(bytes)
+        var i = 0
+        var bits: UInt64 = 0
+        while i + 8 <= raw.count {
+            bits |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < raw.count {
+            bits |= UInt64(raw[i])
+            i += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+
     /// Reads a minimal unsigned LEB128 length and checks that its payload is in bounds.
-    private mutating func readLength(_ what: String) throws(BinaryDecodingError) -> Int {
+    @inlinable @inline(__always)
+    mutating func readLength(_ what: StaticString) throws(BinaryDecodingError) -> Int {
         let start = index
         var result = 0
         var shift = 0
         while true {
-            let b = try nextByte("the length of \(what)")
+            guard index < buffer.count else { throw BinaryReaderError.truncatedLength(at: index, what) }
+            let b = buffer[index]
+            index += 1
             if shift >= 63 || (shift == 56 && b > 0x7F) {
-                throw BinaryDecodingError(.limitExceeded, at: start, "length of \(what) is too large")
+                throw BinaryReaderError.lengthTooLarge(at: start, what)
             }
             result |= Int(b & 0x7F) << shift
             if b & 0x80 == 0 {
-                if b == 0 && shift > 0 { throw malformed("non-minimal length encoding", at: start) }
+                if b == 0 && shift > 0 { throw BinaryReaderError.malformed(at: start, "non-minimal length encoding") }
                 break
             }
             shift += 7
         }
-        if result > reader.limits.maxSize || (index - valueStart) + result > reader.limits.maxSize {
-            throw BinaryDecodingError(.limitExceeded, at: start, "\(what) of \(result) bytes exceeds the size limit")
+        let maxSize = reader.limits.maxSize
+        if result > maxSize || (index - valueStart) + result > maxSize {
+            throw BinaryReaderError.payloadTooLarge(at: start, what, result)
         }
         if result > buffer.count - index {
             index = buffer.count
-            throw truncated(what)
+            throw BinaryReaderError.truncated(at: index, what)
         }
         return result
     }
 
-    private mutating func readPayload(_ what: String) throws(BinaryDecodingError) -> UnsafeRawBufferPointer {
+    @inlinable @inline(__always)
+    mutating func readPayload(_ what: StaticString) throws(BinaryDecodingError) -> UnsafeRawBufferPointer {
         let n = try readLength(what)
         let slice = UnsafeRawBufferPointer(rebasing: buffer[index..<(index + n)])
         index += n
         return slice
     }
 
+    @inlinable
     mutating func readValue() throws(BinaryDecodingError) -> Value<Embedded> {
         let tagOffset = index
         let tag = try nextByte("a value")
@@ -191,81 +367,92 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
         case BinaryTag.double:
             let payload = try readPayload("a double")
             guard payload.count == 8 else {
-                throw malformed("a double must have 8 bytes, not \(payload.count)", at: tagOffset)
+                throw BinaryReaderError.doubleSize(at: tagOffset, payload.count)
             }
-            var bits: UInt64 = 0
-            for b in payload { bits = (bits << 8) | UInt64(b) }
-            return .double(Double(bitPattern: bits))
+            let bits = payload.loadUnaligned(as: UInt64.self)
+            return .double(Double(bitPattern: UInt64(bigEndian: bits)))
         case BinaryTag.signedInteger:
             let payload = try readPayload("an integer")
-            if payload.count >= 2 {
+            let count = payload.count
+            if count >= 2 {
                 let first = payload[0]
                 let second = payload[1]
                 if (first == 0x00 && second & 0x80 == 0) || (first == 0xFF && second & 0x80 != 0) {
-                    throw malformed("non-minimal integer encoding", at: tagOffset)
+                    throw BinaryReaderError.malformed(at: tagOffset, "non-minimal integer encoding")
                 }
             }
-            return .integer(SignedInteger(twosComplementBytes: payload))
+            guard count <= 8 else { return .integer(SignedInteger(twosComplementBytes: payload)) }
+            // The inline case of SignedInteger(twosComplementBytes:), without its generic detour.
+            guard count > 0 else { return .integer(.small(0)) }
+            var n = Int(Int8(bitPattern: payload[0]))
+            var i = 1
+            while i < count {
+                n = (n << 8) | Int(payload[i])
+                i += 1
+            }
+            return .integer(.small(n))
         case BinaryTag.string:
             let payload = try readPayload("a string")
-            guard let s = String(validating: payload, as: UTF8.self) else {
-                throw malformed("string is not valid UTF-8", at: tagOffset)
+            guard let s = Self.decodeUTF8(payload) else {
+                throw BinaryReaderError.malformed(at: tagOffset, "string is not valid UTF-8")
             }
             return .string(s)
         case BinaryTag.byteString:
             let payload = try readPayload("a byte string")
-            return .byteString(Array(payload))
+            return .byteString([UInt8](payload))
         case BinaryTag.symbol:
             let payload = try readPayload("a symbol")
-            guard let s = String(validating: payload, as: UTF8.self) else {
-                throw malformed("symbol is not valid UTF-8", at: tagOffset)
+            guard let s = Self.decodeUTF8(payload) else {
+                throw BinaryReaderError.malformed(at: tagOffset, "symbol is not valid UTF-8")
             }
             return .symbol(Symbol(s))
         case BinaryTag.record:
             try enter()
             defer { depth -= 1 }
             if try peekByte("a record") == BinaryTag.end {
-                throw malformed("a record must have a label", at: tagOffset)
+                throw BinaryReaderError.malformed(at: tagOffset, "a record must have a label")
             }
-            var items: [Value<Embedded>] = []
+            let base = stackBase()
             while try peekByte("a record") != BinaryTag.end {
-                items.append(try readValue())
+                let item = try readValue()
+                stack.append(item)
             }
             index += 1
-            return .record(Record(labelAndFields: items))
+            return .record(Record(labelAndFields: popItems(from: base)))
         case BinaryTag.sequence:
             try enter()
             defer { depth -= 1 }
-            var items: [Value<Embedded>] = []
+            let base = stackBase()
             while try peekByte("a sequence") != BinaryTag.end {
-                items.append(try readValue())
+                let item = try readValue()
+                stack.append(item)
             }
             index += 1
-            return .sequence(items)
+            return .sequence(popItems(from: base))
         case BinaryTag.set:
             try enter()
             defer { depth -= 1 }
-            var items = Set<Value<Embedded>>()
+            var items = Set<Value<Embedded>>(minimumCapacity: countItems())
             while try peekByte("a set") != BinaryTag.end {
                 let at = index
                 let item = try readValue()
-                if !items.insert(item).inserted { throw malformed("duplicate set element", at: at) }
+                if !items.insert(item).inserted { throw BinaryReaderError.malformed(at: at, "duplicate set element") }
             }
             index += 1
             return .set(items)
         case BinaryTag.dictionary:
             try enter()
             defer { depth -= 1 }
-            var entries = [Value<Embedded>: Value<Embedded>]()
+            var entries = [Value<Embedded>: Value<Embedded>](minimumCapacity: countItems() / 2)
             while try peekByte("a dictionary") != BinaryTag.end {
                 let at = index
                 let key = try readValue()
                 if try peekByte("a dictionary") == BinaryTag.end {
-                    throw malformed("dictionary key has no value", at: index)
+                    throw BinaryReaderError.malformed(at: index, "dictionary key has no value")
                 }
                 let value = try readValue()
                 if entries.updateValue(value, forKey: key) != nil {
-                    throw malformed("duplicate dictionary key", at: at)
+                    throw BinaryReaderError.malformed(at: at, "duplicate dictionary key")
                 }
             }
             index += 1
@@ -277,22 +464,24 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
             do {
                 return .embedded(try reader.decodeEmbedded(representation))
             } catch {
-                throw malformed("invalid embedded value: \(error)", at: tagOffset)
+                throw BinaryReaderError.invalidEmbedded(at: tagOffset, error)
             }
         case BinaryTag.annotation:
             try enter()
             defer { depth -= 1 }
-            if try peekByte("an annotation") == BinaryTag.end { throw malformed("an annotation cannot be empty") }
+            if try peekByte("an annotation") == BinaryTag.end {
+                throw BinaryReaderError.malformed(at: index, "an annotation cannot be empty")
+            }
             let annotation = try readValue()
             if try peekByte("an annotated value") == BinaryTag.end {
-                throw malformed("an annotation must be followed by a value")
+                throw BinaryReaderError.malformed(at: index, "an annotation must be followed by a value")
             }
             let value = try readValue()
             return reader.keepAnnotations ? value.annotated(with: [annotation]) : value
         case BinaryTag.end:
-            throw malformed("end marker where a value should start", at: tagOffset)
+            throw BinaryReaderError.malformed(at: tagOffset, "end marker where a value should start")
         default:
-            throw malformed("invalid tag 0x\(String(tag, radix: 16))", at: tagOffset)
+            throw BinaryReaderError.invalidTag(at: tagOffset, tag)
         }
     }
 }

@@ -16,7 +16,11 @@ public struct BinaryWriter<Embedded: PreservesEmbedded>: Sendable {
         self.encodeEmbedded = encodeEmbedded
     }
 
+    // The entry points are inlinable so that the encoder is specialised for the caller's
+    // `Embedded` type (see `BinaryReader`).
+
     /// Encodes `value` into a new byte array.
+    @inlinable
     public func encode(_ value: Value<Embedded>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64)
@@ -25,6 +29,7 @@ public struct BinaryWriter<Embedded: PreservesEmbedded>: Sendable {
     }
 
     /// Appends the encoding of `value` to `output`.
+    @inlinable
     public func encode(_ value: Value<Embedded>, into output: inout [UInt8]) {
         var emitter = BinaryEmitter(writer: self, output: output)
         output = []  // let the emitter own the only reference, so appends do not copy
@@ -50,11 +55,18 @@ extension Value where Embedded: PreservesEmbeddedCodable {
 }
 
 /// The encoding state for one call to `BinaryWriter.encode`.
+@usableFromInline
 struct BinaryEmitter<Embedded: PreservesEmbedded> {
-    let writer: BinaryWriter<Embedded>
-    var output: [UInt8]
+    @usableFromInline let writer: BinaryWriter<Embedded>
+    @usableFromInline var output: [UInt8]
 
-    @inline(__always)
+    @inlinable
+    init(writer: BinaryWriter<Embedded>, output: [UInt8]) {
+        self.writer = writer
+        self.output = output
+    }
+
+    @inlinable @inline(__always)
     mutating func writeLength(_ n: Int) {
         var n = UInt(n)
         while n >= 0x80 {
@@ -64,6 +76,7 @@ struct BinaryEmitter<Embedded: PreservesEmbedded> {
         output.append(UInt8(n))
     }
 
+    @inlinable
     mutating func writeText(_ tag: UInt8, _ text: String) {
         output.append(tag)
         var text = text
@@ -73,6 +86,7 @@ struct BinaryEmitter<Embedded: PreservesEmbedded> {
         }
     }
 
+    @inlinable
     mutating func write(_ value: Value<Embedded>) {
         switch value {
         case .boolean(let b):
@@ -145,7 +159,8 @@ struct BinaryEmitter<Embedded: PreservesEmbedded> {
     /// Items are first written one after another, remembering where each one's key lies; then
     /// the region is permuted into sorted order. When annotations are written, the key bytes
     /// in the output may carry annotations, so the annotation-free key is encoded separately.
-    private mutating func writeSorted<Item>(
+    @inlinable
+    mutating func writeSorted<Item>(
         _ items: [Item],
         write writeItem: (inout BinaryEmitter, Item) -> Void,
         sortKey: (Item) -> Value<Embedded>

@@ -10,6 +10,9 @@
 public struct TextReader<Embedded: PreservesEmbedded>: Sendable {
     public var limits: ReaderLimits
     public var keepAnnotations: Bool
+    /// Whether to record where each value starts (see ``Value/position``). Schema readers use
+    /// this to report errors at the right line and column.
+    public var recordPositions: Bool = false
     /// Turns the value written after `#:` into an embedded value.
     public var decodeEmbedded: @Sendable (Value<Embedded>) throws -> Embedded
 
@@ -111,8 +114,9 @@ public struct TextReader<Embedded: PreservesEmbedded>: Sendable {
 
 extension TextReader where Embedded: PreservesEmbeddedCodable {
     /// Creates a reader that decodes embedded values with their `PreservesEmbeddedCodable` conformance.
-    public init(limits: ReaderLimits = .default, keepAnnotations: Bool = false) {
+    public init(limits: ReaderLimits = .default, keepAnnotations: Bool = false, recordPositions: Bool = false) {
         self.init(limits: limits, keepAnnotations: keepAnnotations) { try Embedded(preservesRepresentation: $0) }
+        self.recordPositions = recordPositions
     }
 }
 
@@ -135,10 +139,29 @@ struct TextCursor<Embedded: PreservesEmbedded> {
     var index = 0
     var depth = 0
     var lastValueStart = 0
+    /// Offsets at which lines start, when positions are recorded.
+    let lineStarts: [Int]
 
     init(buffer: UnsafeBufferPointer<UInt8>, reader: TextReader<Embedded>) {
         self.buffer = buffer
         self.reader = reader
+        var starts = [0]
+        if reader.recordPositions {
+            for (i, b) in buffer.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        }
+        self.lineStarts = starts
+    }
+
+    /// The line and column of `offset`, found by binary search over ``lineStarts``.
+    func position(of offset: Int) -> SourcePosition {
+        var low = 0
+        var high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        let column = 1 + buffer[lineStarts[low]..<offset].count { $0 & 0xC0 != 0x80 }
+        return SourcePosition(offset: offset, line: low + 1, column: column)
     }
 
     // MARK: Errors
@@ -210,7 +233,9 @@ struct TextCursor<Embedded: PreservesEmbedded> {
     /// Returns `nil` (leaving `index` on it) when it meets `close` — the closing delimiter of the
     /// enclosing compound — before a value, or the end of input at top level. Comments that
     /// precede such a point are dropped; an `@annotation` there is an error.
-    mutating func readValue(close: UInt8?, topLevel: Bool = false) throws(TextParseError) -> Value<Embedded>? {
+    mutating func readValue(
+        close: UInt8?, inside context: String = "a value", topLevel: Bool = false
+    ) throws(TextParseError) -> Value<Embedded>? {
         var annotations: [Value<Embedded>] = []
         var hasAtAnnotation = false
         var annotationDepth = 0
@@ -220,7 +245,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             if topLevel && annotations.isEmpty { lastValueStart = index }
             guard let b = peek() else {
                 if topLevel && !hasAtAnnotation { return nil }
-                throw truncated(hasAtAnnotation ? "an annotated value" : "a compound")
+                throw truncated(hasAtAnnotation ? "an annotated value" : context)
             }
             if b == UInt8(ascii: "@") {
                 let at = index
@@ -228,7 +253,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
                 if peek() == UInt8(ascii: ",") { throw malformed("a comma cannot follow \"@\"") }
                 try enter()
                 annotationDepth += 1
-                guard let annotation = try readValue(close: nil) else {
+                guard let annotation = try readValue(close: nil, inside: "an annotation") else {
                     throw truncated("an annotation")
                 }
                 skipWhitespace(commas: false)
@@ -264,9 +289,13 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             }
             break
         }
-        let value = try readUnannotated()
+        let start = index
+        var value = try readUnannotated()
         if reader.keepAnnotations && !annotations.isEmpty {
-            return value.annotated(with: annotations)
+            value = value.annotated(with: annotations)
+        }
+        if reader.recordPositions {
+            value = value.positioned(at: position(of: start))
         }
         return value
     }
@@ -286,11 +315,11 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             index += 1
             try enter()
             defer { depth -= 1 }
-            guard let label = try readValue(close: UInt8(ascii: ">")) else {
+            guard let label = try readValue(close: UInt8(ascii: ">"), inside: "a record") else {
                 throw malformed("a record must have a label", at: start)
             }
             var items = [label]
-            while let field = try readValue(close: UInt8(ascii: ">")) { items.append(field) }
+            while let field = try readValue(close: UInt8(ascii: ">"), inside: "a record") { items.append(field) }
             index += 1
             return .record(Record(labelAndFields: items))
         case UInt8(ascii: "["):
@@ -300,7 +329,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             var items: [Value<Embedded>] = []
             while true {
                 skipWhitespace(commas: true)
-                guard let item = try readValue(close: UInt8(ascii: "]")) else { break }
+                guard let item = try readValue(close: UInt8(ascii: "]"), inside: "a sequence") else { break }
                 items.append(item)
             }
             index += 1
@@ -336,7 +365,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
         while true {
             skipWhitespace(commas: true)
             let keyStart = index
-            guard let key = try readValue(close: UInt8(ascii: "}")) else { break }
+            guard let key = try readValue(close: UInt8(ascii: "}"), inside: "a dictionary") else { break }
             skipWhitespace(commas: false)
             guard let b = peek() else { throw truncated("a dictionary") }
             guard b == UInt8(ascii: ":") else {
@@ -346,7 +375,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
                         : "expected \":\" after a dictionary key")
             }
             index += 1
-            guard let value = try readValue(close: nil) else { throw truncated("a dictionary") }
+            guard let value = try readValue(close: nil, inside: "a dictionary") else { throw truncated("a dictionary") }
             if entries.updateValue(value, forKey: key) != nil {
                 throw malformed("duplicate dictionary key", at: keyStart)
             }
@@ -374,7 +403,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             while true {
                 skipWhitespace(commas: true)
                 let itemStart = index
-                guard let item = try readValue(close: UInt8(ascii: "}")) else { break }
+                guard let item = try readValue(close: UInt8(ascii: "}"), inside: "a set") else { break }
                 if !items.insert(item).inserted { throw malformed("duplicate set element", at: itemStart) }
             }
             index += 1
@@ -404,7 +433,9 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             index += 2
             try enter()
             defer { depth -= 1 }
-            guard let representation = try readValue(close: nil) else { throw truncated("an embedded value") }
+            guard let representation = try readValue(close: nil, inside: "an embedded value") else {
+                throw truncated("an embedded value")
+            }
             do {
                 return .embedded(try reader.decodeEmbedded(representation))
             } catch {

@@ -1,0 +1,30 @@
+/// A type generated from a Preserves Schema definition, converting to and from values whose
+/// embedded values have type `Embedded`.
+///
+/// Generated types whose definitions contain `any` or `#:` patterns conform to this protocol:
+/// they are either generic over the embedded type or use the concrete type chosen in the
+/// compiler's configuration.
+public protocol SchemaRepresentable<Embedded>: Sendable, Hashable {
+    associatedtype Embedded: PreservesEmbedded
+
+    /// Parses `value` against the definition's pattern.
+    init(preserves value: Value<Embedded>) throws(SchemaParseError)
+
+    /// The value this instance stands for (the definition's pattern, "unparsed").
+    var preserves: Value<Embedded> { get }
+}
+
+/// A type generated from a Preserves Schema definition that contains neither `any` nor
+/// embedded values, so it converts to and from values of every embedding.
+public protocol SchemaPlainRepresentable: Sendable, Hashable {
+    /// Parses `value` against the definition's pattern.
+    init<E: PreservesEmbedded>(preserves value: Value<E>) throws(SchemaParseError)
+
+    /// The value this instance stands for, in the embedding `E`.
+    func preserves<E: PreservesEmbedded>(as embedding: E.Type) -> Value<E>
+}
+
+extension SchemaPlainRepresentable {
+    /// The value this instance stands for, as plain data.
+    public var preserves: IOValue { preserves(as: IOEmbedded.self) }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import Preserves
+import PreservesCodeGen
+import PreservesSchema
+
+@main
+struct PreservesSchemac: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preserves-schemac",
+        abstract: "Compile Preserves schemas (.prs) to Swift and to schema bundles.",
+        subcommands: [SwiftCommand.self, BundleCommand.self]
+    )
+}
+
+/// Reports schema and configuration problems as compiler-style lines and fails.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let errors as SchemaErrors {
+        for e in errors.errors { FileHandle.standardError.write(Data((e.description + "\n").utf8)) }
+        throw ExitCode.failure
+    } catch let e as SchemaError {
+        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        throw ExitCode.failure
+    } catch let e as ConfigurationError {
+        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        throw ExitCode.failure
+    } catch let e as SwiftGenerationError {
+        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        throw ExitCode.failure
+    }
+}
+
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle",
+        abstract: "Write the compiled bundle (.prb: canonical binary Preserves) of the schemas.",
+        discussion: """
+            Module paths come from file paths relative to each directory given: dir/a/b.prs is module [a b]. \
+            A file given directly is named after its stem. The output is byte-identical to upstream's \
+            preserves-schemac for the same sources.
+            """
+    )
+
+    @Argument(help: "Schema directories (searched recursively for .prs files) or files.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Write the bundle to this file instead of standard output.")
+    var output: String?
+
+    @Flag(name: .long, help: "Write one <schema …> instead of a <bundle …> (exactly one schema must be given).")
+    var noBundle = false
+
+    func run() throws {
+        let modules = try reportingErrors { try SchemaSources.readModules(inputs) }
+        try reportingErrors { try SchemaChecker().check(modules) }
+        let bytes: [UInt8]
+        if noBundle {
+            guard modules.count == 1 else {
+                throw ValidationError("--no-bundle needs exactly one schema, but \(modules.count) were found")
+            }
+            bytes = BundleWriter.schemaBytes(modules[0])
+        } else {
+            bytes = BundleWriter.bundleBytes(modules)
+        }
+        if let output {
+            try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+}
+
+struct SwiftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swift",
+        abstract: "Generate Swift types, parsers and serializers for the schemas.",
+        discussion: """
+            Writes one file per schema module (a/b.prs → a.b.swift) into the output directory, rewriting \
+            only files whose contents change. Options override the configuration file.
+            """
+    )
+
+    @Argument(help: "Schema directories (searched recursively for .prs files) or files.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "The directory to write Swift files into.")
+    var output: String
+
+    @Option(name: .long, help: "A configuration file (Preserves text), e.g. {accessLevel: public}.")
+    var config: String?
+
+    @Option(name: .long, help: "Access level of generated declarations: internal, public or package.")
+    var accessLevel: String?
+
+    @Option(name: .long, help: "Type of embedded values: generic (a type parameter) or a Swift type name.")
+    var embeddedType: String?
+
+    @Option(name: .long, parsing: .singleValue, help: "Map a schema module to the Swift module holding its types: module=SwiftModule (repeatable).")
+    var moduleMapping: [String] = []
+
+    @Option(name: .long, parsing: .singleValue, help: "Name the namespace enum of a schema module: module=Name (repeatable).")
+    var namespace: [String] = []
+
+    @Option(name: .customLong("import"), parsing: .singleValue, help: "An extra module to import in every file (repeatable).")
+    var imports: [String] = []
+
+    @Option(name: .long, parsing: .singleValue, help: "Schemas referred to but generated elsewhere (directories or files; repeatable).")
+    var include: [String] = []
+
+    @Flag(name: .long, help: "Delete .swift files in the output directory that no schema generates.")
+    var deleteOrphans = false
+
+    @Flag(name: .long, help: "Write nothing; fail if the output directory is not up to date.")
+    var check = false
+
+    @Flag(name: .shortAndLong, help: "Print what was written.")
+    var verbose = false
+
+    func configuration() throws -> SwiftGeneratorConfiguration {
+        var configuration = SwiftGeneratorConfiguration()
+        if let config {
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            configuration = try reportingErrors { try SwiftGeneratorConfiguration(configurationText: text, file: config) }
+        }
+        if let accessLevel {
+            guard let level = SwiftGeneratorConfiguration.AccessLevel(rawValue: accessLevel) else {
+                throw ValidationError("--access-level must be internal, public or package")
+            }
+            configuration.accessLevel = level
+        }
+        if let embeddedType { configuration.embeddedType = .init(embeddedType) }
+        for (key, value) in try pairs(moduleMapping, option: "--module-mapping") { configuration.moduleMappings[key] = value }
+        for (key, value) in try pairs(namespace, option: "--namespace") { configuration.namespaces[key] = value }
+        configuration.additionalImports += imports
+        return configuration
+    }
+
+    func pairs(_ items: [String], option: String) throws -> [(String, String)] {
+        try items.map { item in
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("\(option) takes module=Name, not \(item)")
+            }
+            return (parts[0], parts[1])
+        }
+    }
+
+    func run() throws {
+        let configuration = try configuration()
+        let modules = try reportingErrors { try SchemaSources.readModules(inputs) }
+        let context = try reportingErrors { try SchemaSources.readModules(include) }
+        let files = try reportingErrors { try SwiftGenerator(configuration: configuration).generate(modules, context: context) }
+        let report = try OutputWriter(directory: output, deleteOrphans: deleteOrphans, checkOnly: check).write(files)
+        if check {
+            if !report.stale.isEmpty {
+                FileHandle.standardError.write(Data("error: \(output) is stale against its schemas: \(report.stale.joined(separator: ", ")). Regenerate it.\n".utf8))
+                throw ExitCode.failure
+            }
+            return
+        }
+        if verbose {
+            for name in report.written { print("wrote \(name)") }
+            for name in report.deleted { print("deleted \(name)") }
+            print("\(report.unchanged.count) file(s) unchanged")
+        }
+    }
+}
