@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 /// Settings every target shares: Swift 6 language mode with the upcoming features that keep
@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "SyndicateProtocols", targets: ["SyndicateProtocols"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
+        .plugin(name: "PreservesSchemaPlugin", targets: ["PreservesSchemaPlugin"]),
+        .plugin(name: "preserves-regenerate", targets: ["PreservesRegenerate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
@@ -71,6 +73,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .plugin(
+            name: "PreservesSchemaPlugin",
+            capability: .buildTool(),
+            dependencies: ["preserves-schemac"]
+        ),
+        .plugin(
+            name: "PreservesRegenerate",
+            capability: .command(
+                intent: .custom(
+                    verb: "preserves-regenerate",
+                    description: "Regenerate Generated/<Name>/ from the schemas in Schemas/<Name>/"),
+                permissions: [.writeToPackageDirectory(reason: "Writes the generated Swift for Schemas/ into Generated/")]
+            ),
+            dependencies: ["preserves-schemac"]
+        ),
         .testTarget(
             name: "PreservesTests",
             dependencies: ["Preserves", .product(name: "BigInt", package: "BigInt")],
@@ -79,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "PreservesSchemaTests",
             dependencies: ["Preserves", "PreservesSchema"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PreservesCodeGenTests",
+            dependencies: ["Preserves", "PreservesSchema", "PreservesCodeGen", "SyndicateProtocols"],
             swiftSettings: strictSettings
         ),
     ],

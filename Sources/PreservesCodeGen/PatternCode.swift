@@ -68,6 +68,9 @@ struct PatternCode {
         if q.module == module.path { return "" }
         guard let target = model.modules[q.module] else { return "" }
         if let external = target.externalSwiftModule, !external.isEmpty {
+            // `Module.Protocol` and `Module.Type` would parse as metatypes; the import makes the
+            // namespace visible unqualified.
+            if target.namespace == "Protocol" || target.namespace == "Type" { return "\(target.namespace)." }
             return "\(external).\(target.namespace)."
         }
         return "\(target.namespace)."

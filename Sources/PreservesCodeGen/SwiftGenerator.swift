@@ -31,7 +31,11 @@ public struct SwiftGenerator: Sendable {
     public func generate(_ modules: [SchemaModule], context: [SchemaModule] = []) throws -> [GeneratedFile] {
         let externalPaths = Set(configuration.moduleMappings.keys.map { $0.split(separator: ".").map { Symbol(String($0)) } })
         try SchemaChecker(externalModules: externalPaths).check(modules, context: context)
-        for module in context where TypeModel.mapping(for: module.path, in: configuration) == nil {
+        let generated = Set(modules.map(\.path))
+        let referenced = Set(modules.flatMap { m in m.references.map { $0.ref.module.isEmpty ? m.path : $0.ref.module } })
+        for module in context where referenced.contains(module.path) && !generated.contains(module.path)
+            && TypeModel.mapping(for: module.path, in: configuration) == nil
+        {
             throw ConfigurationError(
                 file: module.file,
                 message: "schema module \(module.dottedPath) is referred to but not generated here: map it to the Swift module that holds its types (--module-mapping \(module.dottedPath)=ModuleName)")

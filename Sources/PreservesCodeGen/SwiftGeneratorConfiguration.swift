@@ -1,3 +1,4 @@
+import Foundation
 import Preserves
 
 /// What the Swift generator produces. Every option can be given in a configuration file
@@ -36,6 +37,9 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
     public var namespaces: [String: String] = [:]
     /// Extra modules to import in every generated file.
     public var additionalImports: [String] = []
+    /// Schema directories or files referred to but generated elsewhere (relative paths in a
+    /// configuration file are relative to that file). Map their modules with ``moduleMappings``.
+    public var includes: [String] = []
 
     public init() {}
 
@@ -83,6 +87,16 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
                 moduleMappings = try map(item)
             case "namespaces":
                 namespaces = try map(item)
+            case "includes":
+                guard let items = item.sequence else {
+                    throw ConfigurationError(file: file, message: "includes: expected a sequence of paths")
+                }
+                let base = (file as NSString).deletingLastPathComponent
+                includes = []
+                for i in items {
+                    let path = try text(i)
+                    includes.append(path.hasPrefix("/") || base.isEmpty ? path : (base as NSString).appendingPathComponent(path))
+                }
             case "additionalImports":
                 guard let items = item.sequence else {
                     throw ConfigurationError(file: file, message: "additionalImports: expected a sequence of module names")
@@ -90,7 +104,7 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
                 additionalImports = []
                 for i in items { additionalImports.append(try text(i)) }
             default:
-                throw ConfigurationError(file: file, message: "unknown configuration key \(name); known keys: accessLevel, embeddedType, moduleMappings, namespaces, additionalImports")
+                throw ConfigurationError(file: file, message: "unknown configuration key \(name); known keys: accessLevel, embeddedType, moduleMappings, namespaces, includes, additionalImports")
             }
         }
     }

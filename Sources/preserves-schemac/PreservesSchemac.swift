@@ -150,7 +150,7 @@ struct SwiftCommand: ParsableCommand {
     func run() throws {
         let configuration = try configuration()
         let modules = try reportingErrors { try SchemaSources.readModules(inputs) }
-        let context = try reportingErrors { try SchemaSources.readModules(include) }
+        let context = try reportingErrors { try SchemaSources.readModules(configuration.includes + include) }
         let files = try reportingErrors { try SwiftGenerator(configuration: configuration).generate(modules, context: context) }
         let report = try OutputWriter(directory: output, deleteOrphans: deleteOrphans, checkOnly: check).write(files)
         if check {

@@ -424,7 +424,9 @@ struct TextCursor<Embedded: PreservesEmbedded> {
                 }
                 return .double(Double(bitPattern: bytes.reduce(0) { ($0 << 8) | UInt64($1) }))
             }
-            if index + 3 >= buffer.count { throw truncated("a \"#x\" form") }
+            // Only a prefix of `#x"` or `#xd"` can still become valid when more input arrives.
+            let rest = Array(buffer[(index + 2)...].prefix(2))
+            if rest.isEmpty || rest == [UInt8(ascii: "d")] { throw truncated("a \"#x\" form") }
             throw malformed("expected #x\"…\" or #xd\"…\"", at: start)
         case UInt8(ascii: "["):
             index += 2

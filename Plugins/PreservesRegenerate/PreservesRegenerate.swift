@@ -1,0 +1,75 @@
+import Foundation
+import PackagePlugin
+
+/// Regenerates committed Swift from committed schemas: every `Schemas/<Name>/` directory of
+/// the package is compiled into `Generated/<Name>/`, with `Schemas/<Name>/preserves-schemac.config.pr`
+/// as its configuration when present. Files in `Generated/<Name>/` that no schema produces are
+/// deleted.
+///
+///     swift package --allow-writing-to-package-directory preserves-regenerate [--check] [--verbose] [Name ...]
+///
+/// With `--check`, nothing is written and the command fails if any `Generated/` directory is
+/// stale, which is how CI guards the committed code.
+@main
+struct PreservesRegenerate: CommandPlugin {
+    func performCommand(context: PluginContext, arguments: [String]) throws {
+        var check = false
+        var verbose = false
+        var only: Set<String> = []
+        for argument in arguments {
+            switch argument {
+            case "--check": check = true
+            case "--verbose", "-v": verbose = true
+            case "--help", "-h":
+                print("usage: swift package --allow-writing-to-package-directory preserves-regenerate [--check] [--verbose] [Name ...]")
+                return
+            default:
+                if argument.hasPrefix("-") { throw PluginError("unknown option \(argument)") }
+                only.insert(argument)
+            }
+        }
+        let package = context.package.directoryURL
+        let schemasRoot = package.appending(path: "Schemas")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: schemasRoot.path)) ?? [])
+            .filter { name in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: schemasRoot.appending(path: name).path, isDirectory: &isDirectory)
+                    && isDirectory.boolValue
+            }
+            .filter { only.isEmpty || only.contains($0) }
+            .sorted()
+        guard !names.isEmpty else { throw PluginError("no schema directories found under \(schemasRoot.path)") }
+        let tool = try context.tool(named: "preserves-schemac").url
+        var failures: [String] = []
+        for name in names {
+            let schemas = schemasRoot.appending(path: name)
+            let output = package.appending(path: "Generated").appending(path: name)
+            var arguments = ["swift", schemas.path, "--output", output.path, "--delete-orphans"]
+            let configuration = schemas.appending(path: configurationFileName)
+            if FileManager.default.fileExists(atPath: configuration.path) { arguments += ["--config", configuration.path] }
+            if check { arguments.append("--check") }
+            if verbose { arguments.append("--verbose") }
+            let process = Process()
+            process.executableURL = tool
+            process.arguments = arguments
+            try process.run()
+            process.waitUntilExit()
+            if process.terminationStatus != 0 {
+                failures.append(name)
+            } else if !check {
+                print("Generated/\(name) is up to date with Schemas/\(name) (\(schemaFiles(under: schemas).count) schemas)")
+            }
+        }
+        if !failures.isEmpty {
+            throw PluginError(check
+                ? "Generated/ is stale for \(failures.joined(separator: ", ")): run `swift package --allow-writing-to-package-directory preserves-regenerate`"
+                : "regenerating \(failures.joined(separator: ", ")) failed")
+        }
+        if check { print("Generated/ matches Schemas/ (\(names.joined(separator: ", ")))") }
+    }
+}
+
+struct PluginError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import PackagePlugin
+
+/// Generates Swift from the Preserves schemas (`.prs`) in a target, at build time.
+///
+/// Module paths come from each schema's path relative to the target directory. An optional
+/// `preserves-schemac.config.pr` in the target sets the access level, embedded type, module
+/// mappings and other options. Schemas may refer to each other, so the whole target is one
+/// build command: editing any schema or the configuration regenerates all of them.
+@main
+struct PreservesSchemaPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        guard let target = target as? SourceModuleTarget else { return [] }
+        let root = target.directoryURL.standardizedFileURL.path
+        let schemas = target.sourceFiles(withSuffix: ".prs").map { $0.url.standardizedFileURL.path }.sorted()
+        guard !schemas.isEmpty else { return [] }
+        let configurations = target.sourceFiles.filter { $0.url.lastPathComponent == configurationFileName }
+        guard configurations.count <= 1 else {
+            throw PluginError("target \(target.name) has \(configurations.count) \(configurationFileName) files; it may have at most one")
+        }
+        let outputDirectory = context.pluginWorkDirectoryURL.appending(path: "GeneratedSources")
+        let outputs = schemas.map {
+            outputDirectory.appending(path: generatedFileName(forSchemaAt: relativePath(of: $0, under: root)))
+        }
+        var arguments = ["swift", root, "--output", outputDirectory.path, "--delete-orphans"]
+        var inputs = schemas.map { URL(fileURLWithPath: $0) }
+        if let configuration = configurations.first {
+            arguments += ["--config", configuration.url.path]
+            inputs.append(configuration.url)
+        }
+        return [
+            .buildCommand(
+                displayName: "Generating Swift from \(schemas.count) Preserves schema(s) in \(target.name)",
+                executable: try context.tool(named: "preserves-schemac").url,
+                arguments: arguments,
+                inputFiles: inputs,
+                outputFiles: outputs
+            )
+        ]
+    }
+}
+
+struct PluginError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,1 @@
+../Shared/SchemaPluginSupport.swift
