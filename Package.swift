@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PreservesSchema", targets: ["PreservesSchema"]),
         .library(name: "_PreservesCodeGen", targets: ["PreservesCodeGen"]),
         .library(name: "SyndicateProtocols", targets: ["SyndicateProtocols"]),
+        .library(name: "Syndicate", targets: ["Syndicate"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
         .plugin(name: "PreservesSchemaPlugin", targets: ["PreservesSchemaPlugin"]),
@@ -45,11 +46,20 @@ let package = Package(
             path: "Generated/SyndicateProtocols",
             swiftSettings: strictSettings
         ),
+        // The actor runtime and dataspace.
+        .target(
+            name: "Syndicate",
+            dependencies: ["Preserves", "SyndicateProtocols"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PreservesSchema",
             dependencies: ["Preserves", "PreservesMetaschema"],
             swiftSettings: strictSettings
         ),
+        // libxml2 (Debian: libxml2-dev), which builds and serializes the HTML documentation.
+        // Schema documentation (an HTML site built with libxml2), change reports between two
+        // revisions of a set of schemas, and the upstream-update workflow.
         // Schema model → Swift representation → text. No NIO: the plugin's tool builds on every
         // user's first build.
         .target(
@@ -60,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "preserves-schemac",
             dependencies: [
-                "Preserves", "PreservesSchema", "PreservesCodeGen",
+                "Preserves", "PreservesSchema", "PreservesCodeGen", 
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

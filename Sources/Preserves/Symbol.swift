@@ -69,10 +69,28 @@ enum ScalarText {
     static func hash(_ s: String, kind: UInt8, into hasher: inout Hasher) {
         let utf8 = s.utf8
         hasher.combine(UInt64(kind) | UInt64(truncatingIfNeeded: utf8.count) << 8)
-        let hashed: Void? = utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let hashed: Void? = utf8.withContiguousStorageIfAvailable { hashBytes(UnsafeRawBufferPointer($0), into: &hasher) }
         if hashed == nil {
             var copy = s
-            copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            copy.withUTF8 { hashBytes(UnsafeRawBufferPointer($0), into: &hasher) }
+        }
+    }
+
+    /// Feeds `bytes` to `hasher`; up to 8 bytes (most keys) go in as one word, which is cheaper.
+    /// (The length is hashed separately, so the padding of a short word is unambiguous.)
+    @inlinable @inline(__always)
+    static func hashBytes(_ bytes: UnsafeRawBufferPointer, into hasher: inout Hasher) {
+        let count = bytes.count
+        if count > 8 {
+            hasher.combine(bytes: bytes)
+        } else if count >= 4 {
+            let low = UInt64(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            let high = UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            hasher.combine(low | high << 32)
+        } else {
+            var word: UInt64 = 0
+            for byte in bytes { word = word << 8 | UInt64(byte) }
+            hasher.combine(word)
         }
     }
 

@@ -43,7 +43,9 @@ public struct BinaryFrameScanner: Sendable {
                 if completeValue() { return scanned }
             case BinaryTag.double, BinaryTag.signedInteger, BinaryTag.string, BinaryTag.byteString, BinaryTag.symbol:
                 guard let (length, headerSize) = try readLength(buffer, at: at + 1) else { return nil }
-                let end = at + 1 + headerSize + length
+                // Saturating: a huge claimed length must not overflow.
+                let (sum, overflow) = (at + 1 + headerSize).addingReportingOverflow(length)
+                let end = overflow ? Int.max : sum
                 if end > limits.maxSize {
                     throw BinaryDecodingError(.limitExceeded, at: at, "value exceeds the size limit of \(limits.maxSize) bytes")
                 }

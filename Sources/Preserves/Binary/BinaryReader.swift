@@ -166,6 +166,9 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
     /// from here into an array of exactly the right size once its end is reached, instead of
     /// growing an array of its own one append at a time.
     @usableFromInline var stack: [Value<Embedded>] = []
+    /// How many items of `stack` are in use. The slots above hold trivial values, kept so
+    /// that the stack never shrinks (shrinking an array costs more than reusing its slots).
+    @usableFromInline var stackTop = 0
 
     @inlinable
     init(buffer: UnsafeRawBufferPointer, reader: BinaryReader<Embedded>) {
@@ -208,20 +211,34 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
     /// Moves the items pushed since `base` off the stack, into a new array.
     @inlinable
     mutating func popItems(from base: Int) -> [Value<Embedded>] {
-        let count = stack.count - base
+        let count = stackTop - base
         if count == 0 { return [] }
-        let items = stack.withUnsafeMutableBufferPointer { all in
+        // `reserveCapacity` and `append` are specialised for the element type; building the
+        // array with `init(unsafeUninitializedCapacity:)` would look up its class's generic
+        // metadata at run time, every time.
+        var items: [Value<Embedded>] = []
+        items.reserveCapacity(count)
+        stack.withUnsafeMutableBufferPointer { all in
             let source = all.baseAddress! + base
-            let items = [Value<Embedded>](unsafeUninitializedCapacity: count) { buffer, initialized in
-                buffer.baseAddress!.moveInitialize(from: source, count: count)
-                initialized = count
+            for i in 0..<count {
+                items.append((source + i).move())
+                // The moved-from slot still belongs to the stack: refill it with a trivial value.
+                (source + i).initialize(to: .boolean(false))
             }
-            // The moved-from slots still belong to the stack: refill them with a trivial value.
-            source.initialize(repeating: .boolean(false), count: count)
-            return items
         }
-        stack.removeLast(count)
+        stackTop = base
         return items
+    }
+
+    /// Pushes a compound's item onto the stack.
+    @inlinable @inline(__always)
+    mutating func push(_ item: Value<Embedded>) {
+        if stackTop < stack.count {
+            stack[stackTop] = item
+        } else {
+            stack.append(item)
+        }
+        stackTop += 1
     }
 
     /// About how many items the set or dictionary whose items start at `index` holds, to size
@@ -281,37 +298,40 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
     @inlinable @inline(__always)
     mutating func stackBase() -> Int {
         if stack.capacity == 0 { stack.reserveCapacity(16) }
-        return stack.count
+        return stackTop
     }
 
     /// `payload` as a String, or `nil` if it is not valid UTF-8.
     @inlinable @inline(__always)
     static func decodeUTF8(_ payload: UnsafeRawBufferPointer) -> String? {
-        payload.withMemoryRebound(to: UInt8.self) { utf8 -> String? in
-            // `String(decoding:as:)` is the fast, non-generic path, but it repairs ill-formed
-            // input with U+FFFD; the input was valid exactly when the result has the same bytes.
-            // ASCII needs no check.
-            var s = String(decoding: utf8, as: UTF8.self)
-            if isASCII(utf8) { return s }
-            let valid = s.withUTF8 { decoded in
-                ScalarText.bytesEqual(UnsafeRawBufferPointer(decoded), UnsafeRawBufferPointer(utf8))
-            }
-            return valid ? s : nil
+        // The standard library's fast path (a small string is filled in place), but it repairs
+        // ill-formed input with U+FFFD rather than failing: ASCII needs no check, and otherwise
+        // the input was valid exactly when the result has the same bytes.
+        var s = String(unsafeUninitializedCapacity: payload.count) { buffer in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: payload)
+            return payload.count
         }
+        if isASCII(payload) { return s }
+        let valid = s.withUTF8 { decoded in ScalarText.bytesEqual(UnsafeRawBufferPointer(decoded), payload) }
+        return valid ? s : nil
     }
 
     @inlinable @inline(__always)
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let raw = UnsafeRawBufferPointer(bytes)
-        var i = 0
+    static func isASCII(_ raw: UnsafeRawBufferPointer) -> Bool {
+        let count = raw.count
         var bits: UInt64 = 0
-        while i + 8 <= raw.count {
-            bits |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
-        }
-        while i < raw.count {
-            bits |= UInt64(raw[i])
-            i += 1
+        if count >= 8 {
+            var i = 0
+            while i + 8 <= count {
+                bits |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            bits |= raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)  // the tail, overlapping
+        } else if count >= 4 {
+            bits = UInt64(raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+                | UInt64(raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+        } else {
+            for byte in raw { bits |= UInt64(byte) }
         }
         return bits & 0x8080_8080_8080_8080 == 0
     }
@@ -337,7 +357,9 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
             shift += 7
         }
         let maxSize = reader.limits.maxSize
-        if result > maxSize || (index - valueStart) + result > maxSize {
+        // Saturating: a huge claimed length must neither overflow nor allocate.
+        let (total, overflow) = (index - valueStart).addingReportingOverflow(result)
+        if result > maxSize || (overflow ? Int.max : total) > maxSize {
             throw BinaryReaderError.payloadTooLarge(at: start, what, result)
         }
         if result > buffer.count - index {
@@ -358,6 +380,9 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
     @inlinable
     mutating func readValue() throws(BinaryDecodingError) -> Value<Embedded> {
         let tagOffset = index
+        if tagOffset - valueStart >= reader.limits.maxSize {
+            throw BinaryDecodingError(.limitExceeded, at: tagOffset, "value exceeds the size limit of \(reader.limits.maxSize) bytes")
+        }
         let tag = try nextByte("a value")
         switch tag {
         case BinaryTag.false:
@@ -374,6 +399,9 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
         case BinaryTag.signedInteger:
             let payload = try readPayload("an integer")
             let count = payload.count
+            if count == 1 && payload[0] == 0 {
+                throw BinaryReaderError.malformed(at: tagOffset, "non-minimal integer encoding")
+            }
             if count >= 2 {
                 let first = payload[0]
                 let second = payload[1]
@@ -415,7 +443,7 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
             let base = stackBase()
             while try peekByte("a record") != BinaryTag.end {
                 let item = try readValue()
-                stack.append(item)
+                push(item)
             }
             index += 1
             return .record(Record(labelAndFields: popItems(from: base)))
@@ -425,25 +453,34 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
             let base = stackBase()
             while try peekByte("a sequence") != BinaryTag.end {
                 let item = try readValue()
-                stack.append(item)
+                push(item)
             }
             index += 1
             return .sequence(popItems(from: base))
         case BinaryTag.set:
             try enter()
             defer { depth -= 1 }
-            var items = Set<Value<Embedded>>(minimumCapacity: countItems())
+            // Sized in advance, so that elements are hashed once and never rehashed as the set
+            // grows. (`init(minimumCapacity:)` is not specialised and looks up the storage's
+            // generic metadata, which costs about as much as one growth step: not worth it for
+            // one or two elements.)
+            let expected = countItems()
+            var items = expected > 2 ? Set<Value<Embedded>>(minimumCapacity: expected) : Set<Value<Embedded>>()
             while try peekByte("a set") != BinaryTag.end {
                 let at = index
                 let item = try readValue()
-                if !items.insert(item).inserted { throw BinaryReaderError.malformed(at: at, "duplicate set element") }
+                if !items.insert(consume item).inserted {
+                    throw BinaryReaderError.malformed(at: at, "duplicate set element")
+                }
             }
             index += 1
             return .set(items)
         case BinaryTag.dictionary:
             try enter()
             defer { depth -= 1 }
-            var entries = [Value<Embedded>: Value<Embedded>](minimumCapacity: countItems() / 2)
+            let expected = countItems() / 2  // sized in advance, as for sets
+            var entries = expected > 2
+                ? [Value<Embedded>: Value<Embedded>](minimumCapacity: expected) : [Value<Embedded>: Value<Embedded>]()
             while try peekByte("a dictionary") != BinaryTag.end {
                 let at = index
                 let key = try readValue()
@@ -451,7 +488,7 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
                     throw BinaryReaderError.malformed(at: index, "dictionary key has no value")
                 }
                 let value = try readValue()
-                if entries.updateValue(value, forKey: key) != nil {
+                if entries.updateValue(consume value, forKey: consume key) != nil {
                     throw BinaryReaderError.malformed(at: at, "duplicate dictionary key")
                 }
             }

@@ -174,7 +174,10 @@ struct BinaryEmitter<Embedded: PreservesEmbedded> {
             let start = output.count
             writeItem(&self, item)
             let key = sortKey(item)
-            let needsSeparateKey = separateKeys && key.containsAnnotations
+            // Annotations can hide inside embedded values' representations, which
+            // `containsAnnotations` cannot see, so with annotations on, always sort by the
+            // separately encoded annotation-free key.
+            let needsSeparateKey = separateKeys
             spans.append((start, output.count, needsSeparateKey ? canonical.encode(key) : nil))
         }
         let region = Array(output[regionStart...])

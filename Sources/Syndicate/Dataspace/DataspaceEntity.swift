@@ -1,0 +1,45 @@
+import Preserves
+import SyndicateProtocols
+
+/// A dataspace: routes assertions and messages to the observers whose `<Observe pattern
+/// observer>` assertions match them.
+///
+/// Assertions are counted (a value asserted twice is present until retracted twice), and
+/// observers hear only of first arrivals and last departures. A new observer is told about
+/// every matching assertion already present; when it goes away, what it was told is retracted.
+public final class DataspaceEntity: Entity {
+    let index = SkeletonIndex()
+    private var assertions: [Handle: AnyValue] = [:]
+
+    public init() {}
+
+    /// How many distinct values are asserted.
+    public var assertionCount: Int { index.assertionCount }
+
+    public func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+        let isNew = index.insert(turn, value)
+        assertions[handle] = value
+        if isNew, let observe = try? Dataspace.Observe<Ref>(preserves: value) {
+            index.addObserver(turn, observe.pattern, observe.observer)
+        }
+    }
+
+    public func retract(_ turn: Turn, _ handle: Handle) throws {
+        guard let value = assertions.removeValue(forKey: handle) else { return }
+        let isGone = index.remove(turn, value)
+        if isGone, let observe = try? Dataspace.Observe<Ref>(preserves: value) {
+            index.removeObserver(turn, observe.pattern, observe.observer)
+        }
+    }
+
+    public func message(_ turn: Turn, _ value: AnyValue) throws {
+        index.send(turn, value)
+    }
+}
+
+extension Turn {
+    /// A new dataspace living in the current facet.
+    public func createDataspace() -> Ref {
+        ref(DataspaceEntity())
+    }
+}

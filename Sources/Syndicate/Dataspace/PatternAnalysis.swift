@@ -1,0 +1,120 @@
+import Preserves
+import SyndicateProtocols
+
+/// A position inside a value: the keys to step through from the root (record field indices,
+/// sequence indices, dictionary keys).
+typealias ValuePath = [AnyValue]
+
+/// The class of a compound at a position: what the trie branches on. Arity is not part of
+/// it, because dataspace patterns are extensible.
+enum GroupClass: Hashable {
+    case record(label: AnyValue)
+    case sequence
+    case dictionary
+
+    init?(of value: AnyValue) {
+        switch value.unannotated {
+        case .record(let r): self = .record(label: r.label.stripped)
+        case .sequence: self = .sequence
+        case .dictionary: self = .dictionary
+        default: return nil
+        }
+    }
+}
+
+/// One step of a pattern's shape, linearised: climb `pop` levels of the term stack, step into
+/// `key`, and require a compound of class `group` there.
+struct ShapeMove: Hashable {
+    let pop: Int
+    let key: AnyValue
+    let group: GroupClass
+}
+
+/// Which positions a pattern constrains by value, and which it only requires to exist.
+struct ConstantPositions: Hashable {
+    let withValues: [ValuePath]
+    let requiredToExist: [ValuePath]
+}
+
+/// A dataspace pattern taken apart for the index.
+struct PatternAnalysis {
+    var moves: [ShapeMove] = []
+    var constantPositions = ConstantPositions(withValues: [], requiredToExist: [])
+    var constantValues: [AnyValue] = []
+    var capturePaths: [ValuePath] = []
+
+    init(_ pattern: DataspacePatterns.Pattern<Ref>) {
+        var withValues: [ValuePath] = []
+        var required: [ValuePath] = []
+        var height = 1
+        walk(pattern, path: [], key: .integer(0), parentHeight: 1, height: &height, withValues: &withValues, required: &required)
+        constantPositions = ConstantPositions(withValues: withValues, requiredToExist: required)
+    }
+
+    private mutating func walk(
+        _ pattern: DataspacePatterns.Pattern<Ref>, path: ValuePath, key: AnyValue, parentHeight: Int,
+        height: inout Int, withValues: inout [ValuePath], required: inout [ValuePath]
+    ) {
+        switch pattern {
+        case .discard:
+            if !path.isEmpty { required.append(path) }
+        case .bind(let inner):
+            capturePaths.append(path)
+            walk(inner, path: path, key: key, parentHeight: parentHeight, height: &height, withValues: &withValues, required: &required)
+        case .lit(let atom):
+            withValues.append(path)
+            constantValues.append(atom.preserves)
+        case .group(let type, let entries):
+            let group: GroupClass =
+                switch type {
+                case .rec(let label): .record(label: label.stripped)
+                case .arr: .sequence
+                case .dict: .dictionary
+                }
+            moves.append(ShapeMove(pop: height - parentHeight, key: key, group: group))
+            height = parentHeight + 1
+            let myHeight = height
+            for (k, child) in entries.sorted(by: { $0.key < $1.key }) {
+                walk(child, path: path + [k], key: k, parentHeight: myHeight, height: &height, withValues: &withValues, required: &required)
+            }
+        }
+    }
+}
+
+/// Stepping into values along keys and paths.
+enum Projection {
+    static func step(_ value: AnyValue, _ key: AnyValue) -> AnyValue? {
+        switch value.unannotated {
+        case .record(let r):
+            guard let i = key.int, i >= 0, i < r.fields.count else { return nil }
+            return r.fields[i]
+        case .sequence(let items):
+            guard let i = key.int, i >= 0, i < items.count else { return nil }
+            return items[i]
+        case .dictionary(let d):
+            return d[key]
+        default:
+            return nil
+        }
+    }
+
+    static func project(_ value: AnyValue, _ path: ValuePath) -> AnyValue? {
+        var current = value
+        for key in path {
+            guard let next = step(current, key) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// The values at each path, or `nil` if any path does not exist.
+    static func project(_ value: AnyValue, _ paths: [ValuePath]) -> [AnyValue]? {
+        var out: [AnyValue] = []
+        out.reserveCapacity(paths.count)
+        for path in paths {
+            guard let v = project(value, path) else { return nil }
+            out.append(v.stripped)
+        }
+        return out
+    }
+}

@@ -1,0 +1,17 @@
+import Preserves
+/// What one turn sends to another actor. Events for one actor from one turn travel together,
+/// in the order they were made, and are handled in one turn there.
+enum Event: Sendable {
+    case assert(Underlying, AnyValue, Handle)
+    case retract(Underlying, Handle)
+    case message(Underlying, AnyValue)
+    case sync(Underlying, Ref)
+    /// Run `action` in the facet (linked-task callbacks, timers, `later`, boot).
+    case action(FacetID, @Sendable (Turn) throws -> Void)
+}
+
+/// An assertion this actor made and has not yet retracted.
+struct OutboundAssertion {
+    let target: Underlying
+    let facet: FacetID
+}

@@ -1,0 +1,153 @@
+import Preserves
+import Dispatch
+import Synchronization
+
+/// A Syndicate actor: a tree of facets whose entities are driven by turns, one at a time.
+///
+/// Each actor runs on its own serial dispatch queue targeting the shared concurrent pool, so
+/// actors never need a thread of their own and never run two turns at once. Events from one
+/// turn to this actor are enqueued together at commit, so the order between any sender and
+/// this actor is preserved. All mutable state below is touched only on `queue`.
+public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible {
+    public let id: UInt64
+    public let name: String
+    let queue: DispatchQueue
+    private let queueKey = DispatchSpecificKey<UInt64>()
+
+    // Confined to `queue`:
+    var root: Facet
+    var facets: [FacetID: Facet] = [:]
+    var outbound: [Handle: OutboundAssertion] = [:]
+    var exitHooks: [(Turn) -> Void] = []
+    let dataflow = DataflowGraph()
+    var isTerminated = false
+    var nextTaskID: UInt64 = 0
+
+    private let exit = Mutex<(status: ExitStatus?, waiters: [CheckedContinuation<ExitStatus, Never>])>((nil, []))
+
+    init(name: String) {
+        self.id = IDs.next()
+        self.name = name
+        self.queue = DispatchQueue(label: "syndicate.actor.\(name)", target: .global())
+        let root = Facet(id: .fresh(), parent: nil)
+        self.root = root
+        facets[root.id] = root
+        queue.setSpecific(key: queueKey, value: id)
+    }
+
+    public var description: String { "actor \(name)#\(id)" }
+
+    /// Starts a new actor whose root facet runs `boot` in the actor's first turn.
+    @discardableResult
+    public static func boot(name: String = "actor", _ boot: @escaping @Sendable (Turn) throws -> Void) -> SyndicateActor {
+        let actor = SyndicateActor(name: name)
+        actor.enqueue([.action(actor.root.id, boot)])
+        return actor
+    }
+
+    /// Runs `action` in a turn of this actor, in its root facet.
+    public func run(_ action: @escaping @Sendable (Turn) throws -> Void) {
+        enqueue([.action(root.id, action)])
+    }
+
+    /// Waits until the actor has terminated.
+    public func terminated() async -> ExitStatus {
+        await withCheckedContinuation { continuation in
+            let status = exit.withLock { state -> ExitStatus? in
+                if let s = state.status { return s }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let status { continuation.resume(returning: status) }
+        }
+    }
+
+    /// The exit status, once terminated.
+    public var exitStatus: ExitStatus? { exit.withLock { $0.status } }
+
+    func assertOnExecutor() {
+        assert(DispatchQueue.getSpecific(key: queueKey) == id, "entity used off its actor's executor")
+    }
+
+    // MARK: Delivery
+
+    /// Hands a batch of events to this actor; they are handled in one turn, in order.
+    func enqueue(_ events: [Event]) {
+        queue.async { self.handle(events) }
+    }
+
+    private func handle(_ events: [Event]) {
+        guard !isTerminated else { return }
+        runTurn(in: root) { turn in
+            for event in events {
+                switch event {
+                case .assert(let target, let value, let handle):
+                    guard let facet = liveFacet(target.facetID) else { continue }
+                    turn.facet = facet
+                    try target.entityOnActor().assert(turn, value, handle)
+                case .retract(let target, let handle):
+                    guard let facet = liveFacet(target.facetID) else { continue }
+                    turn.facet = facet
+                    try target.entityOnActor().retract(turn, handle)
+                case .message(let target, let value):
+                    guard let facet = liveFacet(target.facetID) else { continue }
+                    turn.facet = facet
+                    try target.entityOnActor().message(turn, value)
+                case .sync(let target, let peer):
+                    guard let facet = liveFacet(target.facetID) else { continue }
+                    turn.facet = facet
+                    try target.entityOnActor().sync(turn, peer: peer)
+                case .action(let facetID, let action):
+                    guard let facet = liveFacet(facetID) else { continue }
+                    turn.facet = facet
+                    try action(turn)
+                }
+            }
+        }
+    }
+
+    func liveFacet(_ id: FacetID) -> Facet? {
+        guard let f = facets[id], f.isAlive else { return nil }
+        return f
+    }
+
+    // MARK: Turns
+
+    /// Runs one turn: `body`, then commit; an error rolls the turn back and ends the actor.
+    func runTurn(in facet: Facet, _ body: (Turn) throws -> Void) {
+        let turn = Turn(actor: self, facet: facet)
+        do {
+            try body(turn)
+            try turn.commit()
+        } catch {
+            turn.rollback()
+            terminate(with: .error(String(describing: error)))
+            return
+        }
+        if !root.isAlive { terminate(with: .normal) }
+    }
+
+    /// Ends the actor: retracts what it still asserts, cancels its tasks, runs exit hooks.
+    func terminate(with status: ExitStatus) {
+        guard !isTerminated else { return }
+        isTerminated = true
+        let turn = Turn(actor: self, facet: root)
+        // After an error no stop actions run; every remaining assertion is withdrawn.
+        for facet in facets.values {
+            facet.isAlive = false
+            for task in facet.linkedTasks.values { task.cancel() }
+            facet.linkedTasks.removeAll()
+        }
+        for handle in outbound.keys.sorted(by: >) { turn.retractOutbound(handle) }
+        for hook in exitHooks { hook(turn) }
+        turn.publish()
+        facets.removeAll()
+        dataflow.removeAll()
+        let waiters = exit.withLock { state -> [CheckedContinuation<ExitStatus, Never>] in
+            state.status = status
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: status) }
+    }
+}

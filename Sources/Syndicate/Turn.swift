@@ -1,0 +1,253 @@
+import Preserves
+/// The context of one turn of one actor: everything an entity or handler does happens through
+/// a `Turn`, and nothing it does is visible to anyone until the turn commits.
+///
+/// A turn is created by the runtime and is valid only during the call it is passed to; it
+/// must not be stored or used from another task.
+public final class Turn {
+    public let actor: SyndicateActor
+    /// The facet new assertions, entities and child facets belong to.
+    var facet: Facet
+
+    /// Events for other actors, per target, in order of first use.
+    private var outbox: [(target: SyndicateActor, events: [Event])] = []
+    var preCommitActions: [(Turn) throws -> Void] = []
+    private var rollbackActions: [() -> Void] = []
+    private var spawned: [(SyndicateActor, @Sendable (Turn) throws -> Void)] = []
+
+    init(actor: SyndicateActor, facet: Facet) {
+        self.actor = actor
+        self.facet = facet
+    }
+
+    /// The facet this turn is acting in.
+    public var activeFacet: FacetID { facet.id }
+
+    // MARK: Assertions and messages
+
+    /// Asserts `value` to `ref` until retracted, or until the current facet stops.
+    @discardableResult
+    public func assert(_ ref: Ref, _ value: AnyValue) -> Handle {
+        let handle = Handle.fresh()
+        guard let value = Attenuation.apply(ref.attenuation, to: value) else { return handle }
+        let target = ref.underlying
+        actor.outbound[handle] = OutboundAssertion(target: target, facet: facet.id)
+        facet.outboundHandles.insert(handle)
+        let facet = self.facet
+        rollbackActions.append { [actor] in
+            actor.outbound[handle] = nil
+            facet.outboundHandles.remove(handle)
+        }
+        send(to: target.actor, .assert(target, value, handle))
+        return handle
+    }
+
+    /// Withdraws an assertion made by this actor. Unknown handles are ignored.
+    public func retract(_ handle: Handle) {
+        retractOutbound(handle)
+    }
+
+    func retractOutbound(_ handle: Handle) {
+        guard let assertion = actor.outbound.removeValue(forKey: handle) else { return }
+        let facet = actor.facets[assertion.facet]
+        facet?.outboundHandles.remove(handle)
+        rollbackActions.append { [actor] in
+            actor.outbound[handle] = assertion
+            facet?.outboundHandles.insert(handle)
+        }
+        // Same target actor as the assertion: the retraction can never overtake it.
+        send(to: assertion.target.actor, .retract(assertion.target, handle))
+    }
+
+    /// Replaces the assertion under `handle` (if any) by `value` (if any), asserting the new
+    /// value before retracting the old so observers see no gap.
+    @discardableResult
+    public func replace(_ handle: Handle?, _ ref: Ref, _ value: AnyValue?) -> Handle? {
+        let new = value.map { assert(ref, $0) }
+        if let handle { retract(handle) }
+        return new
+    }
+
+    /// Sends `value` to `ref` as a message.
+    public func message(_ ref: Ref, _ value: AnyValue) {
+        guard let value = Attenuation.apply(ref.attenuation, to: value) else { return }
+        send(to: ref.underlying.actor, .message(ref.underlying, value))
+    }
+
+    /// Runs `then` once `ref` has handled everything this actor sent it before.
+    public func sync(_ ref: Ref, _ then: @escaping (Turn) throws -> Void) {
+        let peer = self.ref(SyncPeer(then))
+        send(to: ref.underlying.actor, .sync(ref.underlying, peer))
+    }
+
+    func send(to target: SyndicateActor, _ event: Event) {
+        if let i = outbox.lastIndex(where: { $0.target === target }) {
+            outbox[i].events.append(event)
+        } else {
+            outbox.append((target, [event]))
+        }
+    }
+
+    // MARK: Entities
+
+    /// A reference to `entity`, which lives in the current facet from now on.
+    public func ref(_ entity: some Entity) -> Ref {
+        facet.entityCount += 1
+        return Ref(underlying: Underlying(actor: actor, facetID: facet.id, entity: entity))
+    }
+
+    // MARK: Facets
+
+    /// Creates a child of the current facet and runs `boot` in it. If nothing then keeps the
+    /// new facet alive (assertions, entities, children, tasks), it is stopped at commit.
+    @discardableResult
+    public func facet(_ boot: (Turn) throws -> Void) rethrows -> FacetID {
+        let parent = facet
+        let child = Facet(id: .fresh(), parent: parent)
+        parent.children[child.id] = child
+        actor.facets[child.id] = child
+        rollbackActions.append { [actor] in
+            parent.children[child.id] = nil
+            actor.facets[child.id] = nil
+        }
+        facet = child
+        defer { facet = parent }
+        try boot(self)
+        scheduleInertCheck(child)
+        return child.id
+    }
+
+    /// Stops a facet (by default the current one): its children stop first, then its stop
+    /// actions run, then its assertions are retracted. A parent left inert stops too.
+    public func stop(_ id: FacetID? = nil) {
+        guard let target = actor.facets[id ?? facet.id] else { return }
+        stopFacet(target)
+    }
+
+    /// Stops the actor's root facet, which ends the actor normally after this turn.
+    public func stopActor() {
+        stopFacet(actor.root)
+    }
+
+    /// Ends this turn with an error: nothing it did takes effect and the actor terminates.
+    public func fail(_ reason: String) throws -> Never {
+        throw TurnFailure(reason)
+    }
+
+    /// Registers an action to run when the current facet stops.
+    public func onStop(_ action: @escaping (Turn) throws -> Void) {
+        facet.stopActions.append(action)
+    }
+
+    /// Registers an action to run when the actor terminates, whatever the reason.
+    public func onExit(_ hook: @escaping (Turn) -> Void) {
+        actor.exitHooks.append(hook)
+    }
+
+    /// Keeps the current facet from being stopped as inert until the returned closure is called.
+    public func preventInertCheck() -> () -> Void {
+        let facet = self.facet
+        facet.inertCheckPreventers += 1
+        var armed = true
+        return {
+            if armed {
+                armed = false
+                facet.inertCheckPreventers -= 1
+            }
+        }
+    }
+
+    func scheduleInertCheck(_ facet: Facet) {
+        preCommitActions.append { turn in
+            if facet.isAlive && facet.isInert { turn.stopFacet(facet) }
+        }
+    }
+
+    func stopFacet(_ target: Facet) {
+        guard target.isAlive else { return }
+        target.isAlive = false
+        let parent = target.parent
+        parent?.children[target.id] = nil
+        for child in target.children.values.sorted(by: { $0.id < $1.id }) { stopFacet(child) }
+        let saved = facet
+        facet = parent ?? target
+        for action in target.stopActions {
+            do {
+                try action(self)
+            } catch {
+                // A failing stop action fails the turn.
+                preCommitActions.append { _ in throw error }
+            }
+        }
+        facet = saved
+        for handle in target.outboundHandles.sorted() { retractOutbound(handle) }
+        for task in target.linkedTasks.values { task.cancel() }
+        target.linkedTasks.removeAll()
+        actor.facets[target.id] = nil
+        actor.dataflow.removeBlocks(of: target.id)
+        if let parent, parent.isAlive { scheduleInertCheck(parent) }
+    }
+
+    // MARK: Actors
+
+    /// Starts a new actor when this turn commits (not at all if it fails).
+    @discardableResult
+    public func spawn(name: String = "actor", _ boot: @escaping @Sendable (Turn) throws -> Void) -> SyndicateActor {
+        let child = SyndicateActor(name: name)
+        spawned.append((child, boot))
+        return child
+    }
+
+    /// Runs `action` in a later turn of this actor, in the current facet.
+    public func later(_ action: @escaping @Sendable (Turn) throws -> Void) {
+        send(to: actor, .action(facet.id, action))
+    }
+
+    // MARK: Commit
+
+    func commit() throws {
+        // Dataflow repair and pre-commit actions (inert checks, relay flushes) until quiet.
+        while true {
+            var didWork = try actor.dataflow.repair(self)
+            if !preCommitActions.isEmpty {
+                let actions = preCommitActions
+                preCommitActions = []
+                for action in actions { try action(self) }
+                didWork = true
+            }
+            if !didWork { break }
+        }
+        publish()
+    }
+
+    /// Sends the buffered events and boots spawned actors.
+    func publish() {
+        rollbackActions = []
+        for (target, events) in outbox { target.enqueue(events) }
+        outbox = []
+        for (child, boot) in spawned { child.enqueue([.action(child.root.id, boot)]) }
+        spawned = []
+    }
+
+    func rollback() {
+        outbox = []
+        spawned = []
+        preCommitActions = []
+        for undo in rollbackActions.reversed() { undo() }
+        rollbackActions = []
+    }
+}
+
+/// Answers a `sync` by running a continuation, then goes away with its facet.
+final class SyncPeer: Entity {
+    private var then: ((Turn) throws -> Void)?
+    init(_ then: @escaping (Turn) throws -> Void) { self.then = then }
+
+    func message(_ turn: Turn, _ value: AnyValue) throws {
+        guard let k = then else { return }
+        then = nil
+        turn.facet.entityCount -= 1
+        try k(turn)
+        turn.scheduleInertCheck(turn.facet)
+    }
+}

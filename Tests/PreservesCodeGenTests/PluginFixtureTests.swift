@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+/// Builds Tests/PluginFixture — a package that uses PreservesSchemaPlugin through a path
+/// dependency — and runs its checks. This is the build-tool plugin as a user meets it: .prs
+/// files and a configuration file in a target, types available at build time.
+@Suite struct PluginFixtureTests {
+    @Test(.timeLimit(.minutes(20)))
+    func fixturePackageBuildsWithThePluginAndPasses() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let fixture = root.appendingPathComponent("Tests/PluginFixture").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift", "run", "--package-path", fixture, "fixture-check"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        let summary = text.split(separator: "\n").last { $0.hasPrefix("plugin fixture:") } ?? "no summary"
+        print(summary)
+        #expect(process.terminationStatus == 0, "fixture build or checks failed:\n\(text.suffix(4000))")
+        #expect(summary.hasSuffix("checks passed"))
+    }
+}
