@@ -109,6 +109,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SyndicateTests",
+            dependencies: ["Preserves", "SyndicateProtocols", "Syndicate"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "PreservesCodeGenTests",
             dependencies: ["Preserves", "PreservesSchema", "PreservesCodeGen", "SyndicateProtocols"],
             swiftSettings: strictSettings

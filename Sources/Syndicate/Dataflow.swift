@@ -41,6 +41,8 @@ final class DataflowGraph {
         let facet: FacetID
         let body: (Turn) throws -> Void
         var dependencies: Set<UInt64> = []
+        /// The clock reading when the block last started running.
+        var lastRun: UInt64 = 0
         init(facet: FacetID, body: @escaping (Turn) throws -> Void) {
             self.facet = facet
             self.body = body
@@ -49,8 +51,12 @@ final class DataflowGraph {
 
     private var blocks: [ObjectIdentifier: Block] = [:]
     private var readers: [UInt64: Set<ObjectIdentifier>] = [:]
-    private var damaged: Set<UInt64> = []
+    /// Changed fields, with the clock reading of their latest change.
+    private var damaged: [UInt64: UInt64] = [:]
     private var running: Block?
+    /// Orders field changes and block runs, so a block that already read a field's new value
+    /// is not re-run for that change.
+    private var clock: UInt64 = 0
 
     func recordRead(of field: UInt64) {
         guard let block = running else { return }
@@ -58,7 +64,10 @@ final class DataflowGraph {
         readers[field, default: []].insert(ObjectIdentifier(block))
     }
 
-    func markDamaged(_ field: UInt64) { damaged.insert(field) }
+    func markDamaged(_ field: UInt64) {
+        clock += 1
+        damaged[field] = clock
+    }
 
     func add(_ block: Block, turn: Turn) throws {
         blocks[ObjectIdentifier(block)] = block
@@ -68,6 +77,8 @@ final class DataflowGraph {
     private func run(_ block: Block, turn: Turn) throws {
         for field in block.dependencies { readers[field]?.remove(ObjectIdentifier(block)) }
         block.dependencies = []
+        clock += 1
+        block.lastRun = clock
         let saved = running
         running = block
         defer { running = saved }
@@ -80,12 +91,15 @@ final class DataflowGraph {
         var ran = false
         while !damaged.isEmpty {
             let fields = damaged
-            damaged = []
+            damaged = [:]
             var toRun: [Block] = []
             var seen = Set<ObjectIdentifier>()
-            for field in fields.sorted() {
-                for id in readers[field] ?? [] where seen.insert(id).inserted {
-                    if let block = blocks[id] { toRun.append(block) }
+            for (field, changedAt) in fields.sorted(by: { $0.key < $1.key }) {
+                for id in readers[field] ?? [] where !seen.contains(id) {
+                    if let block = blocks[id], block.lastRun < changedAt {
+                        seen.insert(id)
+                        toRun.append(block)
+                    }
                 }
             }
             for block in toRun {
@@ -113,7 +127,7 @@ final class DataflowGraph {
     func removeAll() {
         blocks = [:]
         readers = [:]
-        damaged = []
+        damaged = [:]
     }
 }
 

@@ -6,8 +6,10 @@ enum Event: Sendable {
     case retract(Underlying, Handle)
     case message(Underlying, AnyValue)
     case sync(Underlying, Ref)
-    /// Run `action` in the facet (linked-task callbacks, timers, `later`, boot).
+    /// Run `action` in the facet (boot, `run`, linked-task callbacks).
     case action(FacetID, @Sendable (Turn) throws -> Void)
+    /// Run an action created by this same actor (`later`, timers): it may capture actor state.
+    case localAction(FacetID, ActorConfined<(Turn) throws -> Void>)
 }
 
 /// An assertion this actor made and has not yet retracted.

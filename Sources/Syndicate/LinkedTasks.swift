@@ -9,6 +9,11 @@ public struct FacetActivator: Sendable {
     public func activate(_ action: @escaping @Sendable (Turn) throws -> Void) {
         actor.enqueue([.action(facet, action)])
     }
+
+    /// Runs an action that the facet's own actor created (and may capture its state).
+    func activate(_ action: ActorConfined<(Turn) throws -> Void>) {
+        actor.enqueue([.localAction(facet, action)])
+    }
 }
 
 extension Turn {
@@ -43,7 +48,8 @@ extension Turn {
     }
 
     /// Runs `action` in the current facet after `delay`, unless the facet stops first.
-    public func after(_ delay: Duration, _ action: @escaping @Sendable (Turn) throws -> Void) {
+    public func after(_ delay: Duration, _ action: @escaping (Turn) throws -> Void) {
+        let action = ActorConfined(action, owner: actor)
         linkedTask { facet in
             try await Task.sleep(for: delay)
             facet.activate(action)
@@ -51,7 +57,8 @@ extension Turn {
     }
 
     /// Runs `action` in the current facet every `interval`, until the facet stops.
-    public func every(_ interval: Duration, _ action: @escaping @Sendable (Turn) throws -> Void) {
+    public func every(_ interval: Duration, _ action: @escaping (Turn) throws -> Void) {
+        let action = ActorConfined(action, owner: actor)
         linkedTask { facet in
             let clock = ContinuousClock()
             var next = clock.now + interval

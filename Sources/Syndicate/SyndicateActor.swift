@@ -101,6 +101,10 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
                     guard let facet = liveFacet(facetID) else { continue }
                     turn.facet = facet
                     try action(turn)
+                case .localAction(let facetID, let action):
+                    guard let facet = liveFacet(facetID) else { continue }
+                    turn.facet = facet
+                    try action.get(in: turn)(turn)
                 }
             }
         }

@@ -199,8 +199,8 @@ public final class Turn {
     }
 
     /// Runs `action` in a later turn of this actor, in the current facet.
-    public func later(_ action: @escaping @Sendable (Turn) throws -> Void) {
-        send(to: actor, .action(facet.id, action))
+    public func later(_ action: @escaping (Turn) throws -> Void) {
+        send(to: actor, .localAction(facet.id, ActorConfined(action, owner: actor)))
     }
 
     // MARK: Commit

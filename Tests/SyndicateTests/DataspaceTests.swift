@@ -1,0 +1,232 @@
+import Preserves
+import Syndicate
+import SyndicateProtocols
+import Testing
+
+@Suite struct DataspaceTests {
+    @Test func duringRunsPerAssertionAndStopsOnRetraction() async throws {
+        let recorder = Recorder()
+        let (_, ds) = try await dataspaceActor()
+        SyndicateActor.boot(name: "observer") { turn in
+            turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
+                recorder.add("+\(captures[0])")
+                // What the handler asserts lives only as long as the triggering assertion.
+                turn.assert(ds, .record("Greeting", captures[0]))
+                turn.onStop { _ in recorder.add("-\(captures[0])") }
+            }
+            turn.during(ds, P.rec("Greeting", P.bind())) { turn, captures in
+                recorder.add("greet \(captures[0])")
+                turn.onStop { _ in recorder.add("ungreet \(captures[0])") }
+            }
+        }
+        SyndicateActor.boot(name: "alice") { turn in
+            let h = turn.assert(ds, .record("Present", "alice"))
+            turn.after(.milliseconds(30)) { $0.retract(h) }
+        }
+        #expect(await recorder.wait { $0.contains("ungreet \"alice\"") })
+        let log = recorder.snapshot
+        #expect(log.contains("+\"alice\"") && log.contains("-\"alice\"") && log.contains("greet \"alice\""))
+        #expect(log.firstIndex(of: "+\"alice\"")! < log.firstIndex(of: "-\"alice\"")!)
+    }
+
+    @Test func duplicateAssertionsAreCounted() async throws {
+        let recorder = Recorder()
+        let (_, ds) = try await dataspaceActor()
+        let (_, observer) = try await entityActor("observer") { RecordingEntity("o", recorder) }
+        let ready = Box<Bool>()
+        SyndicateActor.boot(name: "watch") { turn in
+            turn.observe(ds, P.rec("Present", P.bind()), observer)
+            turn.sync(ds) { _ in ready.set(true) }
+        }
+        _ = try await ready.get()
+        let first = Box<Handle>()
+        let a = SyndicateActor.boot(name: "a") { turn in first.set(turn.assert(ds, .record("Present", "bob"))) }
+        let bHandle = Box<Handle>()
+        let b = SyndicateActor.boot(name: "b") { turn in bHandle.set(turn.assert(ds, .record("Present", "bob"))) }
+        #expect(await recorder.wait { $0.contains("assert o [\"bob\"]") })
+        let h1 = try await first.get()
+        _ = try await bHandle.get()
+        let synced = Box<Bool>()
+        a.run { turn in
+            turn.retract(h1)
+            turn.sync(ds) { _ in synced.set(true) }
+        }
+        _ = try await synced.get()
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(recorder.snapshot == ["assert o [\"bob\"]"], "the first retraction must not be seen")
+        b.run { $0.stopActor() }
+        #expect(await recorder.wait { $0.contains("retract o [\"bob\"]") })
+        #expect(recorder.snapshot.count == 2)
+    }
+
+    @Test func lateObserversSeeExistingAssertionsAndLoseThemWhenTheyLeave() async throws {
+        let recorder = Recorder()
+        let (_, ds) = try await dataspaceActor()
+        let asserted = Box<Bool>()
+        SyndicateActor.boot(name: "asserter") { turn in
+            for name in ["x", "y", "z"] { turn.assert(ds, .record("Item", .string(name), 1)) }
+            turn.assert(ds, .record("Other", "w"))
+            turn.sync(ds) { _ in asserted.set(true) }
+        }
+        _ = try await asserted.get()
+        let (_, observer) = try await entityActor("late") { RecordingEntity("late", recorder) }
+        let observation = Box<Handle>()
+        let watcher = SyndicateActor.boot(name: "watcher") { turn in
+            observation.set(turn.observe(ds, P.rec("Item", P.bind(), P.lit(1)), observer))
+        }
+        #expect(await recorder.wait(forCount: 3))
+        #expect(Set(recorder.snapshot) == ["assert late [\"x\"]", "assert late [\"y\"]", "assert late [\"z\"]"])
+        let h = try await observation.get()
+        watcher.run { $0.retract(h) }
+        #expect(await recorder.wait(forCount: 6))
+        #expect(recorder.snapshot.filter { $0.hasPrefix("retract late") }.count == 3)
+    }
+
+    @Test func messagesReachMatchingObserversOnly() async throws {
+        let recorder = Recorder()
+        let (_, ds) = try await dataspaceActor()
+        let ready = Box<Bool>()
+        SyndicateActor.boot(name: "listeners") { turn in
+            turn.onMessage(ds, P.rec("Says", P.lit("alice"), P.bind())) { _, c in recorder.add("alice-only \(c[0])") }
+            turn.onMessage(ds, P.rec("Says", P.bind(), P.bind())) { _, c in recorder.add("all \(c[0]) \(c[1])") }
+            turn.sync(ds) { _ in ready.set(true) }
+        }
+        _ = try await ready.get()
+        SyndicateActor.boot(name: "talker") { turn in
+            turn.message(ds, .record("Says", "alice", "hi"))
+            turn.message(ds, .record("Says", "bob", "yo"))
+            turn.message(ds, .record("Says", "carol"))  // too few fields for either pattern
+        }
+        #expect(await recorder.wait(forCount: 3))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(Set(recorder.snapshot) == ["alice-only \"hi\"", "all \"alice\" \"hi\"", "all \"bob\" \"yo\""])
+    }
+
+    /// Many observers with overlapping patterns (shared shapes, differing constants, nested
+    /// groups, captures at every depth) against a stream of assertions and retractions: each
+    /// observer must end up holding exactly what a naive matcher says it should.
+    @Test func manyOverlappingObserversAgreeWithANaiveMatcher() async throws {
+        var rng = SplitMix64(state: 42)
+        let labels: [Symbol] = ["a", "b", "c"]
+        let atoms: [AnyValue] = [1, 2, "x", "y", .symbol("s")]
+        func randomValue(_ depth: Int) -> AnyValue {
+            switch Int.random(in: 0..<(depth > 2 ? 1 : 4), using: &rng) {
+            case 0: return atoms.randomElement(using: &rng)!
+            case 1, 2:
+                return .record(Record(label: .symbol(labels.randomElement(using: &rng)!),
+                                      fields: (0..<Int.random(in: 0...3, using: &rng)).map { _ in randomValue(depth + 1) }))
+            default:
+                return .sequence((0..<Int.random(in: 0...3, using: &rng)).map { _ in randomValue(depth + 1) })
+            }
+        }
+        func randomPattern(_ depth: Int) -> Pattern {
+            switch Int.random(in: 0..<(depth > 2 ? 3 : 6), using: &rng) {
+            case 0: return P.discard
+            case 1: return P.bind()
+            case 2: return P.lit(atoms.randomElement(using: &rng)!)
+            case 3: return P.bind(randomPattern(depth + 1))
+            case 4:
+                return P.rec(label: .symbol(labels.randomElement(using: &rng)!),
+                             (0..<Int.random(in: 0...2, using: &rng)).map { _ in randomPattern(depth + 1) })
+            default:
+                return .group(type: .arr, entries: Dictionary(uniqueKeysWithValues:
+                    (0..<Int.random(in: 0...2, using: &rng)).map { (AnyValue.integer($0), randomPattern(depth + 1)) }))
+            }
+        }
+        let patterns = (0..<120).map { i -> Pattern in i % 3 == 0 ? P.rec(label: .symbol(labels[i % 3]), [P.bind()]) : randomPattern(0) }
+        let values = (0..<150).map { _ in randomValue(0) }
+        let recorder = Recorder()
+        let (_, ds) = try await dataspaceActor()
+        var observers: [Ref] = []
+        for i in patterns.indices {
+            let (_, o) = try await entityActor("o\(i)") { RecordingEntity("\(i)", recorder) }
+            observers.append(o)
+        }
+        let done = Box<Bool>()
+        let retracted = Set(values.indices.filter { $0 % 4 == 0 })
+        SyndicateActor.boot(name: "driver") { [observers] turn in
+            // Half the values before the observers arrive, half after; some retracted at the end.
+            var handles: [Int: Handle] = [:]
+            for i in values.indices where i % 2 == 0 { handles[i] = turn.assert(ds, values[i]) }
+            for (p, o) in zip(patterns, observers) { turn.observe(ds, p, o) }
+            turn.later { turn in
+                for i in values.indices where i % 2 == 1 { handles[i] = turn.assert(ds, values[i]) }
+                turn.later { turn in
+                    for i in retracted { turn.retract(handles[i]!) }
+                    turn.sync(ds) { turn in
+                        // Observers are in other actors: sync with each after the dataspace.
+                        var pending = observers.count
+                        for o in observers {
+                            turn.sync(o) { _ in
+                                pending -= 1
+                                if pending == 0 { done.set(true) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ = try await done.get(timeout: .seconds(30))
+        // What each observer holds now: asserted minus retracted capture tuples (as a bag).
+        var held: [String: [String: Int]] = [:]
+        for line in recorder.snapshot {
+            let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
+            held[parts[1], default: [:]][parts[2], default: 0] += parts[0] == "assert" ? 1 : -1
+        }
+        var matched = 0
+        for (i, pattern) in patterns.enumerated() {
+            var expected = Set<String>()
+            // The Observe assertions are in the dataspace too, and wildcards see them.
+            let present = values.enumerated().filter { !retracted.contains($0.offset) }.map(\.element)
+                + zip(patterns, observers).map { Dataspace.Observe(pattern: $0, observer: $1).preserves }
+            for v in present {
+                if let captures = NaiveMatcher.match(pattern, v) { expected.insert("\(AnyValue.sequence(captures))") }
+            }
+            let actual = Set((held["\(i)"] ?? [:]).filter { $0.value > 0 }.keys)
+            #expect(actual == expected, "observer \(i) with pattern \(pattern.preserves)")
+            #expect((held["\(i)"] ?? [:]).values.allSatisfy { $0 == 0 || $0 == 1 }, "observer \(i) saw a capture twice")
+            matched += expected.count
+        }
+        #expect(matched > 50, "the random data should exercise many matches")
+    }
+}
+
+/// Direct interpretation of dataspace patterns, for checking the index.
+enum NaiveMatcher {
+    static func match(_ pattern: Pattern, _ value: AnyValue) -> [AnyValue]? {
+        var captures: [AnyValue] = []
+        return go(pattern, value, &captures) ? captures : nil
+    }
+
+    static func go(_ pattern: Pattern, _ value: AnyValue, _ captures: inout [AnyValue]) -> Bool {
+        switch pattern {
+        case .discard: return true
+        case .bind(let p):
+            captures.append(value)
+            return go(p, value, &captures)
+        case .lit(let atom): return atom.preserves == value
+        case .group(let type, let entries):
+            let items: [AnyValue]
+            switch (type, value) {
+            case (.rec(let label), .record(let r)) where r.label == label: items = Array(r.fields)
+            case (.arr, .sequence(let s)): items = s
+            default: return false
+            }
+            for (k, p) in entries.sorted(by: { $0.key < $1.key }) {
+                guard let i = k.int, i < items.count, go(p, items[i], &captures) else { return false }
+            }
+            return true
+        }
+    }
+}
+
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

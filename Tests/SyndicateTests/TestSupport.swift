@@ -1,0 +1,85 @@
+import Preserves
+import Synchronization
+import Syndicate
+import Testing
+
+/// A thread-safe log of what entities saw, for assertions in tests.
+final class Recorder: Sendable {
+    private let items = Mutex<[String]>([])
+
+    func add(_ item: String) { items.withLock { $0.append(item) } }
+    var snapshot: [String] { items.withLock { $0 } }
+
+    /// Waits (up to `timeout`) until `condition` holds of the log; returns whether it did.
+    @discardableResult
+    func wait(timeout: Duration = .seconds(10), until condition: ([String]) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(snapshot) { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return condition(snapshot)
+    }
+
+    func wait(forCount n: Int, timeout: Duration = .seconds(10)) async -> Bool {
+        await wait(timeout: timeout) { $0.count >= n }
+    }
+}
+
+/// Records everything it receives as "assert NAME VALUE", "retract NAME", "message NAME VALUE".
+final class RecordingEntity: Entity {
+    let name: String
+    let recorder: Recorder
+    var values: [Handle: AnyValue] = [:]
+
+    init(_ name: String, _ recorder: Recorder) {
+        self.name = name
+        self.recorder = recorder
+    }
+
+    func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+        values[handle] = value
+        recorder.add("assert \(name) \(value)")
+    }
+
+    func retract(_ turn: Turn, _ handle: Handle) throws {
+        recorder.add("retract \(name) \(values.removeValue(forKey: handle).map { "\($0)" } ?? "?")")
+    }
+
+    func message(_ turn: Turn, _ value: AnyValue) throws {
+        recorder.add("message \(name) \(value)")
+    }
+}
+
+/// A place to hand a value from an actor's boot turn to the test.
+final class Box<T: Sendable>: Sendable {
+    private let value = Mutex<T?>(nil)
+    func set(_ v: T) { value.withLock { $0 = v } }
+
+    func get(timeout: Duration = .seconds(10)) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let v = value.withLock({ $0 }) { return v }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw TestTimeout()
+    }
+}
+
+struct TestTimeout: Error {}
+
+/// Boots an actor holding one entity and returns a reference to it.
+func entityActor(_ name: String, _ make: @escaping @Sendable () -> any Entity) async throws -> (SyndicateActor, Ref) {
+    let box = Box<Ref>()
+    let actor = SyndicateActor.boot(name: name) { turn in
+        box.set(turn.ref(make()))
+    }
+    return (actor, try await box.get())
+}
+
+/// Boots an actor holding a dataspace and returns it.
+func dataspaceActor() async throws -> (SyndicateActor, Ref) {
+    let box = Box<Ref>()
+    let actor = SyndicateActor.boot(name: "dataspace") { turn in box.set(turn.createDataspace()) }
+    return (actor, try await box.get())
+}
