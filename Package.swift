@@ -58,8 +58,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // libxml2 (Debian: libxml2-dev), which builds and serializes the HTML documentation.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
         // Schema documentation (an HTML site built with libxml2), change reports between two
         // revisions of a set of schemas, and the upstream-update workflow.
+        .target(
+            name: "PreservesSchemaDocs",
+            dependencies: ["Preserves", "PreservesSchema", "PreservesCodeGen", "CLibXML2"],
+            swiftSettings: strictSettings
+        ),
         // Schema model → Swift representation → text. No NIO: the plugin's tool builds on every
         // user's first build.
         .target(
@@ -70,9 +80,15 @@ let package = Package(
         .executableTarget(
             name: "preserves-schemac",
             dependencies: [
-                "Preserves", "PreservesSchema", "PreservesCodeGen", 
+                "Preserves", "PreservesSchema", "PreservesCodeGen", "PreservesSchemaDocs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "dataspace-demo",
+            dependencies: ["Preserves", "Syndicate"],
+            path: "Examples/dataspace-demo",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -116,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "PreservesCodeGenTests",
             dependencies: ["Preserves", "PreservesSchema", "PreservesCodeGen", "SyndicateProtocols"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PreservesSchemaDocsTests",
+            dependencies: ["Preserves", "PreservesSchema", "PreservesCodeGen", "PreservesSchemaDocs", "CLibXML2"],
             swiftSettings: strictSettings
         ),
     ],

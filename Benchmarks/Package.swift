@@ -18,7 +18,13 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "preserves-benchmarks",
-            dependencies: [.product(name: "Preserves", package: "swift-syndicate")],
+            dependencies: [
+                .product(name: "Preserves", package: "swift-syndicate"),
+                .product(name: "PreservesSchema", package: "swift-syndicate"),
+                .product(name: "_PreservesCodeGen", package: "swift-syndicate"),
+                .product(name: "SyndicateProtocols", package: "swift-syndicate"),
+                .product(name: "Syndicate", package: "swift-syndicate"),
+            ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),
                 .enableUpcomingFeature("MemberImportVisibility"),

@@ -6,28 +6,36 @@ import PackagePlugin
 /// as its configuration when present. Files in `Generated/<Name>/` that no schema produces are
 /// deleted.
 ///
-///     swift package --allow-writing-to-package-directory preserves-regenerate [--check] [--verbose] [Name ...]
+///     swift package --allow-writing-to-package-directory preserves-regenerate [--check] [--verbose] [--docs DIR] [Name ...]
 ///
 /// With `--check`, nothing is written and the command fails if any `Generated/` directory is
-/// stale, which is how CI guards the committed code.
+/// stale, which is how CI guards the committed code. With `--docs DIR` (relative to the package,
+/// e.g. `.build/docs`), the HTML documentation of each `Schemas/<Name>/` is also written to
+/// `DIR/<Name>/`.
 @main
 struct PreservesRegenerate: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) throws {
         var check = false
         var verbose = false
         var only: Set<String> = []
-        for argument in arguments {
+        var docs: String?
+        var remaining = arguments.makeIterator()
+        while let argument = remaining.next() {
             switch argument {
             case "--check": check = true
             case "--verbose", "-v": verbose = true
+            case "--docs":
+                guard let directory = remaining.next() else { throw PluginError("--docs needs a directory, e.g. --docs .build/docs") }
+                docs = directory
             case "--help", "-h":
-                print("usage: swift package --allow-writing-to-package-directory preserves-regenerate [--check] [--verbose] [Name ...]")
+                print("usage: swift package --allow-writing-to-package-directory preserves-regenerate [--check] [--verbose] [--docs DIR] [Name ...]")
                 return
             default:
                 if argument.hasPrefix("-") { throw PluginError("unknown option \(argument)") }
                 only.insert(argument)
             }
         }
+        if check && docs != nil { throw PluginError("--docs writes files, so it cannot be combined with --check") }
         let package = context.package.directoryURL
         let schemasRoot = package.appending(path: "Schemas")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: schemasRoot.path)) ?? [])
@@ -58,6 +66,21 @@ struct PreservesRegenerate: CommandPlugin {
                 failures.append(name)
             } else if !check {
                 print("Generated/\(name) is up to date with Schemas/\(name) (\(schemaFiles(under: schemas).count) schemas)")
+            }
+            if let docs, !failures.contains(name) {
+                let site = (docs.hasPrefix("/") ? URL(fileURLWithPath: docs) : package.appending(path: docs)).appending(path: name)
+                var docsArguments = ["html", schemas.path, "--output", site.path, "--title", name]
+                if FileManager.default.fileExists(atPath: configuration.path) { docsArguments += ["--config", configuration.path] }
+                let docsProcess = Process()
+                docsProcess.executableURL = tool
+                docsProcess.arguments = docsArguments
+                try docsProcess.run()
+                docsProcess.waitUntilExit()
+                if docsProcess.terminationStatus != 0 {
+                    failures.append(name)
+                } else {
+                    print("Documentation of Schemas/\(name): \(site.appending(path: "index.html").path)")
+                }
             }
         }
         if !failures.isEmpty {

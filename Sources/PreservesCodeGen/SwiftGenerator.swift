@@ -83,13 +83,13 @@ public struct OutputWriter: Sendable {
         for file in files {
             let path = (directory as NSString).appendingPathComponent(file.name)
             let data = Data(file.contents.utf8)
-            if fm.contents(atPath: path) == data {
+            if !Self.differs(data, fromFileAt: path) {
                 report.unchanged.append(file.name)
                 continue
             }
             report.stale.append(file.name)
             if !checkOnly {
-                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+                try Self.write(data, toPath: path)
                 report.written.append(file.name)
             }
         }
@@ -104,5 +104,15 @@ public struct OutputWriter: Sendable {
             }
         }
         return report
+    }
+
+    /// Whether the file at `path` is missing or holds other bytes than `data`.
+    public static func differs(_ data: Data, fromFileAt path: String) -> Bool {
+        FileManager.default.contents(atPath: path) != data
+    }
+
+    /// Writes `data` to `path` atomically, so readers never see half a file.
+    public static func write(_ data: Data, toPath path: String) throws {
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

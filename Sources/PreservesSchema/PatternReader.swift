@@ -66,45 +66,10 @@ struct PatternReader {
         if let name = Self.bindingName(token) {
             return Schema.NamedAlternative(variantLabel: name.name, pattern: pattern)
         }
-        guard let label = Self.inferredLabel(token.stripped) else {
+        guard let label = pattern.inferredAlternativeLabel else {
             throw error(token, "this alternative needs a name: write @name before it")
         }
         return Schema.NamedAlternative(variantLabel: label, pattern: pattern)
-    }
-
-    /// The label of an unnamed alternative: a record's literal symbol label, a reference's
-    /// last name, or a literal's text.
-    static func inferredLabel(_ value: IOValue) -> String? {
-        switch value {
-        case .record(let r):
-            if let s = r.label.symbol { return s.name }
-            if r.label.record(label: "lit", fieldCount: 0) != nil, let lit = r.fields.first {
-                return literalLabel(lit.stripped)
-            }
-            return nil
-        case .symbol(let s):
-            if s.name.hasPrefix("=") { return String(s.name.dropFirst()) }
-            if let ref = ModuleReadState.ref(from: s), !isReservedPatternWord(s.name) { return ref.name.name }
-            return nil
-        case .boolean, .double, .integer, .string, .byteString:
-            return literalLabel(value)
-        default:
-            return nil
-        }
-    }
-
-    static func literalLabel(_ value: IOValue) -> String? {
-        switch value {
-        case .boolean(let b): b ? "true" : "false"
-        case .integer(let i): i.description
-        case .string(let s): s
-        case .symbol(let s): s.name
-        default: nil
-        }
-    }
-
-    static func isReservedPatternWord(_ name: String) -> Bool {
-        ["any", "bool", "double", "int", "string", "bytes", "symbol"].contains(name)
     }
 
     /// The first symbol annotation of a token: its binding name.

@@ -13,14 +13,16 @@ public final class Underlying: @unchecked Sendable {
     let serial: UInt64
     /// Refs keep their actor alive; a terminated actor ignores what is sent to it.
     let actor: SyndicateActor
-    let facetID: FacetID
-    /// Only read on `actor`'s executor (see `SyndicateActor.withEntity`).
+    /// The facet the entity lives in; only read on `actor`'s executor.
+    let facet: Facet
+    var facetID: FacetID { facet.id }
+    /// Only read on `actor`'s executor (see `entityOnActor`).
     private let entity: any Entity
 
-    init(actor: SyndicateActor, facetID: FacetID, entity: any Entity) {
+    init(actor: SyndicateActor, facet: Facet, entity: any Entity) {
         self.serial = IDs.next()
         self.actor = actor
-        self.facetID = facetID
+        self.facet = facet
         self.entity = entity
     }
 

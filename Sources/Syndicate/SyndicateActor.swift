@@ -1,6 +1,6 @@
 import Preserves
 import Dispatch
-import Synchronization
+import Foundation
 
 /// A Syndicate actor: a tree of facets whose entities are driven by turns, one at a time.
 ///
@@ -23,7 +23,9 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     var isTerminated = false
     var nextTaskID: UInt64 = 0
 
-    private let exit = Mutex<(status: ExitStatus?, waiters: [CheckedContinuation<ExitStatus, Never>])>((nil, []))
+    // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
+    private let exitLock = NSLock()
+    private var exitState: (status: ExitStatus?, waiters: [CheckedContinuation<ExitStatus, Never>]) = (nil, [])
 
     init(name: String) {
         self.id = IDs.next()
@@ -53,9 +55,9 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     /// Waits until the actor has terminated.
     public func terminated() async -> ExitStatus {
         await withCheckedContinuation { continuation in
-            let status = exit.withLock { state -> ExitStatus? in
-                if let s = state.status { return s }
-                state.waiters.append(continuation)
+            let status = exitLock.withLock { () -> ExitStatus? in
+                if let s = exitState.status { return s }
+                exitState.waiters.append(continuation)
                 return nil
             }
             if let status { continuation.resume(returning: status) }
@@ -63,7 +65,7 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     }
 
     /// The exit status, once terminated.
-    public var exitStatus: ExitStatus? { exit.withLock { $0.status } }
+    public var exitStatus: ExitStatus? { exitLock.withLock { exitState.status } }
 
     func assertOnExecutor() {
         assert(DispatchQueue.getSpecific(key: queueKey) == id, "entity used off its actor's executor")
@@ -82,28 +84,22 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
             for event in events {
                 switch event {
                 case .assert(let target, let value, let handle):
-                    guard let facet = liveFacet(target.facetID) else { continue }
-                    turn.facet = facet
+                    guard turn.enter(target.facet) else { continue }
                     try target.entityOnActor().assert(turn, value, handle)
                 case .retract(let target, let handle):
-                    guard let facet = liveFacet(target.facetID) else { continue }
-                    turn.facet = facet
+                    guard turn.enter(target.facet) else { continue }
                     try target.entityOnActor().retract(turn, handle)
                 case .message(let target, let value):
-                    guard let facet = liveFacet(target.facetID) else { continue }
-                    turn.facet = facet
+                    guard turn.enter(target.facet) else { continue }
                     try target.entityOnActor().message(turn, value)
                 case .sync(let target, let peer):
-                    guard let facet = liveFacet(target.facetID) else { continue }
-                    turn.facet = facet
+                    guard turn.enter(target.facet) else { continue }
                     try target.entityOnActor().sync(turn, peer: peer)
                 case .action(let facetID, let action):
-                    guard let facet = liveFacet(facetID) else { continue }
-                    turn.facet = facet
+                    guard let facet = liveFacet(facetID), turn.enter(facet) else { continue }
                     try action(turn)
                 case .localAction(let facetID, let action):
-                    guard let facet = liveFacet(facetID) else { continue }
-                    turn.facet = facet
+                    guard let facet = liveFacet(facetID), turn.enter(facet) else { continue }
                     try action.get(in: turn)(turn)
                 }
             }
@@ -147,10 +143,10 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
         turn.publish()
         facets.removeAll()
         dataflow.removeAll()
-        let waiters = exit.withLock { state -> [CheckedContinuation<ExitStatus, Never>] in
-            state.status = status
-            defer { state.waiters = [] }
-            return state.waiters
+        let waiters = exitLock.withLock { () -> [CheckedContinuation<ExitStatus, Never>] in
+            exitState.status = status
+            defer { exitState.waiters = [] }
+            return exitState.waiters
         }
         for waiter in waiters { waiter.resume(returning: status) }
     }

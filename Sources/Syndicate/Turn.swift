@@ -23,6 +23,14 @@ public final class Turn {
     /// The facet this turn is acting in.
     public var activeFacet: FacetID { facet.id }
 
+    /// Makes `target` the active facet, if it is still alive (events for a stopped facet are dropped).
+    @inline(__always)
+    func enter(_ target: Facet) -> Bool {
+        guard target.isAlive else { return false }
+        if target !== facet { facet = target }
+        return true
+    }
+
     // MARK: Assertions and messages
 
     /// Asserts `value` to `ref` until retracted, or until the current facet stops.
@@ -81,7 +89,10 @@ public final class Turn {
     }
 
     func send(to target: SyndicateActor, _ event: Event) {
-        if let i = outbox.lastIndex(where: { $0.target === target }) {
+        // Turns usually talk to one or two actors; check the most recent first.
+        var i = outbox.count - 1
+        while i >= 0 && outbox[i].target !== target { i -= 1 }
+        if i >= 0 {
             outbox[i].events.append(event)
         } else {
             outbox.append((target, [event]))
@@ -93,7 +104,7 @@ public final class Turn {
     /// A reference to `entity`, which lives in the current facet from now on.
     public func ref(_ entity: some Entity) -> Ref {
         facet.entityCount += 1
-        return Ref(underlying: Underlying(actor: actor, facetID: facet.id, entity: entity))
+        return Ref(underlying: Underlying(actor: actor, facet: facet, entity: entity))
     }
 
     // MARK: Facets

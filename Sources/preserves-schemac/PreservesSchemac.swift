@@ -9,7 +9,7 @@ struct PreservesSchemac: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preserves-schemac",
         abstract: "Compile Preserves schemas (.prs) to Swift and to schema bundles.",
-        subcommands: [SwiftCommand.self, BundleCommand.self]
+        subcommands: [SwiftCommand.self, BundleCommand.self, HTMLCommand.self, UpstreamCommand.self]
     )
 }
 

@@ -1,14 +1,17 @@
 import Preserves
-import Synchronization
+import Foundation
 import Syndicate
 import Testing
 
 /// A thread-safe log of what entities saw, for assertions in tests.
-final class Recorder: Sendable {
-    private let items = Mutex<[String]>([])
+final class Recorder: @unchecked Sendable {
+    // NSLock (pthread) rather than Synchronization.Mutex (raw futex), so ThreadSanitizer can
+    // see the synchronisation.
+    private let lock = NSLock()
+    private var items: [String] = []
 
-    func add(_ item: String) { items.withLock { $0.append(item) } }
-    var snapshot: [String] { items.withLock { $0 } }
+    func add(_ item: String) { lock.withLock { items.append(item) } }
+    var snapshot: [String] { lock.withLock { items } }
 
     /// Waits (up to `timeout`) until `condition` holds of the log; returns whether it did.
     @discardableResult
@@ -52,14 +55,15 @@ final class RecordingEntity: Entity {
 }
 
 /// A place to hand a value from an actor's boot turn to the test.
-final class Box<T: Sendable>: Sendable {
-    private let value = Mutex<T?>(nil)
-    func set(_ v: T) { value.withLock { $0 = v } }
+final class Box<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T?
+    func set(_ v: T) { lock.withLock { value = v } }
 
     func get(timeout: Duration = .seconds(10)) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let v = value.withLock({ $0 }) { return v }
+            if let v = lock.withLock({ value }) { return v }
             try await Task.sleep(for: .milliseconds(2))
         }
         throw TestTimeout()

@@ -125,19 +125,22 @@ import Testing
     @Test func linkedTasksEndWithTheirFacet() async throws {
         let recorder = Recorder()
         SyndicateActor.boot(name: "timers") { turn in
-            let f = turn.facet { turn in
-                turn.every(.milliseconds(5)) { _ in recorder.add("tick") }
-            }
-            turn.after(.milliseconds(60)) { turn in
-                turn.stop(f)
-                recorder.add("stopped")
+            var ticks = 0
+            turn.facet { turn in
+                turn.every(.milliseconds(5)) { turn in
+                    ticks += 1
+                    recorder.add("tick")
+                    if ticks == 3 {
+                        turn.stop()
+                        recorder.add("stopped")
+                    }
+                }
             }
         }
         #expect(await recorder.wait { $0.contains("stopped") })
-        let ticks = recorder.snapshot.filter { $0 == "tick" }.count
-        #expect(ticks >= 2)
-        try await Task.sleep(for: .milliseconds(60))
-        #expect(recorder.snapshot.filter { $0 == "tick" }.count <= ticks + 1)
+        // The timer died with its facet: no tick after the stop.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(recorder.snapshot == ["tick", "tick", "tick", "stopped"])
     }
 }
 

@@ -10,7 +10,14 @@ import Foundation
 /// Every suite, in the order they run. Add new suites here.
 let allSuites: [any BenchmarkSuite] = [
     PreservesCodecSuite(),
+    SchemaCompilerSuite(),
+    DataspaceSuite(),
 ]
+
+// A child process started by SchemaCompilerSuite: compile once and exit.
+if CommandLine.arguments.count == 4 && CommandLine.arguments[1] == SchemaCompilerSuite.compileOnceFlag {
+    exit(SchemaCompilerSuite.compileOnce(schemas: CommandLine.arguments[2], output: CommandLine.arguments[3]))
+}
 
 var options = BenchmarkOptions.standard
 var strict = false

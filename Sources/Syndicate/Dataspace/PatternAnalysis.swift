@@ -14,7 +14,7 @@ enum GroupClass: Hashable {
 
     init?(of value: AnyValue) {
         switch value.unannotated {
-        case .record(let r): self = .record(label: r.label.stripped)
+        case .record(let r): self = .record(label: r.label.withoutAnnotations)
         case .sequence: self = .sequence
         case .dictionary: self = .dictionary
         default: return nil
@@ -22,11 +22,11 @@ enum GroupClass: Hashable {
     }
 }
 
-/// One step of a pattern's shape, linearised: climb `pop` levels of the term stack, step into
-/// `key`, and require a compound of class `group` there.
+/// One step of a pattern's shape: at `path` (from the root of the value) there must be a
+/// compound of class `group`. A pattern's moves list its groups in pre-order, so patterns
+/// sharing a prefix of moves share a path through the index's trie.
 struct ShapeMove: Hashable {
-    let pop: Int
-    let key: AnyValue
+    let path: ValuePath
     let group: GroupClass
 }
 
@@ -46,21 +46,20 @@ struct PatternAnalysis {
     init(_ pattern: DataspacePatterns.Pattern<Ref>) {
         var withValues: [ValuePath] = []
         var required: [ValuePath] = []
-        var height = 1
-        walk(pattern, path: [], key: .integer(0), parentHeight: 1, height: &height, withValues: &withValues, required: &required)
+        walk(pattern, path: [], withValues: &withValues, required: &required)
         constantPositions = ConstantPositions(withValues: withValues, requiredToExist: required)
     }
 
     private mutating func walk(
-        _ pattern: DataspacePatterns.Pattern<Ref>, path: ValuePath, key: AnyValue, parentHeight: Int,
-        height: inout Int, withValues: inout [ValuePath], required: inout [ValuePath]
+        _ pattern: DataspacePatterns.Pattern<Ref>, path: ValuePath,
+        withValues: inout [ValuePath], required: inout [ValuePath]
     ) {
         switch pattern {
         case .discard:
             if !path.isEmpty { required.append(path) }
         case .bind(let inner):
             capturePaths.append(path)
-            walk(inner, path: path, key: key, parentHeight: parentHeight, height: &height, withValues: &withValues, required: &required)
+            walk(inner, path: path, withValues: &withValues, required: &required)
         case .lit(let atom):
             withValues.append(path)
             constantValues.append(atom.preserves)
@@ -71,11 +70,9 @@ struct PatternAnalysis {
                 case .arr: .sequence
                 case .dict: .dictionary
                 }
-            moves.append(ShapeMove(pop: height - parentHeight, key: key, group: group))
-            height = parentHeight + 1
-            let myHeight = height
+            moves.append(ShapeMove(path: path, group: group))
             for (k, child) in entries.sorted(by: { $0.key < $1.key }) {
-                walk(child, path: path + [k], key: k, parentHeight: myHeight, height: &height, withValues: &withValues, required: &required)
+                walk(child, path: path + [k], withValues: &withValues, required: &required)
             }
         }
     }
@@ -113,8 +110,19 @@ enum Projection {
         out.reserveCapacity(paths.count)
         for path in paths {
             guard let v = project(value, path) else { return nil }
-            out.append(v.stripped)
+            out.append(v.withoutAnnotations)
         }
         return out
+    }
+}
+
+extension Value {
+    /// `stripped`, without the call when there is nothing to strip (the common case).
+    @inline(__always)
+    var withoutAnnotations: Value {
+        if case .annotated = self { return stripped }
+        if case .record = self, containsAnnotations { return stripped }
+        if case .sequence = self, containsAnnotations { return stripped }
+        return self
     }
 }

@@ -14,30 +14,82 @@ final class SkeletonIndex {
     private var counts: [AnyValue: Int] = [:]
 
     final class Node {
-        var edges: [Selector: [GroupClass: Node]] = [:]
+        /// Branches: the position they look at, and the node for each class found there.
+        var edges: [Edge] = []
         let continuation = Continuation()
+
+        func edge(at path: ValuePath) -> Edge? { edges.first { $0.path == path } }
     }
 
-    struct Selector: Hashable {
-        let pop: Int
-        let key: AnyValue
+    final class Edge {
+        let path: ValuePath
+        /// The node for each class found at `path`. Usually a handful, so they are searched
+        /// by comparison; a hash table takes over when there are many.
+        private var few: [(GroupClass, Node)] = []
+        private var many: [GroupClass: Node]?
+        init(path: ValuePath) { self.path = path }
+
+        subscript(group: GroupClass) -> Node? {
+            get {
+                if let many { return many[group] }
+                for (g, node) in few where g == group { return node }
+                return nil
+            }
+            set {
+                precondition(newValue != nil && self[group] == nil, "edges only grow")
+                if many != nil {
+                    many![group] = newValue
+                } else if few.count < 8 {
+                    few.append((group, newValue!))
+                } else {
+                    many = Dictionary(uniqueKeysWithValues: few)
+                    many![group] = newValue
+                    few = []
+                }
+            }
+        }
     }
 
     final class Continuation {
         var cachedAssertions: Set<AnyValue> = []
-        var leaves: [ConstantPositions: [[AnyValue]: Leaf]] = [:]
+        var leafGroups: [LeafGroup] = []
+
+        func group(for positions: ConstantPositions) -> LeafGroup? { leafGroups.first { $0.positions == positions } }
+    }
+
+    /// The observers that test the same positions for constants, by the constants they want.
+    final class LeafGroup {
+        let positions: ConstantPositions
+        /// Keyed by the constants: the value itself when there is one, else their sequence.
+        var leaves: [AnyValue: Leaf] = [:]
+        init(positions: ConstantPositions) { self.positions = positions }
+
+        /// The key `value` has in `leaves`, or `nil` if a required position is missing.
+        func key(for value: AnyValue) -> AnyValue? {
+            for path in positions.requiredToExist where Projection.project(value, path) == nil { return nil }
+            if positions.withValues.count == 1 { return Projection.project(value, positions.withValues[0])?.withoutAnnotations }
+            return Projection.project(value, positions.withValues).map(AnyValue.sequence)
+        }
+
+        /// The key of a pattern's constants.
+        func key(forConstants constants: [AnyValue]) -> AnyValue {
+            constants.count == 1 ? constants[0] : .sequence(constants)
+        }
     }
 
     final class Leaf {
         var cachedAssertions: Set<AnyValue> = []
-        var endpoints: [[ValuePath]: Endpoints] = [:]
+        var endpoints: [Endpoints] = []
+        func endpoints(for paths: [ValuePath]) -> Endpoints? { endpoints.first { $0.capturePaths == paths } }
     }
 
     final class Endpoints {
+        let capturePaths: [ValuePath]
         /// Capture tuples with how many assertions produce each.
         var cachedCaptures: [[AnyValue]: Int] = [:]
         /// For each observer, the handle under which it was told each capture tuple.
         var observers: [Ref: [[AnyValue]: Handle]] = [:]
+        init(capturePaths: [ValuePath]) { self.capturePaths = capturePaths }
     }
 
     var assertionCount: Int { counts.count }
@@ -54,13 +106,14 @@ final class SkeletonIndex {
             continuation.cachedAssertions.insert(value)
         } leaf: { leaf in
             leaf.cachedAssertions.insert(value)
-        } endpoints: { capturePaths, endpoints in
-            guard let captures = Projection.project(value, capturePaths) else { return }
-            let n = endpoints.cachedCaptures[captures, default: 0]
-            endpoints.cachedCaptures[captures] = n + 1
-            if n == 0 {
-                for observer in endpoints.observers.keys {
-                    endpoints.observers[observer]![captures] = turn.assert(observer, .sequence(captures))
+            for endpoints in leaf.endpoints {
+                guard let captures = Projection.project(value, endpoints.capturePaths) else { continue }
+                let n = endpoints.cachedCaptures[captures, default: 0]
+                endpoints.cachedCaptures[captures] = n + 1
+                if n == 0 {
+                    for observer in endpoints.observers.keys {
+                        endpoints.observers[observer]![captures] = turn.assert(observer, .sequence(captures))
+                    }
                 }
             }
         }
@@ -80,17 +133,18 @@ final class SkeletonIndex {
             continuation.cachedAssertions.remove(value)
         } leaf: { leaf in
             leaf.cachedAssertions.remove(value)
-        } endpoints: { capturePaths, endpoints in
-            guard let captures = Projection.project(value, capturePaths),
-                let n = endpoints.cachedCaptures[captures]
-            else { return }
-            if n > 1 {
-                endpoints.cachedCaptures[captures] = n - 1
-                return
-            }
-            endpoints.cachedCaptures[captures] = nil
-            for observer in endpoints.observers.keys {
-                if let handle = endpoints.observers[observer]!.removeValue(forKey: captures) { turn.retract(handle) }
+            for endpoints in leaf.endpoints {
+                guard let captures = Projection.project(value, endpoints.capturePaths),
+                    let n = endpoints.cachedCaptures[captures]
+                else { continue }
+                if n > 1 {
+                    endpoints.cachedCaptures[captures] = n - 1
+                    continue
+                }
+                endpoints.cachedCaptures[captures] = nil
+                for observer in endpoints.observers.keys {
+                    if let handle = endpoints.observers[observer]!.removeValue(forKey: captures) { turn.retract(handle) }
+                }
             }
         }
         return true
@@ -98,45 +152,32 @@ final class SkeletonIndex {
 
     /// Delivers a message to every observer whose pattern matches.
     func send(_ turn: Turn, _ message: AnyValue) {
-        walk(message) { _ in } leaf: { _ in } endpoints: { capturePaths, endpoints in
-            guard !endpoints.observers.isEmpty, let captures = Projection.project(message, capturePaths) else { return }
-            for observer in endpoints.observers.keys { turn.message(observer, .sequence(captures)) }
+        walk(message) { _ in } leaf: { leaf in
+            for endpoints in leaf.endpoints where !endpoints.observers.isEmpty {
+                guard let captures = Projection.project(message, endpoints.capturePaths) else { continue }
+                let body = AnyValue.sequence(captures)
+                for observer in endpoints.observers.keys { turn.message(observer, body) }
+            }
         }
     }
 
-    /// Visits the nodes, leaves and endpoints that `value`'s shape and constants reach.
-    private func walk(
-        _ value: AnyValue,
-        continuation visitContinuation: (Continuation) -> Void,
-        leaf visitLeaf: (Leaf) -> Void,
-        endpoints visitEndpoints: ([ValuePath], Endpoints) -> Void
-    ) {
-        func visit(_ node: Node, _ stack: inout [AnyValue]) {
+    /// Visits the nodes and leaves that `value`'s shape and constants reach.
+    private func walk(_ value: AnyValue, continuation visitContinuation: (Continuation) -> Void, leaf visitLeaf: (Leaf) -> Void) {
+        func visit(_ node: Node) {
             let continuation = node.continuation
             visitContinuation(continuation)
-            for (positions, leaves) in continuation.leaves {
-                guard positions.requiredToExist.allSatisfy({ Projection.project(value, $0) != nil }),
-                    let key = Projection.project(value, positions.withValues),
-                    let leaf = leaves[key]
-                else { continue }
+            for group in continuation.leafGroups {
+                guard let key = group.key(for: value), let leaf = group.leaves[key] else { continue }
                 visitLeaf(leaf)
-                for (paths, endpoints) in leaf.endpoints { visitEndpoints(paths, endpoints) }
             }
-            for (selector, table) in node.edges {
-                let base = stack.count - selector.pop
-                guard base >= 1, let sub = Projection.step(stack[base - 1], selector.key),
-                    let group = GroupClass(of: sub), let next = table[group]
+            for edge in node.edges {
+                guard let sub = Projection.project(value, edge.path), let group = GroupClass(of: sub),
+                    let next = edge[group]
                 else { continue }
-                let saved = Array(stack[base...])
-                stack.removeLast(selector.pop)
-                stack.append(sub)
-                visit(next, &stack)
-                stack.removeLast()
-                stack.append(contentsOf: saved)
+                visit(next)
             }
         }
-        var stack: [AnyValue] = [.sequence([value])]
-        visit(root, &stack)
+        visit(root)
     }
 
     // MARK: Observers
@@ -146,31 +187,35 @@ final class SkeletonIndex {
         let analysis = PatternAnalysis(pattern)
         let continuation = extend(analysis.moves)
         let positions = analysis.constantPositions
-        if continuation.leaves[positions] == nil { continuation.leaves[positions] = [:] }
+        let group: LeafGroup
+        if let existing = continuation.group(for: positions) {
+            group = existing
+        } else {
+            group = LeafGroup(positions: positions)
+            continuation.leafGroups.append(group)
+        }
         let leaf: Leaf
-        if let existing = continuation.leaves[positions]![analysis.constantValues] {
+        let constants = group.key(forConstants: analysis.constantValues)
+        if let existing = group.leaves[constants] {
             leaf = existing
         } else {
             leaf = Leaf()
-            for value in continuation.cachedAssertions
-            where positions.requiredToExist.allSatisfy({ Projection.project(value, $0) != nil })
-                && Projection.project(value, positions.withValues) == analysis.constantValues
-            {
+            for value in continuation.cachedAssertions where group.key(for: value) == constants {
                 leaf.cachedAssertions.insert(value)
             }
-            continuation.leaves[positions]![analysis.constantValues] = leaf
+            group.leaves[constants] = leaf
         }
         let endpoints: Endpoints
-        if let existing = leaf.endpoints[analysis.capturePaths] {
+        if let existing = leaf.endpoints(for: analysis.capturePaths) {
             endpoints = existing
         } else {
-            endpoints = Endpoints()
+            endpoints = Endpoints(capturePaths: analysis.capturePaths)
             for value in leaf.cachedAssertions {
                 if let captures = Projection.project(value, analysis.capturePaths) {
                     endpoints.cachedCaptures[captures, default: 0] += 1
                 }
             }
-            leaf.endpoints[analysis.capturePaths] = endpoints
+            leaf.endpoints.append(endpoints)
         }
         var handles: [[AnyValue]: Handle] = endpoints.observers[observer] ?? [:]
         for captures in endpoints.cachedCaptures.keys where handles[captures] == nil {
@@ -183,32 +228,39 @@ final class SkeletonIndex {
     func removeObserver(_ turn: Turn, _ pattern: DataspacePatterns.Pattern<Ref>, _ observer: Ref) {
         let analysis = PatternAnalysis(pattern)
         guard let continuation = find(analysis.moves)?.continuation,
-            let leaf = continuation.leaves[analysis.constantPositions]?[analysis.constantValues],
-            let endpoints = leaf.endpoints[analysis.capturePaths],
+            let group = continuation.group(for: analysis.constantPositions),
+            let leaf = group.leaves[group.key(forConstants: analysis.constantValues)],
+            let endpoints = leaf.endpoints(for: analysis.capturePaths),
             let handles = endpoints.observers.removeValue(forKey: observer)
         else { return }
         for handle in handles.values.sorted() { turn.retract(handle) }
-        if endpoints.observers.isEmpty { leaf.endpoints[analysis.capturePaths] = nil }
-        if leaf.endpoints.isEmpty { continuation.leaves[analysis.constantPositions]![analysis.constantValues] = nil }
-        if continuation.leaves[analysis.constantPositions]!.isEmpty { continuation.leaves[analysis.constantPositions] = nil }
+        if endpoints.observers.isEmpty { leaf.endpoints.removeAll { $0 === endpoints } }
+        if leaf.endpoints.isEmpty { group.leaves[group.key(forConstants: analysis.constantValues)] = nil }
+        if group.leaves.isEmpty { continuation.leafGroups.removeAll { $0 === group } }
     }
 
     /// The node for a shape, created (and seeded from its parent's cache) if new.
     private func extend(_ moves: [ShapeMove]) -> Continuation {
         var node = root
-        var path: [(ShapeMove)] = []
+        var taken: [ShapeMove] = []
         for move in moves {
-            path.append(move)
-            let selector = Selector(pop: move.pop, key: move.key)
-            if let next = node.edges[selector]?[move.group] {
+            taken.append(move)
+            let edge: Edge
+            if let existing = node.edge(at: move.path) {
+                edge = existing
+            } else {
+                edge = Edge(path: move.path)
+                node.edges.append(edge)
+            }
+            if let next = edge[move.group] {
                 node = next
                 continue
             }
             let next = Node()
-            for value in node.continuation.cachedAssertions where Self.follows(value, path) {
+            for value in node.continuation.cachedAssertions where Self.follows(value, taken) {
                 next.continuation.cachedAssertions.insert(value)
             }
-            node.edges[selector, default: [:]][move.group] = next
+            edge[move.group] = next
             node = next
         }
         return node.continuation
@@ -217,23 +269,17 @@ final class SkeletonIndex {
     private func find(_ moves: [ShapeMove]) -> Node? {
         var node = root
         for move in moves {
-            guard let next = node.edges[Selector(pop: move.pop, key: move.key)]?[move.group] else { return nil }
+            guard let next = node.edge(at: move.path)?[move.group] else { return nil }
             node = next
         }
         return node
     }
 
-    /// Whether `value` has the classes `moves` require, position by position.
+    /// Whether `value` has the classes `moves` require at their positions.
     static func follows(_ value: AnyValue, _ moves: [ShapeMove]) -> Bool {
-        var stack: [AnyValue] = [.sequence([value])]
-        for move in moves {
-            let base = stack.count - move.pop
-            guard base >= 1, let sub = Projection.step(stack[base - 1], move.key), GroupClass(of: sub) == move.group else {
-                return false
-            }
-            stack.removeLast(move.pop)
-            stack.append(sub)
+        moves.allSatisfy { move in
+            guard let sub = Projection.project(value, move.path) else { return false }
+            return GroupClass(of: sub) == move.group
         }
-        return true
     }
 }
