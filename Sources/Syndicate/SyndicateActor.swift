@@ -4,8 +4,8 @@ import Foundation
 
 /// A Syndicate actor: a tree of facets whose entities are driven by turns, one at a time.
 ///
-/// Each actor runs on its own serial dispatch queue targeting the shared concurrent pool, so
-/// actors never need a thread of their own and never run two turns at once. Events from one
+/// Each actor runs on its own serial dispatch queue, which uses a pool thread only while it has
+/// work, so actors never need a thread of their own and never run two turns at once. Events from one
 /// turn to this actor are enqueued together at commit, so the order between any sender and
 /// this actor is preserved. All mutable state below is touched only on `queue`.
 public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible {
@@ -30,7 +30,10 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     init(name: String) {
         self.id = IDs.next()
         self.name = name
-        self.queue = DispatchQueue(label: "syndicate.actor.\(name)", target: .global())
+        // A plain serial queue: it borrows a pool thread only while it has work. (Targeting the
+        // width-limited global queue would let code that blocks Swift's cooperative threads,
+        // which share that pool, starve every actor.)
+        self.queue = DispatchQueue(label: "syndicate.actor.\(name)")
         let root = Facet(id: .fresh(), parent: nil)
         self.root = root
         facets[root.id] = root

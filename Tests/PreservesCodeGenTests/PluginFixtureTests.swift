@@ -6,22 +6,14 @@ import Testing
 /// files and a configuration file in a target, types available at build time.
 @Suite struct PluginFixtureTests {
     @Test(.timeLimit(.minutes(20)))
-    func fixturePackageBuildsWithThePluginAndPasses() throws {
+    func fixturePackageBuildsWithThePluginAndPasses() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let fixture = root.appendingPathComponent("Tests/PluginFixture").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift", "run", "--package-path", fixture, "fixture-check"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let result = try await ProcessRunner.run("/usr/bin/env", ["swift", "run", "--package-path", fixture, "fixture-check"])
+        let text = result.output
         let summary = text.split(separator: "\n").last { $0.hasPrefix("plugin fixture:") } ?? "no summary"
         print(summary)
-        #expect(process.terminationStatus == 0, "fixture build or checks failed:\n\(text.suffix(4000))")
+        #expect(result.status == 0, "fixture build or checks failed:\n\(text.suffix(4000))")
         #expect(summary.hasSuffix("checks passed"))
     }
 }

@@ -24,20 +24,12 @@ enum SwiftTypeChecker {
 
     /// Runs `swiftc -typecheck` on `files` as module `moduleName` in Swift 6 mode with the
     /// package's upcoming features.
-    static func typecheck(_ files: [String], moduleName: String, modules: String) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+    static func typecheck(_ files: [String], moduleName: String, modules: String) async throws -> Result {
+        let result = try await ProcessRunner.run("/usr/bin/env", [
             "swiftc", "-typecheck", "-swift-version", "6",
             "-enable-upcoming-feature", "ExistentialAny", "-enable-upcoming-feature", "MemberImportVisibility",
             "-module-name", moduleName, "-I", modules,
-        ] + files
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        ] + files)
+        return Result(status: result.status, output: result.output)
     }
 }

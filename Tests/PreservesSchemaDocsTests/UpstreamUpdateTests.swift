@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(3)))
-    func followingUpstreamFromPy0193ToRs2025() throws {
+    func followingUpstreamFromPy0193ToRs2025() async throws {
         let (root, schemas, generated) = try Self.packageCopy("upstream-rs2025")
         defer { try? FileManager.default.removeItem(at: root) }
         var update = UpstreamUpdate(upstreamDirectory: TestPaths.rs2025, schemasDirectory: schemas)
@@ -136,7 +136,7 @@ import Testing
             """.utf8).write(to: usage)
         let files = try FileManager.default.contentsOfDirectory(atPath: generated).filter { $0.hasSuffix(".swift") }.sorted()
             .map { generated + "/" + $0 }
-        let check = try SwiftTypeChecker.typecheck(files + [usage.path], moduleName: "SyndicateProtocols", modules: modules)
+        let check = try await SwiftTypeChecker.typecheck(files + [usage.path], moduleName: "SyndicateProtocols", modules: modules)
         #expect(check.status == 0, "the regenerated bindings do not compile:\n\(check.output.suffix(4000))")
     }
 
@@ -196,22 +196,16 @@ import Testing
     }
 
     /// The command line: `preserves-schemac upstream --dry-run` prints the report and changes nothing.
-    @Test func commandLineDryRun() throws {
+    @Test func commandLineDryRun() async throws {
         let (root, schemas, _) = try Self.packageCopy("upstream-cli")
         defer { try? FileManager.default.removeItem(at: root) }
         let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("preserves-schemac").path
         try #require(FileManager.default.isExecutableFile(atPath: tool), "preserves-schemac is not built beside the tests (\(tool))")
         let before = try FileManager.default.contentsOfDirectory(atPath: schemas).sorted()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["upstream", TestPaths.rs2025, "--schemas", schemas, "--dry-run", "--fail-on-incompatible"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2, "wire-incompatible changes fail with --fail-on-incompatible")
+        let result = try await ProcessRunner.run(tool, ["upstream", TestPaths.rs2025, "--schemas", schemas, "--dry-run", "--fail-on-incompatible"])
+        let output = result.output
+        #expect(result.status == 2, "wire-incompatible changes fail with --fail-on-incompatible")
         #expect(output.hasPrefix("Dry run: no files were changed."))
         #expect(output.contains("module rpc: added"))
         #expect(output.contains("field observer: #:Resolved → #:rpc.Result"))

@@ -152,7 +152,7 @@ import Testing
             turn.later { turn in
                 for i in values.indices where i % 2 == 1 { handles[i] = turn.assert(ds, values[i]) }
                 turn.later { turn in
-                    for i in retracted { turn.retract(handles[i]!) }
+                    for i in retracted { if let h = handles[i] { turn.retract(h) } }
                     turn.sync(ds) { turn in
                         // Observers are in other actors: sync with each after the dataspace.
                         var pending = observers.count

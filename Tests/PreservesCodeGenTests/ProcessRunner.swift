@@ -1,0 +1,29 @@
+import Foundation
+
+/// Runs a program to completion on a thread of its own, so that waiting for it never blocks
+/// one of Swift's few cooperative threads (which other tests, and the actor runtime's
+/// callers, need meanwhile).
+enum ProcessRunner {
+    struct Result: Sendable {
+        var status: Int32
+        var output: String
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let handle = pipe.fileHandleForReading
+        return await withCheckedContinuation { continuation in
+            Thread {
+                let data = handle.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self)))
+            }.start()
+        }
+    }
+}
