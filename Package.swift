@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Syndicate", targets: ["Syndicate"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
+        .executable(name: "syndicate-macaroon", targets: ["syndicate-macaroon"]),
         .plugin(name: "PreservesSchemaPlugin", targets: ["PreservesSchemaPlugin"]),
         .plugin(name: "preserves-regenerate", targets: ["PreservesRegenerate"]),
     ],
@@ -89,6 +90,14 @@ let package = Package(
             name: "dataspace-demo",
             dependencies: ["Preserves", "Syndicate"],
             path: "Examples/dataspace-demo",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "syndicate-macaroon",
+            dependencies: [
+                "Preserves", "SyndicateProtocols", "Syndicate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
