@@ -123,29 +123,35 @@ let package = Package(
             ),
             dependencies: ["preserves-schemac"]
         ),
+        // Helpers shared by the test targets (a seeded PRNG, paths to ../shared, running processes).
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "PreservesTests",
-            dependencies: ["Preserves", .product(name: "BigInt", package: "BigInt")],
+            dependencies: ["TestSupport", "Preserves", .product(name: "BigInt", package: "BigInt")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PreservesSchemaTests",
-            dependencies: ["Preserves", "PreservesSchema"],
+            dependencies: ["TestSupport", "Preserves", "PreservesSchema"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SyndicateTests",
-            dependencies: ["Preserves", "SyndicateProtocols", "Syndicate"],
+            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PreservesCodeGenTests",
-            dependencies: ["Preserves", "PreservesSchema", "PreservesCodeGen", "SyndicateProtocols"],
+            dependencies: ["TestSupport", "Preserves", "PreservesSchema", "PreservesCodeGen", "SyndicateProtocols"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PreservesSchemaDocsTests",
-            dependencies: ["Preserves", "PreservesSchema", "PreservesCodeGen", "PreservesSchemaDocs", "CLibXML2"],
+            dependencies: ["TestSupport", "Preserves", "PreservesSchema", "PreservesCodeGen", "PreservesSchemaDocs", "CLibXML2"],
             swiftSettings: strictSettings
         ),
     ],

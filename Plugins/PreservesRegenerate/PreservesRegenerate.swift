@@ -57,12 +57,7 @@ struct PreservesRegenerate: CommandPlugin {
             if FileManager.default.fileExists(atPath: configuration.path) { arguments += ["--config", configuration.path] }
             if check { arguments.append("--check") }
             if verbose { arguments.append("--verbose") }
-            let process = Process()
-            process.executableURL = tool
-            process.arguments = arguments
-            try process.run()
-            process.waitUntilExit()
-            if process.terminationStatus != 0 {
+            if try !run(tool, arguments) {
                 failures.append(name)
             } else if !check {
                 print("Generated/\(name) is up to date with Schemas/\(name) (\(schemaFiles(under: schemas).count) schemas)")
@@ -71,12 +66,7 @@ struct PreservesRegenerate: CommandPlugin {
                 let site = (docs.hasPrefix("/") ? URL(fileURLWithPath: docs) : package.appending(path: docs)).appending(path: name)
                 var docsArguments = ["html", schemas.path, "--output", site.path, "--title", name]
                 if FileManager.default.fileExists(atPath: configuration.path) { docsArguments += ["--config", configuration.path] }
-                let docsProcess = Process()
-                docsProcess.executableURL = tool
-                docsProcess.arguments = docsArguments
-                try docsProcess.run()
-                docsProcess.waitUntilExit()
-                if docsProcess.terminationStatus != 0 {
+                if try !run(tool, docsArguments) {
                     failures.append(name)
                 } else {
                     print("Documentation of Schemas/\(name): \(site.appending(path: "index.html").path)")
@@ -90,6 +80,16 @@ struct PreservesRegenerate: CommandPlugin {
         }
         if check { print("Generated/ matches Schemas/ (\(names.joined(separator: ", ")))") }
     }
+}
+
+/// Runs preserves-schemac to completion; returns whether it succeeded.
+func run(_ tool: URL, _ arguments: [String]) throws -> Bool {
+    let process = Process()
+    process.executableURL = tool
+    process.arguments = arguments
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus == 0
 }
 
 struct PluginError: Error, CustomStringConvertible {

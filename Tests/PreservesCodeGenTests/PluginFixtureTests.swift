@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Builds Tests/PluginFixture — a package that uses PreservesSchemaPlugin through a path
 /// dependency — and runs its checks. This is the build-tool plugin as a user meets it: .prs

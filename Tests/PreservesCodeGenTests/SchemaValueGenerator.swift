@@ -1,17 +1,7 @@
 import Preserves
 import PreservesSchema
+import TestSupport
 
-/// A small deterministic PRNG, so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Generates random values that match a schema definition, by interpreting the metaschema.
 ///
@@ -27,7 +17,7 @@ struct SchemaValueGenerator {
 
     init(bundle: Schema.Bundle, seed: UInt64) {
         self.bundle = bundle
-        self.rng = SplitMix64(state: seed)
+        self.rng = SplitMix64(seed: seed)
         computeCosts()
     }
 

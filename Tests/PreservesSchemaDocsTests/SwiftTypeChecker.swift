@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Type-checks Swift files against the package's built `Preserves` module with `swiftc
 /// -typecheck`, the way the `SyndicateProtocols` target compiles its generated code.

@@ -4,6 +4,7 @@ import PreservesCodeGen
 import PreservesSchema
 import PreservesSchemaDocs
 import Testing
+import TestSupport
 
 /// The upstream workflow on the real fixture: a temporary copy of the package's schema layout
 /// at the py-0.19.3 revision is moved to rs-2025. The repository itself is never written.

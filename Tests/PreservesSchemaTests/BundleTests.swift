@@ -2,35 +2,36 @@ import Foundation
 import Preserves
 import PreservesSchema
 import Testing
+import TestSupport
 
 /// Compiled bundles must be byte-identical to upstream's `preserves-schemac` output.
 @Suite struct BundleTests {
     @Test(arguments: ["py-0.19.3", "rs-2025"])
     func protocolBundlesAreByteIdentical(revision: String) throws {
-        let modules = try SchemaSources.readModules([Shared.path("upstream/syndicate-protocols/\(revision)/schemas")])
+        let modules = try SchemaSources.readModules([SharedMaterial.path("upstream/syndicate-protocols/\(revision)/schemas")])
         try SchemaChecker().check(modules)
-        let expected = try Shared.bytes("upstream/syndicate-protocols/\(revision)/schema-bundle.bin")
+        let expected = try SharedMaterial.bytes("upstream/syndicate-protocols/\(revision)/schema-bundle.bin")
         let actual = BundleWriter.bundleBytes(modules)
         #expect(actual.count == expected.count)
         #expect(actual == expected, "bundle for \(revision) differs from upstream's")
     }
 
     @Test func metaschemaCompilesToUpstreamSchemaPrb() throws {
-        let modules = try SchemaSources.readModules([Shared.path("upstream/preserves/schema.prs")])
+        let modules = try SchemaSources.readModules([SharedMaterial.path("upstream/preserves/schema.prs")])
         #expect(modules.map(\.path) == [[Symbol("schema")]])
-        #expect(BundleWriter.schemaBytes(modules[0]) == (try Shared.bytes("upstream/preserves/schema.prb")))
+        #expect(BundleWriter.schemaBytes(modules[0]) == (try SharedMaterial.bytes("upstream/preserves/schema.prb")))
     }
 
     /// The committed copy in Schemas/ is the one the generated metaschema types come from.
     @Test func committedMetaschemaSourceMatchesUpstream() throws {
-        let modules = try SchemaSources.readModules([Shared.repoPath("Schemas/PreservesMetaschema")])
-        #expect(BundleWriter.schemaBytes(modules[0]) == (try Shared.bytes("upstream/preserves/schema.prb")))
+        let modules = try SchemaSources.readModules([SharedMaterial.repoPath("Schemas/PreservesMetaschema")])
+        #expect(BundleWriter.schemaBytes(modules[0]) == (try SharedMaterial.bytes("upstream/preserves/schema.prb")))
     }
 
     /// The generated metaschema types parse upstream's compiled metaschema and write it back
     /// byte for byte: the bootstrap is closed.
     @Test func generatedMetaschemaTypesRoundTripSchemaPrb() throws {
-        let bytes = try Shared.bytes("upstream/preserves/schema.prb")
+        let bytes = try SharedMaterial.bytes("upstream/preserves/schema.prb")
         let schema = try Schema.Schema(preserves: try Value<Never>(binary: bytes))
         #expect(schema.definitions.count == 18)
         #expect(BinaryWriter<Never>().encode(schema.preserves) == bytes)
@@ -38,7 +39,7 @@ import Testing
 
     @Test(arguments: ["py-0.19.3", "rs-2025"])
     func generatedMetaschemaTypesRoundTripBundles(revision: String) throws {
-        let bytes = try Shared.bytes("upstream/syndicate-protocols/\(revision)/schema-bundle.bin")
+        let bytes = try SharedMaterial.bytes("upstream/syndicate-protocols/\(revision)/schema-bundle.bin")
         let bundle = try Schema.Bundle(preserves: try Value<Never>(binary: bytes))
         #expect(bundle.modules.keys.contains([Symbol("protocol")]))
         #expect(BinaryWriter<Never>().encode(bundle.preserves) == bytes)

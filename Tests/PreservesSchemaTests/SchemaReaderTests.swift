@@ -1,6 +1,7 @@
 import Preserves
 import PreservesSchema
 import Testing
+import TestSupport
 
 @Suite struct SchemaReaderTests {
     func read(_ text: String, file: String = "test.prs") throws(SchemaError) -> SchemaModule {
@@ -80,7 +81,7 @@ import Testing
 
     @Test func readsEveryUpstreamSchemaFile() throws {
         for dir in ["upstream/syndicate-protocols/py-0.19.3/schemas", "upstream/syndicate-protocols/rs-2025/schemas", "upstream/preserves"] {
-            let modules = try SchemaSources.readModules([Shared.path(dir)])
+            let modules = try SchemaSources.readModules([SharedMaterial.path(dir)])
             #expect(!modules.isEmpty)
             try SchemaChecker().check(modules)
         }

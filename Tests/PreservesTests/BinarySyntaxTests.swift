@@ -1,6 +1,7 @@
 import BigInt
 import Preserves
 import Testing
+import TestSupport
 
 /// The binary syntax: exact canonical bytes, strict rejection of non-canonical lengths and
 /// integers and of invalid UTF-8, canonical ordering of sets and dictionaries (with and

@@ -1,5 +1,6 @@
 import Preserves
 import Testing
+import TestSupport
 
 /// The upstream Preserves conformance suite, read from `../shared/conformance/samples.pr` at
 /// run time. Every expectation of every case is checked, as the suite's own documentation

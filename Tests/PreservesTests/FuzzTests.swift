@@ -1,5 +1,6 @@
 import Preserves
 import Testing
+import TestSupport
 
 /// Fuzz-style robustness: random bytes, random mutations of real encodings and every prefix of
 /// real encodings go to the binary reader, the text reader, the frame scanner and the stream

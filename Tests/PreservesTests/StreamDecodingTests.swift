@@ -1,5 +1,6 @@
 import Preserves
 import Testing
+import TestSupport
 
 /// `BinaryStreamDecoder` and `BinaryFrameScanner`: values that arrive in pieces come out
 /// whole, however the bytes are split; "need more bytes" is `nil`, not an error; errors carry

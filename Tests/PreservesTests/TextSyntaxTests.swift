@@ -1,6 +1,7 @@
 import BigInt
 import Preserves
 import Testing
+import TestSupport
 
 /// The text syntax (preserves-text 0.996): every atom form, comments and annotations,
 /// embeddeds, the comma rules, error kinds and positions, and the printer's output.

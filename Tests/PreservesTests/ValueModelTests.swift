@@ -1,6 +1,7 @@
 import BigInt
 import Preserves
 import Testing
+import TestSupport
 
 /// Equality, order and hashing exactly as the Preserves data model defines them, plus the
 /// conveniences built on the model: literals, accessors, annotations, `mapEmbedded`, `stripped`.

@@ -2,6 +2,7 @@ import Preserves
 import Syndicate
 import SyndicateProtocols
 import Testing
+import TestSupport
 
 @Suite struct DataspaceTests {
     @Test func duringRunsPerAssertionAndStopsOnRetraction() async throws {
@@ -106,7 +107,7 @@ import Testing
     /// groups, captures at every depth) against a stream of assertions and retractions: each
     /// observer must end up holding exactly what a naive matcher says it should.
     @Test func manyOverlappingObserversAgreeWithANaiveMatcher() async throws {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         let labels: [Symbol] = ["a", "b", "c"]
         let atoms: [AnyValue] = [1, 2, "x", "y", .symbol("s")]
         func randomValue(_ depth: Int) -> AnyValue {
@@ -220,13 +221,3 @@ enum NaiveMatcher {
     }
 }
 
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -6,7 +6,9 @@ import SyndicateProtocols
 typealias ValuePath = [AnyValue]
 
 /// The class of a compound at a position: what the trie branches on. Arity is not part of
-/// it, because dataspace patterns are extensible.
+/// it, because dataspace patterns are extensible. (Labels, like every key in the index, are
+/// compared with Preserves equality, which ignores annotations at every depth: nothing in the
+/// index needs stripping.)
 enum GroupClass: Hashable {
     case record(label: AnyValue)
     case sequence
@@ -14,7 +16,7 @@ enum GroupClass: Hashable {
 
     init?(of value: AnyValue) {
         switch value.unannotated {
-        case .record(let r): self = .record(label: r.label.withoutAnnotations)
+        case .record(let r): self = .record(label: r.label)
         case .sequence: self = .sequence
         case .dictionary: self = .dictionary
         default: return nil
@@ -66,7 +68,7 @@ struct PatternAnalysis {
         case .group(let type, let entries):
             let group: GroupClass =
                 switch type {
-                case .rec(let label): .record(label: label.stripped)
+                case .rec(let label): .record(label: label)
                 case .arr: .sequence
                 case .dict: .dictionary
                 }
@@ -110,19 +112,9 @@ enum Projection {
         out.reserveCapacity(paths.count)
         for path in paths {
             guard let v = project(value, path) else { return nil }
-            out.append(v.withoutAnnotations)
+            out.append(v)
         }
         return out
     }
 }
 
-extension Value {
-    /// `stripped`, without the call when there is nothing to strip (the common case).
-    @inline(__always)
-    var withoutAnnotations: Value {
-        if case .annotated = self { return stripped }
-        if case .record = self, containsAnnotations { return stripped }
-        if case .sequence = self, containsAnnotations { return stripped }
-        return self
-    }
-}

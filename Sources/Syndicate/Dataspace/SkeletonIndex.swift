@@ -67,7 +67,7 @@ final class SkeletonIndex {
         /// The key `value` has in `leaves`, or `nil` if a required position is missing.
         func key(for value: AnyValue) -> AnyValue? {
             for path in positions.requiredToExist where Projection.project(value, path) == nil { return nil }
-            if positions.withValues.count == 1 { return Projection.project(value, positions.withValues[0])?.withoutAnnotations }
+            if positions.withValues.count == 1 { return Projection.project(value, positions.withValues[0]) }
             return Projection.project(value, positions.withValues).map(AnyValue.sequence)
         }
 

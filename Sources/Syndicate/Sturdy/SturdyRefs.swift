@@ -23,7 +23,7 @@ public enum SturdyRefs {
     /// The canonical binary encoding of `value`, which must hold no embedded values.
     static func canonicalBytes<E>(_ value: Value<E>) throws(UnsignableValue) -> [UInt8] {
         do {
-            let plain: Value<Never> = try value.stripped.mapEmbedded { _ throws -> Never in throw UnsignableValue() }
+            let plain: Value<Never> = try value.mapEmbedded { _ throws -> Never in throw UnsignableValue() }
             return plain.canonicalBinary
         } catch {
             throw UnsignableValue()

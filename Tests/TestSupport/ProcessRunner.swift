@@ -3,13 +3,13 @@ import Foundation
 /// Runs a program to completion on a thread of its own, so that waiting for it never blocks
 /// one of Swift's few cooperative threads (which other tests, and the actor runtime's
 /// callers, need meanwhile).
-enum ProcessRunner {
-    struct Result: Sendable {
-        var status: Int32
-        var output: String
+public enum ProcessRunner {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var output: String
     }
 
-    static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
+    public static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
