@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "_PreservesCodeGen", targets: ["PreservesCodeGen"]),
         .library(name: "SyndicateProtocols", targets: ["SyndicateProtocols"]),
         .library(name: "Syndicate", targets: ["Syndicate"]),
+        .library(name: "SyndicateNIO", targets: ["SyndicateNIO"]),
+        .library(name: "SyndicateServer", targets: ["SyndicateServer"]),
+        .executable(name: "syndicate-server", targets: ["syndicate-server"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
         .executable(name: "syndicate-macaroon", targets: ["syndicate-macaroon"]),
@@ -26,6 +29,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .target(
@@ -47,10 +52,42 @@ let package = Package(
             path: "Generated/SyndicateProtocols",
             swiftSettings: strictSettings
         ),
-        // The actor runtime and dataspace.
+        // The actor runtime, dataspace, gatekeeper and the relay's protocol state machine (no I/O).
         .target(
             name: "Syndicate",
-            dependencies: ["Preserves", "SyndicateProtocols"],
+            dependencies: ["Preserves", "SyndicateProtocols", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // Transports for the relay over swift-nio: TCP, Unix sockets, WebSocket and stdio, for
+        // listeners and for clients.
+        .target(
+            name: "SyndicateNIO",
+            dependencies: [
+                "Preserves", "SyndicateProtocols", "Syndicate",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The broker: its configuration language, services and listeners.
+        .target(
+            name: "SyndicateServer",
+            dependencies: [
+                "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "syndicate-server",
+            dependencies: [
+                "Syndicate", "SyndicateNIO", "SyndicateServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -142,6 +179,16 @@ let package = Package(
         .testTarget(
             name: "SyndicateTests",
             dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SyndicateServerTests",
+            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateServer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SyndicateRelayTests",
+            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO", "SyndicateServer"],
             swiftSettings: strictSettings
         ),
         .testTarget(

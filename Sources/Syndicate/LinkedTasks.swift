@@ -47,6 +47,19 @@ extension Turn {
         facet.linkedTasks[taskID] = task
     }
 
+    /// Runs `operation` as a linked task, then `then` with its result in a turn of the current
+    /// facet (unless the facet has stopped). If `operation` throws, the actor terminates.
+    public func linkedTask<T: Sendable>(
+        producing operation: @escaping @Sendable () async throws -> T,
+        then: @escaping (Turn, T) throws -> Void
+    ) {
+        let then = ActorConfined(then, owner: actor)
+        linkedTask { facet in
+            let result = try await operation()
+            facet.activate(ActorConfined({ turn in try then.get(in: turn)(turn, result) }, owner: facet.actor))
+        }
+    }
+
     /// Runs `action` in the current facet after `delay`, unless the facet stops first.
     public func after(_ delay: Duration, _ action: @escaping (Turn) throws -> Void) {
         let action = ActorConfined(action, owner: actor)

@@ -1,0 +1,172 @@
+import Preserves
+import SyndicateProtocols
+
+/// The two syntaxes a peer may speak; a relay answers in the syntax it last heard.
+public enum WireSyntax: Sendable, Hashable {
+    /// Preserves binary syntax (`application/syndicate`).
+    case binary
+    /// Preserves text syntax (`text/syndicate`), one packet per line.
+    case text
+}
+
+/// Splits a byte stream of concatenated Preserves values into protocol packets.
+///
+/// Each value's syntax is sniffed from its first byte, as upstream relays do: a byte of `0x80`
+/// or more starts a binary value, anything else starts text. Bytes arrive in pieces of any
+/// size; ``next()`` returns `nil` while a packet is incomplete and throws a ``RelayError``
+/// (with the stream offset) for input that can never become a packet. Limits on size and
+/// nesting are enforced before a packet is buffered in full.
+public struct PacketFramer: Sendable {
+    private let limits: ReaderLimits
+    private let binaryReader: BinaryReader<WireEmbedded>
+    private let textReader: TextReader<WireEmbedded>
+    private var scanner: BinaryFrameScanner
+    private var buffer: [UInt8] = []
+    private var start = 0
+    /// Stream offset of `buffer[0]`.
+    private var origin = 0
+    /// Text is re-parsed from its start when more arrives; skip that until a byte that can end
+    /// a value has arrived.
+    private var textNeedsRescan = true
+
+    /// The syntax of the last value read, which the reply should use.
+    public private(set) var lastSyntax: WireSyntax?
+
+    public init(limits: RelayLimits = .default) {
+        self.limits = limits.readerLimits
+        self.binaryReader = BinaryReader(limits: limits.readerLimits)
+        self.textReader = TextReader(limits: limits.readerLimits)
+        self.scanner = BinaryFrameScanner(limits: limits.readerLimits)
+    }
+
+    /// Bytes received and not yet returned as packets.
+    public var bufferedByteCount: Int { buffer.count - start }
+
+    /// Adds bytes received from the peer.
+    public mutating func append(_ bytes: some Collection<UInt8>) {
+        if start > 0 && start >= buffer.count / 2 {
+            buffer.removeSubrange(..<start)
+            origin += start
+            start = 0
+        }
+        if !textNeedsRescan {
+            textNeedsRescan = bytes.contains { Self.mayEndTextValue($0) }
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next complete packet, or `nil` if more bytes are needed.
+    public mutating func next() throws(RelayError) -> WirePacket? {
+        guard let value = try nextValue() else { return nil }
+        do {
+            return try WirePacket(preserves: value)
+        } catch {
+            throw RelayError(.malformedPacket, "not a protocol packet: \(error)", offset: origin + start)
+        }
+    }
+
+    /// The next complete value, whatever it is, or `nil` if more bytes are needed.
+    public mutating func nextValue() throws(RelayError) -> WireValue? {
+        skipWhitespace()
+        guard start < buffer.count else { return nil }
+        if buffer[start] >= 0x80 {
+            return try nextBinary()
+        } else {
+            return try nextText()
+        }
+    }
+
+    private mutating func skipWhitespace() {
+        while start < buffer.count, Self.isWhitespace(buffer[start]) { start += 1 }
+    }
+
+    private mutating func nextBinary() throws(RelayError) -> WireValue? {
+        let base = origin + start
+        let result: Result<(WireValue, Int)?, BinaryDecodingError> = buffer.withUnsafeBytes { all in
+            let pending = UnsafeRawBufferPointer(rebasing: all[start...])
+            do throws(BinaryDecodingError) {
+                guard let length = try scanner.scan(pending) else { return .success(nil) }
+                let value = try binaryReader.decode(UnsafeRawBufferPointer(rebasing: pending[..<length]))
+                return .success((value, length))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(nil):
+            return nil
+        case .success(let (value, length)?):
+            scanner.reset()
+            start += length
+            lastSyntax = .binary
+            return value
+        case .failure(let error):
+            let kind: RelayError.Kind = error.kind == .limitExceeded ? .limitExceeded : .malformedSyntax
+            throw RelayError(kind, "bad binary value: \(error.message)", offset: base + error.offset)
+        }
+    }
+
+    private mutating func nextText() throws(RelayError) -> WireValue? {
+        guard textNeedsRescan else { return nil }
+        let base = origin + start
+        let pendingCount = buffer.count - start
+        let reader = textReader
+        let startIndex = start
+        let result: Result<(WireValue, Int)?, TextParseError> = buffer.withUnsafeBufferPointer { all in
+            let pending = UnsafeBufferPointer(rebasing: all[startIndex...])
+            do throws(TextParseError) {
+                guard let (value, end) = try reader.decodePrefix(pending) else { return .success(nil) }
+                // An atom that runs to the end of the buffer may continue in the next piece.
+                if end == pending.count && !value.isCompound { return .success(nil) }
+                return .success((value, end))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(nil):
+            if pendingCount > limits.maxSize {
+                throw RelayError(.limitExceeded, "text packet larger than \(limits.maxSize) bytes", offset: base)
+            }
+            textNeedsRescan = false
+            return nil
+        case .success(let (value, length)?):
+            start += length
+            lastSyntax = .text
+            return value
+        case .failure(let error):
+            if error.isEndOfInput {
+                if pendingCount > limits.maxSize {
+                    throw RelayError(.limitExceeded, "text packet larger than \(limits.maxSize) bytes", offset: base)
+                }
+                textNeedsRescan = false
+                return nil
+            }
+            let kind: RelayError.Kind = error.kind == .limitExceeded ? .limitExceeded : .malformedSyntax
+            throw RelayError(kind, "bad text value at \(error.description)", offset: base + error.offset)
+        }
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x2C
+    }
+
+    /// Bytes after which a text value may be complete: closing brackets, quotes, whitespace.
+    private static func mayEndTextValue(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x5D, 0x3E, 0x7D, 0x22, 0x7C, 0x20, 0x09, 0x0A, 0x0D, 0x2C: return true
+        default: return false
+        }
+    }
+}
+
+extension Value {
+    /// Records, sequences, sets and dictionaries (through annotations).
+    var isCompound: Bool {
+        switch self {
+        case .record, .sequence, .set, .dictionary: return true
+        case .annotated(let a): return a.value.isCompound
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Preserves
+import SyndicateProtocols
+
+/// Encodes packets in the syntax the peer speaks.
+public struct PacketWriter: Sendable {
+    private let binary = BinaryWriter<WireEmbedded>(options: .init(keepAnnotations: false, sortCollections: false))
+    private let text = TextWriter<WireEmbedded>(options: .compact)
+
+    public init() {}
+
+    /// The bytes of `packet`: binary, or one line of text.
+    public func encode(_ packet: WirePacket, syntax: WireSyntax) -> [UInt8] {
+        switch syntax {
+        case .binary:
+            return binary.encode(packet.preserves)
+        case .text:
+            var line = text.write(packet.preserves)
+            line.append("\n")
+            return Array(line.utf8)
+        }
+    }
+}

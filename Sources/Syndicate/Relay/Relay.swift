@@ -1,0 +1,282 @@
+import Logging
+import Preserves
+import SyndicateProtocols
+
+/// The protocol state of one relay link: the export and import membranes, the handles of
+/// assertions in each direction, and the turn being assembled for the peer.
+///
+/// A `Relay` belongs to its session's actor and is used only in that actor's turns. One
+/// inbound packet is handled in one turn; everything the actor's entities send towards the
+/// peer during one turn leaves as one `Turn` packet when the turn commits.
+final class Relay {
+    let transport: any RelayTransport
+    let logger: Logger
+    private let writer = PacketWriter()
+    /// The syntax of our output: that of the last packet the peer sent.
+    var syntax: WireSyntax = .binary
+
+    private var exported = Membrane()
+    private var imported = Membrane()
+    private var nextExportOid = 0
+    /// The peer's assertions, by the peer's handle.
+    private var inboundAssertions: [Protocol.Handle: (handle: Handle, pins: PinSet)] = [:]
+    /// Our assertions to the peer's objects, by our handle.
+    private var outboundAssertions: [Handle: PinSet] = [:]
+    /// Objects we exported as the peer of a `sync`, released when the peer answers.
+    private var syncPeers: [Int: WireSymbol] = [:]
+    private var pendingEvents: [Protocol.TurnEvent<WireEmbedded>] = []
+    private var flushScheduled = false
+    private(set) var isClosed = false
+
+    init(transport: any RelayTransport, logger: Logger) {
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// Exports `ref` as the next oid (oid 0 for the first), pinned for the whole session.
+    @discardableResult
+    func exportPermanently(_ ref: Ref) -> Int {
+        let oid = nextExportOid
+        nextExportOid += 1
+        exported.pin(exported.insert(oid: oid, ref: ref))
+        return oid
+    }
+
+    /// Imports the peer's object `oid` as a proxy, pinned for the whole session.
+    func importPermanently(_ turn: Turn, oid: Int) -> Ref {
+        let symbol = importedSymbol(turn, oid: oid)
+        imported.pin(symbol)
+        return symbol.ref
+    }
+
+    // MARK: Inbound
+
+    /// Handles one packet from the peer, in the current turn.
+    func handle(_ turn: Turn, _ packet: WirePacket) throws(RelayError) {
+        switch packet {
+        case .turn(let events):
+            for event in events { try handle(turn, event) }
+        case .error(let error):
+            throw RelayError(.peerError, "peer reported an error: \(error.message) \(error.detail)")
+        case .extension(let ext):
+            logger.debug("ignoring protocol extension", metadata: ["label": "\(ext.label)"])
+        case .nop:
+            break
+        }
+    }
+
+    private func handle(_ turn: Turn, _ event: Protocol.TurnEvent<WireEmbedded>) throws(RelayError) {
+        guard let oid = event.oid.int, let target = exported.symbol(oid: oid) else {
+            logger.debug("event for unknown oid dropped", metadata: ["oid": "\(event.oid)"])
+            return
+        }
+        switch event.event {
+        case .assert(let a):
+            if inboundAssertions[a.handle] != nil {
+                throw RelayError(.protocolViolation, "assertion with duplicate handle \(a.handle)")
+            }
+            var pins = PinSet()
+            let value = try importValue(turn, a.assertion, &pins)
+            exported.pin(target)
+            pins.exported.append(target)
+            let handle = turn.assert(target.ref, value)
+            inboundAssertions[a.handle] = (handle, pins)
+        case .retract(let r):
+            guard let entry = inboundAssertions.removeValue(forKey: r.handle) else { return }
+            turn.retract(entry.handle)
+            release(entry.pins)
+        case .message(let m):
+            var pins = PinSet()
+            let value = try importValue(turn, m.body, &pins)
+            turn.message(target.ref, value)
+            release(pins)
+            if let peer = syncPeers.removeValue(forKey: oid) { exported.release(peer) }
+        case .sync(let s):
+            var pins = PinSet()
+            let peer = try importRef(turn, s.peer, &pins)
+            turn.sync(target.ref) { turn in turn.message(peer, .boolean(true)) }
+            release(pins)
+        }
+    }
+
+    private func importValue(_ turn: Turn, _ value: WireValue, _ pins: inout PinSet) throws(RelayError) -> AnyValue {
+        do {
+            return try value.mapEmbedded { try importRef(turn, $0, &pins) }
+        } catch let error as RelayError {
+            throw error
+        } catch {
+            throw RelayError(.malformedPacket, "bad embedded reference: \(error)")
+        }
+    }
+
+    private func importRef(_ turn: Turn, _ wire: WireEmbedded, _ pins: inout PinSet) throws(RelayError) -> Ref {
+        switch wire.wireRef {
+        case .mine(let oid):
+            guard let oid = oid.int, oid >= 0 else { throw RelayError(.protocolViolation, "bad oid \(oid)") }
+            let symbol = importedSymbol(turn, oid: oid)
+            imported.pin(symbol)
+            pins.imported.append(symbol)
+            return symbol.ref
+        case .yours(let oid, let attenuation):
+            guard let oid = oid.int, let symbol = exported.symbol(oid: oid) else {
+                // Upstream binds an unknown `yours` to an object that ignores everything.
+                return turn.ref(InertEntity())
+            }
+            exported.pin(symbol)
+            pins.exported.append(symbol)
+            if attenuation.isEmpty { return symbol.ref }
+            var caveats: [Sturdy.Caveat<Ref>] = []
+            for caveat in attenuation {
+                let local = try importValue(turn, caveat.preserves, &pins)
+                guard let parsed = try? Sturdy.Caveat<Ref>(preserves: local) else {
+                    throw RelayError(.malformedPacket, "bad caveat in attenuated reference")
+                }
+                caveats.append(parsed)
+            }
+            return symbol.ref.attenuated(by: caveats)
+        }
+    }
+
+    private func importedSymbol(_ turn: Turn, oid: Int) -> WireSymbol {
+        if let symbol = imported.symbol(oid: oid) { return symbol }
+        let proxy = turn.ref(RelayEntity(relay: self, oid: oid))
+        return imported.insert(oid: oid, ref: proxy)
+    }
+
+    private func release(_ pins: PinSet) {
+        for symbol in pins.exported { exported.release(symbol) }
+        for symbol in pins.imported { imported.release(symbol) }
+    }
+
+    // MARK: Outbound
+
+    func sendAssert(_ turn: Turn, oid: Int, _ value: AnyValue, _ handle: Handle) {
+        var pins = PinSet()
+        if let target = imported.symbol(oid: oid) {
+            imported.pin(target)
+            pins.imported.append(target)
+        }
+        let wire = exportValue(value, &pins)
+        outboundAssertions[handle] = pins
+        enqueue(turn, oid, .assert(Protocol.Assert(assertion: wire, handle: SignedInteger(handle.rawValue))))
+    }
+
+    func sendRetract(_ turn: Turn, oid: Int, _ handle: Handle) {
+        guard let pins = outboundAssertions.removeValue(forKey: handle) else { return }
+        enqueue(turn, oid, .retract(Protocol.Retract(handle: SignedInteger(handle.rawValue))))
+        release(pins)
+    }
+
+    func sendMessage(_ turn: Turn, oid: Int, _ value: AnyValue) {
+        var pins = PinSet()
+        let wire = exportValue(value, &pins)
+        enqueue(turn, oid, .message(Protocol.Message(body: wire)))
+        release(pins)
+    }
+
+    func sendSync(_ turn: Turn, oid: Int, peer: Ref) {
+        var pins = PinSet()
+        let wire = exportRef(peer, &pins)
+        // The peer answers with a message to this object; keep it known until then.
+        if case .mine(let peerOid) = wire.wireRef, let peerOid = peerOid.int, let symbol = exported.symbol(oid: peerOid) {
+            exported.pin(symbol)
+            syncPeers[peerOid] = symbol
+        }
+        enqueue(turn, oid, .sync(Protocol.Sync(peer: wire)))
+        release(pins)
+    }
+
+    private func exportValue(_ value: AnyValue, _ pins: inout PinSet) -> WireValue {
+        value.mapEmbedded { exportRef($0, &pins) }
+    }
+
+    private func exportRef(_ ref: Ref, _ pins: inout PinSet) -> WireEmbedded {
+        if let symbol = imported.symbol(ref: ref) {
+            imported.pin(symbol)
+            pins.imported.append(symbol)
+            return WireEmbedded(.yours(oid: SignedInteger(symbol.oid), attenuation: []))
+        }
+        let symbol: WireSymbol
+        if let existing = exported.symbol(ref: ref) {
+            symbol = existing
+        } else {
+            symbol = exported.insert(oid: nextExportOid, ref: ref)
+            nextExportOid += 1
+        }
+        exported.pin(symbol)
+        pins.exported.append(symbol)
+        return WireEmbedded(.mine(oid: SignedInteger(symbol.oid)))
+    }
+
+    private func enqueue(_ turn: Turn, _ oid: Int, _ event: Protocol.Event<WireEmbedded>) {
+        guard !isClosed else { return }
+        pendingEvents.append(Protocol.TurnEvent(oid: SignedInteger(oid), event: event))
+        if !flushScheduled {
+            flushScheduled = true
+            turn.preCommitActions.append { [self] _ in flush() }
+        }
+    }
+
+    /// Sends the events of this turn as one packet.
+    private func flush() {
+        flushScheduled = false
+        guard !pendingEvents.isEmpty, !isClosed else { return }
+        let packet = WirePacket.turn(pendingEvents)
+        pendingEvents.removeAll(keepingCapacity: true)
+        transport.send(writer.encode(packet, syntax: syntax))
+    }
+
+    // MARK: Ending
+
+    /// Tells the peer why the session is ending, then closes the connection.
+    func fail(_ error: RelayError) {
+        guard !isClosed else { return }
+        let packet = WirePacket.error(Protocol.Error(message: error.message, detail: error.detail))
+        transport.send(writer.encode(packet, syntax: syntax))
+        close()
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        pendingEvents = []
+        transport.close()
+    }
+
+    /// Counts for diagnostics and tests.
+    var statistics: (exported: Int, imported: Int, inboundAssertions: Int, outboundAssertions: Int) {
+        (exported.count, imported.count, inboundAssertions.count, outboundAssertions.count)
+    }
+}
+
+/// The local stand-in for an object the peer exported: what is asserted or sent to it goes
+/// to the peer as protocol events.
+final class RelayEntity: Entity {
+    /// Weak: the relay ends with its session, while refs to proxies may live on elsewhere.
+    weak var relay: Relay?
+    let oid: Int
+
+    init(relay: Relay, oid: Int) {
+        self.relay = relay
+        self.oid = oid
+    }
+
+    func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+        relay?.sendAssert(turn, oid: oid, value, handle)
+    }
+
+    func retract(_ turn: Turn, _ handle: Handle) throws {
+        relay?.sendRetract(turn, oid: oid, handle)
+    }
+
+    func message(_ turn: Turn, _ value: AnyValue) throws {
+        relay?.sendMessage(turn, oid: oid, value)
+    }
+
+    func sync(_ turn: Turn, peer: Ref) throws {
+        relay?.sendSync(turn, oid: oid, peer: peer)
+    }
+}
+
+/// Ignores everything: what a reference to an unknown object designates.
+final class InertEntity: Entity {}

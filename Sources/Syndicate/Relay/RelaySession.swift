@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import Preserves
+import SyndicateProtocols
+
+/// One relay link to a peer: an actor that speaks the Syndicate network protocol over a
+/// ``RelayTransport``.
+///
+/// Transports decode the bytes they receive with a ``PacketFramer`` and hand each packet to
+/// ``deliver(_:syntax:)``; each becomes one turn of the session's actor. When the transport
+/// closes, or the peer breaks the protocol, the actor stops and everything the peer asserted
+/// through this link is retracted.
+public final class RelaySession: @unchecked Sendable {
+    /// The actor that owns the link; its entities are the proxies for the peer's objects.
+    public let actor: SyndicateActor
+    private let relay: Relay
+    private let transport: any RelayTransport
+    private let limits: RelayLimits
+    // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
+    private let lock = NSLock()
+    private var pendingPackets = 0
+    private var readingPaused = false
+
+    private init(name: String, transport: any RelayTransport, limits: RelayLimits, logger: Logger,
+                 boot: @escaping @Sendable (Turn, RelaySession) throws -> Void) {
+        self.transport = transport
+        self.limits = limits
+        self.relay = Relay(transport: transport, logger: logger)
+        self.actor = SyndicateActor(name: name)
+        // Enqueued before any packet can be delivered, so it is the session's first turn.
+        actor.run { [self] turn in try boot(turn, self) }
+    }
+
+    /// Starts the accepting side of a link: `initialRef` (usually a gatekeeper) is exported
+    /// to the peer as oid 0.
+    @discardableResult
+    public static func accept(
+        name: String = "relay", transport: any RelayTransport, exporting initialRef: Ref,
+        limits: RelayLimits = .default, logger: Logger = Logger(label: "syndicate.relay")
+    ) -> RelaySession {
+        RelaySession(name: name, transport: transport, limits: limits, logger: logger) { turn, session in
+            session.relay.exportPermanently(initialRef)
+            session.installExitHook(turn)
+        }
+    }
+
+    /// Starts the connecting side of a link: the peer's oid 0 (its gatekeeper) is imported and
+    /// handed to `connected`, in the session's first turn.
+    @discardableResult
+    public static func connect(
+        name: String = "relay", transport: any RelayTransport, limits: RelayLimits = .default,
+        logger: Logger = Logger(label: "syndicate.relay"),
+        connected: @escaping @Sendable (Ref) -> Void
+    ) -> RelaySession {
+        RelaySession(name: name, transport: transport, limits: limits, logger: logger) { turn, session in
+            let peer = session.relay.importPermanently(turn, oid: 0)
+            session.installExitHook(turn)
+            connected(peer)
+        }
+    }
+
+    private func installExitHook(_ turn: Turn) {
+        let relay = self.relay
+        turn.onExit { _ in relay.close() }
+    }
+
+    /// Hands one packet from the peer to the session. Returns `false` when the transport should
+    /// stop reading until ``RelayTransport/resumeReading()`` is called.
+    @discardableResult
+    public func deliver(_ packet: WirePacket, syntax: WireSyntax) -> Bool {
+        let keepReading = lock.withLock { () -> Bool in
+            pendingPackets += 1
+            if pendingPackets >= limits.maxPendingInboundPackets { readingPaused = true }
+            return !readingPaused
+        }
+        actor.run { [self] turn in
+            defer { packetHandled() }
+            guard !relay.isClosed else { return }
+            relay.syntax = syntax
+            do throws(RelayError) {
+                try relay.handle(turn, packet)
+            } catch {
+                relay.logger.info("relay session ended", metadata: ["reason": "\(error)"])
+                if error.kind != .peerError { relay.fail(error) } else { relay.close() }
+                turn.stopActor()
+            }
+        }
+        return keepReading
+    }
+
+    private func packetHandled() {
+        let resume = lock.withLock { () -> Bool in
+            pendingPackets -= 1
+            if readingPaused && pendingPackets <= limits.maxPendingInboundPackets / 2 {
+                readingPaused = false
+                return true
+            }
+            return false
+        }
+        if resume { transport.resumeReading() }
+    }
+
+    /// The bytes from the peer could not be read: report the error to the peer and end the session.
+    public func fail(_ error: RelayError) {
+        actor.run { [self] turn in
+            relay.logger.info("relay session ended", metadata: ["reason": "\(error)"])
+            relay.fail(error)
+            turn.stopActor()
+        }
+    }
+
+    /// The connection is gone: end the session, retracting the peer's assertions.
+    public func transportClosed() {
+        actor.run { [self] turn in
+            relay.close()
+            turn.stopActor()
+        }
+    }
+}
+

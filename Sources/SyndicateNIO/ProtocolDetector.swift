@@ -1,0 +1,93 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import Syndicate
+
+/// Decides from the first byte of a TCP connection what it carries, as upstream servers do:
+/// `[`, `<`, whitespace or a byte of `0x80` and above start a Syndicate session on the raw
+/// socket; anything else is taken for HTTP, where a WebSocket upgrade (on any path) starts a
+/// session with one packet per binary message, and other requests get `404`.
+final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let limits: RelayLimits
+    private let logger: Logger
+    private let startSession: @Sendable (any RelayTransport) -> RelaySession
+
+    init(limits: RelayLimits, logger: Logger, startSession: @escaping @Sendable (any RelayTransport) -> RelaySession) {
+        self.limits = limits
+        self.logger = logger
+        self.startSession = startSession
+    }
+
+    static func isRawSyndicate(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "<")
+            || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+            || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "@")
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return }
+        do {
+            let pipeline = context.pipeline.syncOperations
+            if Self.isRawSyndicate(first) {
+                try pipeline.addHandler(
+                    RelayStreamHandler(limits: limits, logger: logger, startSession: startSession),
+                    position: .after(self))
+            } else {
+                try configureHTTP(pipeline)
+            }
+            context.fireChannelRead(data)
+            pipeline.removeHandler(context: context, promise: nil)
+        } catch {
+            logger.warning("could not set up the connection", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    private func configureHTTP(_ pipeline: ChannelPipeline.SynchronousOperations) throws {
+        let limits = self.limits
+        let logger = self.logger
+        let startSession = self.startSession
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: min(limits.maxPacketSize, Int(UInt32.max)),
+            automaticErrorHandling: true,
+            shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(NIOWebSocketFrameAggregator(
+                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
+                        maxAccumulatedFrameSize: limits.maxPacketSize))
+                    try sync.addHandler(WebSocketRelayHandler(limits: limits, logger: logger, startSession: startSession))
+                }
+            })
+        try pipeline.configureHTTPServerPipeline(
+            position: .after(self),
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                _ = context.pipeline.syncOperations.removeHandler(name: "syndicate.http-fallback")
+            }))
+        try pipeline.addHandler(NotFoundResponder(), name: "syndicate.http-fallback")
+    }
+}
+
+/// Answers plain HTTP requests (those that do not upgrade to a WebSocket) with `404`.
+final class NotFoundResponder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        let body = "This is a Syndicate relay: connect with the Syndicate protocol or a WebSocket.\n"
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+        headers.add(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .notFound, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Preserves
+import Syndicate
+import SyndicateProtocols
+
+/// An open client link: the session and the peer's initial object (its gatekeeper).
+public struct RelayConnection: Sendable {
+    public let session: RelaySession
+    /// The peer's oid 0.
+    public let peer: Ref
+}
+
+/// Opens client links to relay peers.
+public enum RelayConnector {
+    /// Connects to `address` and starts a relay session; returns once the session has
+    /// imported the peer's oid 0.
+    public static func connect(
+        _ address: RelayAddress, limits: RelayLimits = .default,
+        logger: Logger = Logger(label: "syndicate.relay"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RelayConnection {
+        let ready = ConnectionPromise()
+        let name = "\(address)"
+        let start: @Sendable (any RelayTransport) -> RelaySession = { transport in
+            let session = RelaySession.connect(name: name, transport: transport, limits: limits, logger: logger) { peer in
+                ready.peerImported(peer)
+            }
+            ready.sessionStarted(session)
+            return session
+        }
+        let channel: any Channel
+        switch address {
+        case .tcp(let host, let port):
+            channel = try await streamBootstrap(group, limits, logger, start).connect(host: host, port: port).get()
+        case .unix(let path):
+            channel = try await streamBootstrap(group, limits, logger, start).connect(unixDomainSocketPath: path).get()
+        case .stdio:
+            channel = try await NIOPipeBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RelayStreamHandler(limits: limits, logger: logger, startSession: start))
+                    }
+                }
+                .takingOwnershipOfDescriptors(input: dup(0), output: dup(1)).get()
+        case .webSocket(let url):
+            channel = try await connectWebSocket(url: url, group: group, limits: limits, logger: logger, start: start)
+        }
+        do {
+            return try await ready.connection()
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    private static func streamBootstrap(
+        _ group: any EventLoopGroup, _ limits: RelayLimits, _ logger: Logger,
+        _ start: @escaping @Sendable (any RelayTransport) -> RelaySession
+    ) -> ClientBootstrap {
+        ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        RelayStreamHandler(limits: limits, logger: logger, startSession: start))
+                }
+            }
+    }
+
+    private static func connectWebSocket(
+        url: String, group: any EventLoopGroup, limits: RelayLimits, logger: Logger,
+        start: @escaping @Sendable (any RelayTransport) -> RelaySession
+    ) async throws -> any Channel {
+        guard let components = URLComponents(string: url), components.scheme == "ws", let host = components.host else {
+            throw RelayAddressError(text: url, reason: "expected a ws:// URL")
+        }
+        let port = components.port ?? 80
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        let upgraded = group.next().makePromise(of: Void.self)
+        let channel = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                let upgrader = NIOWebSocketClientUpgrader(
+                    maxFrameSize: min(limits.maxPacketSize, Int(UInt32.max)),
+                    upgradePipelineHandler: { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            let sync = channel.pipeline.syncOperations
+                            try sync.addHandler(NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
+                                maxAccumulatedFrameSize: limits.maxPacketSize))
+                            try sync.addHandler(WebSocketMaskingHandler())
+                            try sync.addHandler(WebSocketRelayHandler(limits: limits, logger: logger, startSession: start))
+                            upgraded.succeed()
+                        }
+                    })
+                return channel.pipeline.addHTTPClientHandlers(
+                    withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+            }
+            .connect(host: host, port: port).get()
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "\(host):\(port)")
+        headers.add(name: "Content-Length", value: "0")
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+        channel.closeFuture.whenComplete { _ in upgraded.fail(RelayError(.protocolViolation, "WebSocket upgrade refused")) }
+        try await upgraded.futureResult.get()
+        return channel
+    }
+}
+
+/// Clients must mask every WebSocket frame they send (RFC 6455 §5.3).
+final class WebSocketMaskingHandler: ChannelOutboundHandler {
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        var frame = unwrapOutboundIn(data)
+        if frame.maskKey == nil { frame.maskKey = .random() }
+        context.write(wrapOutboundOut(frame), promise: promise)
+    }
+}
+
+/// Carries the session and the peer's first reference from the session's first turn to the
+/// task that is connecting.
+final class ConnectionPromise: @unchecked Sendable {
+    private let lock = NSLock()
+    private var session: RelaySession?
+    private var peer: Ref?
+    private var ended = false
+    private var waiter: CheckedContinuation<RelayConnection, any Error>?
+
+    func sessionStarted(_ session: RelaySession) {
+        lock.withLock { self.session = session }
+        Task {
+            // A session that ends before it is connected fails the wait.
+            _ = await session.actor.terminated()
+            self.lock.withLock { self.ended = true }
+            self.settle()
+        }
+    }
+
+    func peerImported(_ peer: Ref) {
+        lock.withLock { self.peer = peer }
+        settle()
+    }
+
+    private func settle() {
+        let (waiter, result) = lock.withLock { () -> (CheckedContinuation<RelayConnection, any Error>?, Result<RelayConnection, any Error>?) in
+            guard let waiter = self.waiter else { return (nil, nil) }
+            if let session, let peer {
+                self.waiter = nil
+                return (waiter, .success(RelayConnection(session: session, peer: peer)))
+            }
+            if ended {
+                self.waiter = nil
+                return (waiter, .failure(RelayError(.protocolViolation, "the connection closed before the session started")))
+            }
+            return (nil, nil)
+        }
+        if let waiter, let result { waiter.resume(with: result) }
+    }
+
+    func connection() async throws -> RelayConnection {
+        try await withCheckedThrowingContinuation { continuation in
+            lock.withLock { waiter = continuation }
+            settle()
+        }
+    }
+}

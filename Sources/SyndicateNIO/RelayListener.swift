@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Syndicate
+
+/// A listening socket whose connections each become a relay session exporting one object
+/// (normally a gatekeeper) as oid 0.
+///
+/// ```swift
+/// let listener = try await RelayListener.bind(.tcp(host: "0.0.0.0", port: 9001), exporting: gatekeeper)
+/// ```
+///
+/// TCP listeners also accept WebSocket connections (detected from the first byte); Unix
+/// socket listeners carry the protocol only.
+public final class RelayListener: Sendable {
+    /// Where a listener listens.
+    public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+
+        public var description: String {
+            switch self {
+            case .tcp(let host, let port): return "<tcp \"\(host)\" \(port)>"
+            case .unix(let path): return "<unix \"\(path)\">"
+            }
+        }
+    }
+
+    private let channel: any Channel
+    public let endpoint: Endpoint
+
+    private init(channel: any Channel, endpoint: Endpoint) {
+        self.channel = channel
+        self.endpoint = endpoint
+    }
+
+    /// The port actually bound (useful after binding port 0), for TCP listeners.
+    public var port: Int? { channel.localAddress?.port }
+
+    /// Binds `endpoint`; each accepted connection runs a relay session exporting `initialRef`.
+    public static func bind(
+        _ endpoint: Endpoint, exporting initialRef: Ref, limits: RelayLimits = .default,
+        logger: Logger = Logger(label: "syndicate.listener"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RelayListener {
+        let connectionCounter = ConnectionCounter()
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.autoRead, value: true)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let name = "\(endpoint) connection \(connectionCounter.next())"
+                    let start: @Sendable (any RelayTransport) -> RelaySession = { transport in
+                        RelaySession.accept(name: name, transport: transport, exporting: initialRef, limits: limits, logger: logger)
+                    }
+                    switch endpoint {
+                    case .tcp:
+                        try channel.pipeline.syncOperations.addHandler(
+                            ProtocolDetector(limits: limits, logger: logger, startSession: start))
+                    case .unix:
+                        try channel.pipeline.syncOperations.addHandler(
+                            RelayStreamHandler(limits: limits, logger: logger, startSession: start))
+                    }
+                }
+            }
+        let channel: any Channel
+        switch endpoint {
+        case .tcp(let host, let port):
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        case .unix(let path):
+            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        }
+        logger.info("listening", metadata: ["endpoint": "\(endpoint)", "port": "\(channel.localAddress?.port ?? 0)"])
+        return RelayListener(channel: channel, endpoint: endpoint)
+    }
+
+    /// Stops accepting connections (open sessions go on).
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Numbers connections for actor names.
+final class ConnectionCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int { lock.withLock { count += 1; return count } }
+}

@@ -1,0 +1,68 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import Syndicate
+
+/// Runs a relay session over a WebSocket: each binary message carries exactly one packet.
+/// Text messages break the protocol; pings are answered; a close frame ends the session.
+final class WebSocketRelayHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let limits: RelayLimits
+    private let logger: Logger
+    private let startSession: (any RelayTransport) -> RelaySession
+    private var session: RelaySession?
+    private var failed = false
+
+    init(limits: RelayLimits, logger: Logger, startSession: @escaping (any RelayTransport) -> RelaySession) {
+        self.limits = limits
+        self.logger = logger
+        self.startSession = startSession
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let transport = ChannelRelayTransport(
+            channel: context.channel, framing: .webSocket, limits: limits, logger: logger, resume: {})
+        session = startSession(transport)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed, let session else { return }
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .binary:
+            var framer = PacketFramer(limits: limits)
+            framer.append(frame.unmaskedData.readableBytesView)
+            do throws(RelayError) {
+                guard let packet = try framer.next(), framer.bufferedByteCount == 0 else {
+                    throw RelayError(.protocolViolation, "a WebSocket message must hold exactly one packet")
+                }
+                session.deliver(packet, syntax: .binary)
+            } catch {
+                failed = true
+                session.fail(error)
+            }
+        case .text:
+            failed = true
+            session.fail(RelayError(.protocolViolation, "text WebSocket messages are not part of the protocol"))
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session?.transportClosed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("WebSocket error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}
