@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import Preserves
+import Syndicate
+import SyndicateProtocols
+import SyndicateServerSchemas
+
+/// Runs the config scripts required in `$config` with `<require-service <config-watcher PATH ENV>>`.
+///
+/// `PATH` is a `.pr` file or a directory searched recursively for non-hidden `*.pr` files, run
+/// in name order, each in its own facet. Files are checked for changes every poll interval: a
+/// changed file is parsed again and, if it parses, its old facet stops (withdrawing what it
+/// asserted) and the new version runs; if it does not, the error is logged with its position
+/// and the old version keeps running. A script that fails at run time is logged the same way;
+/// the other scripts and the server go on.
+enum ConfigWatcherService {
+    static func run(_ turn: Turn, config: Ref, environment: [String: AnyValue], pollInterval: Duration?, logger: Logger) {
+        turn.during(config, P.rec("require-service", P.bind())) { turn, captures in
+            guard let watcher = try? Server.ConfigWatcher<Ref>(preserves: captures[0]) else { return }
+            var env = environment
+            if let entries = watcher.env.dictionary {
+                for (key, value) in entries {
+                    if let name = key.symbol?.name ?? key.string { env[name] = value }
+                }
+            }
+            start(turn, spec: captures[0], path: watcher.path, environment: env, config: config,
+                  pollInterval: pollInterval, logger: logger)
+        }
+    }
+
+    private static func start(
+        _ turn: Turn, spec: AnyValue, path: String, environment: [String: AnyValue], config: Ref,
+        pollInterval: Duration?, logger: Logger
+    ) {
+        _ = turn.preventInertCheck()
+        turn.assert(config, Service.ServiceState<Ref>(serviceName: spec, state: .started).preserves)
+        let scripts = RunningScripts(environment: environment, logger: logger)
+        let activator = turn.activator
+        let readyState = Service.ServiceState<Ref>(serviceName: spec, state: .ready).preserves
+        turn.linkedTask { _ in
+            var seen: [String: String] = [:]
+            var first = true
+            while !Task.isCancelled {
+                let files = ConfigFiles.list(path, logger: logger)
+                var changes: [(String, String?)] = []
+                for (file, text) in files where seen[file] != text {
+                    changes.append((file, text))
+                    seen[file] = text
+                }
+                for file in seen.keys where files[file] == nil {
+                    changes.append((file, nil))
+                    seen[file] = nil
+                }
+                let announce = first
+                if !changes.isEmpty || announce {
+                    let batch = changes
+                    activator.activate { turn in
+                        for (file, text) in batch.sorted(by: { $0.0 < $1.0 }) { scripts.update(turn, file: file, text: text) }
+                        if announce { turn.assert(config, readyState) }
+                    }
+                }
+                first = false
+                guard let pollInterval else { return }
+                try await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+}
+
+/// The scripts a watcher runs, each in its own facet. Used only in turns of the watcher's actor.
+final class RunningScripts: @unchecked Sendable {
+    private let environment: [String: AnyValue]
+    private let logger: Logger
+    private var facets: [String: FacetID] = [:]
+
+    init(environment: [String: AnyValue], logger: Logger) {
+        self.environment = environment
+        self.logger = logger
+    }
+
+    /// Runs the new `text` of `file` in place of the old (or stops it, for `nil`).
+    func update(_ turn: Turn, file: String, text: String?) {
+        guard let text else {
+            if let old = facets.removeValue(forKey: file) { turn.stop(old) }
+            logger.info("config file removed", metadata: ["file": "\(file)"])
+            return
+        }
+        let script: ConfigScript
+        do {
+            script = try ConfigScript.parse(text, file: file)
+        } catch {
+            logger.error("config error: \(error)")
+            return
+        }
+        if let old = facets.removeValue(forKey: file) { turn.stop(old) }
+        let environment = self.environment
+        let logger = self.logger
+        var failed = false
+        let facet = turn.facet { turn in
+            _ = turn.preventInertCheck()
+            do {
+                try script.run(turn, environment: environment)
+            } catch {
+                logger.error("config error: \(error)")
+                failed = true
+            }
+        }
+        if failed {
+            turn.stop(facet)
+        } else {
+            facets[file] = facet
+            logger.info("config file loaded", metadata: ["file": "\(file)"])
+        }
+    }
+}
+
+/// Finds config files: one file, or the non-hidden `*.pr` files under a directory.
+enum ConfigFiles {
+    static func list(_ path: String, logger: Logger) -> [String: String] {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            logger.warning("config path does not exist", metadata: ["path": "\(path)"])
+            return [:]
+        }
+        var files: [String] = []
+        if isDirectory.boolValue {
+            let root = URL(fileURLWithPath: path)
+            if let walker = manager.enumerator(at: root, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles]) {
+                for case let url as URL in walker where url.pathExtension == "pr" {
+                    files.append(url.path)
+                }
+            }
+        } else {
+            files = [path]
+        }
+        var out: [String: String] = [:]
+        for file in files.sorted() {
+            guard let data = manager.contents(atPath: file) else { continue }
+            guard let text = String(data: data, encoding: .utf8) else {
+                logger.error("config file is not UTF-8", metadata: ["file": "\(file)"])
+                continue
+            }
+            out[file] = text
+        }
+        return out
+    }
+}

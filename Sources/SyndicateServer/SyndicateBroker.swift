@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import Preserves
+import Syndicate
+import SyndicateNIO
+import SyndicateProtocols
+import SyndicateServerSchemas
+
+/// The broker behind `syndicate-server`: a root actor holding the `$config` dataspace, a
+/// `$log` dataspace, and the primordial gatekeeper (answering from the bindings in
+/// `$config`), plus the services that `$config` asks for.
+///
+/// ```swift
+/// var options = ServerOptions()
+/// options.ports = [9001]
+/// let broker = try await SyndicateBroker.start(options)
+/// ```
+public final class SyndicateBroker: Sendable {
+    /// The initial objects, which config scripts see as `$config`, `$log` and `$gatekeeper`.
+    public struct Objects: Sendable {
+        public let config: Ref
+        public let log: Ref
+        public let gatekeeper: Ref
+        /// The root dataspace of the default configuration (none when config paths are given).
+        public let root: Ref?
+    }
+
+    public let actor: SyndicateActor
+    public let objects: Objects
+
+    private init(actor: SyndicateActor, objects: Objects) {
+        self.actor = actor
+        self.objects = objects
+    }
+
+    /// Boots the broker and asks for the listeners in `options`; returns once the root actor
+    /// has made its objects (listeners come up asynchronously: watch `<service-state … ready>`
+    /// in `$config`, or use ``waitUntilListening()``).
+    public static func start(_ options: ServerOptions, logger: Logger = Logger(label: "syndicate-server")) async -> SyndicateBroker {
+        let box = ObjectsBox()
+        let actor = await withCheckedContinuation { (continuation: CheckedContinuation<SyndicateActor, Never>) in
+            let actor = SyndicateActor.boot(name: "syndicate-server") { turn in
+                let config = turn.createDataspace()
+                let log = turn.createDataspace()
+                let gatekeeper = turn.ref(GatekeeperEntity(bindings: config))
+                var root: Ref?
+                if options.configPaths.isEmpty {
+                    let ds = turn.createDataspace()
+                    turn.bindSturdyRef(config, oid: .string("syndicate"), key: [], target: ds)
+                    root = ds
+                }
+                RelayListenerService.run(turn, config: config, limits: options.limits, logger: logger)
+                LogService.run(turn, log: log, logger: logger)
+                ConfigWatcherService.run(
+                    turn, config: config, environment: ["config": .embedded(config), "log": .embedded(log), "gatekeeper": .embedded(gatekeeper)],
+                    pollInterval: options.configPollInterval, logger: logger)
+                for port in options.ports {
+                    requireListener(turn, config: config, gatekeeper: gatekeeper,
+                                    .tcp(TransportAddress.Tcp(host: "0.0.0.0", port: SignedInteger(port))))
+                }
+                for path in options.socketPaths {
+                    requireListener(turn, config: config, gatekeeper: gatekeeper, .unix(TransportAddress.Unix(path: path)))
+                }
+                for path in options.configPaths {
+                    let watcher = Server.ConfigWatcher<Ref>(path: path, env: .dictionary([:]))
+                    turn.assert(config, Service.RequireService<Ref>(serviceName: watcher.preserves).preserves)
+                }
+                if options.inferior {
+                    turn.linkedTask { _ in
+                        let connection = try await StdioRelay.serve(exporting: config, limits: options.limits, logger: logger)
+                        _ = await connection.actor.terminated()
+                        logger.info("standard input closed; exiting")
+                        exit(0)
+                    }
+                }
+                box.objects = Objects(config: config, log: log, gatekeeper: gatekeeper, root: root)
+            }
+            actor.run { _ in continuation.resume(returning: actor) }
+        }
+        return SyndicateBroker(actor: actor, objects: box.objects!)
+    }
+
+    private static func requireListener(_ turn: Turn, config: Ref, gatekeeper: Ref, _ addr: Server.ListenAddress) {
+        let spec = Server.RelayListener<Ref>(addr: addr, gatekeeper: gatekeeper)
+        turn.assert(config, Service.RequireService<Ref>(serviceName: spec.preserves).preserves)
+    }
+
+    /// The ports of the TCP listeners that are up, once `count` of them are ready.
+    public func listeningPorts(count: Int, timeout: Duration = .seconds(10)) async throws -> [Int] {
+        let found = PortCollector(expected: count)
+        let config = objects.config
+        actor.run { turn in
+            turn.facet { turn in
+                turn.during(config, P.rec("service-object", P.bind(), P.rec("port", P.bind()))) { _, captures in
+                    if let port = captures[1].integer?.int { found.add(port) }
+                }
+            }
+        }
+        return try await found.wait(timeout: timeout)
+    }
+}
+
+/// Hands the objects made in the boot turn to the starter.
+private final class ObjectsBox: @unchecked Sendable {
+    var objects: SyndicateBroker.Objects?
+}
