@@ -140,6 +140,7 @@ final class ConnectionPromise: @unchecked Sendable {
 
     func sessionStarted(_ session: RelaySession) {
         lock.withLock { self.session = session }
+        settle()
         Task {
             // A session that ends before it is connected fails the wait.
             _ = await session.actor.terminated()
