@@ -3,7 +3,8 @@ import SyndicateProtocols
 
 /// Encodes packets in the syntax the peer speaks.
 public struct PacketWriter: Sendable {
-    private let binary = BinaryWriter<WireEmbedded>(options: .init(keepAnnotations: false, sortCollections: false))
+    // Canonical (sorted dictionaries and sets), so output is deterministic and byte-identical to upstream peers.
+    private let binary = BinaryWriter<WireEmbedded>(options: .canonical)
     private let text = TextWriter<WireEmbedded>(options: .compact)
 
     public init() {}

@@ -1,0 +1,80 @@
+import Foundation
+import Preserves
+import Syndicate
+
+/// A hand-driven peer on a plain blocking socket, for feeding a relay exact bytes (including
+/// hostile ones) and reading back what it answers. Reads are bounded by timeouts.
+final class RawPeer: @unchecked Sendable {
+    private let fd: Int32
+    private var received: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EBADF) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard status == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+    }
+
+    init(unixPath: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in unixPath.utf8.enumerated() where i < raw.count - 1 { raw[i] = byte }
+        }
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard status == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(fd) }
+
+    func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    func write(_ text: String) { write(Array(text.utf8)) }
+
+    /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` passes.
+    /// Returns everything received, and whether the peer closed the connection.
+    func read(timeout: TimeInterval = 10, until done: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !done(received) {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { break }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, Int32(remaining * 1000)) <= 0 { break }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return (received, true) }
+            received += buffer[..<n]
+        }
+        return (received, false)
+    }
+
+    /// Reads until the peer closes the connection (or the timeout passes).
+    func readToClose(timeout: TimeInterval = 10) -> (bytes: [UInt8], closed: Bool) {
+        read(timeout: timeout, until: { _ in false })
+    }
+
+    /// The packets received so far, decoded with the relay's own framer.
+    func packets() throws -> [WirePacket] {
+        var framer = PacketFramer()
+        framer.append(received)
+        var out: [WirePacket] = []
+        while let packet = try framer.next() { out.append(packet) }
+        return out
+    }
+}

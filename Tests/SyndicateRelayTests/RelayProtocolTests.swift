@@ -1,0 +1,206 @@
+import Foundation
+import Preserves
+import Syndicate
+import SyndicateNIO
+import SyndicateProtocols
+import SyndicateServer
+import Testing
+
+/// The broker's relay as seen from the wire: exact bytes in, packets out, over loopback.
+@Suite("Relay protocol over loopback")
+struct RelayProtocolTests {
+    static func broker(_ configure: (inout ServerOptions) -> Void = { _ in }) async throws -> (SyndicateBroker, Int) {
+        var options = ServerOptions()
+        options.ports = [0]
+        configure(&options)
+        let broker = await SyndicateBroker.start(options)
+        let port = try #require(try await broker.listeningPorts(count: 1).first)
+        return (broker, port)
+    }
+
+    /// A raw peer that has resolved the well-known ref; returns it and the dataspace's oid.
+    static func resolvedPeer(port: Int) throws -> (RawPeer, Int) {
+        let peer = try RawPeer(port: port)
+        peer.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
+        _ = peer.read { bytes in (try? Self.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
+        let oid = try #require(WirePackets.acceptedOid(in: try peer.packets()))
+        return (peer, oid)
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> [WirePacket] {
+        var framer = PacketFramer()
+        framer.append(bytes)
+        var out: [WirePacket] = []
+        while let packet = try framer.next() { out.append(packet) }
+        return out
+    }
+
+    @Test("the resolve packet encodes to upstream's bytes, and the gatekeeper accepts it")
+    func resolveBinary() async throws {
+        let (broker, port) = try await Self.broker()
+        let bytes = WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown))
+        // The bytes syndicate-py 0.19.3 sends for the same packet.
+        let upstream = "b5b5b000b4b30141b4b3077265736f6c7665b4b303726566b7b3036f6964b10973796e646963617465b303736967b21069ca300c1dbfa08fba692102dd82311a848486b5b000b0008484b00101848484"
+        #expect(bytes.map { String(format: "%02x", $0) }.joined() == upstream)
+        let (_, oid) = try Self.resolvedPeer(port: port)
+        #expect(oid >= 1)
+        _ = broker
+    }
+
+    @Test("a peer speaking text gets text back, one packet per line")
+    func textSyntax() async throws {
+        let (broker, port) = try await Self.broker()
+        let peer = try RawPeer(port: port)
+        peer.write("[[0 <A <resolve \(WirePackets.wellKnownRef) #:[0 0]> 1>]]\n")
+        let (bytes, _) = peer.read { $0.contains(0x0A) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("[[0 <A <accepted #:[0 "))
+        #expect(text.hasSuffix("\n"))
+        _ = broker
+    }
+
+    @Test("malformed bytes get an <error> packet and end only that session")
+    func malformedEndsOnlyThatSession() async throws {
+        let (broker, port) = try await Self.broker()
+        let (good, ds) = try Self.resolvedPeer(port: port)
+        good.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Says", P.bind()), observerOid: 5, handle: 2)))
+
+        let hostile = try RawPeer(port: port)
+        hostile.write([0xB5, 0xB5, 0xB0, 0x00, 0xFF, 0xFF, 0xFF, 0x84])
+        let (_, closed) = hostile.readToClose()
+        #expect(closed)
+        let errors = WirePackets.errors(in: try hostile.packets())
+        #expect(errors.count == 1)
+
+        let notAPacket = try RawPeer(port: port)
+        notAPacket.write("[1 2 3] ")
+        #expect(notAPacket.readToClose().closed)
+        #expect(WirePackets.errors(in: try notAPacket.packets()).first?.message.contains("not a protocol packet") == true)
+
+        good.write(WirePackets.encode(WirePackets.message(oid: ds, .record(Record(label: .symbol("Says"), fields: ["still here"])))))
+        _ = good.read { bytes in (try? Self.decode(bytes)).map { !WirePackets.messages(in: $0).isEmpty } ?? false }
+        #expect(WirePackets.messages(in: try good.packets()) == [.sequence(["still here"])])
+        _ = broker
+    }
+
+    @Test("a reused handle breaks the protocol, and the offender's assertions are retracted")
+    func duplicateHandle() async throws {
+        let (broker, port) = try await Self.broker()
+        let (watcher, ds) = try Self.resolvedPeer(port: port)
+        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 7, handle: 2)))
+
+        let (offender, ds2) = try Self.resolvedPeer(port: port)
+        let present: WireValue = .record(Record(label: .symbol("Present"), fields: ["offender"]))
+        offender.write(WirePackets.encode(WirePackets.assert(oid: ds2, present, handle: 10)))
+        _ = watcher.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["offender"]) } } ?? false }
+        let handleSeen = try #require(Self.handles(in: try watcher.packets(), for: .sequence(["offender"])).first)
+
+        offender.write(WirePackets.encode(WirePackets.assert(oid: ds2, present, handle: 10)))
+        #expect(offender.readToClose().closed)
+        #expect(WirePackets.errors(in: try offender.packets()).first?.message.contains("duplicate handle") == true)
+        _ = watcher.read { bytes in (try? Self.decode(bytes)).map { Self.retracted(in: $0).contains(handleSeen) } ?? false }
+        #expect(Self.retracted(in: try watcher.packets()).contains(handleSeen))
+        _ = broker
+    }
+
+    @Test("packets over the size limit or too deep are refused before they are buffered")
+    func limits() async throws {
+        let (broker, port) = try await Self.broker { $0.limits.maxPacketSize = 1024; $0.limits.maxDepth = 32 }
+        let (big, ds) = try Self.resolvedPeer(port: port)
+        let huge: WireValue = .byteString([UInt8](repeating: 7, count: 1 << 20))
+        big.write(WirePackets.encode(WirePackets.message(oid: ds, huge)))
+        #expect(big.readToClose().closed)
+        #expect(WirePackets.errors(in: try big.packets()).count == 1)
+
+        let deep = try RawPeer(port: port)
+        deep.write([UInt8](repeating: 0xB5, count: 100))
+        #expect(deep.readToClose().closed)
+        #expect(WirePackets.errors(in: try deep.packets()).count == 1)
+        _ = broker
+    }
+
+    @Test("Unix socket listeners carry the protocol")
+    func unixSocket() async throws {
+        let path = NSTemporaryDirectory() + "syndicate-test-\(UInt32.random(in: 0...UInt32.max)).sock"
+        var options = ServerOptions()
+        options.socketPaths = [path]
+        let broker = await SyndicateBroker.start(options)
+        var peer: RawPeer?
+        for _ in 0..<100 where peer == nil {
+            peer = try? RawPeer(unixPath: path)
+            if peer == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let unix = try #require(peer)
+        unix.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
+        _ = unix.read { bytes in (try? Self.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
+        #expect(WirePackets.acceptedOid(in: try unix.packets()) != nil)
+        _ = broker
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    @Test("WebSocket clients (one packet per binary message) meet TCP clients in the same dataspace")
+    func webSocket() async throws {
+        let (broker, port) = try await Self.broker()
+        let (tcp, ds) = try Self.resolvedPeer(port: port)
+        tcp.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 3, handle: 2)))
+
+        let log = EventLog()
+        let client = SyndicateActor.boot(name: "ws-client") { turn in
+            turn.connect(to: .webSocket(url: "ws://127.0.0.1:\(port)/"), sturdyRef: .wellKnownSyndicate) { turn, ds in
+                turn.assert(ds, .record(Record(label: .symbol("Present"), fields: ["via-websocket"])))
+                log.record("resolved")
+            }
+        }
+        #expect(await log.waitFor("resolved"))
+        _ = tcp.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["via-websocket"]) } } ?? false }
+        #expect(WirePackets.assertions(in: try tcp.packets()).contains { $0.value == .sequence(["via-websocket"]) })
+
+        let http = try RawPeer(port: port)
+        http.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let (response, _) = http.readToClose()
+        #expect(String(decoding: response, as: UTF8.self).hasPrefix("HTTP/1.1 404"))
+        client.run { $0.stopActor() }
+        _ = broker
+    }
+
+    @Test("caveats on a sturdy ref are enforced on everything asserted through the session")
+    func attenuatedSturdyRef() async throws {
+        let (broker, port) = try await Self.broker()
+        let (watcher, ds) = try Self.resolvedPeer(port: port)
+        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Note", P.bind()), observerOid: 3, handle: 2)))
+        // Only <Note "public"> may pass.
+        let caveat = try Sturdy.Caveat<Ref>(preserves: try Value<Never>(text: #"<rewrite <lit <Note "public">> <lit <Note "public">>>"#).mapEmbedded { (never: Never) -> Ref in })
+        let restricted = try SturdyRefs.attenuate(Sturdy.SturdyRef<Ref>.wellKnownSyndicate, with: [caveat])
+        let log = EventLog()
+        let client = SyndicateActor.boot(name: "restricted") { turn in
+            turn.connect(to: .tcp(host: "127.0.0.1", port: port), sturdyRef: restricted) { turn, ds in
+                turn.assert(ds, .record(Record(label: .symbol("Note"), fields: ["secret"])))
+                turn.assert(ds, .record(Record(label: .symbol("Note"), fields: ["public"])))
+                log.record("resolved")
+            }
+        }
+        #expect(await log.waitFor("resolved"))
+        _ = watcher.read(timeout: 2) { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["public"]) } } ?? false }
+        let seen = WirePackets.assertions(in: try watcher.packets()).map(\.value)
+        #expect(seen.contains(.sequence(["public"])))
+        #expect(!seen.contains(.sequence(["secret"])))
+        client.run { $0.stopActor() }
+        _ = broker
+    }
+
+    static func handles(in packets: [WirePacket], for value: WireValue) -> [SignedInteger] {
+        var out: [SignedInteger] = []
+        for case .turn(let events) in packets {
+            for event in events { if case .assert(let a) = event.event, a.assertion == value { out.append(a.handle) } }
+        }
+        return out
+    }
+
+    static func retracted(in packets: [WirePacket]) -> [SignedInteger] {
+        var out: [SignedInteger] = []
+        for case .turn(let events) in packets {
+            for event in events { if case .retract(let r) = event.event { out.append(r.handle) } }
+        }
+        return out
+    }
+}
