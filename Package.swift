@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SyndicateNIO", targets: ["SyndicateNIO"]),
         .library(name: "SyndicateServer", targets: ["SyndicateServer"]),
         .executable(name: "syndicate-server", targets: ["syndicate-server"]),
+        .library(name: "SyndicateExamples", targets: ["SyndicateExamples"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
         .executable(name: "syndicate-macaroon", targets: ["syndicate-macaroon"]),
@@ -128,6 +129,47 @@ let package = Package(
                 "Preserves", "PreservesSchema", "PreservesCodeGen", "PreservesSchemaDocs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The example programs (upstream's shapes and options) and the library they share,
+        // which the broker benchmark also drives.
+        .target(
+            name: "SyndicateExamples",
+            dependencies: [
+                "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/SyndicateExamples",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "producer",
+            dependencies: ["SyndicateExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/producer",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "consumer",
+            dependencies: ["SyndicateExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/consumer",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "state-producer",
+            dependencies: ["SyndicateExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/state-producer",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "state-consumer",
+            dependencies: ["SyndicateExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/state-consumer",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "pingpong",
+            dependencies: ["SyndicateExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/pingpong",
             swiftSettings: strictSettings
         ),
         .executableTarget(

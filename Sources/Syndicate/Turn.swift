@@ -209,6 +209,12 @@ public final class Turn {
         return child
     }
 
+    /// Runs `action` at the end of this turn, after the event being handled and any others
+    /// delivered in the same turn, just before the turn's effects are published.
+    public func preCommit(_ action: @escaping (Turn) throws -> Void) {
+        preCommitActions.append(action)
+    }
+
     /// Runs `action` in a later turn of this actor, in the current facet.
     public func later(_ action: @escaping (Turn) throws -> Void) {
         send(to: actor, .localAction(facet.id, ActorConfined(action, owner: actor)))

@@ -1,0 +1,37 @@
+import ArgumentParser
+import SyndicateExamples
+
+/// `pingpong pong` echoes `<Ping ns pad>` as `<Pong ns pad>`; `pingpong ping` measures round trips.
+@main
+struct PingPong: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pingpong", abstract: "Measure round trips through the broker.",
+        subcommands: [Ping.self, Pong.self])
+
+    struct Pong: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Answer every <Ping ns pad> with <Pong ns pad>.")
+        @OptionGroup var connection: ExampleConnectionOptions
+
+        func run() async throws {
+            try await connection.run(name: "pong") { turn, ds in PongProgram.run(turn, ds: ds) }
+        }
+    }
+
+    struct Ping: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send <Ping ns pad> and time the <Pong>s.")
+        @OptionGroup var connection: ExampleConnectionOptions
+        @Option(name: .short, help: "Turns of pings sent at start.") var t: Int = 1
+        @Option(name: .short, help: "Pings per turn.") var a: Int = 1
+        @Option(name: .short, help: "Report percentiles every N samples (0: just echo).") var l: Int = 0
+        @Option(name: .short, help: "Padding bytes per ping.") var b: Int = 0
+
+        func run() async throws {
+            let (t, a, l, b) = (self.t, self.a, self.l, self.b)
+            try await connection.run(name: "ping") { turn, ds in
+                PingProgram.run(turn, ds: ds, turns: t, messagesPerTurn: a, reportEvery: l, padding: b,
+                                report: { emitLine("\($0)") },
+                                tick: { turns, events in emitLine("\(turns) turns, \(events) events in the last second") })
+            }
+        }
+    }
+}
