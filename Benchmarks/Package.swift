@@ -24,6 +24,9 @@ let package = Package(
                 .product(name: "_PreservesCodeGen", package: "swift-syndicate"),
                 .product(name: "SyndicateProtocols", package: "swift-syndicate"),
                 .product(name: "Syndicate", package: "swift-syndicate"),
+                .product(name: "SyndicateNIO", package: "swift-syndicate"),
+                .product(name: "SyndicateServer", package: "swift-syndicate"),
+                .product(name: "SyndicateExamples", package: "swift-syndicate"),
             ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),

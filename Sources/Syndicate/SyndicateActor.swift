@@ -1,5 +1,6 @@
 import Preserves
 import Dispatch
+import Synchronization
 import Foundation
 
 /// A Syndicate actor: a tree of facets whose entities are driven by turns, one at a time.
@@ -11,10 +12,12 @@ import Foundation
 public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible {
     public let id: UInt64
     public let name: String
-    let queue: DispatchQueue
-    private let queueKey = DispatchSpecificKey<UInt64>()
+    /// Runs the actor's turns, one at a time.
+    public let executor: any ActorExecutor
+    /// Batches handed to the executor and not yet handled.
+    private let pendingBatches = Atomic<Int>(0)
 
-    // Confined to `queue`:
+    // Confined to the executor:
     var root: Facet
     var facets: [FacetID: Facet] = [:]
     var outbound: [Handle: OutboundAssertion] = [:]
@@ -27,25 +30,23 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     private let exitLock = NSLock()
     private var exitState: (status: ExitStatus?, waiters: [CheckedContinuation<ExitStatus, Never>]) = (nil, [])
 
-    init(name: String) {
+    init(name: String, executor: (any ActorExecutor)? = nil) {
         self.id = IDs.next()
         self.name = name
-        // A plain serial queue: it borrows a pool thread only while it has work. (Targeting the
-        // width-limited global queue would let code that blocks Swift's cooperative threads,
-        // which share that pool, starve every actor.)
-        self.queue = DispatchQueue(label: "syndicate.actor.\(name)")
+        self.executor = executor ?? DispatchQueueExecutor(label: "syndicate.actor.\(name)")
         let root = Facet(id: .fresh(), parent: nil)
         self.root = root
         facets[root.id] = root
-        queue.setSpecific(key: queueKey, value: id)
     }
 
     public var description: String { "actor \(name)#\(id)" }
 
     /// Starts a new actor whose root facet runs `boot` in the actor's first turn.
     @discardableResult
-    public static func boot(name: String = "actor", _ boot: @escaping @Sendable (Turn) throws -> Void) -> SyndicateActor {
-        let actor = SyndicateActor(name: name)
+    public static func boot(
+        name: String = "actor", executor: (any ActorExecutor)? = nil, _ boot: @escaping @Sendable (Turn) throws -> Void
+    ) -> SyndicateActor {
+        let actor = SyndicateActor(name: name, executor: executor)
         actor.enqueue([.action(actor.root.id, boot)])
         return actor
     }
@@ -71,14 +72,29 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     public var exitStatus: ExitStatus? { exitLock.withLock { exitState.status } }
 
     func assertOnExecutor() {
-        assert(DispatchQueue.getSpecific(key: queueKey) == id, "entity used off its actor's executor")
+        assert(executor.isCurrent, "entity used off its actor's executor")
     }
 
     // MARK: Delivery
 
     /// Hands a batch of events to this actor; they are handled in one turn, in order.
     func enqueue(_ events: [Event]) {
-        queue.async { self.handle(events) }
+        pendingBatches.add(1, ordering: .relaxed)
+        executor.execute {
+            self.handle(events)
+            self.pendingBatches.subtract(1, ordering: .releasing)
+        }
+    }
+
+    /// Runs `action` in a turn at once if the caller is on this actor's executor and nothing
+    /// else is waiting for it (so no ordering can change); otherwise enqueues it. Used by I/O
+    /// that shares the actor's thread, to save a trip through the executor's queue.
+    public func runNowOrEnqueue(_ action: @escaping @Sendable (Turn) throws -> Void) {
+        if executor.isCurrent && pendingBatches.load(ordering: .acquiring) == 0 {
+            handle([.action(root.id, action)])
+        } else {
+            enqueue([.action(root.id, action)])
+        }
     }
 
     private func handle(_ events: [Event]) {

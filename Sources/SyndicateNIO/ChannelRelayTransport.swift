@@ -42,6 +42,9 @@ final class ChannelRelayTransport: RelayTransport, @unchecked Sendable {
         self.resume = resume
     }
 
+    /// The channel's event loop, where the session's actor runs.
+    var executor: EventLoopExecutor { EventLoopExecutor(channel.eventLoop) }
+
     func send(_ bytes: [UInt8]) {
         let (schedule, overflow) = lock.withLock { () -> (Bool, Bool) in
             guard !closeRequested else { return (false, false) }

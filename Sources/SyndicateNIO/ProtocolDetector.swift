@@ -13,9 +13,9 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
 
     private let limits: RelayLimits
     private let logger: Logger
-    private let startSession: @Sendable (any RelayTransport) -> RelaySession
+    private let startSession: @Sendable (ChannelRelayTransport) -> RelaySession
 
-    init(limits: RelayLimits, logger: Logger, startSession: @escaping @Sendable (any RelayTransport) -> RelaySession) {
+    init(limits: RelayLimits, logger: Logger, startSession: @escaping @Sendable (ChannelRelayTransport) -> RelaySession) {
         self.limits = limits
         self.logger = logger
         self.startSession = startSession

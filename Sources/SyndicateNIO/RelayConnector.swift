@@ -26,8 +26,8 @@ public enum RelayConnector {
     ) async throws -> RelayConnection {
         let ready = ConnectionPromise()
         let name = "\(address)"
-        let start: @Sendable (any RelayTransport) -> RelaySession = { transport in
-            let session = RelaySession.connect(name: name, transport: transport, limits: limits, logger: logger) { peer in
+        let start: @Sendable (ChannelRelayTransport) -> RelaySession = { transport in
+            let session = RelaySession.connect(name: name, transport: transport, limits: limits, logger: logger, executor: transport.executor) { peer in
                 ready.peerImported(peer)
             }
             ready.sessionStarted(session)
@@ -61,7 +61,7 @@ public enum RelayConnector {
 
     private static func streamBootstrap(
         _ group: any EventLoopGroup, _ limits: RelayLimits, _ logger: Logger,
-        _ start: @escaping @Sendable (any RelayTransport) -> RelaySession
+        _ start: @escaping @Sendable (ChannelRelayTransport) -> RelaySession
     ) -> ClientBootstrap {
         ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -76,7 +76,7 @@ public enum RelayConnector {
 
     private static func connectWebSocket(
         url: String, group: any EventLoopGroup, limits: RelayLimits, logger: Logger,
-        start: @escaping @Sendable (any RelayTransport) -> RelaySession
+        start: @escaping @Sendable (ChannelRelayTransport) -> RelaySession
     ) async throws -> any Channel {
         guard let components = URLComponents(string: url), components.scheme == "ws", let host = components.host else {
             throw RelayAddressError(text: url, reason: "expected a ws:// URL")

@@ -54,8 +54,8 @@ public final class RelayListener: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let name = "\(endpoint) connection \(connectionCounter.next())"
-                    let start: @Sendable (any RelayTransport) -> RelaySession = { transport in
-                        RelaySession.accept(name: name, transport: transport, exporting: initialRef, limits: limits, logger: logger)
+                    let start: @Sendable (ChannelRelayTransport) -> RelaySession = { transport in
+                        RelaySession.accept(name: name, transport: transport, exporting: initialRef, limits: limits, logger: logger, executor: transport.executor)
                     }
                     switch endpoint {
                     case .tcp:

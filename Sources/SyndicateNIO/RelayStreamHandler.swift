@@ -12,7 +12,7 @@ final class RelayStreamHandler: ChannelDuplexHandler {
 
     private let limits: RelayLimits
     private let logger: Logger
-    private let startSession: (any RelayTransport) -> RelaySession
+    private let startSession: (ChannelRelayTransport) -> RelaySession
     private var session: RelaySession?
     private var framer: PacketFramer
     private var paused = false
@@ -20,7 +20,7 @@ final class RelayStreamHandler: ChannelDuplexHandler {
     private var failed = false
 
     /// `startSession` is called once the channel is active, with the transport to use.
-    init(limits: RelayLimits, logger: Logger, startSession: @escaping (any RelayTransport) -> RelaySession) {
+    init(limits: RelayLimits, logger: Logger, startSession: @escaping (ChannelRelayTransport) -> RelaySession) {
         self.limits = limits
         self.logger = logger
         self.startSession = startSession

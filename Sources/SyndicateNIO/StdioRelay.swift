@@ -14,8 +14,8 @@ public enum StdioRelay {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RelaySession {
         let holder = SessionHolder()
-        let start: @Sendable (any RelayTransport) -> RelaySession = { transport in
-            let session = RelaySession.accept(name: "stdio", transport: transport, exporting: initialRef, limits: limits, logger: logger)
+        let start: @Sendable (ChannelRelayTransport) -> RelaySession = { transport in
+            let session = RelaySession.accept(name: "stdio", transport: transport, exporting: initialRef, limits: limits, logger: logger, executor: transport.executor)
             holder.session = session
             return session
         }

@@ -24,7 +24,9 @@ extension Turn {
         logger: Logger = Logger(label: "syndicate.relay"),
         _ body: @escaping (Turn, Ref) throws -> Void
     ) {
-        linkedTask(producing: { try await RelayConnector.connect(address, limits: limits, logger: logger) }) { turn, connection in
+        // An actor running on an event loop gets its connection on the same loop.
+        let group: any EventLoopGroup = (actor.executor as? EventLoopExecutor)?.eventLoop ?? MultiThreadedEventLoopGroup.singleton
+        linkedTask(producing: { try await RelayConnector.connect(address, limits: limits, logger: logger, group: group) }) { turn, connection in
             turn.resolve(connection.peer, sturdyRef, body)
             turn.linkedTask { _ in
                 await withTaskCancellationHandler {

@@ -11,11 +11,11 @@ final class WebSocketRelayHandler: ChannelInboundHandler {
 
     private let limits: RelayLimits
     private let logger: Logger
-    private let startSession: (any RelayTransport) -> RelaySession
+    private let startSession: (ChannelRelayTransport) -> RelaySession
     private var session: RelaySession?
     private var failed = false
 
-    init(limits: RelayLimits, logger: Logger, startSession: @escaping (any RelayTransport) -> RelaySession) {
+    init(limits: RelayLimits, logger: Logger, startSession: @escaping (ChannelRelayTransport) -> RelaySession) {
         self.limits = limits
         self.logger = logger
         self.startSession = startSession

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import Preserves
 import Syndicate
 import SyndicateNIO
@@ -39,7 +40,10 @@ public final class SyndicateBroker: Sendable {
     public static func start(_ options: ServerOptions, logger: Logger = Logger(label: "syndicate-server")) async -> SyndicateBroker {
         let box = ObjectsBox()
         let actor = await withCheckedContinuation { (continuation: CheckedContinuation<SyndicateActor, Never>) in
-            let actor = SyndicateActor.boot(name: "syndicate-server") { turn in
+            // On an event loop: events between the dataspaces and the relay sessions on the same
+            // loop then need no thread wake-ups.
+            let executor = EventLoopExecutor(MultiThreadedEventLoopGroup.singleton.next())
+            let actor = SyndicateActor.boot(name: "syndicate-server", executor: executor) { turn in
                 let config = turn.createDataspace()
                 let log = turn.createDataspace()
                 let gatekeeper = turn.ref(GatekeeperEntity(bindings: config))

@@ -12,7 +12,13 @@ let allSuites: [any BenchmarkSuite] = [
     PreservesCodecSuite(),
     SchemaCompilerSuite(),
     DataspaceSuite(),
+    BrokerSuite(),
 ]
+
+// A child process started by BrokerSuite: a broker, a client, or a Redis client.
+if CommandLine.arguments.count >= 2 && CommandLine.arguments[1] == BrokerRoles.flag {
+    await BrokerRoles.run(Array(CommandLine.arguments.dropFirst(2)))
+}
 
 // A child process started by SchemaCompilerSuite: compile once and exit.
 if CommandLine.arguments.count == 4 && CommandLine.arguments[1] == SchemaCompilerSuite.compileOnceFlag {

@@ -22,23 +22,26 @@ public final class RelaySession: @unchecked Sendable {
     private var readingPaused = false
 
     private init(name: String, transport: any RelayTransport, limits: RelayLimits, logger: Logger,
+                 executor: (any ActorExecutor)?,
                  boot: @escaping @Sendable (Turn, RelaySession) throws -> Void) {
         self.transport = transport
         self.limits = limits
         self.relay = Relay(transport: transport, logger: logger)
-        self.actor = SyndicateActor(name: name)
+        self.actor = SyndicateActor(name: name, executor: executor)
         // Enqueued before any packet can be delivered, so it is the session's first turn.
         actor.run { [self] turn in try boot(turn, self) }
     }
 
     /// Starts the accepting side of a link: `initialRef` (usually a gatekeeper) is exported
-    /// to the peer as oid 0.
+    /// to the peer as oid 0. The session's actor runs on `executor` (by default a queue of its
+    /// own; transports pass their I/O thread, so packets are handled where they are read).
     @discardableResult
     public static func accept(
         name: String = "relay", transport: any RelayTransport, exporting initialRef: Ref,
-        limits: RelayLimits = .default, logger: Logger = Logger(label: "syndicate.relay")
+        limits: RelayLimits = .default, logger: Logger = Logger(label: "syndicate.relay"),
+        executor: (any ActorExecutor)? = nil
     ) -> RelaySession {
-        RelaySession(name: name, transport: transport, limits: limits, logger: logger) { turn, session in
+        RelaySession(name: name, transport: transport, limits: limits, logger: logger, executor: executor) { turn, session in
             session.relay.exportPermanently(initialRef)
             session.installExitHook(turn)
         }
@@ -49,10 +52,10 @@ public final class RelaySession: @unchecked Sendable {
     @discardableResult
     public static func connect(
         name: String = "relay", transport: any RelayTransport, limits: RelayLimits = .default,
-        logger: Logger = Logger(label: "syndicate.relay"),
+        logger: Logger = Logger(label: "syndicate.relay"), executor: (any ActorExecutor)? = nil,
         connected: @escaping @Sendable (Ref) -> Void
     ) -> RelaySession {
-        RelaySession(name: name, transport: transport, limits: limits, logger: logger) { turn, session in
+        RelaySession(name: name, transport: transport, limits: limits, logger: logger, executor: executor) { turn, session in
             let peer = session.relay.importPermanently(turn, oid: 0)
             session.installExitHook(turn)
             connected(peer)
@@ -73,7 +76,7 @@ public final class RelaySession: @unchecked Sendable {
             if pendingPackets >= limits.maxPendingInboundPackets { readingPaused = true }
             return !readingPaused
         }
-        actor.run { [self] turn in
+        actor.runNowOrEnqueue { [self] turn in
             defer { packetHandled() }
             guard !relay.isClosed else { return }
             relay.syntax = syntax
