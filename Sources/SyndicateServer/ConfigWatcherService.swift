@@ -35,6 +35,7 @@ enum ConfigWatcherService {
         _ = turn.preventInertCheck()
         turn.assert(config, Service.ServiceState<Ref>(serviceName: spec, state: .started).preserves)
         let scripts = RunningScripts(environment: environment, logger: logger)
+        turn.onStop { _ in scripts.stopAll() }
         let activator = turn.activator
         let readyState = Service.ServiceState<Ref>(serviceName: spec, state: .ready).preserves
         turn.linkedTask { _ in
@@ -67,11 +68,13 @@ enum ConfigWatcherService {
     }
 }
 
-/// The scripts a watcher runs, each in its own facet. Used only in turns of the watcher's actor.
+/// The scripts a watcher runs, each in an actor of its own, so that a script failing at run
+/// time (say, a `let` that does not match inside a `?` handler) ends only that script, with
+/// its assertions withdrawn. Used only in turns of the watcher's actor.
 final class RunningScripts: @unchecked Sendable {
     private let environment: [String: AnyValue]
     private let logger: Logger
-    private var facets: [String: FacetID] = [:]
+    private var actors: [String: SyndicateActor] = [:]
 
     init(environment: [String: AnyValue], logger: Logger) {
         self.environment = environment
@@ -81,36 +84,42 @@ final class RunningScripts: @unchecked Sendable {
     /// Runs the new `text` of `file` in place of the old (or stops it, for `nil`).
     func update(_ turn: Turn, file: String, text: String?) {
         guard let text else {
-            if let old = facets.removeValue(forKey: file) { turn.stop(old) }
+            actors.removeValue(forKey: file)?.run { $0.stopActor() }
             logger.info("config file removed", metadata: ["file": "\(file)"])
             return
         }
         let script: ConfigScript
         do {
-            script = try ConfigScript.parse(text, file: file)
+            script = try ConfigScript.parse(text, file: file, environmentNames: Set(environment.keys))
         } catch {
             logger.error("config error: \(error)")
             return
         }
-        if let old = facets.removeValue(forKey: file) { turn.stop(old) }
+        actors.removeValue(forKey: file)?.run { $0.stopActor() }
         let environment = self.environment
         let logger = self.logger
-        var failed = false
-        let facet = turn.facet { turn in
+        let executor = turn.actor.executor
+        let actor = SyndicateActor.boot(name: "config \(file)", executor: executor) { turn in
             _ = turn.preventInertCheck()
             do {
                 try script.run(turn, environment: environment)
             } catch {
                 logger.error("config error: \(error)")
-                failed = true
+                turn.stopActor()
             }
         }
-        if failed {
-            turn.stop(facet)
-        } else {
-            facets[file] = facet
-            logger.info("config file loaded", metadata: ["file": "\(file)"])
+        actors[file] = actor
+        Task {
+            let status = await actor.terminated()
+            if case .error(let reason) = status { logger.error("config script \(file) failed: \(reason)") }
         }
+        logger.info("config file loaded", metadata: ["file": "\(file)"])
+    }
+
+    /// Stops every script (the watcher is going away).
+    func stopAll() {
+        for actor in actors.values { actor.run { $0.stopActor() } }
+        actors.removeAll()
     }
 }
 

@@ -11,13 +11,15 @@ public final class InteractiveProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var finished = false
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    /// `includeStandardError` merges the program's standard error into the lines read.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                includeStandardError: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardInput = input
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = includeStandardError ? output : FileHandle.nullDevice
         try process.run()
         let handle = output.fileHandleForReading
         Thread { [self] in

@@ -1,0 +1,90 @@
+import Foundation
+import Preserves
+import Syndicate
+import SyndicateProtocols
+import TestSupport
+import Testing
+
+/// The `syndicate-server` executable itself, with config scripts, against the Python peer.
+@Suite("syndicate-server with config scripts", .serialized)
+struct ServerBinaryTests {
+    /// The executable, built by `swift test` next to the test bundle.
+    static var serverPath: String {
+        let directory = Bundle.main.executableURL?.deletingLastPathComponent()
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidates = [directory.appendingPathComponent("syndicate-server").path]
+        candidates.append(SharedMaterial.repoPath(".build/debug/syndicate-server"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("a config directory binds a private sturdy ref and a listener; a bad file is reported and skipped")
+    func configDirectory() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.serverPath), "build syndicate-server first")
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("syndicate-config-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = Self.freePort()
+        try """
+        # The chat service: a dataspace behind a sturdy ref with a private key.
+        let ?chat = dataspace
+        <bind <ref {oid: "chat" key: #x"736563726574"}> $chat #f>
+        <require-service <relay-listener <tcp "127.0.0.1" \(port)> $gatekeeper>>
+        $chat ? <Present ?who> [ $chat <Greeting $who> ]
+        """.write(to: directory.appendingPathComponent("chat.pr"), atomically: true, encoding: .utf8)
+        try "<unclosed [record\n".write(to: directory.appendingPathComponent("broken.pr"), atomically: true, encoding: .utf8)
+
+        let server = try InteractiveProcess(Self.serverPath, ["-c", directory.path, "--no-banner"], includeStandardError: true)
+        #expect(await server.waitForLine { $0.contains("broken.pr:") && $0.contains("config error") } != nil)
+        #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
+
+        let chatRef = try SturdyRefs.mint(oid: Value<Never>.string("chat"), key: Array("secret".utf8))
+        let address = "<tcp \"127.0.0.1\" \(port)>"
+        let python = try await PythonPeer.chat(name: "carol", address: address, ref: chatRef.preserves.description)
+        #expect(await python.waitFor("CONNECTED"))
+        #expect(await python.waitFor("PRESENT carol"))
+
+        // With -c, the well-known ref is not bound: nobody answers it.
+        let stranger = try await PythonPeer.chat(name: "stranger", address: address)
+        try await Task.sleep(for: .seconds(1))
+        #expect(!stranger.transcript.contains("CONNECTED"))
+        stranger.kill()
+        python.send("quit")
+        server.kill()
+    }
+
+    @Test("--inferior speaks the protocol on stdin/stdout, exporting $config as oid 0")
+    func inferior() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.serverPath)
+        process.arguments = ["--inferior"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Observe <bind …> in $config: the default configuration's binding comes back.
+        let observe = WirePackets.observe(oid: 0, P.rec("bind", P.bind(), P.discard, P.discard), observerOid: 0, handle: 1)
+        input.fileHandleForWriting.write(Data(WirePackets.encode(observe, .text)))
+        let reply = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            Thread {
+                let data = output.fileHandleForReading.availableData
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
+        #expect(reply.hasPrefix(#"[[0 <A [<ref {key: #"" oid: "syndicate"}>]"#))
+    }
+}
