@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import Preserves
 import Syndicate
 import SyndicateNIO
@@ -12,17 +13,18 @@ import SyndicateServerSchemas
 /// the bound port as `<service-object SPEC <port N>>`. A failure to bind asserts `failed`.
 /// Withdrawing the requirement closes the listener.
 enum RelayListenerService {
-    static func run(_ turn: Turn, config: Ref, limits: RelayLimits, logger: Logger) {
+    static func run(_ turn: Turn, config: Ref, limits: RelayLimits, group: any EventLoopGroup, logger: Logger) {
         for label: Symbol in ["require-service", "run-service"] {
             turn.during(config, P.rec(label, P.bind())) { turn, captures in
                 guard let spec = try? Server.RelayListener<Ref>(preserves: captures[0]) else { return }
-                start(turn, spec: captures[0], listener: spec, config: config, limits: limits, logger: logger)
+                start(turn, spec: captures[0], listener: spec, config: config, limits: limits, group: group, logger: logger)
             }
         }
     }
 
     private static func start(
-        _ turn: Turn, spec: AnyValue, listener: Server.RelayListener<Ref>, config: Ref, limits: RelayLimits, logger: Logger
+        _ turn: Turn, spec: AnyValue, listener: Server.RelayListener<Ref>, config: Ref, limits: RelayLimits,
+        group: any EventLoopGroup, logger: Logger
     ) {
         let endpoint: RelayListener.Endpoint
         switch listener.addr {
@@ -41,7 +43,7 @@ enum RelayListenerService {
         _ = turn.preventInertCheck()
         turn.linkedTask(producing: { () async -> RelayListener? in
             do {
-                return try await RelayListener.bind(endpoint, exporting: gatekeeper, limits: limits, logger: logger)
+                return try await RelayListener.bind(endpoint, exporting: gatekeeper, limits: limits, logger: logger, group: group)
             } catch {
                 logger.error("relay listener failed", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
                 return nil

@@ -13,6 +13,8 @@ public struct ServerOptions: Sendable {
     public var inferior = false
     /// Limits applied to every relay session.
     public var limits: RelayLimits = .default
+    /// Event loop threads for connections and the broker's own actors (`nil`: one per core).
+    public var threads: Int?
     /// How often config files are checked for changes (`nil`: never).
     public var configPollInterval: Duration? = .seconds(1)
 

@@ -42,7 +42,8 @@ public final class SyndicateBroker: Sendable {
         let actor = await withCheckedContinuation { (continuation: CheckedContinuation<SyndicateActor, Never>) in
             // On an event loop: events between the dataspaces and the relay sessions on the same
             // loop then need no thread wake-ups.
-            let executor = EventLoopExecutor(MultiThreadedEventLoopGroup.singleton.next())
+            let group: MultiThreadedEventLoopGroup = options.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } ?? .singleton
+            let executor = EventLoopExecutor(group.next())
             let actor = SyndicateActor.boot(name: "syndicate-server", executor: executor) { turn in
                 let config = turn.createDataspace()
                 let log = turn.createDataspace()
@@ -53,7 +54,7 @@ public final class SyndicateBroker: Sendable {
                     turn.bindSturdyRef(config, oid: .string("syndicate"), key: [], target: ds)
                     root = ds
                 }
-                RelayListenerService.run(turn, config: config, limits: options.limits, logger: logger)
+                RelayListenerService.run(turn, config: config, limits: options.limits, group: group, logger: logger)
                 LogService.run(turn, log: log, logger: logger)
                 ConfigWatcherService.run(
                     turn, config: config, environment: ["config": .embedded(config), "log": .embedded(log), "gatekeeper": .embedded(gatekeeper)],

@@ -33,6 +33,9 @@ struct SyndicateServerCommand: AsyncParsableCommand {
     @Flag(help: "Do not print the banner.")
     var noBanner = false
 
+    @Option(help: "Event loop threads (default: one per core).")
+    var threads: Int?
+
     @Option(help: "Largest packet accepted from a peer, in bytes.")
     var maxPacketSize: Int = RelayLimits.default.maxPacketSize
 
@@ -63,6 +66,7 @@ struct SyndicateServerCommand: AsyncParsableCommand {
         options.socketPaths = sockets
         options.configPaths = configs
         options.inferior = inferior
+        options.threads = threads
         options.limits.maxPacketSize = maxPacketSize
         let broker = await SyndicateBroker.start(options, logger: logger)
         if broker.objects.root != nil {

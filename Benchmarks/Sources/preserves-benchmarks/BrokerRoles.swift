@@ -20,6 +20,7 @@ enum BrokerRoles {
         case "broker":
             var options = ServerOptions()
             options.ports = [arg(0)]
+            if arg(1) > 0 { options.threads = arg(1) }
             _ = await SyndicateBroker.start(options)
             while true { try? await Task.sleep(for: .seconds(3600)) }
         case "consumer":
