@@ -57,11 +57,8 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
             shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOWebSocketFrameAggregator(
-                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
-                        maxAccumulatedFrameSize: limits.maxPacketSize))
-                    try sync.addHandler(WebSocketRelayHandler(limits: limits, logger: logger, startSession: startSession))
+                    try channel.pipeline.syncOperations.addWebSocketRelayHandlers(
+                        limits: limits, logger: logger, isClient: false, startSession: startSession)
                 }
             })
         try pipeline.configureHTTPServerPipeline(

@@ -40,14 +40,7 @@ public enum RelayConnector {
         case .unix(let path):
             channel = try await streamBootstrap(group, limits, logger, start).connect(unixDomainSocketPath: path).get()
         case .stdio:
-            channel = try await NIOPipeBootstrap(group: group)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            RelayStreamHandler(limits: limits, logger: logger, startSession: start))
-                    }
-                }
-                .takingOwnershipOfDescriptors(input: dup(0), output: dup(1)).get()
+            channel = try await StdioRelay.open(group: group, limits: limits, logger: logger, startSession: start)
         case .webSocket(let url):
             channel = try await connectWebSocket(url: url, group: group, limits: limits, logger: logger, start: start)
         }
@@ -92,12 +85,8 @@ public enum RelayConnector {
                     maxFrameSize: min(limits.maxPacketSize, Int(UInt32.max)),
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            let sync = channel.pipeline.syncOperations
-                            try sync.addHandler(NIOWebSocketFrameAggregator(
-                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
-                                maxAccumulatedFrameSize: limits.maxPacketSize))
-                            try sync.addHandler(WebSocketMaskingHandler())
-                            try sync.addHandler(WebSocketRelayHandler(limits: limits, logger: logger, startSession: start))
+                            try channel.pipeline.syncOperations.addWebSocketRelayHandlers(
+                                limits: limits, logger: logger, isClient: true, startSession: start)
                             upgraded.succeed()
                         }
                     })
@@ -114,18 +103,6 @@ public enum RelayConnector {
         channel.closeFuture.whenComplete { _ in upgraded.fail(RelayError(.protocolViolation, "WebSocket upgrade refused")) }
         try await upgraded.futureResult.get()
         return channel
-    }
-}
-
-/// Clients must mask every WebSocket frame they send (RFC 6455 §5.3).
-final class WebSocketMaskingHandler: ChannelOutboundHandler {
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        var frame = unwrapOutboundIn(data)
-        if frame.maskKey == nil { frame.maskKey = .random() }
-        context.write(wrapOutboundOut(frame), promise: promise)
     }
 }
 

@@ -19,18 +19,28 @@ public enum StdioRelay {
             holder.session = session
             return session
         }
-        _ = try await NIOPipeBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        RelayStreamHandler(limits: limits, logger: logger, startSession: start))
-                }
-            }
-            .takingOwnershipOfDescriptors(input: dup(0), output: dup(1)).get()
+        _ = try await open(group: group, limits: limits, logger: logger, startSession: start)
         guard let session = holder.session else {
             throw RelayError(.protocolViolation, "standard input and output could not carry a session")
         }
         return session
+    }
+}
+
+extension StdioRelay {
+    /// A channel over (duplicates of) stdin and stdout, running a relay session.
+    static func open(
+        group: any EventLoopGroup, limits: RelayLimits, logger: Logger,
+        startSession: @escaping @Sendable (ChannelRelayTransport) -> RelaySession
+    ) async throws -> any Channel {
+        try await NIOPipeBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        RelayStreamHandler(limits: limits, logger: logger, startSession: startSession))
+                }
+            }
+            .takingOwnershipOfDescriptors(input: dup(0), output: dup(1)).get()
     }
 }
 

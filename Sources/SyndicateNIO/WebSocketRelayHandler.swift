@@ -66,3 +66,31 @@ final class WebSocketRelayHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 }
+
+extension ChannelPipeline.SynchronousOperations {
+    /// The handlers of an upgraded WebSocket carrying a relay session: fragments are joined
+    /// into messages (bounded by the packet limit), clients mask what they send, and each
+    /// message is one packet.
+    func addWebSocketRelayHandlers(
+        limits: RelayLimits, logger: Logger, isClient: Bool,
+        startSession: @escaping (ChannelRelayTransport) -> RelaySession
+    ) throws {
+        try addHandler(NIOWebSocketFrameAggregator(
+            minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
+            maxAccumulatedFrameSize: limits.maxPacketSize))
+        if isClient { try addHandler(WebSocketMaskingHandler()) }
+        try addHandler(WebSocketRelayHandler(limits: limits, logger: logger, startSession: startSession))
+    }
+}
+
+/// Clients must mask every WebSocket frame they send (RFC 6455 §5.3).
+final class WebSocketMaskingHandler: ChannelOutboundHandler {
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        var frame = unwrapOutboundIn(data)
+        if frame.maskKey == nil { frame.maskKey = .random() }
+        context.write(wrapOutboundOut(frame), promise: promise)
+    }
+}
