@@ -3,7 +3,10 @@ import Preserves
 /// tasks and child facets, all of which end when it stops.
 final class Facet {
     let id: FacetID
-    weak var parent: Facet?
+    /// Unowned, not weak: a live facet's parent is always alive (stopping a facet stops its
+    /// children first), and weak references would move every facet's reference counts to a
+    /// side table, slowing each retain and release on the hot path.
+    unowned var parent: Facet?
     var children: [FacetID: Facet] = [:]
     /// Assertions made while this facet was active.
     var outboundHandles: Set<Handle> = []

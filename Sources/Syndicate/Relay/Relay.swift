@@ -151,6 +151,7 @@ final class Relay {
     // MARK: Outbound
 
     func sendAssert(_ turn: Turn, oid: Int, _ value: AnyValue, _ handle: Handle) {
+        guard !isClosed else { return }
         var pins = PinSet()
         if let target = imported.symbol(oid: oid) {
             imported.pin(target)
@@ -162,12 +163,14 @@ final class Relay {
     }
 
     func sendRetract(_ turn: Turn, oid: Int, _ handle: Handle) {
+        guard !isClosed else { return }
         guard let pins = outboundAssertions.removeValue(forKey: handle) else { return }
         enqueue(turn, oid, .retract(Protocol.Retract(handle: SignedInteger(handle.rawValue))))
         release(pins)
     }
 
     func sendMessage(_ turn: Turn, oid: Int, _ value: AnyValue) {
+        guard !isClosed else { return }
         var pins = PinSet()
         let wire = exportValue(value, &pins)
         enqueue(turn, oid, .message(Protocol.Message(body: wire)))
@@ -175,6 +178,7 @@ final class Relay {
     }
 
     func sendSync(_ turn: Turn, oid: Int, peer: Ref) {
+        guard !isClosed else { return }
         var pins = PinSet()
         let wire = exportRef(peer, &pins)
         // The peer answers with a message to this object; keep it known until then.
@@ -240,6 +244,12 @@ final class Relay {
         guard !isClosed else { return }
         isClosed = true
         pendingEvents = []
+        // Proxies (RelayEntity) hold the relay; dropping the tables breaks that cycle.
+        exported = Membrane()
+        imported = Membrane()
+        inboundAssertions = [:]
+        outboundAssertions = [:]
+        syncPeers = [:]
         transport.close()
     }
 
@@ -252,8 +262,9 @@ final class Relay {
 /// The local stand-in for an object the peer exported: what is asserted or sent to it goes
 /// to the peer as protocol events.
 final class RelayEntity: Entity {
-    /// Weak: the relay ends with its session, while refs to proxies may live on elsewhere.
-    weak var relay: Relay?
+    /// Strong (weak references would put the relay's reference counts in a side table, slowing
+    /// every retain and release); the cycle through the membranes is broken when the relay closes.
+    let relay: Relay
     let oid: Int
 
     init(relay: Relay, oid: Int) {
@@ -262,19 +273,19 @@ final class RelayEntity: Entity {
     }
 
     func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
-        relay?.sendAssert(turn, oid: oid, value, handle)
+        relay.sendAssert(turn, oid: oid, value, handle)
     }
 
     func retract(_ turn: Turn, _ handle: Handle) throws {
-        relay?.sendRetract(turn, oid: oid, handle)
+        relay.sendRetract(turn, oid: oid, handle)
     }
 
     func message(_ turn: Turn, _ value: AnyValue) throws {
-        relay?.sendMessage(turn, oid: oid, value)
+        relay.sendMessage(turn, oid: oid, value)
     }
 
     func sync(_ turn: Turn, peer: Ref) throws {
-        relay?.sendSync(turn, oid: oid, peer: peer)
+        relay.sendSync(turn, oid: oid, peer: peer)
     }
 }
 
