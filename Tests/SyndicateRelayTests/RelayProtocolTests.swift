@@ -188,6 +188,26 @@ struct RelayProtocolTests {
         _ = broker
     }
 
+    @Test("a peer that stops reading is disconnected once too much is queued for it; others go on")
+    func slowConsumerIsDisconnected() async throws {
+        let (broker, port) = try await Self.broker { $0.limits.maxPendingOutboundBytes = 256 << 10 }
+        let (stalled, ds) = try Self.resolvedPeer(port: port)
+        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
+        let (healthy, ds2) = try Self.resolvedPeer(port: port)
+        try await Task.sleep(for: .milliseconds(200))
+        // 32 MiB of messages for the stalled peer, which never reads again.
+        let blob: WireValue = .record(Record(label: .symbol("Blob"), fields: [.byteString([UInt8](repeating: 1, count: 64 << 10))]))
+        for _ in 0..<512 { healthy.write(WirePackets.encode(WirePackets.message(oid: ds2, blob))) }
+        try await Task.sleep(for: .milliseconds(500))
+        let (_, closed) = stalled.read(timeout: 20) { _ in false }
+        #expect(closed)
+        // The sender's session is unaffected.
+        healthy.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown, observerOid: 9, handle: 77)))
+        _ = healthy.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.oid == 9 } } ?? false }
+        #expect(WirePackets.assertions(in: try healthy.packets()).contains { $0.oid == 9 })
+        _ = broker
+    }
+
     static func handles(in packets: [WirePacket], for value: WireValue) -> [SignedInteger] {
         var out: [SignedInteger] = []
         for case .turn(let events) in packets {
