@@ -5,8 +5,9 @@ import NIOWebSocket
 import Syndicate
 
 /// Decides from the first byte of a TCP connection what it carries, as upstream servers do:
-/// `[`, `<`, whitespace or a byte of `0x80` and above start a Syndicate session on the raw
-/// socket; anything else is taken for HTTP, where a WebSocket upgrade (on any path) starts a
+/// `[`, `<` or a byte of `0x80` and above (and, beyond upstream, whitespace, `#` and `@`, which
+/// text packets may start with) begin a Syndicate session on the raw socket; anything else is
+/// taken for HTTP, where a WebSocket upgrade (on any path) starts a
 /// session with one packet per binary message, and other requests get `404`.
 final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer

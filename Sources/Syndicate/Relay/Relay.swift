@@ -252,11 +252,6 @@ final class Relay {
         syncPeers = [:]
         transport.close()
     }
-
-    /// Counts for diagnostics and tests.
-    var statistics: (exported: Int, imported: Int, inboundAssertions: Int, outboundAssertions: Int) {
-        (exported.count, imported.count, inboundAssertions.count, outboundAssertions.count)
-    }
 }
 
 /// The local stand-in for an object the peer exported: what is asserted or sent to it goes
