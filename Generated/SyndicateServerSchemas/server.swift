@@ -9,6 +9,32 @@ import SyndicateProtocols
 /// The types of schema module `server`.
 public enum Server {}
 
+// MARK: - server.BoundPort
+
+extension Server {
+    /// The service object a TCP relay listener publishes once bound:
+    /// `<service-object <relay-listener …> <port N>>`, N being the port actually bound.
+    ///
+    /// - Remark: Generated from `server.BoundPort`.
+    public nonisolated struct BoundPort: Swift.Sendable, Swift.Hashable, Preserves.SchemaPlainRepresentable {
+        public var port: Preserves.SignedInteger
+
+        public init(port: Preserves.SignedInteger) {
+            self.port = port
+        }
+
+        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            let _record1 = try Preserves.SchemaParsing.record(value, label: "port", minimumFieldCount: 1, "server.BoundPort", expected: "a record <port …> with at least 1 field")
+            let port = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") }
+            self.init(port: port)
+        }
+
+        public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
+        }
+    }
+}
+
 // MARK: - server.ConfigWatcher
 
 extension Server {

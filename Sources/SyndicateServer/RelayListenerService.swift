@@ -56,7 +56,7 @@ enum RelayListenerService {
             }
             turn.assert(config, Service.ServiceState<Ref>(serviceName: spec, state: .ready).preserves)
             if let port = bound.port {
-                let object: AnyValue = .record(Record(label: .symbol("port"), fields: [.integer(SignedInteger(port))]))
+                let object = Server.BoundPort(port: SignedInteger(port)).preserves(as: Ref.self)
                 turn.assert(config, Service.ServiceObject<Ref>(serviceName: spec, object: object).preserves)
             }
             turn.onStop { _ in Task { await bound.close() } }

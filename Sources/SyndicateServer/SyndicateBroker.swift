@@ -96,8 +96,8 @@ public final class SyndicateBroker: Sendable {
         let config = objects.config
         actor.run { turn in
             turn.facet { turn in
-                turn.during(config, P.rec("service-object", P.bind(), P.rec("port", P.bind()))) { _, captures in
-                    if let port = captures[1].integer?.int { found.add(port) }
+                turn.during(config, P.rec("service-object", P.discard, P.bind())) { _, captures in
+                    if let bound = try? Server.BoundPort(preserves: captures[0]), let port = bound.port.int { found.add(port) }
                 }
             }
         }
