@@ -9,7 +9,7 @@ import SyndicateProtocols
 /// every matching assertion already present; when it goes away, what it was told is retracted.
 public final class DataspaceEntity: Entity {
     let index = SkeletonIndex()
-    private var assertions: [Handle: AnyValue] = [:]
+    private var assertions: [Handle: AssertionEntry] = [:]
 
     public init() {}
 
@@ -17,17 +17,16 @@ public final class DataspaceEntity: Entity {
     public var assertionCount: Int { index.assertionCount }
 
     public func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
-        let isNew = index.insert(turn, value)
-        assertions[handle] = value
-        if isNew, let observe = try? Dataspace.Observe<Ref>(preserves: value) {
+        let entry = index.insert(turn, value)
+        assertions[handle] = entry
+        if entry.count == 1, let observe = try? Dataspace.Observe<Ref>(preserves: value) {
             index.addObserver(turn, observe.pattern, observe.observer)
         }
     }
 
     public func retract(_ turn: Turn, _ handle: Handle) throws {
-        guard let value = assertions.removeValue(forKey: handle) else { return }
-        let isGone = index.remove(turn, value)
-        if isGone, let observe = try? Dataspace.Observe<Ref>(preserves: value) {
+        guard let entry = assertions.removeValue(forKey: handle) else { return }
+        if index.remove(turn, entry), let observe = try? Dataspace.Observe<Ref>(preserves: entry.value) {
             index.removeObserver(turn, observe.pattern, observe.observer)
         }
     }

@@ -1,6 +1,21 @@
 import Preserves
 import SyndicateProtocols
 
+/// One distinct value asserted in a dataspace, with how many times it is asserted (bag
+/// semantics).
+///
+/// There is exactly one entry per distinct value, so the index's caches hold entries and
+/// compare them by identity: a cache insertion costs one pointer hash, however large the value.
+final class AssertionEntry: Hashable {
+    let value: AnyValue
+    var count = 0
+
+    init(_ value: AnyValue) { self.value = value }
+
+    static func == (a: AssertionEntry, b: AssertionEntry) -> Bool { a === b }
+    func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
 /// The dataspace's index of assertions and observers, in the style of syndicate-rs's skeleton.
 ///
 /// Observers are filed by their pattern's *shape* (a trie over the compound classes the
@@ -8,60 +23,48 @@ import SyndicateProtocols
 /// the constant values, then by which positions they capture. An assertion or message walks
 /// only the trie branches its own shape allows and does one dictionary lookup per set of
 /// constant positions, so observers whose constants cannot match cost nothing per event.
+///
+/// Every lookup on the way is hashed, and the caches a new branch needs are kept partitioned
+/// ahead of time (each edge keeps a node per class seen at its position, each group of
+/// constant positions keeps its assertions by their constants), so registering an observer
+/// costs in proportion to what it matches, not to what the dataspace holds. Branches that no
+/// observer needs any more are pruned, so the index shrinks back when observers and
+/// assertions go.
 final class SkeletonIndex {
     private let root = Node()
-    /// Every assertion with its count (bag semantics).
-    private var counts: [AnyValue: Int] = [:]
+    /// Every distinct assertion, with its count.
+    private var entries: [AnyValue: AssertionEntry] = [:]
 
     final class Node {
-        /// Branches: the position they look at, and the node for each class found there.
-        var edges: [Edge] = []
-        let continuation = Continuation()
+        /// Branches by the position they look at.
+        var edges: [ValuePath: Edge] = [:]
+        /// The assertions that have this node's shape.
+        var cachedAssertions: Set<AssertionEntry> = []
+        /// Observer groups by the positions their patterns hold constants at.
+        var leafGroups: [ConstantPositions: LeafGroup] = [:]
+        /// Whether the node is counted in its edge's ``Edge/activeNodes``.
+        var countedActive = false
 
-        func edge(at path: ValuePath) -> Edge? { edges.first { $0.path == path } }
+        /// A node is needed while an observer is filed at it or below it.
+        var isActive: Bool { !leafGroups.isEmpty || !edges.isEmpty }
     }
 
     final class Edge {
         let path: ValuePath
-        /// The node for each class found at `path`. Usually a handful, so they are searched
-        /// by comparison; a hash table takes over when there are many.
-        private var few: [(GroupClass, Node)] = []
-        private var many: [GroupClass: Node]?
+        /// A node for each class of compound found at `path` among the parent's assertions,
+        /// whether or not an observer needs it yet: its cache is ready when one does.
+        var nodes: [GroupClass: Node] = [:]
+        /// How many of `nodes` are active; the edge goes when none is.
+        var activeNodes = 0
         init(path: ValuePath) { self.path = path }
-
-        subscript(group: GroupClass) -> Node? {
-            get {
-                if let many { return many[group] }
-                for (g, node) in few where g == group { return node }
-                return nil
-            }
-            set {
-                precondition(newValue != nil && self[group] == nil, "edges only grow")
-                if many != nil {
-                    many![group] = newValue
-                } else if few.count < 8 {
-                    few.append((group, newValue!))
-                } else {
-                    many = Dictionary(uniqueKeysWithValues: few)
-                    many![group] = newValue
-                    few = []
-                }
-            }
-        }
-    }
-
-    final class Continuation {
-        var cachedAssertions: Set<AnyValue> = []
-        var leafGroups: [LeafGroup] = []
-
-        func group(for positions: ConstantPositions) -> LeafGroup? { leafGroups.first { $0.positions == positions } }
     }
 
     /// The observers that test the same positions for constants, by the constants they want.
     final class LeafGroup {
         let positions: ConstantPositions
-        /// Keyed by the constants: the value itself when there is one, else their sequence.
         var leaves: [AnyValue: Leaf] = [:]
+        /// The node's assertions by their constants at `positions` (those that have them all).
+        var assertionsByKey: [AnyValue: Set<AssertionEntry>] = [:]
         init(positions: ConstantPositions) { self.positions = positions }
 
         /// The key `value` has in `leaves`, or `nil` if a required position is missing.
@@ -78,9 +81,7 @@ final class SkeletonIndex {
     }
 
     final class Leaf {
-        var cachedAssertions: Set<AnyValue> = []
-        var endpoints: [Endpoints] = []
-        func endpoints(for paths: [ValuePath]) -> Endpoints? { endpoints.first { $0.capturePaths == paths } }
+        var endpoints: [[ValuePath]: Endpoints] = [:]
     }
 
     final class Endpoints {
@@ -92,21 +93,42 @@ final class SkeletonIndex {
         init(capturePaths: [ValuePath]) { self.capturePaths = capturePaths }
     }
 
-    var assertionCount: Int { counts.count }
+    var assertionCount: Int { entries.count }
+
+    /// Cached assertions examined while filing observers (for tests of how registration scales).
+    private(set) var registrationScans = 0
+
+    /// The trie's nodes, the root included (for tests of pruning).
+    var nodeCount: Int {
+        func count(_ node: Node) -> Int {
+            1 + node.edges.values.reduce(0) { sum, edge in sum + edge.nodes.values.reduce(0) { $0 + count($1) } }
+        }
+        return count(root)
+    }
 
     // MARK: Assertions
 
-    /// Counts `value` in; returns whether it was absent before (only then do observers hear).
-    @discardableResult
-    func insert(_ turn: Turn, _ value: AnyValue) -> Bool {
-        let count = counts[value, default: 0]
-        counts[value] = count + 1
-        guard count == 0 else { return false }
-        walk(value) { continuation in
-            continuation.cachedAssertions.insert(value)
-        } leaf: { leaf in
-            leaf.cachedAssertions.insert(value)
-            for endpoints in leaf.endpoints {
+    /// Counts `value` in. Observers hear only of a value's first arrival.
+    func insert(_ turn: Turn, _ value: AnyValue) -> AssertionEntry {
+        if let entry = entries[value] {
+            entry.count += 1
+            return entry
+        }
+        let entry = AssertionEntry(value)
+        entry.count = 1
+        entries[value] = entry
+        insert(turn, entry, at: root)
+        return entry
+    }
+
+    private func insert(_ turn: Turn, _ entry: AssertionEntry, at node: Node) {
+        let value = entry.value
+        node.cachedAssertions.insert(entry)
+        for group in node.leafGroups.values {
+            guard let key = group.key(for: value) else { continue }
+            group.assertionsByKey[key, default: []].insert(entry)
+            guard let leaf = group.leaves[key] else { continue }
+            for endpoints in leaf.endpoints.values {
                 guard let captures = Projection.project(value, endpoints.capturePaths) else { continue }
                 let n = endpoints.cachedCaptures[captures, default: 0]
                 endpoints.cachedCaptures[captures] = n + 1
@@ -117,23 +139,40 @@ final class SkeletonIndex {
                 }
             }
         }
+        for edge in node.edges.values {
+            guard let sub = Projection.project(value, edge.path), let group = GroupClass(of: sub) else { continue }
+            let child: Node
+            if let existing = edge.nodes[group] {
+                child = existing
+            } else {
+                child = Node()
+                edge.nodes[group] = child
+            }
+            insert(turn, entry, at: child)
+        }
+    }
+
+    /// Counts `entry` out once. Observers hear only of a value's last departure; returns
+    /// whether that was it.
+    @discardableResult
+    func remove(_ turn: Turn, _ entry: AssertionEntry) -> Bool {
+        entry.count -= 1
+        guard entry.count == 0 else { return false }
+        entries[entry.value] = nil
+        remove(turn, entry, at: root)
         return true
     }
 
-    /// Counts `value` out; returns whether it is now absent (only then do observers hear).
-    @discardableResult
-    func remove(_ turn: Turn, _ value: AnyValue) -> Bool {
-        guard let count = counts[value] else { return false }
-        if count > 1 {
-            counts[value] = count - 1
-            return false
-        }
-        counts[value] = nil
-        walk(value) { continuation in
-            continuation.cachedAssertions.remove(value)
-        } leaf: { leaf in
-            leaf.cachedAssertions.remove(value)
-            for endpoints in leaf.endpoints {
+    private func remove(_ turn: Turn, _ entry: AssertionEntry, at node: Node) {
+        let value = entry.value
+        node.cachedAssertions.remove(entry)
+        for group in node.leafGroups.values {
+            guard let key = group.key(for: value) else { continue }
+            if group.assertionsByKey[key]?.remove(entry) != nil, group.assertionsByKey[key]!.isEmpty {
+                group.assertionsByKey[key] = nil
+            }
+            guard let leaf = group.leaves[key] else { continue }
+            for endpoints in leaf.endpoints.values {
                 guard let captures = Projection.project(value, endpoints.capturePaths),
                     let n = endpoints.cachedCaptures[captures]
                 else { continue }
@@ -147,32 +186,30 @@ final class SkeletonIndex {
                 }
             }
         }
-        return true
+        for edge in node.edges.values {
+            guard let sub = Projection.project(value, edge.path), let group = GroupClass(of: sub),
+                let child = edge.nodes[group]
+            else { continue }
+            remove(turn, entry, at: child)
+            // A node that holds nothing and serves no observer is dropped.
+            if child.cachedAssertions.isEmpty && !child.isActive { edge.nodes[group] = nil }
+        }
     }
 
     /// Delivers a message to every observer whose pattern matches.
     func send(_ turn: Turn, _ message: AnyValue) {
-        walk(message) { _ in } leaf: { leaf in
-            for endpoints in leaf.endpoints where !endpoints.observers.isEmpty {
-                guard let captures = Projection.project(message, endpoints.capturePaths) else { continue }
-                let body = AnyValue.sequence(captures)
-                for observer in endpoints.observers.keys { turn.message(observer, body) }
-            }
-        }
-    }
-
-    /// Visits the nodes and leaves that `value`'s shape and constants reach.
-    private func walk(_ value: AnyValue, continuation visitContinuation: (Continuation) -> Void, leaf visitLeaf: (Leaf) -> Void) {
         func visit(_ node: Node) {
-            let continuation = node.continuation
-            visitContinuation(continuation)
-            for group in continuation.leafGroups {
-                guard let key = group.key(for: value), let leaf = group.leaves[key] else { continue }
-                visitLeaf(leaf)
+            for group in node.leafGroups.values {
+                guard let key = group.key(for: message), let leaf = group.leaves[key] else { continue }
+                for endpoints in leaf.endpoints.values where !endpoints.observers.isEmpty {
+                    guard let captures = Projection.project(message, endpoints.capturePaths) else { continue }
+                    let body = AnyValue.sequence(captures)
+                    for observer in endpoints.observers.keys { turn.message(observer, body) }
+                }
             }
-            for edge in node.edges {
-                guard let sub = Projection.project(value, edge.path), let group = GroupClass(of: sub),
-                    let next = edge[group]
+            for edge in node.edges.values {
+                guard let sub = Projection.project(message, edge.path), let group = GroupClass(of: sub),
+                    let next = edge.nodes[group], next.isActive
                 else { continue }
                 visit(next)
             }
@@ -185,101 +222,137 @@ final class SkeletonIndex {
     /// Files `observer` under `pattern` and tells it about every matching assertion.
     func addObserver(_ turn: Turn, _ pattern: DataspacePatterns.Pattern<Ref>, _ observer: Ref) {
         let analysis = PatternAnalysis(pattern)
-        let continuation = extend(analysis.moves)
+        let trail = extend(analysis.moves)
+        let node = trail.last?.node ?? root
         let positions = analysis.constantPositions
         let group: LeafGroup
-        if let existing = continuation.group(for: positions) {
+        if let existing = node.leafGroups[positions] {
             group = existing
         } else {
             group = LeafGroup(positions: positions)
-            continuation.leafGroups.append(group)
+            registrationScans += node.cachedAssertions.count
+            for entry in node.cachedAssertions {
+                if let key = group.key(for: entry.value) { group.assertionsByKey[key, default: []].insert(entry) }
+            }
+            node.leafGroups[positions] = group
         }
-        let leaf: Leaf
         let constants = group.key(forConstants: analysis.constantValues)
+        let leaf: Leaf
         if let existing = group.leaves[constants] {
             leaf = existing
         } else {
             leaf = Leaf()
-            for value in continuation.cachedAssertions where group.key(for: value) == constants {
-                leaf.cachedAssertions.insert(value)
-            }
             group.leaves[constants] = leaf
         }
         let endpoints: Endpoints
-        if let existing = leaf.endpoints(for: analysis.capturePaths) {
+        if let existing = leaf.endpoints[analysis.capturePaths] {
             endpoints = existing
         } else {
             endpoints = Endpoints(capturePaths: analysis.capturePaths)
-            for value in leaf.cachedAssertions {
-                if let captures = Projection.project(value, analysis.capturePaths) {
+            registrationScans += group.assertionsByKey[constants]?.count ?? 0
+            for entry in group.assertionsByKey[constants] ?? [] {
+                if let captures = Projection.project(entry.value, analysis.capturePaths) {
                     endpoints.cachedCaptures[captures, default: 0] += 1
                 }
             }
-            leaf.endpoints.append(endpoints)
+            leaf.endpoints[analysis.capturePaths] = endpoints
         }
         var handles: [[AnyValue]: Handle] = endpoints.observers[observer] ?? [:]
         for captures in endpoints.cachedCaptures.keys where handles[captures] == nil {
             handles[captures] = turn.assert(observer, .sequence(captures))
         }
         endpoints.observers[observer] = handles
+        updateActivity(trail)
     }
 
     /// Removes `observer` from `pattern`, retracting everything it was told.
     func removeObserver(_ turn: Turn, _ pattern: DataspacePatterns.Pattern<Ref>, _ observer: Ref) {
         let analysis = PatternAnalysis(pattern)
-        guard let continuation = find(analysis.moves)?.continuation,
-            let group = continuation.group(for: analysis.constantPositions),
-            let leaf = group.leaves[group.key(forConstants: analysis.constantValues)],
-            let endpoints = leaf.endpoints(for: analysis.capturePaths),
+        guard let trail = find(analysis.moves) else { return }
+        let node = trail.last?.node ?? root
+        let constants: AnyValue
+        guard let group = node.leafGroups[analysis.constantPositions],
+            case let key = group.key(forConstants: analysis.constantValues),
+            let leaf = group.leaves[key],
+            let endpoints = leaf.endpoints[analysis.capturePaths],
             let handles = endpoints.observers.removeValue(forKey: observer)
         else { return }
+        constants = key
         for handle in handles.values.sorted() { turn.retract(handle) }
-        if endpoints.observers.isEmpty { leaf.endpoints.removeAll { $0 === endpoints } }
-        if leaf.endpoints.isEmpty { group.leaves[group.key(forConstants: analysis.constantValues)] = nil }
-        if group.leaves.isEmpty { continuation.leafGroups.removeAll { $0 === group } }
+        if endpoints.observers.isEmpty { leaf.endpoints[analysis.capturePaths] = nil }
+        if leaf.endpoints.isEmpty { group.leaves[constants] = nil }
+        if group.leaves.isEmpty { node.leafGroups[analysis.constantPositions] = nil }
+        updateActivity(trail)
     }
 
-    /// The node for a shape, created (and seeded from its parent's cache) if new.
-    private func extend(_ moves: [ShapeMove]) -> Continuation {
+    /// One step down the trie: the parent, the edge taken, and the node reached.
+    private typealias Step = (parent: Node, edge: Edge, group: GroupClass, node: Node)
+
+    /// The nodes for a shape, created (their caches partitioned from the parent's) if new.
+    private func extend(_ moves: [ShapeMove]) -> [Step] {
+        var trail: [Step] = []
+        trail.reserveCapacity(moves.count)
         var node = root
-        var taken: [ShapeMove] = []
         for move in moves {
-            taken.append(move)
             let edge: Edge
-            if let existing = node.edge(at: move.path) {
+            if let existing = node.edges[move.path] {
                 edge = existing
             } else {
                 edge = Edge(path: move.path)
-                node.edges.append(edge)
+                registrationScans += node.cachedAssertions.count
+                for entry in node.cachedAssertions {
+                    guard let sub = Projection.project(entry.value, move.path), let group = GroupClass(of: sub) else { continue }
+                    if let child = edge.nodes[group] {
+                        child.cachedAssertions.insert(entry)
+                    } else {
+                        let child = Node()
+                        child.cachedAssertions.insert(entry)
+                        edge.nodes[group] = child
+                    }
+                }
+                node.edges[move.path] = edge
             }
-            if let next = edge[move.group] {
-                node = next
-                continue
+            let next: Node
+            if let existing = edge.nodes[move.group] {
+                next = existing
+            } else {
+                next = Node()
+                edge.nodes[move.group] = next
             }
-            let next = Node()
-            for value in node.continuation.cachedAssertions where Self.follows(value, taken) {
-                next.continuation.cachedAssertions.insert(value)
-            }
-            edge[move.group] = next
+            trail.append((node, edge, move.group, next))
             node = next
         }
-        return node.continuation
+        return trail
     }
 
-    private func find(_ moves: [ShapeMove]) -> Node? {
+    private func find(_ moves: [ShapeMove]) -> [Step]? {
+        var trail: [Step] = []
         var node = root
         for move in moves {
-            guard let next = node.edge(at: move.path)?[move.group] else { return nil }
+            guard let edge = node.edges[move.path], let next = edge.nodes[move.group] else { return nil }
+            trail.append((node, edge, move.group, next))
             node = next
         }
-        return node
+        return trail
     }
 
-    /// Whether `value` has the classes `moves` require at their positions.
-    static func follows(_ value: AnyValue, _ moves: [ShapeMove]) -> Bool {
-        moves.allSatisfy { move in
-            guard let sub = Projection.project(value, move.path) else { return false }
-            return GroupClass(of: sub) == move.group
+    /// Recounts active nodes along `trail`, bottom-up, after an observer came or went; edges
+    /// left with no active node are removed (and their nodes with them).
+    private func updateActivity(_ trail: [Step]) {
+        for step in trail.reversed() {
+            let active = step.node.isActive
+            if active && !step.node.countedActive {
+                step.node.countedActive = true
+                step.edge.activeNodes += 1
+            } else if !active && step.node.countedActive {
+                step.node.countedActive = false
+                step.edge.activeNodes -= 1
+                if step.edge.activeNodes == 0 {
+                    step.parent.edges[step.edge.path] = nil
+                } else if step.node.cachedAssertions.isEmpty {
+                    step.edge.nodes[step.group] = nil
+                }
+            }
         }
     }
 }
