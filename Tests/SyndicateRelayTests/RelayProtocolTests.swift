@@ -208,6 +208,36 @@ struct RelayProtocolTests {
         _ = broker
     }
 
+    @Test("a message introducing a reference nothing holds ends the sender's session; the receiver never sees it")
+    func transientReferenceInMessage() async throws {
+        let (broker, port) = try await Self.broker()
+        let (receiver, ds) = try Self.resolvedPeer(port: port)
+        receiver.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Cap", P.bind()), observerOid: 3, handle: 2)))
+        let (sender, ds2) = try Self.resolvedPeer(port: port)
+        try await Task.sleep(for: .milliseconds(100))
+
+        // A reference the sender also asserts (so it outlives the message) is fine.
+        let held: WireValue = .embedded(WireEmbedded(.mine(oid: 40)))
+        sender.write(WirePackets.encode(WirePackets.assert(oid: ds2, .record(Record(label: .symbol("Holder"), fields: [held])), handle: 5)))
+        sender.write(WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Cap"), fields: [held])))))
+        _ = receiver.read { bytes in (try? Self.decode(bytes)).map { !WirePackets.messages(in: $0).isEmpty } ?? false }
+        #expect(WirePackets.messages(in: try receiver.packets()).count == 1)
+
+        // One introduced by the message alone is transient.
+        let transient: WireValue = .embedded(WireEmbedded(.mine(oid: 41)))
+        sender.write(WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Cap"), fields: [transient])))))
+        #expect(sender.readToClose().closed)
+        #expect(WirePackets.errors(in: try sender.packets()).first?.message.contains("transient reference") == true)
+        // A marker from a third session arrives; the transient one never did.
+        let (marker, ds3) = try Self.resolvedPeer(port: port)
+        marker.write(WirePackets.encode(WirePackets.message(oid: ds3, .record(Record(label: .symbol("Cap"), fields: ["marker"])))))
+        _ = receiver.read { bytes in (try? Self.decode(bytes)).map { WirePackets.messages(in: $0).count >= 2 } ?? false }
+        let seen = WirePackets.messages(in: try receiver.packets())
+        #expect(seen.count == 2)
+        #expect(seen.last == .sequence(["marker"]))
+        _ = broker
+    }
+
     static func handles(in packets: [WirePacket], for value: WireValue) -> [SignedInteger] {
         var out: [SignedInteger] = []
         for case .turn(let events) in packets {

@@ -88,6 +88,7 @@ final class Relay {
         case .message(let m):
             var pins = PinSet()
             let value = try importValue(turn, m.body, &pins)
+            try rejectTransientImports(pins)
             turn.message(target.ref, value)
             release(pins)
             if let peer = syncPeers.removeValue(forKey: oid) { exported.release(peer) }
@@ -134,6 +135,20 @@ final class Relay {
                 caveats.append(parsed)
             }
             return symbol.ref.attenuated(by: caveats)
+        }
+    }
+
+    /// A reference the peer introduces in a message, with nothing else holding it, would be
+    /// known to no one once the message is handled: the receiver could never use it. As
+    /// syndicate-rs does, the sender is told off instead of the message being relayed (some
+    /// receivers, syndicate-py among them, fail on such a reference).
+    private func rejectTransientImports(_ pins: PinSet) throws(RelayError) {
+        guard !pins.imported.isEmpty else { return }
+        var uses: [ObjectIdentifier: Int] = [:]
+        for symbol in pins.imported { uses[ObjectIdentifier(symbol), default: 0] += 1 }
+        for symbol in pins.imported where symbol.pins == uses[ObjectIdentifier(symbol)] {
+            release(pins)
+            throw RelayError(.protocolViolation, "Cannot receive transient reference #:[0 \(symbol.oid)]")
         }
     }
 
