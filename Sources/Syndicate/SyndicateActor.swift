@@ -77,29 +77,34 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
 
     // MARK: Delivery
 
-    /// Hands a batch of events to this actor; they are handled in one turn, in order.
-    func enqueue(_ events: [Event]) {
+    /// Hands a batch of events to this actor; they are handled in one turn, in order. A loan
+    /// is charged to its account until the batch has been handled, and the turn handling it
+    /// charges what it sends on to the same account.
+    func enqueue(_ events: [Event], loan: Loan? = nil) {
+        loan?.account.borrow(loan!.cost)
         pendingBatches.add(1, ordering: .relaxed)
         executor.execute {
-            self.handle(events)
+            self.handle(events, loan: loan)
             self.pendingBatches.subtract(1, ordering: .releasing)
+            if let loan { loan.account.repay(loan.cost) }
         }
     }
 
     /// Runs `action` in a turn at once if the caller is on this actor's executor and nothing
     /// else is waiting for it (so no ordering can change); otherwise enqueues it. Used by I/O
-    /// that shares the actor's thread, to save a trip through the executor's queue.
-    public func runNowOrEnqueue(_ action: @escaping @Sendable (Turn) throws -> Void) {
+    /// that shares the actor's thread, to save a trip through the executor's queue. What the
+    /// turn causes is charged to `loan`'s account (see ``Account``).
+    public func runNowOrEnqueue(loan: Loan? = nil, _ action: @escaping @Sendable (Turn) throws -> Void) {
         if executor.isCurrent && pendingBatches.load(ordering: .acquiring) == 0 {
-            handle([.action(root.id, action)])
+            handle([.action(root.id, action)], loan: loan)
         } else {
-            enqueue([.action(root.id, action)])
+            enqueue([.action(root.id, action)], loan: loan)
         }
     }
 
-    private func handle(_ events: [Event]) {
+    private func handle(_ events: [Event], loan: Loan?) {
         guard !isTerminated else { return }
-        runTurn(in: root) { turn in
+        runTurn(in: root, loan: loan) { turn in
             for event in events {
                 switch event {
                 case .assert(let target, let value, let handle):
@@ -133,8 +138,8 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     // MARK: Turns
 
     /// Runs one turn: `body`, then commit; an error rolls the turn back and ends the actor.
-    func runTurn(in facet: Facet, _ body: (Turn) throws -> Void) {
-        let turn = Turn(actor: self, facet: facet)
+    func runTurn(in facet: Facet, loan: Loan? = nil, _ body: (Turn) throws -> Void) {
+        let turn = Turn(actor: self, facet: facet, loan: loan)
         do {
             try body(turn)
             try turn.commit()

@@ -15,9 +15,14 @@ public final class Turn {
     private var rollbackActions: [() -> Void] = []
     private var spawned: [(SyndicateActor, @Sendable (Turn) throws -> Void)] = []
 
-    init(actor: SyndicateActor, facet: Facet) {
+    /// The account and cost of the work that caused this turn, charged again to everything the
+    /// turn sends (see ``Account``); `nil` for work of local origin.
+    public let loan: Loan?
+
+    init(actor: SyndicateActor, facet: Facet, loan: Loan? = nil) {
         self.actor = actor
         self.facet = facet
+        self.loan = loan
     }
 
     /// The facet this turn is acting in.
@@ -240,7 +245,7 @@ public final class Turn {
     /// Sends the buffered events and boots spawned actors.
     func publish() {
         rollbackActions = []
-        for (target, events) in outbox { target.enqueue(events) }
+        for (target, events) in outbox { target.enqueue(events, loan: loan) }
         outbox = []
         for (child, boot) in spawned { child.enqueue([.action(child.root.id, boot)]) }
         spawned = []

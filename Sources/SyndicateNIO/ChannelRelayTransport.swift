@@ -7,31 +7,43 @@ import Syndicate
 /// A ``RelayTransport`` over a NIO channel: a byte stream (TCP, Unix socket, pipes) or a
 /// WebSocket, where each packet travels as one binary message.
 ///
-/// The relay's actor calls ``send(_:)`` from its own thread; packets queue here and are
+/// The relay's actor calls ``send(_:loan:)`` from its own thread; packets queue here and are
 /// written in one batch (one system call) per hop onto the event loop, so a busy session
-/// coalesces its output. Bytes the peer has not yet accepted are counted, and a peer that
-/// falls more than ``RelayLimits/maxPendingOutboundBytes`` behind is disconnected rather than
-/// allowed to grow the server's memory without bound.
-final class ChannelRelayTransport: RelayTransport, @unchecked Sendable {
+/// coalesces its output. Each packet's loan stays charged to the account of the work that
+/// produced it until the socket accepts its bytes: that is how a slow reader slows down the
+/// producers feeding it. Bytes the peer has not accepted count against the connection's limit
+/// and the shared ``OutputBudget``; a peer over either, or whose output has not moved for
+/// ``RelayLimits/outputStallTimeout``, is cut off with an `<error>`.
+final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecked Sendable {
     enum Framing: Sendable {
         case stream
         case webSocket
     }
 
+    /// How long a closing connection may take to write its last packet before it is dropped.
+    static let closeGracePeriod: TimeAmount = .seconds(2)
+
     private let channel: any Channel
     private let framing: Framing
     private let limits: RelayLimits
     private let logger: Logger
-    private let resume: @Sendable () -> Void
 
     // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
     private let lock = NSLock()
-    private var queued: [[UInt8]] = []
+    private var resume: (@Sendable () -> Void)?
+    private var failureHandler: (@Sendable (RelayError) -> Void)?
+    private var queued: [(bytes: [UInt8], loan: Loan?)] = []
     /// Bytes queued here or written to the channel and not yet accepted by the socket.
     private var unacknowledgedBytes = 0
     private var drainScheduled = false
     private var closeRequested = false
+    private var finalPacket: [UInt8]?
+    /// Set when the peer is cut off: later output is dropped.
+    private var discarding = false
     private var closed = false
+    /// When output last moved (a write completed) or first became pending.
+    private var lastProgress = NIODeadline.now()
+    private var stallCheckArmed = false
 
     init(channel: any Channel, framing: Framing, limits: RelayLimits, logger: Logger,
          resume: @escaping @Sendable () -> Void) {
@@ -40,38 +52,63 @@ final class ChannelRelayTransport: RelayTransport, @unchecked Sendable {
         self.limits = limits
         self.logger = logger
         self.resume = resume
+        limits.outputBudget.register(self)
     }
 
     /// The channel's event loop, where the session's actor runs.
     var executor: EventLoopExecutor { EventLoopExecutor(channel.eventLoop) }
 
-    func send(_ bytes: [UInt8]) {
-        let (schedule, overflow) = lock.withLock { () -> (Bool, Bool) in
-            guard !closeRequested else { return (false, false) }
-            queued.append(bytes)
+    var pendingOutputBytes: Int { lock.withLock { unacknowledgedBytes } }
+
+    func setFailureHandler(_ handler: @escaping @Sendable (RelayError) -> Void) {
+        lock.withLock { if !closed { failureHandler = handler } }
+    }
+
+    func send(_ bytes: [UInt8], loan: Loan?) {
+        enum Outcome { case dropped, queued, queuedFirst, overflow }
+        let outcome = lock.withLock { () -> Outcome in
+            guard !closeRequested, !discarding else { return .dropped }
+            queued.append((bytes, loan))
+            loan?.account.borrow(loan!.cost)
+            if unacknowledgedBytes == 0 { lastProgress = .now() }
             unacknowledgedBytes += bytes.count
-            if unacknowledgedBytes > limits.maxPendingOutboundBytes {
-                closeRequested = true
-                queued = []
-                return (false, true)
-            }
-            if drainScheduled { return (false, false) }
+            if unacknowledgedBytes > limits.maxPendingOutboundBytes { return .overflow }
+            if drainScheduled { return .queued }
             drainScheduled = true
-            return (true, false)
+            return .queuedFirst
         }
-        if overflow {
-            logger.warning("peer is not reading; closing its session",
-                           metadata: ["pendingBytes": "\(limits.maxPendingOutboundBytes)"])
-            channel.close(promise: nil)
-        } else if schedule {
+        if outcome != .dropped { limits.outputBudget.add(bytes.count) }
+        switch outcome {
+        case .dropped, .queued:
+            break
+        case .queuedFirst:
             channel.eventLoop.execute { self.drain() }
+        case .overflow:
+            cutOff(RelayError(.slowConsumer, "peer is not reading: more than \(limits.maxPendingOutboundBytes) bytes queued for it"))
         }
     }
 
-    func close() {
+    /// Drops what is queued, and has the session send `error` and close.
+    func cutOff(_ error: RelayError) {
+        typealias Taken = (dropped: [(bytes: [UInt8], loan: Loan?)], handler: (@Sendable (RelayError) -> Void)?)
+        let taken = lock.withLock { () -> Taken? in
+            guard !discarding, !closed else { return nil }
+            discarding = true
+            let dropped = queued
+            queued = []
+            return (dropped, failureHandler)
+        }
+        guard let taken else { return }
+        release(taken.dropped)
+        logger.warning("cutting off a slow consumer", metadata: ["reason": "\(error.message)"])
+        if let handler = taken.handler { handler(error) } else { close(finalPacket: nil) }
+    }
+
+    func close(finalPacket: [UInt8]?) {
         let schedule = lock.withLock { () -> Bool in
             guard !closeRequested else { return false }
             closeRequested = true
+            self.finalPacket = finalPacket
             if drainScheduled { return false }
             drainScheduled = true
             return true
@@ -80,48 +117,162 @@ final class ChannelRelayTransport: RelayTransport, @unchecked Sendable {
     }
 
     func resumeReading() {
-        channel.eventLoop.execute { self.resume() }
+        guard let resume = lock.withLock({ resume }) else { return }
+        channel.eventLoop.execute { resume() }
+    }
+
+    /// The channel is gone: give back what is still charged, and drop the references to the
+    /// session (which holds this transport).
+    func channelClosed() {
+        let dropped = lock.withLock { () -> [(bytes: [UInt8], loan: Loan?)] in
+            closed = true
+            closeRequested = true
+            resume = nil
+            failureHandler = nil
+            let dropped = queued
+            queued = []
+            return dropped
+        }
+        release(dropped)
+        limits.outputBudget.unregister(self)
+    }
+
+    private func release(_ dropped: [(bytes: [UInt8], loan: Loan?)]) {
+        var count = 0
+        for (bytes, loan) in dropped {
+            count += bytes.count
+            if let loan { loan.account.repay(loan.cost) }
+        }
+        guard count > 0 else { return }
+        lock.withLock { unacknowledgedBytes -= count }
+        limits.outputBudget.remove(count)
     }
 
     /// Writes everything queued; runs on the event loop.
     private func drain() {
-        let (batch, shouldClose) = lock.withLock { () -> ([[UInt8]], Bool) in
+        let (batch, closing, final) = lock.withLock { () -> ([(bytes: [UInt8], loan: Loan?)], Bool, [UInt8]?) in
             drainScheduled = false
             let batch = queued
             queued = []
-            let shouldClose = closeRequested && !closed
-            if shouldClose { closed = true }
-            return (batch, shouldClose)
+            let closing = closeRequested && !closed
+            if closing { closed = true }
+            let final = closing ? finalPacket : nil
+            finalPacket = nil
+            return (batch, closing, final)
         }
-        if !batch.isEmpty {
-            let count = batch.reduce(0) { $0 + $1.count }
-            let promise = channel.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in
-                self.lock.withLock { self.unacknowledgedBytes -= count }
+        if !batch.isEmpty { write(batch) }
+        if closing { finishClosing(final) }
+        if !closing && !batch.isEmpty { armStallCheck() }
+    }
+
+    /// Output is written in chunks of about this size, each acknowledged on its own, so a
+    /// slow but steady reader shows progress (and repays its producers) as it goes.
+    static let writeChunkSize = 256 << 10
+
+    private func write(_ batch: [(bytes: [UInt8], loan: Loan?)]) {
+        var start = 0
+        while start < batch.count {
+            var end = start
+            var count = 0
+            while end < batch.count && (end == start || count + batch[end].bytes.count <= Self.writeChunkSize) {
+                count += batch[end].bytes.count
+                end += 1
             }
-            switch framing {
-            case .stream:
-                var buffer = channel.allocator.buffer(capacity: count)
-                for bytes in batch { buffer.writeBytes(bytes) }
-                channel.writeAndFlush(buffer, promise: promise)
-            case .webSocket:
-                for (i, bytes) in batch.enumerated() {
-                    let frame = WebSocketFrame(fin: true, opcode: .binary, data: channel.allocator.buffer(bytes: bytes))
-                    channel.write(frame, promise: i == batch.count - 1 ? promise : nil)
-                }
-                channel.flush()
+            writeChunk(batch[start..<end], count: count)
+            start = end
+        }
+        channel.flush()
+    }
+
+    private func writeChunk(_ chunk: ArraySlice<(bytes: [UInt8], loan: Loan?)>, count: Int) {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        let loans = chunk.compactMap(\.loan)
+        promise.futureResult.whenComplete { _ in
+            self.lock.withLock {
+                self.unacknowledgedBytes -= count
+                self.lastProgress = .now()
+            }
+            self.limits.outputBudget.remove(count)
+            for loan in loans { loan.account.repay(loan.cost) }
+        }
+        switch framing {
+        case .stream:
+            var buffer = channel.allocator.buffer(capacity: count)
+            for (bytes, _) in chunk { buffer.writeBytes(bytes) }
+            channel.write(buffer, promise: promise)
+        case .webSocket:
+            let last = chunk.endIndex - 1
+            for i in chunk.indices {
+                let frame = WebSocketFrame(fin: true, opcode: .binary, data: channel.allocator.buffer(bytes: chunk[i].bytes))
+                channel.write(frame, promise: i == last ? promise : nil)
             }
         }
-        if shouldClose {
-            switch framing {
-            case .stream:
-                channel.close(promise: nil)
-            case .webSocket:
-                var data = channel.allocator.buffer(capacity: 2)
-                data.write(webSocketErrorCode: .normalClosure)
-                channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
-                    .whenComplete { _ in self.channel.close(promise: nil) }
+    }
+
+    /// Writes the last packet (if any) after what is pending, then closes; a peer that does
+    /// not take it within the grace period is dropped anyway.
+    private func finishClosing(_ final: [UInt8]?) {
+        let channel = self.channel
+        let done = channel.eventLoop.makePromise(of: Void.self)
+        switch framing {
+        case .stream:
+            if let final {
+                channel.writeAndFlush(channel.allocator.buffer(bytes: final), promise: done)
+            } else {
+                channel.writeAndFlush(channel.allocator.buffer(capacity: 0), promise: done)
             }
+        case .webSocket:
+            if let final {
+                channel.write(WebSocketFrame(fin: true, opcode: .binary, data: channel.allocator.buffer(bytes: final)), promise: nil)
+            }
+            var data = channel.allocator.buffer(capacity: 2)
+            data.write(webSocketErrorCode: .normalClosure)
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: done)
         }
+        let timeout = channel.eventLoop.scheduleTask(in: Self.closeGracePeriod) { channel.close(promise: nil) }
+        done.futureResult.whenComplete { _ in
+            timeout.cancel()
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Checks, while output is pending, that some of it is accepted within the stall timeout.
+    /// Runs on the event loop.
+    private func armStallCheck() {
+        let due = lock.withLock { () -> NIODeadline? in
+            guard !stallCheckArmed, !closed, unacknowledgedBytes > 0 else { return nil }
+            stallCheckArmed = true
+            return lastProgress + stallTimeout
+        }
+        if let due { channel.eventLoop.scheduleTask(deadline: due) { self.checkStall() } }
+    }
+
+    private func checkStall() {
+        enum Verdict { case fine, stalled, later(NIODeadline) }
+        let verdict = lock.withLock { () -> Verdict in
+            guard !closed, unacknowledgedBytes > 0 else {
+                stallCheckArmed = false
+                return .fine
+            }
+            let due = lastProgress + stallTimeout
+            if NIODeadline.now() >= due {
+                stallCheckArmed = false
+                return .stalled
+            }
+            return .later(due)
+        }
+        switch verdict {
+        case .fine:
+            break
+        case .stalled:
+            cutOff(RelayError(.slowConsumer, "peer is not reading: no output accepted for \(limits.outputStallTimeout)"))
+        case .later(let due):
+            channel.eventLoop.scheduleTask(deadline: due) { self.checkStall() }
+        }
+    }
+
+    private var stallTimeout: TimeAmount {
+        let (seconds, attoseconds) = limits.outputStallTimeout.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

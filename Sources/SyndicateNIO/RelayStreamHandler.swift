@@ -14,6 +14,7 @@ final class RelayStreamHandler: ChannelDuplexHandler {
     private let logger: Logger
     private let startSession: (ChannelRelayTransport) -> RelaySession
     private var session: RelaySession?
+    private var transport: ChannelRelayTransport?
     private var framer: PacketFramer
     private var paused = false
     private var readPending = false
@@ -42,6 +43,7 @@ final class RelayStreamHandler: ChannelDuplexHandler {
         let transport = ChannelRelayTransport(
             channel: context.channel, framing: .stream, limits: limits, logger: logger,
             resume: { let (handler, context) = loopBound.value; handler.resume(context) })
+        self.transport = transport
         session = startSession(transport)
     }
 
@@ -50,8 +52,11 @@ final class RelayStreamHandler: ChannelDuplexHandler {
         let buffer = unwrapInboundIn(data)
         framer.append(buffer.readableBytesView)
         do throws(RelayError) {
+            var buffered = framer.bufferedByteCount
             while let packet = try framer.next() {
-                if !session.deliver(packet, syntax: framer.lastSyntax ?? .binary) { paused = true }
+                let size = buffered - framer.bufferedByteCount
+                buffered = framer.bufferedByteCount
+                if !session.deliver(packet, syntax: framer.lastSyntax ?? .binary, size: size) { paused = true }
             }
         } catch {
             failed = true
@@ -61,6 +66,9 @@ final class RelayStreamHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         session?.transportClosed()
+        transport?.channelClosed()
+        session = nil
+        transport = nil
         context.fireChannelInactive()
     }
 

@@ -13,6 +13,7 @@ final class WebSocketRelayHandler: ChannelInboundHandler {
     private let logger: Logger
     private let startSession: (ChannelRelayTransport) -> RelaySession
     private var session: RelaySession?
+    private var transport: ChannelRelayTransport?
     private var failed = false
 
     init(limits: RelayLimits, logger: Logger, startSession: @escaping (ChannelRelayTransport) -> RelaySession) {
@@ -24,6 +25,7 @@ final class WebSocketRelayHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         let transport = ChannelRelayTransport(
             channel: context.channel, framing: .webSocket, limits: limits, logger: logger, resume: {})
+        self.transport = transport
         session = startSession(transport)
     }
 
@@ -33,12 +35,13 @@ final class WebSocketRelayHandler: ChannelInboundHandler {
         switch frame.opcode {
         case .binary:
             var framer = PacketFramer(limits: limits)
-            framer.append(frame.unmaskedData.readableBytesView)
+            let data = frame.unmaskedData
+            framer.append(data.readableBytesView)
             do throws(RelayError) {
                 guard let packet = try framer.next(), framer.bufferedByteCount == 0 else {
                     throw RelayError(.protocolViolation, "a WebSocket message must hold exactly one packet")
                 }
-                session.deliver(packet, syntax: .binary)
+                session.deliver(packet, syntax: .binary, size: data.readableBytes)
             } catch {
                 failed = true
                 session.fail(error)
@@ -58,6 +61,9 @@ final class WebSocketRelayHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         session?.transportClosed()
+        transport?.channelClosed()
+        session = nil
+        transport = nil
         context.fireChannelInactive()
     }
 

@@ -238,6 +238,50 @@ struct RelayProtocolTests {
         _ = broker
     }
 
+    @Test("a consumer that stops reading pauses its producer instead of growing the broker, then is cut off with an <error>")
+    func backPressureReachesTheProducer() async throws {
+        let budget = OutputBudget(limit: 1 << 30)
+        let (broker, port) = try await Self.broker {
+            $0.limits.maxAccountDebt = 512 << 10
+            $0.limits.outputStallTimeout = .seconds(3)
+            $0.limits.outputBudget = budget
+        }
+        let (stalled, ds) = try Self.resolvedPeer(port: port)
+        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
+        let (producer, ds2) = try Self.resolvedPeer(port: port)
+        try await Task.sleep(for: .milliseconds(200))
+
+        // 64 MiB of messages, far more than the kernel's socket buffers hold.
+        let blob = WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Blob"), fields: [.byteString([UInt8](repeating: 1, count: 64 << 10))]))))
+        let sent = SharedCount()
+        let writer = Thread {
+            for _ in 1...1024 {
+                producer.write(blob)
+                sent.increment()
+            }
+        }
+        writer.start()
+        // The producer is held back: its writes stop while the consumer does not read, and
+        // what waits inside the broker stays near the producer's debt limit.
+        try await Task.sleep(for: .milliseconds(1500))
+        let early = sent.value
+        let pendingWhileStalled = budget.pendingBytes
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(sent.value == early, "the producer kept going")
+        #expect(early < 1024)
+        #expect(pendingWhileStalled < 4 << 20, "\(pendingWhileStalled) bytes queued in the broker")
+
+        // After the stall timeout the consumer is cut off and told why; the producer goes on.
+        try await Task.sleep(for: .seconds(3))
+        let (_, closed) = stalled.read(timeout: 20) { _ in false }
+        #expect(closed)
+        #expect(WirePackets.errors(in: try stalled.packets()).last?.message.contains("not reading") == true)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while sent.value < 1024 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(sent.value == 1024)
+        _ = broker
+    }
+
     static func handles(in packets: [WirePacket], for value: WireValue) -> [SignedInteger] {
         var out: [SignedInteger] = []
         for case .turn(let events) in packets {
@@ -253,4 +297,12 @@ struct RelayProtocolTests {
         }
         return out
     }
+}
+
+/// A count shared between a writer thread and the test.
+final class SharedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

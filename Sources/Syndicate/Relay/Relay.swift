@@ -232,17 +232,19 @@ final class Relay {
         pendingEvents.append(Protocol.TurnEvent(oid: SignedInteger(oid), event: event))
         if !flushScheduled {
             flushScheduled = true
-            turn.preCommitActions.append { [self] _ in flush() }
+            turn.preCommitActions.append { [self] turn in flush(turn) }
         }
     }
 
     /// Sends the events of this turn as one packet.
-    private func flush() {
+    /// The bytes stay charged to the account of the work that caused them until written.
+    private func flush(_ turn: Turn) {
         flushScheduled = false
         guard !pendingEvents.isEmpty, !isClosed else { return }
         let packet = WirePacket.turn(pendingEvents)
         pendingEvents.removeAll(keepingCapacity: true)
-        transport.send(writer.encode(packet, syntax: syntax))
+        let bytes = writer.encode(packet, syntax: syntax)
+        transport.send(bytes, loan: turn.loan.map { Loan(account: $0.account, cost: bytes.count) })
     }
 
     // MARK: Ending
@@ -251,11 +253,10 @@ final class Relay {
     func fail(_ error: RelayError) {
         guard !isClosed else { return }
         let packet = WirePacket.error(Protocol.Error(message: error.message, detail: error.detail))
-        transport.send(writer.encode(packet, syntax: syntax))
-        close()
+        close(finalPacket: writer.encode(packet, syntax: syntax))
     }
 
-    func close() {
+    func close(finalPacket: [UInt8]? = nil) {
         guard !isClosed else { return }
         isClosed = true
         pendingEvents = []
@@ -265,7 +266,7 @@ final class Relay {
         inboundAssertions = [:]
         outboundAssertions = [:]
         syncPeers = [:]
-        transport.close()
+        transport.close(finalPacket: finalPacket)
     }
 }
 

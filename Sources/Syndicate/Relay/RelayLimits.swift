@@ -1,6 +1,7 @@
 import Preserves
 
-/// Bounds a relay puts on what a peer may send and on how far it may fall behind.
+/// Bounds a relay puts on what a peer may send, on how far it may fall behind, and on the
+/// work one peer may have queued inside the server.
 public struct RelayLimits: Sendable, Hashable {
     /// The largest packet accepted, in bytes of its encoding.
     public var maxPacketSize: Int
@@ -8,20 +9,34 @@ public struct RelayLimits: Sendable, Hashable {
     public var maxDepth: Int
     /// Packets read from the peer but not yet handled by the relay's actor before reading pauses.
     public var maxPendingInboundPackets: Int
-    /// Bytes written to the peer but not yet accepted by its socket before the session is
-    /// closed as a slow consumer.
+    /// The debt (see ``Account``) at which reading from a peer pauses: the bytes of work its
+    /// packets caused that are still queued inside the server or for other peers.
+    public var maxAccountDebt: Int
+    /// Bytes queued for a peer and not yet accepted by its socket at which it is cut off as a
+    /// slow consumer. With back-pressure this is a last resort.
     public var maxPendingOutboundBytes: Int
+    /// How long output for a peer may wait with no byte of it accepted before the peer is cut
+    /// off as a slow consumer (producers that feed it are paused meanwhile).
+    public var outputStallTimeout: Duration
+    /// The budget for output waiting to be written, shared by all connections.
+    public var outputBudget: OutputBudget
 
     public init(
         maxPacketSize: Int = 16 << 20,
         maxDepth: Int = 128,
         maxPendingInboundPackets: Int = 1024,
-        maxPendingOutboundBytes: Int = 256 << 20
+        maxAccountDebt: Int = 4 << 20,
+        maxPendingOutboundBytes: Int = 64 << 20,
+        outputStallTimeout: Duration = .seconds(60),
+        outputBudget: OutputBudget = .shared
     ) {
         self.maxPacketSize = maxPacketSize
         self.maxDepth = maxDepth
         self.maxPendingInboundPackets = maxPendingInboundPackets
+        self.maxAccountDebt = maxAccountDebt
         self.maxPendingOutboundBytes = maxPendingOutboundBytes
+        self.outputStallTimeout = outputStallTimeout
+        self.outputBudget = outputBudget
     }
 
     public static let `default` = RelayLimits()

@@ -16,6 +16,8 @@ public final class RelaySession: @unchecked Sendable {
     private let relay: Relay
     private let transport: any RelayTransport
     private let limits: RelayLimits
+    /// What the peer's packets cost the server until their effects are done (see ``Account``).
+    public let account: Account
     // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
     private let lock = NSLock()
     private var pendingPackets = 0
@@ -28,6 +30,8 @@ public final class RelaySession: @unchecked Sendable {
         self.limits = limits
         self.relay = Relay(transport: transport, logger: logger)
         self.actor = SyndicateActor(name: name, executor: executor)
+        self.account = Account(limit: limits.maxAccountDebt)
+        transport.setFailureHandler { [self] error in fail(error) }
         // Enqueued before any packet can be delivered, so it is the session's first turn.
         actor.run { [self] turn in try boot(turn, self) }
     }
@@ -67,16 +71,19 @@ public final class RelaySession: @unchecked Sendable {
         turn.onExit { _ in relay.close() }
     }
 
-    /// Hands one packet from the peer to the session. Returns `false` when the transport should
-    /// stop reading until ``RelayTransport/resumeReading()`` is called.
+    /// Hands one packet from the peer to the session; `size` is its length on the wire, its
+    /// cost to the peer's account while its effects are queued. Returns `false` when the
+    /// transport should stop reading until ``RelayTransport/resumeReading()`` is called:
+    /// while too many packets wait for the session's actor, or while the work the peer caused
+    /// is still queued downstream (a slow consumer it feeds).
     @discardableResult
-    public func deliver(_ packet: WirePacket, syntax: WireSyntax) -> Bool {
+    public func deliver(_ packet: WirePacket, syntax: WireSyntax, size: Int = 0) -> Bool {
         let keepReading = lock.withLock { () -> Bool in
             pendingPackets += 1
-            if pendingPackets >= limits.maxPendingInboundPackets { readingPaused = true }
+            if pendingPackets >= limits.maxPendingInboundPackets || account.isOverLimit { readingPaused = true }
             return !readingPaused
         }
-        actor.runNowOrEnqueue { [self] turn in
+        actor.runNowOrEnqueue(loan: Loan(account: account, cost: max(size, 64))) { [self] turn in
             defer { packetHandled() }
             guard !relay.isClosed else { return }
             relay.syntax = syntax
@@ -88,17 +95,26 @@ public final class RelaySession: @unchecked Sendable {
                 turn.stopActor()
             }
         }
+        if !keepReading { resumeIfCaughtUp() }
         return keepReading
     }
 
     private func packetHandled() {
-        let resume = lock.withLock { () -> Bool in
+        let paused = lock.withLock { () -> Bool in
             pendingPackets -= 1
-            if readingPaused && pendingPackets <= limits.maxPendingInboundPackets / 2 {
-                readingPaused = false
-                return true
-            }
-            return false
+            return readingPaused
+        }
+        if paused { resumeIfCaughtUp() }
+    }
+
+    /// Resumes reading once the session's actor has caught up and the peer's debt is paid
+    /// down; if the debt is what holds it, asks the account to call again when it is.
+    private func resumeIfCaughtUp() {
+        let resume = lock.withLock { () -> Bool in
+            guard readingPaused, pendingPackets <= limits.maxPendingInboundPackets / 2 else { return false }
+            if account.whenCleared({ [self] in resumeIfCaughtUp() }) { return false }
+            readingPaused = false
+            return true
         }
         if resume { transport.resumeReading() }
     }
@@ -114,6 +130,7 @@ public final class RelaySession: @unchecked Sendable {
 
     /// The connection is gone: end the session, retracting the peer's assertions.
     public func transportClosed() {
+        account.cancelWaiter()
         actor.run { [self] turn in
             relay.close()
             turn.stopActor()
