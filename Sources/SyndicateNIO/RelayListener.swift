@@ -28,12 +28,17 @@ public final class RelayListener: Sendable {
     }
 
     private let channel: any Channel
+    private let sessions: SessionTracker
     public let endpoint: Endpoint
 
-    private init(channel: any Channel, endpoint: Endpoint) {
+    private init(channel: any Channel, endpoint: Endpoint, sessions: SessionTracker) {
         self.channel = channel
         self.endpoint = endpoint
+        self.sessions = sessions
     }
+
+    /// Connections open now.
+    public var connectionCount: Int { sessions.count }
 
     /// The port actually bound (useful after binding port 0), for TCP listeners.
     public var port: Int? { channel.localAddress?.port }
@@ -45,6 +50,7 @@ public final class RelayListener: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RelayListener {
         let connectionCounter = ConnectionCounter()
+        let sessions = SessionTracker()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -52,10 +58,13 @@ public final class RelayListener: Sendable {
             .childChannelOption(.autoRead, value: true)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard sessions.add(channel) else { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
                     let name = "\(endpoint) connection \(connectionCounter.next())"
-                    let start: @Sendable (ChannelRelayTransport) -> RelaySession = { transport in
-                        RelaySession.accept(name: name, transport: transport, exporting: initialRef, limits: limits, logger: logger, executor: transport.executor)
+                    let start: @Sendable (ChannelRelayTransport) -> RelaySession = { [channel] transport in
+                        let session = RelaySession.accept(name: name, transport: transport, exporting: initialRef, limits: limits, logger: logger, executor: transport.executor)
+                        sessions.attach(session, to: channel)
+                        return session
                     }
                     switch endpoint {
                     case .tcp:
@@ -75,12 +84,19 @@ public final class RelayListener: Sendable {
             channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         }
         logger.info("listening", metadata: ["endpoint": "\(endpoint)", "port": "\(channel.localAddress?.port ?? 0)"])
-        return RelayListener(channel: channel, endpoint: endpoint)
+        return RelayListener(channel: channel, endpoint: endpoint, sessions: sessions)
     }
 
     /// Stops accepting connections (open sessions go on).
     public func close() async {
         try? await channel.close()
+    }
+
+    /// Stops accepting connections, then ends every open session with an `<error>` saying the
+    /// server is shutting down, and waits (at most `gracePeriod`) for them to be written.
+    public func shutdown(gracePeriod: Duration = .seconds(1)) async {
+        try? await channel.close()
+        await sessions.shutdown(gracePeriod: gracePeriod)
     }
 }
 

@@ -13,18 +13,18 @@ import SyndicateServerSchemas
 /// the bound port as `<service-object SPEC <port N>>`. A failure to bind asserts `failed`.
 /// Withdrawing the requirement closes the listener.
 enum RelayListenerService {
-    static func run(_ turn: Turn, config: Ref, limits: RelayLimits, group: any EventLoopGroup, logger: Logger) {
+    static func run(_ turn: Turn, config: Ref, limits: RelayLimits, group: any EventLoopGroup, listeners: ListenerSet, logger: Logger) {
         for label: Symbol in ["require-service", "run-service"] {
             turn.during(config, P.rec(label, P.bind())) { turn, captures in
                 guard let spec = try? Server.RelayListener<Ref>(preserves: captures[0]) else { return }
-                start(turn, spec: captures[0], listener: spec, config: config, limits: limits, group: group, logger: logger)
+                start(turn, spec: captures[0], listener: spec, config: config, limits: limits, group: group, listeners: listeners, logger: logger)
             }
         }
     }
 
     private static func start(
         _ turn: Turn, spec: AnyValue, listener: Server.RelayListener<Ref>, config: Ref, limits: RelayLimits,
-        group: any EventLoopGroup, logger: Logger
+        group: any EventLoopGroup, listeners: ListenerSet, logger: Logger
     ) {
         let endpoint: RelayListener.Endpoint
         switch listener.addr {
@@ -59,7 +59,11 @@ enum RelayListenerService {
                 let object = Server.BoundPort(port: SignedInteger(port)).preserves(as: Ref.self)
                 turn.assert(config, Service.ServiceObject<Ref>(serviceName: spec, object: object).preserves)
             }
-            turn.onStop { _ in Task { await bound.close() } }
+            listeners.add(bound)
+            turn.onStop { _ in
+                listeners.remove(bound)
+                Task { await bound.close() }
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import NIOPosix
 import Preserves
@@ -28,10 +29,36 @@ public final class SyndicateBroker: Sendable {
 
     public let actor: SyndicateActor
     public let objects: Objects
+    private let listeners: ListenerSet
+    private let logger: Logger
+    private let shuttingDown = Mutex(false)
 
-    private init(actor: SyndicateActor, objects: Objects) {
+    /// Whether ``shutdown(gracePeriod:)`` has been called.
+    public var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
+
+    private init(actor: SyndicateActor, objects: Objects, listeners: ListenerSet, logger: Logger) {
         self.actor = actor
         self.objects = objects
+        self.listeners = listeners
+        self.logger = logger
+    }
+
+    /// Shuts the broker down: every listener stops accepting, every peer is sent
+    /// `<error "server shutting down">` after what was already queued for it, and the root
+    /// actor stops once the goodbyes are written or `gracePeriod` is over.
+    public func shutdown(gracePeriod: Duration = .seconds(1)) async {
+        shuttingDown.withLock { $0 = true }
+        let listeners = self.listeners.all
+        let connections = listeners.reduce(0) { $0 + $1.connectionCount }
+        logger.notice("shutting down", metadata: ["listeners": "\(listeners.count)", "connections": "\(connections)"])
+        await withTaskGroup(of: Void.self) { group in
+            for listener in listeners {
+                group.addTask { await listener.shutdown(gracePeriod: gracePeriod) }
+            }
+        }
+        actor.run { $0.stopActor() }
+        _ = await actor.terminated()
+        logger.notice("shut down")
     }
 
     /// Boots the broker and asks for the listeners in `options`; returns once the root actor
@@ -39,6 +66,7 @@ public final class SyndicateBroker: Sendable {
     /// in `$config`, or use ``waitUntilListening()``).
     public static func start(_ options: ServerOptions, logger: Logger = Logger(label: "syndicate-server")) async -> SyndicateBroker {
         let box = ObjectsBox()
+        let listeners = ListenerSet()
         let actor = await withCheckedContinuation { (continuation: CheckedContinuation<SyndicateActor, Never>) in
             // On an event loop: events between the dataspaces and the relay sessions on the same
             // loop then need no thread wake-ups.
@@ -54,7 +82,7 @@ public final class SyndicateBroker: Sendable {
                     turn.bindSturdyRef(config, oid: .string("syndicate"), key: [], target: ds)
                     root = ds
                 }
-                RelayListenerService.run(turn, config: config, limits: options.limits, group: group, logger: logger)
+                RelayListenerService.run(turn, config: config, limits: options.limits, group: group, listeners: listeners, logger: logger)
                 LogService.run(turn, log: log, logger: logger)
                 ConfigWatcherService.run(
                     turn, config: config, environment: ["config": .embedded(config), "log": .embedded(log), "gatekeeper": .embedded(gatekeeper)],
@@ -82,7 +110,7 @@ public final class SyndicateBroker: Sendable {
             }
             actor.run { _ in continuation.resume(returning: actor) }
         }
-        return SyndicateBroker(actor: actor, objects: box.objects!)
+        return SyndicateBroker(actor: actor, objects: box.objects!, listeners: listeners, logger: logger)
     }
 
     private static func requireListener(_ turn: Turn, config: Ref, gatekeeper: Ref, _ addr: Server.ListenAddress) {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import Preserves
 import Syndicate
 import SyndicateNIO
@@ -78,9 +80,17 @@ struct SyndicateServerCommand: AsyncParsableCommand {
         if ports.isEmpty && sockets.isEmpty && configs.isEmpty && !inferior {
             logger.warning("no listeners: give -p PORT, -s PATH or -c CONFIG")
         }
-        let status = await broker.actor.terminated()
-        logger.error("the server's root actor ended: \(status)")
-        throw ExitCode.failure
+        // SIGTERM and SIGINT drain the broker: listeners stop, peers get an <error>, exit 0.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: BrokerService(broker: broker, gracePeriod: .seconds(1)))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
     }
 
     static let banner = """

@@ -64,6 +64,36 @@ struct ServerBinaryTests {
         server.kill()
     }
 
+    @Test("SIGTERM under load drains: peers get an <error>, the server logs it and exits 0 within 2 s", arguments: [SIGTERM, SIGINT])
+    func gracefulShutdown(signal: Int32) async throws {
+        let port = Self.freePort()
+        let server = try InteractiveProcess(Self.serverPath, ["-p", "\(port)", "--no-banner"], includeStandardError: true)
+        #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
+        let (watcher, ds) = try RelayProtocolTests.resolvedPeer(port: port)
+        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
+        let (producer, ds2) = try RelayProtocolTests.resolvedPeer(port: port)
+        let message = WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Load"), fields: [.byteString([UInt8](repeating: 2, count: 1024))]))))
+        let sending = SharedCount()
+        let load = Thread {
+            while sending.value == 0 { producer.write(message) }
+        }
+        load.start()
+        try await Task.sleep(for: .milliseconds(300))
+
+        // The watcher keeps reading, as a live peer does, while the server drains.
+        let reading = Task.detached { watcher.readToClose(timeout: 5).closed }
+        let start = ContinuousClock.now
+        server.signal(signal)
+        let status = await server.exitStatus(timeout: 5)
+        let took = ContinuousClock.now - start
+        sending.increment()
+        #expect(status == 0)
+        #expect(took < .seconds(2), "shutdown took \(took)")
+        #expect(server.transcript.contains { $0.contains("shutting down") })
+        #expect(await reading.value)
+        #expect(WirePackets.errors(in: try watcher.packets()).last?.message == "server shutting down")
+    }
+
     @Test("--inferior speaks the protocol on stdin/stdout, exporting $config as oid 0")
     func inferior() async throws {
         let process = Process()

@@ -84,6 +84,11 @@ public final class InteractiveProcess: @unchecked Sendable {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 
+    /// Sends the program a signal (SIGTERM, SIGINT…).
+    public func signal(_ signal: Int32) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
     /// Waits for the program to exit and returns its status.
     public func exitStatus(timeout: TimeInterval = 20) async -> Int32? {
         await withCheckedContinuation { continuation in

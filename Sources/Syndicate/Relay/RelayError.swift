@@ -15,6 +15,8 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         case peerError
         /// The peer fell too far behind in reading what we sent.
         case slowConsumer
+        /// The server is shutting down.
+        case shutdown
     }
 
     public var kind: Kind
