@@ -62,8 +62,10 @@ public final class Turn {
 
     func retractOutbound(_ handle: Handle) {
         guard let assertion = actor.outbound.removeValue(forKey: handle) else { return }
+        actor.outbound.shrinkIfSparse()
         let facet = actor.facets[assertion.facet]
         facet?.outboundHandles.remove(handle)
+        facet?.outboundHandles.shrinkIfSparse()
         rollbackActions.append { [actor] in
             actor.outbound[handle] = assertion
             facet?.outboundHandles.insert(handle)

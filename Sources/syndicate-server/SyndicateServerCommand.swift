@@ -85,6 +85,8 @@ struct SyndicateServerCommand: AsyncParsableCommand {
             services: [.init(service: BrokerService(broker: broker, gracePeriod: .seconds(1)))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
+        let reclaimer = Task.detached { await MemoryReclaimer.run() }
+        defer { reclaimer.cancel() }
         do {
             try await group.run()
         } catch {

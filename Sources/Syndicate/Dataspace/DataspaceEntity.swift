@@ -26,6 +26,7 @@ public final class DataspaceEntity: Entity {
 
     public func retract(_ turn: Turn, _ handle: Handle) throws {
         guard let entry = assertions.removeValue(forKey: handle) else { return }
+        assertions.shrinkIfSparse()
         if index.remove(turn, entry), let observe = try? Dataspace.Observe<Ref>(preserves: entry.value) {
             index.removeObserver(turn, observe.pattern, observe.observer)
         }

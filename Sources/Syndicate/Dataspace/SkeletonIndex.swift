@@ -159,6 +159,7 @@ final class SkeletonIndex {
         entry.count -= 1
         guard entry.count == 0 else { return false }
         entries[entry.value] = nil
+        entries.shrinkIfSparse()
         remove(turn, entry, at: root)
         return true
     }
@@ -166,10 +167,16 @@ final class SkeletonIndex {
     private func remove(_ turn: Turn, _ entry: AssertionEntry, at node: Node) {
         let value = entry.value
         node.cachedAssertions.remove(entry)
+        node.cachedAssertions.shrinkIfSparse()
         for group in node.leafGroups.values {
             guard let key = group.key(for: value) else { continue }
-            if group.assertionsByKey[key]?.remove(entry) != nil, group.assertionsByKey[key]!.isEmpty {
-                group.assertionsByKey[key] = nil
+            if group.assertionsByKey[key]?.remove(entry) != nil {
+                if group.assertionsByKey[key]!.isEmpty {
+                    group.assertionsByKey[key] = nil
+                    group.assertionsByKey.shrinkIfSparse()
+                } else {
+                    group.assertionsByKey[key]!.shrinkIfSparse()
+                }
             }
             guard let leaf = group.leaves[key] else { continue }
             for endpoints in leaf.endpoints.values {
@@ -181,6 +188,7 @@ final class SkeletonIndex {
                     continue
                 }
                 endpoints.cachedCaptures[captures] = nil
+                endpoints.cachedCaptures.shrinkIfSparse()
                 for observer in endpoints.observers.keys {
                     if let handle = endpoints.observers[observer]!.removeValue(forKey: captures) { turn.retract(handle) }
                 }

@@ -44,6 +44,8 @@ struct Membrane {
         if symbol.pins == 0, byOid[symbol.oid] === symbol {
             byOid[symbol.oid] = nil
             byRef[symbol.ref] = nil
+            byOid.shrinkIfSparse()
+            byRef.shrinkIfSparse()
         }
     }
 }

@@ -83,6 +83,7 @@ final class Relay {
             inboundAssertions[a.handle] = (handle, pins)
         case .retract(let r):
             guard let entry = inboundAssertions.removeValue(forKey: r.handle) else { return }
+            inboundAssertions.shrinkIfSparse()
             turn.retract(entry.handle)
             release(entry.pins)
         case .message(let m):
@@ -180,6 +181,7 @@ final class Relay {
     func sendRetract(_ turn: Turn, oid: Int, _ handle: Handle) {
         guard !isClosed else { return }
         guard let pins = outboundAssertions.removeValue(forKey: handle) else { return }
+        outboundAssertions.shrinkIfSparse()
         enqueue(turn, oid, .retract(Protocol.Retract(handle: SignedInteger(handle.rawValue))))
         release(pins)
     }
