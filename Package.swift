@@ -8,12 +8,12 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// The runtime's hot paths cross module boundaries with generic code (values generic over their
-/// embedded type, generated protocol types): in release builds, let the optimiser specialise it
-/// in the modules that use it instead of instantiating generic metadata at run time.
-let runtimeSettings: [SwiftSetting] = strictSettings + [
-    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
-]
+/// The runtime's targets. No unsafe flags here or anywhere in a library target: packages
+/// that depend on this one by version would refuse to build. For the fastest release builds,
+/// pass `-Xswiftc -cross-module-optimization` on the command line (the README's broker and
+/// benchmark commands do), which lets the optimiser specialise the runtime's generic code in
+/// the modules that use it.
+let runtimeSettings: [SwiftSetting] = strictSettings
 
 let package = Package(
     name: "swift-syndicate",
