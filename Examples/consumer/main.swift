@@ -1,10 +1,11 @@
 import ArgumentParser
+import Preserves
 import SyndicateExamples
 
 /// Counts `<Says _ _>` messages and prints the count every second.
 @main
 struct Consumer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "consumer", abstract: "Count <Says _ _> messages, printing the rate every second.")
+    static let configuration = CommandConfiguration(commandName: "consumer", abstract: "Count <Says _ _> messages, printing the rate every second.", version: ToolkitVersion.current)
     @OptionGroup var connection: ExampleConnectionOptions
 
     func run() async throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Preserves
 import SyndicateExamples
 
 /// `pingpong pong` echoes `<Ping ns pad>` as `<Pong ns pad>`; `pingpong ping` measures round trips.
@@ -6,6 +7,7 @@ import SyndicateExamples
 struct PingPong: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pingpong", abstract: "Measure round trips through the broker.",
+        version: ToolkitVersion.current,
         subcommands: [Ping.self, Pong.self])
 
     struct Pong: AsyncParsableCommand {

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Preserves
 import SyndicateExamples
 
 /// Sends `<Says "producer" #[padding]>` messages to the broker's dataspace as fast as it takes them.
 @main
 struct Producer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "producer", abstract: "Send <Says \"producer\" #[…]> messages as fast as the broker takes them.")
+    static let configuration = CommandConfiguration(commandName: "producer", abstract: "Send <Says \"producer\" #[…]> messages as fast as the broker takes them.", version: ToolkitVersion.current)
     @OptionGroup var connection: ExampleConnectionOptions
     @Option(name: .short, help: "Messages per turn.") var a: Int = 1
     @Option(name: .short, help: "Padding bytes per message.") var b: Int = 0

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Preserves
 import SyndicateExamples
 
 /// Watches `<Present _>` assertions come and go, printing the rates every second.
 @main
 struct StateConsumer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "state-consumer", abstract: "Watch <Present _> come and go, printing the rates every second.")
+    static let configuration = CommandConfiguration(commandName: "state-consumer", abstract: "Watch <Present _> come and go, printing the rates every second.", version: ToolkitVersion.current)
     @OptionGroup var connection: ExampleConnectionOptions
 
     func run() async throws {

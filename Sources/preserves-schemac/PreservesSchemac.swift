@@ -9,6 +9,7 @@ struct PreservesSchemac: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preserves-schemac",
         abstract: "Compile Preserves schemas (.prs) to Swift and to schema bundles.",
+        version: ToolkitVersion.current,
         subcommands: [SwiftCommand.self, BundleCommand.self, HTMLCommand.self, UpstreamCommand.self]
     )
 }

@@ -7,6 +7,7 @@ struct PreservesTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preserves-tool",
         abstract: "Convert and validate Preserves data in its text and binary syntaxes.",
+        version: ToolkitVersion.current,
         subcommands: [Convert.self, Validate.self]
     )
 }

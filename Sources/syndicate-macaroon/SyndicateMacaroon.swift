@@ -9,6 +9,7 @@ struct SyndicateMacaroon: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "syndicate-macaroon",
         abstract: "Mint, attenuate and check sturdy refs (Syndicate capabilities written as data).",
+        version: ToolkitVersion.current,
         subcommands: [Mint.self, Attenuate.self, Check.self]
     )
 }

@@ -18,7 +18,7 @@ struct SyndicateServerCommand: AsyncParsableCommand {
             With no -c, the well-known sturdy ref <ref {oid: "syndicate" sig: #x"69ca300c1dbfa08fba692102dd82311a"}> \
             is bound to a fresh root dataspace, so `syndicate-server -p 9001` is usable at once. (syndicate-rs's \
             server binds nothing by default.)
-            """)
+            """, version: ToolkitVersion.current)
 
     @Option(name: [.short, .customLong("port")], help: "Listen for TCP and WebSocket connections on this port (repeatable).")
     var ports: [Int] = []
