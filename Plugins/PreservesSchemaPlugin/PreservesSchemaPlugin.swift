@@ -28,6 +28,12 @@ struct PreservesSchemaPlugin: BuildToolPlugin {
             arguments += ["--config", configuration.url.path]
             inputs.append(configuration.url)
         }
+        // The protocol schemas bundled with SyndicateProtocols may be referred to with no
+        // configuration: they resolve to that module's generated types.
+        if let protocols = bundledProtocolSchemas(context.package) {
+            arguments += ["--include-module", "\(protocols.path)=\(protocolsProductName)"]
+            inputs += schemaFiles(under: protocols).map { URL(fileURLWithPath: $0) }
+        }
         return [
             .buildCommand(
                 displayName: "Generating Swift from \(schemas.count) Preserves schema(s) in \(target.name)",
@@ -38,6 +44,25 @@ struct PreservesSchemaPlugin: BuildToolPlugin {
             )
         ]
     }
+}
+
+/// The product whose generated types the bundled protocol schemas are.
+let protocolsProductName = "SyndicateProtocols"
+
+/// `Schemas/SyndicateProtocols` of the package that provides the SyndicateProtocols product
+/// (this toolkit), found among `package` and its dependencies, if it is there.
+func bundledProtocolSchemas(_ package: Package) -> URL? {
+    var seen: Set<String> = []
+    var queue = [package]
+    while let next = queue.popLast() {
+        guard seen.insert(next.id).inserted else { continue }
+        if next.products.contains(where: { $0.name == protocolsProductName }) {
+            let directory = next.directoryURL.appending(path: "Schemas/\(protocolsProductName)")
+            if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        }
+        queue += next.dependencies.map(\.package)
+    }
+    return nil
 }
 
 struct PluginError: Error, CustomStringConvertible {

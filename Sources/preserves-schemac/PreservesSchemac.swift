@@ -110,6 +110,11 @@ struct SwiftCommand: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "Schemas referred to but generated elsewhere (directories or files; repeatable).")
     var include: [String] = []
 
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp(
+        "Schemas generated into a Swift module, all mapped there: DIR=SwiftModule (repeatable).",
+        discussion: "Every module under DIR may be referred to and is mapped to SwiftModule, unless an input, --include or the configuration already provides or maps it. The build plugin passes the protocol schemas of SyndicateProtocols this way."))
+    var includeModule: [String] = []
+
     @Flag(name: .long, help: "Delete .swift files in the output directory that no schema generates.")
     var deleteOrphans = false
 
@@ -149,9 +154,19 @@ struct SwiftCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try configuration()
+        var configuration = try configuration()
         let modules = try reportingErrors { try SchemaSources.readModules(inputs) }
-        let context = try reportingErrors { try SchemaSources.readModules(configuration.includes + include) }
+        var context = try reportingErrors { try SchemaSources.readModules(configuration.includes + include) }
+        var known = Set(modules.map(\.path) + context.map(\.path))
+        for (directory, swiftModule) in try pairs(includeModule, option: "--include-module") {
+            for module in try reportingErrors({ try SchemaSources.readModules([directory]) }) where !known.contains(module.path) {
+                known.insert(module.path)
+                context.append(module)
+                if configuration.moduleMappings[module.dottedPath] == nil {
+                    configuration.moduleMappings[module.dottedPath] = swiftModule
+                }
+            }
+        }
         let files = try reportingErrors { try SwiftGenerator(configuration: configuration).generate(modules, context: context) }
         let report = try OutputWriter(directory: output, deleteOrphans: deleteOrphans, checkOnly: check).write(files)
         if check {

@@ -14,7 +14,10 @@ let package = Package(
     targets: [
         .target(
             name: "VersionedSchemas",
-            dependencies: [.product(name: "Preserves", package: "swift-syndicate")],
+            dependencies: [
+                .product(name: "Preserves", package: "swift-syndicate"),
+                .product(name: "SyndicateProtocols", package: "swift-syndicate"),
+            ],
             plugins: [.plugin(name: "PreservesSchemaPlugin", package: "swift-syndicate")]
         ),
         .executableTarget(

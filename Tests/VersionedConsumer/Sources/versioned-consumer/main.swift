@@ -9,7 +9,8 @@ let note = Notes.Note(title: "hello", words: ["from", "a", "versioned", "depende
 let text = note.preserves.description
 let parsed = try Notes.Note(preserves: try IOValue(text: text))
 let binary = try Notes.Note(preserves: try IOValue(binary: BinaryWriter<IOEmbedded>().encode(note.preserves)))
-guard parsed == note, binary == note else {
+let pinned = try Notes.Pinned<IOEmbedded>(preserves: try IOValue(text: #"<pinned <note "t" []> <ref {oid: "x" sig: #x"00"}> <lit 1>>"#))
+guard parsed == note, binary == note, pinned.note == Notes.Note(title: "t", words: []) else {
     print("versioned consumer: round trip failed")
     exit(1)
 }
