@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "syndicate-server", targets: ["syndicate-server"]),
         .library(name: "SyndicateExamples", targets: ["SyndicateExamples"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
+        .executable(name: "preserves-schemadoc", targets: ["preserves-schemadoc"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
         .executable(name: "syndicate-macaroon", targets: ["syndicate-macaroon"]),
         .plugin(name: "PreservesSchemaPlugin", targets: ["PreservesSchemaPlugin"]),
@@ -135,8 +136,18 @@ let package = Package(
             dependencies: ["Preserves", "PreservesSchema"],
             swiftSettings: strictSettings
         ),
+        // The compiler (Swift and bundles): the build plugin's tool, so no libxml2 and no NIO.
         .executableTarget(
             name: "preserves-schemac",
+            dependencies: [
+                "Preserves", "PreservesSchema", "PreservesCodeGen",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // HTML documentation and the upstream workflow (libxml2).
+        .executableTarget(
+            name: "preserves-schemadoc",
             dependencies: [
                 "Preserves", "PreservesSchema", "PreservesCodeGen", "PreservesSchemaDocs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -220,7 +231,7 @@ let package = Package(
                     description: "Regenerate Generated/<Name>/ from the schemas in Schemas/<Name>/"),
                 permissions: [.writeToPackageDirectory(reason: "Writes the generated Swift for Schemas/ into Generated/")]
             ),
-            dependencies: ["preserves-schemac"]
+            dependencies: ["preserves-schemac", "preserves-schemadoc"]
         ),
         // Helpers shared by the test targets (a seeded PRNG, paths to ../shared, running processes).
         .target(

@@ -48,6 +48,7 @@ struct PreservesRegenerate: CommandPlugin {
             .sorted()
         guard !names.isEmpty else { throw PluginError("no schema directories found under \(schemasRoot.path)") }
         let tool = try context.tool(named: "preserves-schemac").url
+        let docsTool = docs == nil ? nil : try context.tool(named: "preserves-schemadoc").url
         var failures: [String] = []
         for name in names {
             let schemas = schemasRoot.appending(path: name)
@@ -62,11 +63,11 @@ struct PreservesRegenerate: CommandPlugin {
             } else if !check {
                 print("Generated/\(name) is up to date with Schemas/\(name) (\(schemaFiles(under: schemas).count) schemas)")
             }
-            if let docs, !failures.contains(name) {
+            if let docs, let docsTool, !failures.contains(name) {
                 let site = (docs.hasPrefix("/") ? URL(fileURLWithPath: docs) : package.appending(path: docs)).appending(path: name)
                 var docsArguments = ["html", schemas.path, "--output", site.path, "--title", name]
                 if FileManager.default.fileExists(atPath: configuration.path) { docsArguments += ["--config", configuration.path] }
-                if try !run(tool, docsArguments) {
+                if try !run(docsTool, docsArguments) {
                     failures.append(name)
                 } else {
                     print("Documentation of Schemas/\(name): \(site.appending(path: "index.html").path)")

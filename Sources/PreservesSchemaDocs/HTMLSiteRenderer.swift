@@ -9,7 +9,7 @@ import PreservesSchema
 /// Pages are built as libxml2 document trees (``HTMLDocument``) and serialized by libxml2.
 public struct HTMLSiteRenderer: Sendable {
     /// Named in every page's footer.
-    public var generatorName = "preserves-schemac"
+    public var generatorName = "preserves-schemadoc"
 
     public init() {}
 

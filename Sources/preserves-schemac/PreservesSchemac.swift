@@ -9,26 +9,17 @@ struct PreservesSchemac: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preserves-schemac",
         abstract: "Compile Preserves schemas (.prs) to Swift and to schema bundles.",
+        discussion: "HTML documentation and the upstream-update workflow are in preserves-schemadoc.",
         version: ToolkitVersion.current,
-        subcommands: [SwiftCommand.self, BundleCommand.self, HTMLCommand.self, UpstreamCommand.self]
+        subcommands: [SwiftCommand.self, BundleCommand.self]
     )
 }
 
 /// Reports schema and configuration problems as compiler-style lines and fails.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
-        return try body()
-    } catch let errors as SchemaErrors {
-        for e in errors.errors { FileHandle.standardError.write(Data((e.description + "\n").utf8)) }
-        throw ExitCode.failure
-    } catch let e as SchemaError {
-        FileHandle.standardError.write(Data((e.description + "\n").utf8))
-        throw ExitCode.failure
-    } catch let e as ConfigurationError {
-        FileHandle.standardError.write(Data((e.description + "\n").utf8))
-        throw ExitCode.failure
-    } catch let e as SwiftGenerationError {
-        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        return try reportingSchemaErrors(body)
+    } catch is ReportedSchemaFailure {
         throw ExitCode.failure
     }
 }

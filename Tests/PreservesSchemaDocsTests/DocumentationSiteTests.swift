@@ -19,7 +19,7 @@ import Testing
         }
     }
 
-    /// Generates the site for `Schemas/<name>` (with its configuration) as `preserves-schemac html` does.
+    /// Generates the site for `Schemas/<name>` (with its configuration) as `preserves-schemadoc html` does.
     static func site(_ name: String) throws -> Site {
         let schemas = TestPaths.repo("Schemas/\(name)")
         let configFile = schemas + "/preserves-schemac.config.pr"

@@ -196,13 +196,13 @@ import TestSupport
         #expect(!fm.fileExists(atPath: root.appendingPathComponent("Generated").path))
     }
 
-    /// The command line: `preserves-schemac upstream --dry-run` prints the report and changes nothing.
+    /// The command line: `preserves-schemadoc upstream --dry-run` prints the report and changes nothing.
     @Test func commandLineDryRun() async throws {
         let (root, schemas, _) = try Self.packageCopy("upstream-cli")
         defer { try? FileManager.default.removeItem(at: root) }
         let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("preserves-schemac").path
-        try #require(FileManager.default.isExecutableFile(atPath: tool), "preserves-schemac is not built beside the tests (\(tool))")
+            .appendingPathComponent("preserves-schemadoc").path
+        try #require(FileManager.default.isExecutableFile(atPath: tool), "preserves-schemadoc is not built beside the tests (\(tool))")
         let before = try FileManager.default.contentsOfDirectory(atPath: schemas).sorted()
         let result = try await ProcessRunner.run(tool, ["upstream", TestPaths.rs2025, "--schemas", schemas, "--dry-run", "--fail-on-incompatible"])
         let output = result.output
