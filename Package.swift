@@ -21,7 +21,7 @@ let package = Package(
     products: [
         .library(name: "Preserves", targets: ["Preserves"]),
         .library(name: "PreservesSchema", targets: ["PreservesSchema"]),
-        .library(name: "_PreservesCodeGen", targets: ["PreservesCodeGen"]),
+        .library(name: "PreservesCodeGen", targets: ["PreservesCodeGen"]),
         .library(name: "SyndicateProtocols", targets: ["SyndicateProtocols"]),
         .library(name: "Syndicate", targets: ["Syndicate"]),
         .library(name: "SyndicateNIO", targets: ["SyndicateNIO"]),
@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .target(

@@ -21,7 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Preserves", package: "swift-syndicate"),
                 .product(name: "PreservesSchema", package: "swift-syndicate"),
-                .product(name: "_PreservesCodeGen", package: "swift-syndicate"),
+                .product(name: "PreservesCodeGen", package: "swift-syndicate"),
                 .product(name: "SyndicateProtocols", package: "swift-syndicate"),
                 .product(name: "Syndicate", package: "swift-syndicate"),
                 .product(name: "SyndicateNIO", package: "swift-syndicate"),

@@ -18,7 +18,7 @@ extension Turn {
     ///
     /// The connection belongs to the current facet: stopping the facet closes it. If the
     /// connection fails or is lost, the actor terminates with ``RelayConnectionLost`` (run it
-    /// under a ``Supervisor`` to reconnect).
+    /// under a `Supervisor` to reconnect).
     public func connect(
         to address: RelayAddress, sturdyRef: Sturdy.SturdyRef<Ref>, limits: RelayLimits = .default,
         logger: Logger = Logger(label: "syndicate.relay"),

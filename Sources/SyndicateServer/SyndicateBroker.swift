@@ -63,7 +63,7 @@ public final class SyndicateBroker: Sendable {
 
     /// Boots the broker and asks for the listeners in `options`; returns once the root actor
     /// has made its objects (listeners come up asynchronously: watch `<service-state … ready>`
-    /// in `$config`, or use ``waitUntilListening()``).
+    /// in `$config`, or use ``listeningPorts(count:timeout:)``).
     public static func start(_ options: ServerOptions, logger: Logger = Logger(label: "syndicate-server")) async -> SyndicateBroker {
         let box = ObjectsBox()
         let listeners = ListenerSet()

@@ -2,7 +2,7 @@
 ///
 /// By default the output is the *canonical form*: no annotations, set elements and dictionary
 /// entries sorted by the bytes of their canonical encodings, shortest lengths and integers.
-/// With ``Options/keepAnnotations`` set, annotations are written too, still in canonical order
+/// With ``BinaryWriterOptions/keepAnnotations`` set, annotations are written too, still in canonical order
 /// (sorted by the annotation-free encodings).
 public struct BinaryWriter<Embedded: PreservesEmbedded>: Sendable {
     public typealias Options = BinaryWriterOptions

@@ -2,7 +2,7 @@
 ///
 /// Sets and dictionaries are printed in the Preserves total order, so output is deterministic.
 /// The compact layout puts a value on one line; the indented layout breaks compounds that do
-/// not fit in ``Options/width`` columns over several lines.
+/// not fit in ``TextWriterOptions/width`` columns over several lines.
 public struct TextWriter<Embedded: PreservesEmbedded>: Sendable {
     public typealias Options = TextWriterOptions
 
