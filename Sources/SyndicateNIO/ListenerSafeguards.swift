@@ -175,12 +175,3 @@ extension ServerBootstrap {
         return bootstrap
     }
 }
-
-extension TimeAmount {
-    /// `duration`, to the nanosecond (saturating).
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        self = .nanoseconds(overflow ? .max : nanos.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
-    }
-}

@@ -192,6 +192,10 @@ struct TransportHardeningTests {
         let channel = try #require(channels.channel)
         let keepAlive = try await channel.getOption(.socketOption(.so_keepalive)).get()
         #expect(keepAlive != 0)
+        #if os(Linux)
+        let idle = try await channel.getOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE))).get()
+        #expect(idle == 60)
+        #endif
         _ = peer
         await listener.close()
         _ = broker
