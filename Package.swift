@@ -262,7 +262,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SyndicateRelayTests",
-            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO", "SyndicateServer"],
+            dependencies: [
+                "TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO", "SyndicateServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             exclude: ["Interop"],
             swiftSettings: strictSettings
         ),

@@ -21,7 +21,9 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
     }
 
     /// How long a closing connection may take to write its last packet before it is dropped.
-    static let closeGracePeriod: TimeAmount = .seconds(2)
+    /// Generous, since a peer cut off for not reading hears why only once it reads again; the
+    /// connection holds nothing of ours meanwhile (its queued output is dropped).
+    static let closeGracePeriod: TimeAmount = .seconds(10)
 
     private let channel: any Channel
     private let framing: Framing

@@ -8,7 +8,8 @@ import Syndicate
 /// `[`, `<` or a byte of `0x80` and above (and, beyond upstream, whitespace, `#` and `@`, which
 /// text packets may start with) begin a Syndicate session on the raw socket; anything else is
 /// taken for HTTP, where a WebSocket upgrade (on any path) starts a
-/// session with one packet per binary message, and other requests get `404`.
+/// session with one packet per binary message, and other requests get `404`. A request that
+/// is not HTTP gets `400`; either way the connection is then closed.
 final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
@@ -52,9 +53,11 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
         let limits = self.limits
         let logger = self.logger
         let startSession = self.startSession
+        // Protocol errors are answered by WebSocketProtocolHandler (which also enforces what the
+        // decoder does not), so NIO's own error handler is left out.
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: min(limits.maxPacketSize, Int(UInt32.max)),
-            automaticErrorHandling: true,
+            automaticErrorHandling: false,
             shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
@@ -65,7 +68,9 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
         try pipeline.configureHTTPServerPipeline(
             position: .after(self),
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                _ = context.pipeline.syncOperations.removeHandler(name: "syndicate.http-fallback")
+                let pipeline = context.pipeline.syncOperations
+                _ = pipeline.removeHandler(name: "syndicate.http-fallback")
+                pipeline.sessionStarted()
             }))
         try pipeline.addHandler(NotFoundResponder(), name: "syndicate.http-fallback")
     }
@@ -87,5 +92,14 @@ final class NotFoundResponder: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// A request that could not be parsed has been answered `400` (by NIO's
+    /// `HTTPServerProtocolErrorHandler`, earlier in the pipeline); nothing more can be read from
+    /// the connection, so close it. A refused WebSocket upgrade (a missing key, an unsupported
+    /// version) is not fatal: the request then comes here and gets `404`.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOWebSocketUpgradeError { return }
+        context.close(promise: nil)
     }
 }

@@ -83,6 +83,7 @@ public enum RelayConnector {
             .channelInitializer { channel in
                 let upgrader = NIOWebSocketClientUpgrader(
                     maxFrameSize: min(limits.maxPacketSize, Int(UInt32.max)),
+                    automaticErrorHandling: false,
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addWebSocketRelayHandlers(

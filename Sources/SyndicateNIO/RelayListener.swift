@@ -44,35 +44,66 @@ public final class RelayListener: Sendable {
     public var port: Int? { channel.localAddress?.port }
 
     /// Binds `endpoint`; each accepted connection runs a relay session exporting `initialRef`.
+    ///
+    /// A connection that has not delivered its first packet (or finished its WebSocket upgrade)
+    /// within `limits.handshakeTimeout` is closed; TCP connections get keep-alive
+    /// (`limits.tcpKeepAlive`). When accepting fails for want of file descriptors, the listener
+    /// pauses accepting and logs a warning rather than retrying at once.
     public static func bind(
         _ endpoint: Endpoint, exporting initialRef: Ref, limits: RelayLimits = .default,
         logger: Logger = Logger(label: "syndicate.listener"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RelayListener {
+        try await bind(endpoint, exporting: initialRef, limits: limits, logger: logger, group: group, observer: nil)
+    }
+
+    /// ``bind(_:exporting:limits:logger:group:)``, telling `observer` (a test hook) about each session.
+    static func bind(
+        _ endpoint: Endpoint, exporting initialRef: Ref, limits: RelayLimits, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, observer: SessionObserver?
+    ) async throws -> RelayListener {
         let connectionCounter = ConnectionCounter()
         let sessions = SessionTracker()
-        let bootstrap = ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Out of descriptors, pause accepting instead of retrying at once (see AcceptFailureHandler).
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptFailureHandler(logger: logger, endpoint: "\(endpoint)"))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.autoRead, value: true)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+        if case .tcp = endpoint, let keepAlive = limits.tcpKeepAlive {
+            bootstrap = bootstrap.childKeepAlive(idle: keepAlive)
+        }
+        bootstrap = bootstrap
             .childChannelInitializer { channel in
                 guard sessions.add(channel) else { return channel.close() }
                 return channel.eventLoop.makeCompletedFuture {
                     let name = "\(endpoint) connection \(connectionCounter.next())"
+                    let peer = channel.remoteAddress.map { "\($0)" } ?? "\(endpoint)"
+                    logger.debug("connection opened", metadata: ["peer": "\(peer)", "connection": "\(name)"])
+                    channel.closeFuture.whenComplete { _ in
+                        logger.debug("connection closed", metadata: ["peer": "\(peer)", "connection": "\(name)"])
+                    }
                     let start: @Sendable (ChannelRelayTransport) -> RelaySession = { [channel] transport in
                         let session = RelaySession.accept(name: name, transport: transport, exporting: initialRef, limits: limits, logger: logger, executor: transport.executor)
                         sessions.attach(session, to: channel)
+                        observer?.sessionStarted(channel, transport, session)
                         return session
+                    }
+                    let pipeline = channel.pipeline.syncOperations
+                    if let timeout = limits.handshakeTimeout {
+                        try pipeline.addHandler(HandshakeTimeoutHandler(timeout: TimeAmount(timeout), logger: logger))
                     }
                     switch endpoint {
                     case .tcp:
-                        try channel.pipeline.syncOperations.addHandler(
-                            ProtocolDetector(limits: limits, logger: logger, startSession: start))
+                        try pipeline.addHandler(ProtocolDetector(limits: limits, logger: logger, startSession: start))
                     case .unix:
-                        try channel.pipeline.syncOperations.addHandler(
-                            RelayStreamHandler(limits: limits, logger: logger, startSession: start))
+                        try pipeline.addHandler(RelayStreamHandler(limits: limits, logger: logger, startSession: start))
                     }
                 }
             }
@@ -98,6 +129,13 @@ public final class RelayListener: Sendable {
         try? await channel.close()
         await sessions.shutdown(gracePeriod: gracePeriod)
     }
+}
+
+/// A test hook: sees each session a listener starts, with the objects that carry it (so tests
+/// can check that they are all freed once the session ends). Called on the channel's event loop
+/// while the relay handler is being added.
+struct SessionObserver: Sendable {
+    var sessionStarted: @Sendable (_ channel: any Channel, _ transport: ChannelRelayTransport, _ session: RelaySession) -> Void
 }
 
 /// Numbers connections for actor names.

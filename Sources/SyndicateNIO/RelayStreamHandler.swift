@@ -5,7 +5,12 @@ import Syndicate
 /// Runs a relay session over a byte-stream channel (TCP, Unix socket, stdio pipes): frames the
 /// incoming bytes into packets, hands them to the session, and pauses reading while the
 /// session is behind.
-final class RelayStreamHandler: ChannelDuplexHandler {
+///
+/// The handler holds the session, whose transport outlives the pipeline (the session's actor
+/// keeps it until the actor has stopped); the transport reaches back to the handler, to resume
+/// reading, only through a ``ResumeTarget`` that the handler empties when it is removed, so a
+/// closed connection leaves no cycle behind.
+final class RelayStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -19,6 +24,15 @@ final class RelayStreamHandler: ChannelDuplexHandler {
     private var paused = false
     private var readPending = false
     private var failed = false
+    private var started = false
+    private let resumeTarget = ResumeTarget()
+
+    /// What the transport's `resume` reaches: this handler and its context while it is in the
+    /// pipeline, nothing after. Confined to the channel's event loop.
+    final class ResumeTarget {
+        var handler: RelayStreamHandler?
+        var context: ChannelHandlerContext?
+    }
 
     /// `startSession` is called once the channel is active, with the transport to use.
     init(limits: RelayLimits, logger: Logger, startSession: @escaping (ChannelRelayTransport) -> RelaySession) {
@@ -37,12 +51,23 @@ final class RelayStreamHandler: ChannelDuplexHandler {
         context.fireChannelActive()
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        resumeTarget.handler = nil
+        resumeTarget.context = nil
+        session = nil
+    }
+
     private func start(_ context: ChannelHandlerContext) {
         guard session == nil else { return }
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        resumeTarget.handler = self
+        resumeTarget.context = context
+        let target = NIOLoopBound(resumeTarget, eventLoop: context.eventLoop)
         let transport = ChannelRelayTransport(
             channel: context.channel, framing: .stream, limits: limits, logger: logger,
-            resume: { let (handler, context) = loopBound.value; handler.resume(context) })
+            resume: {
+                let target = target.value
+                if let handler = target.handler, let context = target.context { handler.resume(context) }
+            })
         self.transport = transport
         session = startSession(transport)
     }
@@ -56,6 +81,10 @@ final class RelayStreamHandler: ChannelDuplexHandler {
             while let packet = try framer.next() {
                 let size = buffered - framer.bufferedByteCount
                 buffered = framer.bufferedByteCount
+                if !started {
+                    started = true
+                    context.pipeline.syncOperations.sessionStarted()
+                }
                 if !session.deliver(packet, syntax: framer.lastSyntax ?? .binary, size: size) { paused = true }
             }
         } catch {

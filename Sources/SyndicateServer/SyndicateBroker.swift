@@ -14,7 +14,7 @@ import SyndicateServerSchemas
 ///
 /// ```swift
 /// var options = ServerOptions()
-/// options.ports = [9001]
+/// options.tcpAddresses = [TCPListenAddress(host: "127.0.0.1", port: 9001)]
 /// let broker = try await SyndicateBroker.start(options)
 /// ```
 public final class SyndicateBroker: Sendable {
@@ -32,15 +32,19 @@ public final class SyndicateBroker: Sendable {
     private let listeners: ListenerSet
     private let logger: Logger
     private let shuttingDown = Mutex(false)
+    /// The `<relay-listener …>` services the options asked for, with their endpoints.
+    private let optionListeners: [(endpoint: String, spec: AnyValue)]
 
     /// Whether ``shutdown(gracePeriod:)`` has been called.
     public var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
 
-    private init(actor: SyndicateActor, objects: Objects, listeners: ListenerSet, logger: Logger) {
+    private init(actor: SyndicateActor, objects: Objects, listeners: ListenerSet, logger: Logger,
+                 optionListeners: [(endpoint: String, spec: AnyValue)]) {
         self.actor = actor
         self.objects = objects
         self.listeners = listeners
         self.logger = logger
+        self.optionListeners = optionListeners
     }
 
     /// Shuts the broker down: every listener stops accepting, every peer is sent
@@ -87,13 +91,19 @@ public final class SyndicateBroker: Sendable {
                 ConfigWatcherService.run(
                     turn, config: config, environment: ["config": .embedded(config), "log": .embedded(log), "gatekeeper": .embedded(gatekeeper)],
                     pollInterval: options.configPollInterval, logger: logger)
-                for port in options.ports {
-                    requireListener(turn, config: config, gatekeeper: gatekeeper,
-                                    .tcp(TransportAddress.Tcp(host: "0.0.0.0", port: SignedInteger(port))))
+                var listeners: [(endpoint: String, spec: AnyValue)] = []
+                let tcpAddresses = options.ports.map { TCPListenAddress(host: "0.0.0.0", port: $0) } + options.tcpAddresses
+                for address in tcpAddresses {
+                    let tcp = TransportAddress.Tcp(host: address.host, port: SignedInteger(address.port))
+                    listeners.append((tcp.preserves(as: Never.self).description,
+                                      requireListener(turn, config: config, gatekeeper: gatekeeper, .tcp(tcp))))
                 }
                 for path in options.socketPaths {
-                    requireListener(turn, config: config, gatekeeper: gatekeeper, .unix(TransportAddress.Unix(path: path)))
+                    let unix = TransportAddress.Unix(path: path)
+                    listeners.append((unix.preserves(as: Never.self).description,
+                                      requireListener(turn, config: config, gatekeeper: gatekeeper, .unix(unix))))
                 }
+                box.optionListeners = listeners
                 for path in options.configPaths {
                     let watcher = Server.ConfigWatcher<Ref>(path: path, env: .dictionary([:]))
                     turn.assert(config, Service.RequireService<Ref>(serviceName: watcher.preserves).preserves)
@@ -110,12 +120,51 @@ public final class SyndicateBroker: Sendable {
             }
             actor.run { _ in continuation.resume(returning: actor) }
         }
-        return SyndicateBroker(actor: actor, objects: box.objects!, listeners: listeners, logger: logger)
+        return SyndicateBroker(actor: actor, objects: box.objects!, listeners: listeners, logger: logger,
+                               optionListeners: box.optionListeners)
     }
 
-    private static func requireListener(_ turn: Turn, config: Ref, gatekeeper: Ref, _ addr: Server.ListenAddress) {
-        let spec = Server.RelayListener<Ref>(addr: addr, gatekeeper: gatekeeper)
-        turn.assert(config, Service.RequireService<Ref>(serviceName: spec.preserves).preserves)
+    /// Asks for a relay listener on `addr`; returns its service name.
+    private static func requireListener(_ turn: Turn, config: Ref, gatekeeper: Ref, _ addr: Server.ListenAddress) -> AnyValue {
+        let spec = Server.RelayListener<Ref>(addr: addr, gatekeeper: gatekeeper).preserves
+        turn.assert(config, Service.RequireService<Ref>(serviceName: spec).preserves)
+        return spec
+    }
+
+    /// Waits until each listener asked for in the options (`ports`, `tcpAddresses`,
+    /// `socketPaths`) is up or has failed, for at most `timeout`; returns the endpoints of those
+    /// that failed (such as `<tcp "127.0.0.1" 9001>` when the port is taken).
+    public func failedListeners(timeout: Duration = .seconds(10)) async -> [String] {
+        let wanted = optionListeners
+        guard !wanted.isEmpty else { return [] }
+        let (states, continuation) = AsyncStream.makeStream(of: (spec: AnyValue, failed: Bool).self)
+        let config = objects.config
+        let watcher = await withCheckedContinuation { (started: CheckedContinuation<FacetID, Never>) in
+            actor.run { turn in
+                started.resume(returning: turn.facet { turn in
+                    turn.during(config, P.rec("service-state", P.bind(), P.bind())) { _, captures in
+                        switch try? Service.State<Ref>(preserves: captures[1]) {
+                        case .ready?: continuation.yield((captures[0], false))
+                        case .failed?: continuation.yield((captures[0], true))
+                        default: break
+                        }
+                    }
+                })
+            }
+        }
+        defer { actor.run { turn in turn.stop(watcher) } }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            continuation.finish()
+        }
+        defer { timer.cancel() }
+        var settled: [AnyValue: Bool] = [:]
+        for await (spec, failed) in states {
+            settled[spec] = failed
+            if wanted.allSatisfy({ settled[$0.spec] != nil }) { break }
+        }
+        continuation.finish()
+        return wanted.filter { settled[$0.spec] == true }.map(\.endpoint)
     }
 
     /// The ports of the TCP listeners that are up, once `count` of them are ready.
@@ -136,4 +185,5 @@ public final class SyndicateBroker: Sendable {
 /// Hands the objects made in the boot turn to the starter.
 private final class ObjectsBox: @unchecked Sendable {
     var objects: SyndicateBroker.Objects?
+    var optionListeners: [(endpoint: String, spec: AnyValue)] = []
 }

@@ -17,11 +17,17 @@ struct SyndicateServerCommand: AsyncParsableCommand {
         discussion: """
             With no -c, the well-known sturdy ref <ref {oid: "syndicate" sig: #x"69ca300c1dbfa08fba692102dd82311a"}> \
             is bound to a fresh root dataspace, so `syndicate-server -p 9001` is usable at once. (syndicate-rs's \
-            server binds nothing by default.)
+            server binds nothing by default.) That ref's key is empty and public: anyone who can reach a listener \
+            of the default configuration gets the root dataspace. A bare -p PORT listens on every IPv4 interface \
+            (0.0.0.0), as syndicate-rs does; give -p 127.0.0.1:PORT or -p [::1]:PORT to listen on loopback only.
             """, version: ToolkitVersion.current)
 
-    @Option(name: [.short, .customLong("port")], help: "Listen for TCP and WebSocket connections on this port (repeatable).")
-    var ports: [Int] = []
+    @Option(name: [.short, .customLong("port")],
+            help: ArgumentHelp(
+                "Listen for TCP and WebSocket connections at PORT (every IPv4 interface), HOST:PORT or [IPV6]:PORT (repeatable).",
+                valueName: "address"),
+            transform: { try TCPListenAddress(parsing: $0) })
+    var ports: [TCPListenAddress] = []
 
     @Option(name: [.short, .customLong("socket")], help: "Listen on this Unix socket path (repeatable).")
     var sockets: [String] = []
@@ -41,12 +47,15 @@ struct SyndicateServerCommand: AsyncParsableCommand {
     @Option(help: "Largest packet accepted from a peer, in bytes.")
     var maxPacketSize: Int = RelayLimits.default.maxPacketSize
 
+    @Option(help: "Seconds a new connection has to send its first packet or complete its WebSocket upgrade before it is closed (0: no limit).")
+    var handshakeTimeout: Double = 10
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["SYNDICATE_LOG"] ?? "info"
 
     func validate() throws {
-        for port in ports where !(0...65535).contains(port) {
-            throw ValidationError("port \(port) is out of range")
+        guard handshakeTimeout >= 0, handshakeTimeout.isFinite else {
+            throw ValidationError("--handshake-timeout must be a number of seconds, 0 or more")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown log level \(logLevel)")
@@ -64,13 +73,21 @@ struct SyndicateServerCommand: AsyncParsableCommand {
         if !noBanner && !inferior { FileHandle.standardError.write(Data(Self.banner.utf8)) }
 
         var options = ServerOptions()
-        options.ports = ports
+        options.tcpAddresses = ports
         options.socketPaths = sockets
         options.configPaths = configs
         options.inferior = inferior
         options.threads = threads
         options.limits.maxPacketSize = maxPacketSize
+        options.limits.handshakeTimeout = handshakeTimeout > 0 ? .milliseconds(Int64(handshakeTimeout * 1000)) : nil
         let broker = await SyndicateBroker.start(options, logger: logger)
+        // A listener asked for on the command line that cannot listen (a port already taken, a
+        // socket path that cannot be made) is fatal: the server would otherwise run unreachable.
+        let failed = await broker.failedListeners()
+        if !failed.isEmpty {
+            for endpoint in failed { logger.critical("could not listen on \(endpoint); exiting") }
+            throw ExitCode.failure
+        }
         if broker.objects.root != nil {
             let ref = Sturdy.SturdyRef<Ref>.wellKnownSyndicate
             let hex = ref.preserves.mapEmbedded { _ in IOEmbedded(.boolean(false)) }.binary().map { String(format: "%02x", $0) }.joined()

@@ -21,6 +21,20 @@ final class RawPeer: @unchecked Sendable {
         guard status == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
     }
 
+    /// Connects to `port` on the IPv6 loopback address, `::1`.
+    init(ipv6LoopbackPort port: Int) throws {
+        fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EBADF) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = in_port_t(UInt16(port).bigEndian)
+        address.sin6_addr = in6addr_loopback
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        }
+        guard status == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+    }
+
     init(unixPath: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()

@@ -44,6 +44,9 @@ public final class InteractiveProcess: @unchecked Sendable {
         }.start()
     }
 
+    /// The program's process id.
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// Every line printed so far.
     public var transcript: [String] {
         condition.lock()

@@ -20,6 +20,15 @@ public struct RelayLimits: Sendable, Hashable {
     public var outputStallTimeout: Duration
     /// The budget for output waiting to be written, shared by all connections.
     public var outputBudget: OutputBudget
+    /// How long a connection accepted by a listener has to start its session: to deliver its
+    /// first complete packet, or to complete its WebSocket upgrade. A connection that has not
+    /// by then is closed. Once started, a session may stay quiet for as long as it likes.
+    /// `nil`: no limit. (Client connections and stdio are never timed out.)
+    public var handshakeTimeout: Duration?
+    /// TCP keep-alive on connections accepted by TCP listeners: how long a connection may be
+    /// silent before the kernel probes the peer (a peer that stops answering the probes is
+    /// disconnected). `nil`: no keep-alive.
+    public var tcpKeepAlive: Duration?
 
     public init(
         maxPacketSize: Int = 16 << 20,
@@ -28,7 +37,9 @@ public struct RelayLimits: Sendable, Hashable {
         maxAccountDebt: Int = 4 << 20,
         maxPendingOutboundBytes: Int = 64 << 20,
         outputStallTimeout: Duration = .seconds(60),
-        outputBudget: OutputBudget = .shared
+        outputBudget: OutputBudget = .shared,
+        handshakeTimeout: Duration? = .seconds(10),
+        tcpKeepAlive: Duration? = .seconds(60)
     ) {
         self.maxPacketSize = maxPacketSize
         self.maxDepth = maxDepth
@@ -37,6 +48,8 @@ public struct RelayLimits: Sendable, Hashable {
         self.maxPendingOutboundBytes = maxPendingOutboundBytes
         self.outputStallTimeout = outputStallTimeout
         self.outputBudget = outputBudget
+        self.handshakeTimeout = handshakeTimeout
+        self.tcpKeepAlive = tcpKeepAlive
     }
 
     public static let `default` = RelayLimits()
