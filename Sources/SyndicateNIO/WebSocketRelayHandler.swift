@@ -6,9 +6,21 @@ import Syndicate
 /// Runs a relay session over a WebSocket: each binary message carries exactly one packet.
 /// Text messages break the protocol. Control frames are handled before they get here
 /// (``WebSocketProtocolHandler``).
-final class WebSocketRelayHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Reading pauses while the session is behind or its peer's account is in debt (see
+/// ``Syndicate/Account``), as for byte streams: the transport resumes it through a box the
+/// handler empties when it leaves the pipeline, so a closed connection leaves no cycle.
+final class WebSocketRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
+
+    /// What the transport's `resume` reaches while the handler is in the pipeline.
+    /// Confined to the channel's event loop.
+    final class ResumeTarget {
+        var handler: WebSocketRelayHandler?
+        var context: ChannelHandlerContext?
+    }
 
     private let limits: RelayLimits
     private let logger: Logger
@@ -17,6 +29,9 @@ final class WebSocketRelayHandler: ChannelInboundHandler, RemovableChannelHandle
     private var session: RelaySession?
     private var transport: ChannelRelayTransport?
     private var failed = false
+    private var paused = false
+    private var readPending = false
+    private let resumeTarget = ResumeTarget()
 
     init(limits: RelayLimits, logger: Logger, isClient: Bool, startSession: @escaping (ChannelRelayTransport) -> RelaySession) {
         self.limits = limits
@@ -26,14 +41,40 @@ final class WebSocketRelayHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        resumeTarget.handler = self
+        resumeTarget.context = context
+        let target = NIOLoopBound(resumeTarget, eventLoop: context.eventLoop)
         let transport = ChannelRelayTransport(
-            channel: context.channel, framing: .webSocket, limits: limits, logger: logger, resume: {})
+            channel: context.channel, framing: .webSocket, limits: limits, logger: logger,
+            resume: {
+                let target = target.value
+                if let handler = target.handler, let context = target.context { handler.resume(context) }
+            })
         self.transport = transport
         session = startSession(transport)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        resumeTarget.handler = nil
+        resumeTarget.context = nil
         session = nil
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if paused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func resume(_ context: ChannelHandlerContext) {
+        guard paused else { return }
+        paused = false
+        if readPending {
+            readPending = false
+            context.read()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -48,7 +89,7 @@ final class WebSocketRelayHandler: ChannelInboundHandler, RemovableChannelHandle
                 guard let packet = try framer.next(), framer.bufferedByteCount == 0 else {
                     throw RelayError(.protocolViolation, "a WebSocket message must hold exactly one packet")
                 }
-                session.deliver(packet, syntax: .binary, size: data.readableBytes)
+                if !session.deliver(packet, syntax: .binary, size: data.readableBytes) { paused = true }
             } catch {
                 failed = true
                 session.fail(error)
