@@ -1,5 +1,6 @@
 import Foundation
 import Preserves
+import PreservesSchema
 
 /// What the Swift generator produces. Every option can be given in a configuration file
 /// (``init(configurationText:file:)``) and as a command-line flag.
@@ -40,8 +41,43 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
     /// Schema directories or files referred to but generated elsewhere (relative paths in a
     /// configuration file are relative to that file). Map their modules with ``moduleMappings``.
     public var includes: [String] = []
+    /// Modules that schemas refer to under a name of their own, defined by a schema elsewhere
+    /// and generated into another Swift module: upstream builds declare such *external
+    /// modules* (syndicate-server's schemas say `TransportAddress.Tcp` for the protocol's
+    /// `transportAddress` module). Keyed by the name the schemas use.
+    public var externalModules: [String: ExternalModule] = [:]
+
+    /// A module referred to under `name` but defined by `schema` and generated into `swiftModule`.
+    public struct ExternalModule: Sendable, Hashable {
+        /// The Swift module holding the generated types.
+        public var swiftModule: String
+        /// Their namespace enum there (default: derived from the name the schemas use).
+        public var namespace: String?
+        /// The `.prs` file that defines the module, so references are checked and typed.
+        public var schema: String
+
+        public init(swiftModule: String, namespace: String? = nil, schema: String) {
+            self.swiftModule = swiftModule
+            self.namespace = namespace
+            self.schema = schema
+        }
+    }
 
     public init() {}
+
+    /// The modules the configuration makes known without generating them: every schema under
+    /// ``includes`` (and `extraIncludes`), and each external module, read from its schema file
+    /// under the name the schemas use.
+    public func contextModules(extraIncludes: [String] = []) throws(SchemaErrors) -> [SchemaModule] {
+        var modules = try SchemaSources.readModules(includes + extraIncludes)
+        for (name, external) in externalModules.sorted(by: { $0.key < $1.key }) {
+            for var module in try SchemaSources.readModules([external.schema]) {
+                module.path = name.split(separator: ".").map { Symbol(String($0)) }
+                modules.append(module)
+            }
+        }
+        return modules
+    }
 
     /// Reads a configuration file: a Preserves text dictionary such as
     /// `{accessLevel: public embeddedType: generic moduleMappings: {protocol: "SyndicateProtocols"}}`.
@@ -97,6 +133,27 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
                     let path = try text(i)
                     includes.append(path.hasPrefix("/") || base.isEmpty ? path : (base as NSString).appendingPathComponent(path))
                 }
+            case "externalModules":
+                guard let entries = item.dictionary else {
+                    throw ConfigurationError(file: file, message: "externalModules: expected {Name: {swiftModule: \"M\" schema: \"path.prs\"} …}")
+                }
+                let base = (file as NSString).deletingLastPathComponent
+                externalModules = [:]
+                for (k, v) in entries {
+                    let module = try text(k)
+                    guard let fields = v.dictionary,
+                        let swiftModule = fields[.symbol("swiftModule")].flatMap({ $0.string ?? $0.symbol?.name }),
+                        let schema = fields[.symbol("schema")].flatMap({ $0.string })
+                    else {
+                        throw ConfigurationError(file: file, message: "externalModules.\(module): expected {swiftModule: \"M\" schema: \"path.prs\"} with an optional namespace")
+                    }
+                    for key in fields.keys where ![.symbol("swiftModule"), .symbol("schema"), .symbol("namespace")].contains(key) {
+                        throw ConfigurationError(file: file, message: "externalModules.\(module): unknown key \(key); known keys: swiftModule, namespace, schema")
+                    }
+                    let namespace = fields[.symbol("namespace")].flatMap { $0.string ?? $0.symbol?.name }
+                    let path = schema.hasPrefix("/") || base.isEmpty ? schema : (base as NSString).appendingPathComponent(schema)
+                    externalModules[module] = ExternalModule(swiftModule: swiftModule, namespace: namespace, schema: path)
+                }
             case "additionalImports":
                 guard let items = item.sequence else {
                     throw ConfigurationError(file: file, message: "additionalImports: expected a sequence of module names")
@@ -104,8 +161,12 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
                 additionalImports = []
                 for i in items { additionalImports.append(try text(i)) }
             default:
-                throw ConfigurationError(file: file, message: "unknown configuration key \(name); known keys: accessLevel, embeddedType, moduleMappings, namespaces, includes, additionalImports")
+                throw ConfigurationError(file: file, message: "unknown configuration key \(name); known keys: accessLevel, embeddedType, moduleMappings, namespaces, includes, externalModules, additionalImports")
             }
+        }
+        for (name, external) in externalModules {
+            if moduleMappings[name] == nil { moduleMappings[name] = external.swiftModule }
+            if let namespace = external.namespace, namespaces[name] == nil { namespaces[name] = namespace }
         }
     }
 }

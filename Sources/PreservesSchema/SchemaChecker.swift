@@ -7,9 +7,14 @@ public struct SchemaChecker: Sendable {
     /// Module paths that may be referred to although they are not among the checked modules
     /// (for example, modules compiled into another Swift module).
     public var externalModules: Set<Schema.ModulePath>
+    /// Whether references to modules that are neither checked nor external are accepted (as
+    /// upstream's compiler does when it writes a bundle: such modules are resolved by whoever
+    /// loads the bundle). References to missing definitions of known modules are still errors.
+    public var acceptsUnknownModules: Bool
 
-    public init(externalModules: Set<Schema.ModulePath> = []) {
+    public init(externalModules: Set<Schema.ModulePath> = [], acceptsUnknownModules: Bool = false) {
         self.externalModules = externalModules
+        self.acceptsUnknownModules = acceptsUnknownModules
     }
 
     public func check(_ modules: [SchemaModule], context: [SchemaModule] = []) throws(SchemaErrors) {
@@ -24,7 +29,7 @@ public struct SchemaChecker: Sendable {
                         errors.append(SchemaError(.unknownReference, file: module.file, at: site.position,
                             "\(Self.describe(site.ref)) refers to no definition: module \(targetModule.dottedPath) has no \(site.ref.name.name)"))
                     }
-                } else if !externalModules.contains(target) && !externalModules.contains(where: { target.starts(with: $0) }) {
+                } else if !acceptsUnknownModules && !externalModules.contains(target) && !externalModules.contains(where: { target.starts(with: $0) }) {
                     errors.append(SchemaError(.unknownReference, file: module.file, at: site.position,
                         "\(Self.describe(site.ref)) refers to unknown module \(target.map(\.name).joined(separator: "."))"))
                 }

@@ -73,7 +73,7 @@ public struct UpstreamUpdate: Sendable {
         let context: [SchemaModule]
         let current: [SchemaModule]
         let upstream: [SchemaModule]
-        do { context = try SchemaSources.readModules(configuration.includes) } catch { throw .currentSchemas(error) }
+        do { context = try configuration.contextModules() } catch { throw .currentSchemas(error) }
         do { current = try SchemaSources.readModules([schemasDirectory]) } catch { throw .currentSchemas(error) }
         do { upstream = try SchemaSources.readModules([upstreamDirectory]) } catch { throw .upstreamSchemas(error) }
         guard !upstream.isEmpty else {

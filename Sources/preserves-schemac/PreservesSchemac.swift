@@ -31,7 +31,9 @@ struct BundleCommand: ParsableCommand {
         discussion: """
             Module paths come from file paths relative to each directory given: dir/a/b.prs is module [a b]. \
             A file given directly is named after its stem. The output is byte-identical to upstream's \
-            preserves-schemac for the same sources.
+            preserves-schemac for the same sources. As upstream, references to modules outside the \
+            schemas given are written as they are (whoever loads the bundle resolves them); name them \
+            with --external to be told of any other unknown module.
             """
     )
 
@@ -44,9 +46,15 @@ struct BundleCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one <schema …> instead of a <bundle …> (exactly one schema must be given).")
     var noBundle = false
 
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp(
+        "A module defined outside the schemas given, such as TransportAddress or gatekeeper (repeatable).",
+        discussion: "With none, every reference to a module outside the input is accepted, as upstream's compiler does; with some, a reference to any other unknown module is an error."))
+    var external: [String] = []
+
     func run() throws {
         let modules = try reportingErrors { try SchemaSources.readModules(inputs) }
-        try reportingErrors { try SchemaChecker().check(modules) }
+        let externals = Set(external.map { $0.split(separator: ".").map { Symbol(String($0)) } })
+        try reportingErrors { try SchemaChecker(externalModules: externals, acceptsUnknownModules: externals.isEmpty).check(modules) }
         let bytes: [UInt8]
         if noBundle {
             guard modules.count == 1 else {
@@ -147,7 +155,7 @@ struct SwiftCommand: ParsableCommand {
     func run() throws {
         var configuration = try configuration()
         let modules = try reportingErrors { try SchemaSources.readModules(inputs) }
-        var context = try reportingErrors { try SchemaSources.readModules(configuration.includes + include) }
+        var context = try reportingErrors { try configuration.contextModules(extraIncludes: include) }
         var known = Set(modules.map(\.path) + context.map(\.path))
         for (directory, swiftModule) in try pairs(includeModule, option: "--include-module") {
             for module in try reportingErrors({ try SchemaSources.readModules([directory]) }) where !known.contains(module.path) {

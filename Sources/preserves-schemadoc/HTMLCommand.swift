@@ -47,7 +47,7 @@ struct HTMLCommand: ParsableCommand {
             configuration = try reportingErrors { try SwiftGeneratorConfiguration(configurationText: text, file: config) }
         }
         let modules = try reportingErrors { try SchemaSources.readModules(inputs) }
-        let context = try reportingErrors { try SchemaSources.readModules(configuration.includes + include) }
+        let context = try reportingErrors { try configuration.contextModules(extraIncludes: include) }
         let externalPaths = Set(configuration.moduleMappings.keys.map { $0.split(separator: ".").map { Symbol(String($0)) } })
         try reportingErrors { try SchemaChecker(externalModules: externalPaths).check(modules, context: context) }
         var report: SchemaChangeReport?

@@ -3,6 +3,7 @@ import Preserves
 @testable import PreservesCodeGen
 import PreservesSchema
 import Testing
+import TestSupport
 
 @Suite struct GeneratedCodeTests {
     static let root = URL(fileURLWithPath: #filePath)
@@ -117,6 +118,37 @@ import Testing
         #expect(config.namespaces == ["schema": "Meta"])
         #expect(config.additionalImports == ["Foundation"])
         #expect(config.includes == ["/dir/../x"])
+    }
+
+    @Test func externalModulesMapTheirNameAndAreReadUnderIt() throws {
+        let config = try SwiftGeneratorConfiguration(configurationText: """
+            {externalModules: {TransportAddress: {swiftModule: "SyndicateProtocols" namespace: "TransportAddress"
+                                                  schema: "../SyndicateProtocols/transportAddress.prs"}}
+             moduleMappings: {protocol: "SyndicateProtocols"}}
+            """, file: SharedMaterial.repoPath("Schemas/SyndicateServerSchemas/preserves-schemac.config.pr"))
+        #expect(config.moduleMappings == ["protocol": "SyndicateProtocols", "TransportAddress": "SyndicateProtocols"])
+        #expect(config.namespaces == ["TransportAddress": "TransportAddress"])
+        let context = try config.contextModules()
+        #expect(context.map(\.dottedPath) == ["TransportAddress"])
+        #expect(context[0].schema.definitions[Symbol("Tcp")] != nil)
+        #expect(throws: ConfigurationError.self) {
+            try SwiftGeneratorConfiguration(configurationText: "{externalModules: {X: {swiftModule: M}}}", file: "c.pr")
+        }
+        #expect(throws: ConfigurationError.self) {
+            try SwiftGeneratorConfiguration(configurationText: #"{externalModules: {X: {swiftModule: M schema: "x.prs" colour: red}}}"#, file: "c.pr")
+        }
+    }
+
+    /// Upstream syndicate-server's schemas, with their external modules mapped in the
+    /// configuration, generate the committed Swift (which the package compiles).
+    @Test func syndicateServerSchemasGenerateWithExternalModules() throws {
+        let schemas = SharedMaterial.repoPath("Schemas/SyndicateServerSchemas")
+        let configFile = schemas + "/preserves-schemac.config.pr"
+        let config = try SwiftGeneratorConfiguration(configurationText: try String(contentsOfFile: configFile, encoding: .utf8), file: configFile)
+        let files = try SwiftGenerator(configuration: config).generate(try SchemaSources.readModules([schemas]), context: try config.contextModules())
+        let services = try #require(files.first { $0.name == "internalServices.swift" })
+        #expect(services.contents.contains("SyndicateProtocols.TransportAddress.Tcp"))
+        #expect(services.contents == (try String(contentsOfFile: SharedMaterial.repoPath("Generated/SyndicateServerSchemas/internalServices.swift"), encoding: .utf8)))
     }
 
     @Test func rejectsUnknownKeysAndBadValues() {

@@ -16,6 +16,31 @@ import TestSupport
         #expect(actual == expected, "bundle for \(revision) differs from upstream's")
     }
 
+    /// syndicate-server's own schemas refer to modules they do not contain (`TransportAddress`,
+    /// `gatekeeper`, `http`); upstream bundles them as they are, and so do we, byte for byte.
+    @Test func syndicateServerSchemasBundleAsUpstreamDoes() throws {
+        let names = ["control", "documentation", "externalServices", "internalServices"]
+        let files = names.map { SharedMaterial.repoPath("Schemas/SyndicateServerSchemas/\($0).prs") }
+        let modules = try SchemaSources.readModules(files)
+        #expect(throws: SchemaErrors.self) { try SchemaChecker().check(modules) }
+        try SchemaChecker(acceptsUnknownModules: true).check(modules)
+        let expected = try [UInt8](Data(contentsOf: URL(fileURLWithPath: SharedMaterial.repoPath("Tests/Fixtures/syndicate-server-schema-bundle.bin"))))
+        #expect(BundleWriter.bundleBytes(modules) == expected)
+    }
+
+    /// Accepting unknown modules never hides a missing definition in a module that is there.
+    @Test func acceptingUnknownModulesStillChecksKnownOnes() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schemac-external-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "version 1 . A = <a @x Elsewhere.Thing @y b.Missing> .".write(to: root.appendingPathComponent("a.prs"), atomically: true, encoding: .utf8)
+        try "version 1 . B = int .".write(to: root.appendingPathComponent("b.prs"), atomically: true, encoding: .utf8)
+        let modules = try SchemaSources.readModules([root.path])
+        let error = try #require(throws: SchemaErrors.self) { try SchemaChecker(acceptsUnknownModules: true).check(modules) }
+        #expect(error.errors.count == 1)
+        #expect(error.errors[0].description.contains("b.Missing refers to no definition"))
+    }
+
     @Test func metaschemaCompilesToUpstreamSchemaPrb() throws {
         let modules = try SchemaSources.readModules([SharedMaterial.path("upstream/preserves/schema.prs")])
         #expect(modules.map(\.path) == [[Symbol("schema")]])
