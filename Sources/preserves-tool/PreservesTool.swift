@@ -28,10 +28,21 @@ struct InputOptions: ParsableArguments {
         if files.isEmpty { return [("<stdin>", readStandardInput())] }
         return try files.map { path in
             if path == "-" { return ("<stdin>", readStandardInput()) }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ToolError("\(path): cannot read file")
+            do {
+                return (path, [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+            } catch let error as CocoaError {
+                throw ToolError("\(path): cannot read file: \(Self.reason(error))")
             }
-            return (path, [UInt8](data))
+        }
+    }
+
+    /// Why a file could not be read, in the words of the system's error.
+    private static func reason(_ error: CocoaError) -> String {
+        if let posix = error.underlying as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        switch error.code {
+        case .fileReadNoSuchFile: return "no such file"
+        case .fileReadNoPermission: return "permission denied"
+        default: return error.localizedDescription
         }
     }
 
@@ -39,21 +50,38 @@ struct InputOptions: ParsableArguments {
         [UInt8](FileHandle.standardInput.readDataToEndOfFile())
     }
 
-    /// Reads every value in `bytes`, in the syntax chosen by `--from`.
-    func readValues(_ bytes: [UInt8], name: String, keepAnnotations: Bool) throws -> [IOValue] {
+    /// Reads the values in `bytes` one after another, in the syntax chosen by `--from`,
+    /// handing each to `body` as soon as it is read: values before a malformed one are not lost.
+    func forEachValue(_ bytes: [UInt8], name: String, keepAnnotations: Bool, _ body: (IOValue) -> Void) throws {
         let limits = ReaderLimits(maxDepth: maxDepth, maxSize: Int.max)
         switch from.resolved(for: bytes) {
         case .binary:
-            do {
-                return try BinaryReader<IOEmbedded>(limits: limits, keepAnnotations: keepAnnotations).decodeAll(bytes)
-            } catch {
-                throw ToolError("\(name): byte \(error.offset): \(error.message)")
+            let reader = BinaryReader<IOEmbedded>(limits: limits, keepAnnotations: keepAnnotations)
+            try bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    do throws(BinaryDecodingError) {
+                        let (value, end) = try reader.decodePrefix(buffer, from: offset)
+                        body(value)
+                        offset = end
+                    } catch {
+                        throw ToolError("\(name): byte \(error.offset): \(error.message)")
+                    }
+                }
             }
         case .text, .auto:
-            do {
-                return try TextReader<IOEmbedded>(limits: limits, keepAnnotations: keepAnnotations).decodeAll(utf8: bytes)
-            } catch {
-                throw ToolError("\(name):\(error.line):\(error.column): \(error.message)")
+            let reader = TextReader<IOEmbedded>(limits: limits, keepAnnotations: keepAnnotations)
+            try bytes.withUnsafeBufferPointer { buffer in
+                var offset = 0
+                while true {
+                    do throws(TextParseError) {
+                        guard let (value, end) = try reader.decodePrefix(buffer, from: offset) else { return }
+                        body(value)
+                        offset = end
+                    } catch {
+                        throw ToolError("\(name):\(error.line):\(error.column): \(error.message)")
+                    }
+                }
             }
         }
     }
@@ -108,19 +136,23 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         var out = [UInt8]()
+        let binary = BinaryWriter<IOEmbedded>(options: .init(keepAnnotations: annotations))
+        let text = TextWriter<IOEmbedded>(options: .init(indent: indent, keepAnnotations: annotations))
+        defer { FileHandle.standardOutput.write(Data(out)) }
         for (name, bytes) in try input.inputs() {
-            for value in try input.readValues(bytes, name: name, keepAnnotations: annotations) {
+            try input.forEachValue(bytes, name: name, keepAnnotations: annotations) { value in
                 switch to {
                 case .binary:
-                    BinaryWriter<IOEmbedded>(options: .init(keepAnnotations: annotations)).encode(value, into: &out)
+                    binary.encode(value, into: &out)
                 case .text:
-                    let writer = TextWriter<IOEmbedded>(options: .init(indent: indent, keepAnnotations: annotations))
-                    out.append(contentsOf: writer.write(value).utf8)
+                    out.append(contentsOf: text.write(value).utf8)
                     out.append(UInt8(ascii: "\n"))
                 }
+                if out.count >= 1 << 16 {
+                    FileHandle.standardOutput.write(Data(out))
+                    out.removeAll(keepingCapacity: true)
+                }
             }
-            FileHandle.standardOutput.write(Data(out))
-            out.removeAll(keepingCapacity: true)
         }
     }
 }
@@ -138,10 +170,11 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         for (name, bytes) in try input.inputs() {
-            let values = try input.readValues(bytes, name: name, keepAnnotations: false)
+            var count = 0
+            try input.forEachValue(bytes, name: name, keepAnnotations: false) { _ in count += 1 }
             if !quiet {
                 let syntax = input.from.resolved(for: bytes) == .binary ? "binary" : "text"
-                print("\(name): \(values.count) value\(values.count == 1 ? "" : "s") (\(syntax)), OK")
+                print("\(name): \(count) value\(count == 1 ? "" : "s") (\(syntax)), OK")
             }
         }
     }
