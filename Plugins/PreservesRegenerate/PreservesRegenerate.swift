@@ -61,7 +61,8 @@ struct PreservesRegenerate: CommandPlugin {
             if try !run(tool, arguments) {
                 failures.append(name)
             } else if !check {
-                print("Generated/\(name) is up to date with Schemas/\(name) (\(schemaFiles(under: schemas).count) schemas)")
+                let count = schemaFiles(under: schemas).count
+                print("Generated/\(name) is up to date with Schemas/\(name) (\(count) \(count == 1 ? "schema" : "schemas"))")
             }
             if let docs, let docsTool, !failures.contains(name) {
                 let site = (docs.hasPrefix("/") ? URL(fileURLWithPath: docs) : package.appending(path: docs)).appending(path: name)

@@ -178,7 +178,15 @@ struct SwiftCommand: ParsableCommand {
         if verbose {
             for name in report.written { print("wrote \(name)") }
             for name in report.deleted { print("deleted \(name)") }
-            print("\(report.unchanged.count) file(s) unchanged")
         }
+        print(summary(modules: modules.count, written: report.written.count, deleted: report.deleted.count,
+                      unchanged: report.unchanged.count, into: output))
     }
+}
+
+/// One line saying what a run wrote, e.g. `3 modules → out/: 1 file written, 2 unchanged`.
+func summary(modules: Int, written: Int, deleted: Int, unchanged: Int, into directory: String) -> String {
+    var parts = ["\(written) \(written == 1 ? "file" : "files") written", "\(unchanged) unchanged"]
+    if deleted > 0 { parts.append("\(deleted) deleted") }
+    return "\(modules) \(modules == 1 ? "module" : "modules") → \(directory): " + parts.joined(separator: ", ")
 }

@@ -72,7 +72,9 @@ struct HTMLCommand: ParsableCommand {
         if verbose {
             for name in written.written { print("wrote \(name)") }
             for name in written.deleted { print("deleted \(name)") }
-            print("\(written.unchanged.count) file(s) unchanged")
         }
+        var parts = ["\(written.written.count) \(written.written.count == 1 ? "file" : "files") written", "\(written.unchanged.count) unchanged"]
+        if !written.deleted.isEmpty { parts.append("\(written.deleted.count) deleted") }
+        print("\(modules.count) \(modules.count == 1 ? "module" : "modules") documented in \(output)/index.html: " + parts.joined(separator: ", "))
     }
 }
