@@ -45,13 +45,30 @@ func parseValue(_ text: String, what: String) throws -> IOValue {
     }
 }
 
-func parseCaveats(_ texts: [String]) throws -> [Sturdy.Caveat<IOEmbedded>] {
+/// Reads `--caveat` values. A value that is none of the caveats the protocol defines would
+/// parse as an *unknown* caveat, which makes the ref reject everything: almost always a typo,
+/// so it is refused unless `allowUnknown` is set.
+func parseCaveats(_ texts: [String], allowUnknown: Bool = false) throws -> [Sturdy.Caveat<IOEmbedded>] {
     try texts.map { text in
+        let value = try parseValue(text, what: "--caveat")
+        let caveat: Sturdy.Caveat<IOEmbedded>
         do {
-            return try Sturdy.Caveat<IOEmbedded>(preserves: try parseValue(text, what: "--caveat"))
+            caveat = try Sturdy.Caveat<IOEmbedded>(preserves: value)
         } catch let error as SchemaParseError {
             throw ValidationError("--caveat \(text) is not a caveat:\n\(error)")
         }
+        if case .unknown = caveat, !allowUnknown {
+            var why = "it is not <rewrite PATTERN TEMPLATE>, <or [REWRITE …]> or <reject PATTERN>"
+            if let label = value.record?.label.symbol?.name, ["rewrite", "or", "reject"].contains(label) {
+                switch label {
+                case "rewrite": why = "a rewrite needs a pattern and a template, each well-formed: <rewrite PATTERN TEMPLATE>"
+                case "or": why = "<or [REWRITE …]> takes a sequence of well-formed rewrites"
+                default: why = "<reject PATTERN> takes one well-formed pattern"
+                }
+            }
+            throw ValidationError("--caveat \(text) is not a caveat this protocol knows: \(why). (An unknown caveat makes the ref reject everything; pass --allow-unknown-caveats if that is what you want.)")
+        }
+        return caveat
     }
 }
 
@@ -66,8 +83,11 @@ struct Mint: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "A caveat to add (Preserves text; repeatable).")
     var caveat: [String] = []
 
+    @Flag(help: "Accept caveats the protocol does not define (they make the ref reject everything).")
+    var allowUnknownCaveats = false
+
     func run() throws {
-        let ref = try SturdyRefs.mint(oid: parseValue(oid, what: "--oid"), key: key.key(), caveats: parseCaveats(caveat))
+        let ref = try SturdyRefs.mint(oid: parseValue(oid, what: "--oid"), key: key.key(), caveats: parseCaveats(caveat, allowUnknown: allowUnknownCaveats))
         print(ref.preserves)
     }
 }
@@ -81,9 +101,12 @@ struct Attenuate: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "A caveat to add (Preserves text; repeatable).")
     var caveat: [String]
 
+    @Flag(help: "Accept caveats the protocol does not define (they make the ref reject everything).")
+    var allowUnknownCaveats = false
+
     func run() throws {
         let ref = try Sturdy.SturdyRef<IOEmbedded>(preserves: parseValue(ref, what: "ref"))
-        print(try SturdyRefs.attenuate(ref, with: parseCaveats(caveat)).preserves)
+        print(try SturdyRefs.attenuate(ref, with: parseCaveats(caveat, allowUnknown: allowUnknownCaveats)).preserves)
     }
 }
 
