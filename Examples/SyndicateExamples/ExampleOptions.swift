@@ -8,13 +8,28 @@ import SyndicateProtocols
 /// The options every example program shares: where the broker is and which sturdy ref to
 /// resolve there.
 public struct ExampleConnectionOptions: ParsableArguments, Sendable {
-    @Option(name: .customShort("d"), help: "The sturdy ref to resolve: hex of its binary encoding, or Preserves text. Default: the well-known \"syndicate\" ref.")
+    @Option(name: .customShort("d"), help: ArgumentHelp(
+        "The sturdy ref to resolve: hex of its binary encoding, or Preserves text. Default: the well-known \"syndicate\" ref.",
+        valueName: "sturdy-ref"))
     public var dataspace: String?
 
-    @Option(help: "The broker's transport address.")
+    @Option(help: ArgumentHelp("The broker's transport address, e.g. '<tcp \"127.0.0.1\" 9001>' or '<unix \"/path\">'.", valueName: "address"))
     public var address: String = #"<tcp "127.0.0.1" 9001>"#
 
     public init() {}
+
+    public func validate() throws {
+        do {
+            _ = try RelayAddress(parsing: address)
+        } catch {
+            throw ValidationError("--address: \(error)")
+        }
+        do {
+            _ = try sturdyRef()
+        } catch {
+            throw ValidationError("-d: not a sturdy ref (hex or Preserves text): \(error)")
+        }
+    }
 
     /// The parsed sturdy ref.
     public func sturdyRef() throws -> Sturdy.SturdyRef<Ref> {

@@ -10,6 +10,9 @@ struct PingPong: AsyncParsableCommand {
         version: ToolkitVersion.current,
         subcommands: [Ping.self, Pong.self])
 
+    // Given here too, so `pingpong --address A ping` works as well as `pingpong ping --address A`.
+    @OptionGroup var connection: ExampleConnectionOptions
+
     struct Pong: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Answer every <Ping ns pad> with <Pong ns pad>.")
         @OptionGroup var connection: ExampleConnectionOptions
@@ -22,10 +25,10 @@ struct PingPong: AsyncParsableCommand {
     struct Ping: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send <Ping ns pad> and time the <Pong>s.")
         @OptionGroup var connection: ExampleConnectionOptions
-        @Option(name: .short, help: "Turns of pings sent at start.") var t: Int = 1
-        @Option(name: .short, help: "Pings per turn.") var a: Int = 1
-        @Option(name: .short, help: "Report percentiles every N samples (0: just echo).") var l: Int = 0
-        @Option(name: .short, help: "Padding bytes per ping.") var b: Int = 0
+        @Option(name: .short, help: ArgumentHelp("Turns of pings sent at start.", valueName: "turns")) var t: Int = 1
+        @Option(name: .short, help: ArgumentHelp("Pings per turn.", valueName: "count")) var a: Int = 1
+        @Option(name: .short, help: ArgumentHelp("Report percentiles every N samples (0: just echo).", valueName: "samples")) var l: Int = 0
+        @Option(name: .short, help: ArgumentHelp("Padding bytes per ping.", valueName: "bytes")) var b: Int = 0
 
         func run() async throws {
             let (t, a, l, b) = (self.t, self.a, self.l, self.b)

@@ -7,8 +7,8 @@ import SyndicateExamples
 struct Producer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "producer", abstract: "Send <Says \"producer\" #[…]> messages as fast as the broker takes them.", version: ToolkitVersion.current)
     @OptionGroup var connection: ExampleConnectionOptions
-    @Option(name: .short, help: "Messages per turn.") var a: Int = 1
-    @Option(name: .short, help: "Padding bytes per message.") var b: Int = 0
+    @Option(name: .short, help: ArgumentHelp("Messages per turn.", valueName: "count")) var a: Int = 1
+    @Option(name: .short, help: ArgumentHelp("Padding bytes per message.", valueName: "bytes")) var b: Int = 0
 
     func run() async throws {
         let (a, b) = (self.a, self.b)
