@@ -40,7 +40,39 @@ extension StdioRelay {
                         RelayStreamHandler(limits: limits, logger: logger, startSession: startSession))
                 }
             }
-            .takingOwnershipOfDescriptors(input: dup(0), output: dup(1)).get()
+            .takingOwnershipOfDescriptors(input: pollable(dup(0), reading: true), output: pollable(dup(1), reading: false)).get()
+    }
+
+    /// `fd` itself if the event loop can poll it (pipes, sockets, terminals); for a regular
+    /// file, which epoll refuses (`--inferior > log` would otherwise fail), one end of a pipe
+    /// that a thread of its own copies to or from the file.
+    static func pollable(_ fd: Int32, reading: Bool) -> Int32 {
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return fd }
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return fd }
+        let (from, to) = reading ? (fd, ends[1]) : (ends[0], fd)
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                var offset = 0
+                while offset < n {
+                    let w = buffer[offset..<n].withUnsafeBytes { write(to, $0.baseAddress, $0.count) }
+                    if w < 0 && errno == EINTR { continue }
+                    guard w > 0 else { break }
+                    offset += w
+                }
+                if offset < n { break }
+            }
+            close(from)
+            close(to)
+        }
+        thread.name = reading ? "stdin copier" : "stdout copier"
+        thread.start()
+        return reading ? ends[0] : ends[1]
     }
 }
 

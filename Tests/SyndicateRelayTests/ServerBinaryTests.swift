@@ -117,4 +117,30 @@ struct ServerBinaryTests {
         }
         #expect(reply.hasPrefix(#"[[0 <A [<ref {key: #"" oid: "syndicate"}>]"#))
     }
+
+    @Test("--inferior works with standard output redirected to a file")
+    func inferiorToAFile() async throws {
+        let path = NSTemporaryDirectory() + "inferior-\(UInt32.random(in: 0...UInt32.max)).out"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.serverPath)
+        process.arguments = ["--inferior"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let observe = WirePackets.observe(oid: 0, P.rec("bind", P.bind(), P.discard, P.discard), observerOid: 0, handle: 1)
+        input.fileHandleForWriting.write(Data(WirePackets.encode(observe, .text)))
+        let deadline = ContinuousClock.now + .seconds(10)
+        var written = ""
+        while !written.contains("\n") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            written = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        }
+        #expect(process.isRunning)
+        #expect(written.hasPrefix(#"[[0 <A [<ref {key: #"" oid: "syndicate"}>]"#))
+    }
 }
