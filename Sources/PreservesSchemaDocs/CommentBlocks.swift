@@ -1,12 +1,14 @@
 import Foundation
 
 /// Schema comments read as light Markdown: paragraphs separated by blank or divider lines,
-/// `#` headings, `-` or `*` list items, and blocks indented by four spaces kept as written.
-/// Inline, text in backticks is code.
+/// `#` headings, `-` or `*` list items and `1.` numbered items (whose continuation lines may be
+/// indented as deep as their text; a blank line between items keeps one list), and blocks
+/// indented by four spaces kept as written. Inline, text in backticks is code.
 enum CommentBlock: Hashable {
     case paragraph(String)
     case heading(String)
     case list([String])
+    case orderedList([String])
     case preformatted([String])
 
     /// The blocks of a definition's comment lines (each without its leading `# `).
@@ -14,38 +16,48 @@ enum CommentBlock: Hashable {
         var blocks: [CommentBlock] = []
         var paragraph: [String] = []
         var items: [String] = []
+        var ordered = false
         var preformatted: [String] = []
+        /// A blank line after list items: the list goes on if another item follows.
+        var blankAfterItems = false
 
         func flush() {
             if !paragraph.isEmpty { blocks.append(.paragraph(paragraph.joined(separator: " "))) }
-            if !items.isEmpty { blocks.append(.list(items)) }
+            if !items.isEmpty { blocks.append(ordered ? .orderedList(items) : .list(items)) }
             if !preformatted.isEmpty { blocks.append(.preformatted(preformatted)) }
             paragraph = []
             items = []
             preformatted = []
+            blankAfterItems = false
         }
 
         var afterDivider = false
         for line in lines {
             let trimmed = line.trimmingWhitespace
             defer { afterDivider = isDivider(trimmed) }
-            if trimmed.isEmpty || isDivider(trimmed) {
+            let item = listItem(trimmed)
+            if blankAfterItems && !trimmed.isEmpty && (item == nil || item!.ordered != ordered) { flush() }
+            if trimmed.isEmpty && !items.isEmpty {
+                blankAfterItems = true
+            } else if trimmed.isEmpty || isDivider(trimmed) {
                 flush()
             } else if afterDivider && isSectionTitle(trimmed) {
                 // `# ----` then `# Macaroons`: the title of a section of the schema.
                 flush()
                 blocks.append(.heading(trimmed))
+            } else if let item {
+                if !paragraph.isEmpty || !preformatted.isEmpty || (!items.isEmpty && item.ordered != ordered) { flush() }
+                ordered = item.ordered
+                blankAfterItems = false
+                items.append(item.text)
+            } else if !items.isEmpty && !blankAfterItems && line.hasPrefix(" ") {
+                items[items.count - 1] += " " + trimmed
             } else if line.hasPrefix("    ") {
                 if preformatted.isEmpty { flush() }
                 preformatted.append(String(line.dropFirst(4)))
             } else if let heading = headingText(trimmed) {
                 flush()
                 blocks.append(.heading(heading))
-            } else if trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") {
-                if !paragraph.isEmpty || !preformatted.isEmpty { flush() }
-                items.append(String(trimmed.dropFirst(2)))
-            } else if !items.isEmpty && line.hasPrefix(" ") {
-                items[items.count - 1] += " " + trimmed
             } else {
                 if !items.isEmpty || !preformatted.isEmpty { flush() }
                 paragraph.append(trimmed)
@@ -53,6 +65,16 @@ enum CommentBlock: Hashable {
         }
         flush()
         return blocks
+    }
+
+    /// `- text`, `* text`, `1. text` or `1) text`: the item's text, and whether it is numbered.
+    static func listItem(_ trimmed: String) -> (text: String, ordered: Bool)? {
+        if trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") { return (String(trimmed.dropFirst(2)), false) }
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 3 else { return nil }
+        let rest = trimmed.dropFirst(digits.count)
+        guard rest.hasPrefix(". ") || rest.hasPrefix(") ") else { return nil }
+        return (String(rest.dropFirst(2)).trimmingWhitespace, true)
     }
 
     /// Lines such as `-----` or `=====` that separate sections of a schema.

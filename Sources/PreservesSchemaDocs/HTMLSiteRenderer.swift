@@ -132,7 +132,11 @@ public struct HTMLSiteRenderer: Sendable {
                                 }
                             }
                             tr.element("td") { td in
-                                td.element("code", [("class", "prs")]) { code in renderSource(module.embeddedType, site: site, into: code) }
+                                if let embeddedType = module.embeddedType {
+                                    td.element("code", [("class", "prs")]) { code in renderSource(embeddedType, site: site, into: code) }
+                                } else {
+                                    td.element("span", [("class", "muted")], text: "none")
+                                }
                             }
                             tr.element("td") { td in td.element("code", text: module.swiftNamespace) }
                         }
@@ -168,9 +172,13 @@ public struct HTMLSiteRenderer: Sendable {
                 dl.element("dd") { dd in dd.element("code", text: module.sourceFileName) }
                 dl.element("dt", text: "Embedded type")
                 dl.element("dd") { dd in
-                    dd.element("code", [("class", "prs")]) { code in
-                        code.element("span", [("class", "kw")], text: "embeddedType ")
-                        renderSource(module.embeddedType, site: site, into: code)
+                    if let embeddedType = module.embeddedType {
+                        dd.element("code", [("class", "prs")]) { code in
+                            code.element("span", [("class", "kw")], text: "embeddedType ")
+                            renderSource(embeddedType, site: site, into: code)
+                        }
+                    } else {
+                        dd.element("span", [("class", "muted")], text: "none declared")
                     }
                 }
                 dl.element("dt", text: "Swift namespace")
@@ -273,10 +281,11 @@ public struct HTMLSiteRenderer: Sendable {
                 parent.element("p") { p in renderInline(text, module: module, site: site, into: p) }
             case .heading(let text):
                 parent.element("p", [("class", "doc-heading")]) { p in renderInline(text, module: module, site: site, into: p) }
-            case .list(let items):
-                parent.element("ul") { ul in
+            case .list(let items), .orderedList(let items):
+                let tag = if case .orderedList = block { "ol" } else { "ul" }
+                parent.element(tag) { list in
                     for item in items {
-                        ul.element("li") { li in renderInline(item, module: module, site: site, into: li) }
+                        list.element("li") { li in renderInline(item, module: module, site: site, into: li) }
                     }
                 }
             case .preformatted(let lines):

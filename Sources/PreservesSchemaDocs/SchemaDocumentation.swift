@@ -66,14 +66,14 @@ public struct ModuleDocumentation: Sendable, Hashable {
     public var sourceFileName: String
     /// The namespace enum of the generated Swift, e.g. `Protocol`.
     public var swiftNamespace: String
-    /// The `embeddedType` clause's reference, or `#f`.
-    public var embeddedType: SourceText
+    /// The `embeddedType` clause's reference; `nil` when the module declares none.
+    public var embeddedType: SourceText?
     /// The definitions, in the order they are written in the schema.
     public var definitions: [DefinitionDocumentation]
 
     public init(
         path: Schema.ModulePath, fileName: String, sourceFileName: String, swiftNamespace: String,
-        embeddedType: SourceText, definitions: [DefinitionDocumentation]
+        embeddedType: SourceText?, definitions: [DefinitionDocumentation]
     ) {
         self.path = path
         self.fileName = fileName

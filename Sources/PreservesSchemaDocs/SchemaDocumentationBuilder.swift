@@ -38,7 +38,8 @@ public struct SchemaDocumentationBuilder: Sendable {
             pages.append(ModuleDocumentation(
                 path: module.path, fileName: fileNames[module.path]!,
                 sourceFileName: module.path.map(\.name).joined(separator: "/") + ".prs",
-                swiftNamespace: namespace, embeddedType: printer.embeddedType(module.schema.embeddedType),
+                swiftNamespace: namespace,
+                embeddedType: module.schema.embeddedType == .false ? nil : printer.embeddedType(module.schema.embeddedType),
                 definitions: definitions))
         }
         return SchemaDocumentation(title: title, modules: pages, changeReport: changeReport)
