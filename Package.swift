@@ -198,6 +198,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "hello-client",
+            dependencies: ["Preserves", "Syndicate", "SyndicateNIO"],
+            path: "Examples/hello-client",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "dataspace-demo",
             dependencies: ["Preserves", "Syndicate"],
             path: "Examples/dataspace-demo",

@@ -94,6 +94,18 @@ struct ServerBinaryTests {
         #expect(WirePackets.errors(in: try watcher.packets()).last?.message == "server shutting down")
     }
 
+    @Test("the README's Swift client (Examples/hello-client) connects to a live broker, sees its assertion and exits 0")
+    func helloClient() async throws {
+        let port = Self.freePort()
+        let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"], includeStandardError: true)
+        defer { server.kill() }
+        #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
+        let client = URL(fileURLWithPath: Self.serverPath).deletingLastPathComponent().appendingPathComponent("hello-client").path
+        let result = try await ProcessRunner.run(client, ["\(port)"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains(#"present: "swift""#))
+    }
+
     @Test("--inferior speaks the protocol on stdin/stdout, exporting $config as oid 0")
     func inferior() async throws {
         let process = Process()
