@@ -83,6 +83,14 @@ final class RawPeer: @unchecked Sendable {
         read(timeout: timeout, until: { _ in false })
     }
 
+    /// ``read(timeout:until:)`` on a thread of its own, for long waits: blocking one of Swift's
+    /// few cooperative threads would stall every other test's timers meanwhile.
+    func readOffPool(timeout: TimeInterval = 10, until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) async -> (bytes: [UInt8], closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.read(timeout: timeout, until: done)) }.start()
+        }
+    }
+
     /// The packets received so far, decoded with the relay's own framer.
     func packets() throws -> [WirePacket] {
         var framer = PacketFramer()

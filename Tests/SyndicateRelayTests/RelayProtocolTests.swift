@@ -199,7 +199,7 @@ struct RelayProtocolTests {
         let blob: WireValue = .record(Record(label: .symbol("Blob"), fields: [.byteString([UInt8](repeating: 1, count: 64 << 10))]))
         for _ in 0..<512 { healthy.write(WirePackets.encode(WirePackets.message(oid: ds2, blob))) }
         try await Task.sleep(for: .milliseconds(500))
-        let (_, closed) = stalled.read(timeout: 20) { _ in false }
+        let (_, closed) = await stalled.readOffPool(timeout: 20)
         #expect(closed)
         // The sender's session is unaffected.
         healthy.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown, observerOid: 9, handle: 77)))
@@ -226,7 +226,7 @@ struct RelayProtocolTests {
         // One introduced by the message alone is transient.
         let transient: WireValue = .embedded(WireEmbedded(.mine(oid: 41)))
         sender.write(WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Cap"), fields: [transient])))))
-        #expect(sender.readToClose().closed)
+        #expect(await sender.readOffPool().closed)
         #expect(WirePackets.errors(in: try sender.packets()).first?.message.contains("transient reference") == true)
         // A marker from a third session arrives; the transient one never did.
         let (marker, ds3) = try Self.resolvedPeer(port: port)
@@ -274,7 +274,7 @@ struct RelayProtocolTests {
 
         // After the stall timeout the consumer is cut off and told why; the producer goes on.
         try await Task.sleep(for: .seconds(3))
-        let (_, closed) = stalled.read(timeout: 20) { _ in false }
+        let (_, closed) = await stalled.readOffPool(timeout: 20)
         #expect(closed)
         #expect(WirePackets.errors(in: try stalled.packets()).last?.message.contains("not reading") == true)
         let deadline = ContinuousClock.now + .seconds(20)
@@ -319,7 +319,7 @@ struct RelayProtocolTests {
         #expect(sent.value < 256)
         #expect(pendingWhileStalled < 4 << 20, "\(pendingWhileStalled) bytes queued in the broker")
         // Once the consumer reads, the producer finishes.
-        let reader = Task.detached { _ = stalled.read(timeout: 30) { bytes in bytes.count > 512 * (64 << 10) } }
+        let reader = Task { _ = await stalled.readOffPool(timeout: 30) { bytes in bytes.count > 512 * (64 << 10) } }
         let deadline = ContinuousClock.now + .seconds(30)
         while sent.value < 512 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(sent.value == 512)

@@ -81,7 +81,7 @@ struct ServerBinaryTests {
         try await Task.sleep(for: .milliseconds(300))
 
         // The watcher keeps reading, as a live peer does, while the server drains.
-        let reading = Task.detached { watcher.readToClose(timeout: 5).closed }
+        let reading = Task { await watcher.readOffPool(timeout: 5).closed }
         let start = ContinuousClock.now
         server.signal(signal)
         let status = await server.exitStatus(timeout: 5)
