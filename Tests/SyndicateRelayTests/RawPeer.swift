@@ -62,8 +62,22 @@ final class RawPeer: @unchecked Sendable {
     func write(_ text: String) { write(Array(text.utf8)) }
 
     /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` passes.
-    /// Returns everything received, and whether the peer closed the connection.
-    func read(timeout: TimeInterval = 10, until done: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
+    /// Returns everything received, and whether the peer closed the connection. The blocking
+    /// reads run on a thread of their own: blocking one of Swift's few cooperative threads (two
+    /// on a 2-core machine) would stall every other test's tasks and timers meanwhile.
+    func read(timeout: TimeInterval = 10, until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) async -> (bytes: [UInt8], closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.readBlocking(timeout: timeout, until: done)) }.start()
+        }
+    }
+
+    /// Reads until the peer closes the connection (or the timeout passes).
+    func readToClose(timeout: TimeInterval = 10) async -> (bytes: [UInt8], closed: Bool) {
+        await read(timeout: timeout)
+    }
+
+    /// ``read(timeout:until:)``, blocking the calling thread.
+    func readBlocking(timeout: TimeInterval = 10, until done: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
         let deadline = Date(timeIntervalSinceNow: timeout)
         var buffer = [UInt8](repeating: 0, count: 65536)
         while !done(received) {
@@ -76,19 +90,6 @@ final class RawPeer: @unchecked Sendable {
             received += buffer[..<n]
         }
         return (received, false)
-    }
-
-    /// Reads until the peer closes the connection (or the timeout passes).
-    func readToClose(timeout: TimeInterval = 10) -> (bytes: [UInt8], closed: Bool) {
-        read(timeout: timeout, until: { _ in false })
-    }
-
-    /// ``read(timeout:until:)`` on a thread of its own, for long waits: blocking one of Swift's
-    /// few cooperative threads would stall every other test's timers meanwhile.
-    func readOffPool(timeout: TimeInterval = 10, until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) async -> (bytes: [UInt8], closed: Bool) {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: self.read(timeout: timeout, until: done)) }.start()
-        }
     }
 
     /// The packets received so far, decoded with the relay's own framer.

@@ -36,7 +36,7 @@ final class RawWebSocket: @unchecked Sendable {
     init(port: Int, timeout: TimeInterval = 10) throws {
         peer = try RawPeer(port: port)
         peer.write(Self.upgradeRequest)
-        let (bytes, _) = peer.read(timeout: timeout) { Self.headEnd(in: $0) != nil }
+        let (bytes, _) = peer.readBlocking(timeout: timeout) { Self.headEnd(in: $0) != nil }
         guard let end = Self.headEnd(in: bytes) else { throw HandshakeFailed(response: String(decoding: bytes, as: UTF8.self)) }
         responseLength = end
         response = String(decoding: bytes[..<end], as: UTF8.self)
@@ -85,15 +85,15 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     /// Reads until `done` holds for the frames received, the server closes, or `timeout` passes.
-    func read(timeout: TimeInterval = 10, until done: @escaping ([Frame]) -> Bool = { _ in false }) -> (frames: [Frame], closed: Bool) {
+    func read(timeout: TimeInterval = 10, until done: @escaping @Sendable ([Frame]) -> Bool = { _ in false }) async -> (frames: [Frame], closed: Bool) {
         let responseLength = self.responseLength
-        let (bytes, closed) = peer.read(timeout: timeout) { done(Self.frames(in: Array($0.dropFirst(responseLength)))) }
+        let (bytes, closed) = await peer.read(timeout: timeout) { done(Self.frames(in: Array($0.dropFirst(responseLength)))) }
         return (Self.frames(in: Array(bytes.dropFirst(responseLength))), closed)
     }
 
     /// Reads until the server sends a close frame and closes the connection.
-    func readToClose(timeout: TimeInterval = 10) -> (frames: [Frame], closed: Bool) {
-        read(timeout: timeout)
+    func readToClose(timeout: TimeInterval = 10) async -> (frames: [Frame], closed: Bool) {
+        await read(timeout: timeout)
     }
 
     /// The complete (unmasked, server-to-client) frames at the start of `bytes`.

@@ -19,10 +19,10 @@ struct RelayProtocolTests {
     }
 
     /// A raw peer that has resolved the well-known ref; returns it and the dataspace's oid.
-    static func resolvedPeer(port: Int) throws -> (RawPeer, Int) {
+    static func resolvedPeer(port: Int) async throws -> (RawPeer, Int) {
         let peer = try RawPeer(port: port)
         peer.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
-        _ = peer.read { bytes in (try? Self.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
+        _ = await peer.read { bytes in (try? Self.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
         let oid = try #require(WirePackets.acceptedOid(in: try peer.packets()))
         return (peer, oid)
     }
@@ -42,7 +42,7 @@ struct RelayProtocolTests {
         // The bytes syndicate-py 0.19.3 sends for the same packet.
         let upstream = "b5b5b000b4b30141b4b3077265736f6c7665b4b303726566b7b3036f6964b10973796e646963617465b303736967b21069ca300c1dbfa08fba692102dd82311a848486b5b000b0008484b00101848484"
         #expect(bytes.map { String(format: "%02x", $0) }.joined() == upstream)
-        let (_, oid) = try Self.resolvedPeer(port: port)
+        let (_, oid) = try await Self.resolvedPeer(port: port)
         #expect(oid >= 1)
         _ = broker
     }
@@ -52,7 +52,7 @@ struct RelayProtocolTests {
         let (broker, port) = try await Self.broker()
         let peer = try RawPeer(port: port)
         peer.write("[[0 <A <resolve \(WirePackets.wellKnownRef) #:[0 0]> 1>]]\n")
-        let (bytes, _) = peer.read { $0.contains(0x0A) }
+        let (bytes, _) = await peer.read { $0.contains(0x0A) }
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.hasPrefix("[[0 <A <accepted #:[0 "))
         #expect(text.hasSuffix("\n"))
@@ -62,23 +62,23 @@ struct RelayProtocolTests {
     @Test("malformed bytes get an <error> packet and end only that session")
     func malformedEndsOnlyThatSession() async throws {
         let (broker, port) = try await Self.broker()
-        let (good, ds) = try Self.resolvedPeer(port: port)
+        let (good, ds) = try await Self.resolvedPeer(port: port)
         good.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Says", P.bind()), observerOid: 5, handle: 2)))
 
         let hostile = try RawPeer(port: port)
         hostile.write([0xB5, 0xB5, 0xB0, 0x00, 0xFF, 0xFF, 0xFF, 0x84])
-        let (_, closed) = hostile.readToClose()
+        let (_, closed) = await hostile.readToClose()
         #expect(closed)
         let errors = WirePackets.errors(in: try hostile.packets())
         #expect(errors.count == 1)
 
         let notAPacket = try RawPeer(port: port)
         notAPacket.write("[1 2 3] ")
-        #expect(notAPacket.readToClose().closed)
+        await #expect(notAPacket.readToClose().closed)
         #expect(WirePackets.errors(in: try notAPacket.packets()).first?.message.contains("not a protocol packet") == true)
 
         good.write(WirePackets.encode(WirePackets.message(oid: ds, .record(Record(label: .symbol("Says"), fields: ["still here"])))))
-        _ = good.read { bytes in (try? Self.decode(bytes)).map { !WirePackets.messages(in: $0).isEmpty } ?? false }
+        _ = await good.read { bytes in (try? Self.decode(bytes)).map { !WirePackets.messages(in: $0).isEmpty } ?? false }
         #expect(WirePackets.messages(in: try good.packets()) == [.sequence(["still here"])])
         _ = broker
     }
@@ -86,19 +86,19 @@ struct RelayProtocolTests {
     @Test("a reused handle breaks the protocol, and the offender's assertions are retracted")
     func duplicateHandle() async throws {
         let (broker, port) = try await Self.broker()
-        let (watcher, ds) = try Self.resolvedPeer(port: port)
+        let (watcher, ds) = try await Self.resolvedPeer(port: port)
         watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 7, handle: 2)))
 
-        let (offender, ds2) = try Self.resolvedPeer(port: port)
+        let (offender, ds2) = try await Self.resolvedPeer(port: port)
         let present: WireValue = .record(Record(label: .symbol("Present"), fields: ["offender"]))
         offender.write(WirePackets.encode(WirePackets.assert(oid: ds2, present, handle: 10)))
-        _ = watcher.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["offender"]) } } ?? false }
+        _ = await watcher.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["offender"]) } } ?? false }
         let handleSeen = try #require(Self.handles(in: try watcher.packets(), for: .sequence(["offender"])).first)
 
         offender.write(WirePackets.encode(WirePackets.assert(oid: ds2, present, handle: 10)))
-        #expect(offender.readToClose().closed)
+        await #expect(offender.readToClose().closed)
         #expect(WirePackets.errors(in: try offender.packets()).first?.message.contains("duplicate handle") == true)
-        _ = watcher.read { bytes in (try? Self.decode(bytes)).map { Self.retracted(in: $0).contains(handleSeen) } ?? false }
+        _ = await watcher.read { bytes in (try? Self.decode(bytes)).map { Self.retracted(in: $0).contains(handleSeen) } ?? false }
         #expect(Self.retracted(in: try watcher.packets()).contains(handleSeen))
         _ = broker
     }
@@ -106,15 +106,15 @@ struct RelayProtocolTests {
     @Test("packets over the size limit or too deep are refused before they are buffered")
     func limits() async throws {
         let (broker, port) = try await Self.broker { $0.limits.maxPacketSize = 1024; $0.limits.maxDepth = 32 }
-        let (big, ds) = try Self.resolvedPeer(port: port)
+        let (big, ds) = try await Self.resolvedPeer(port: port)
         let huge: WireValue = .byteString([UInt8](repeating: 7, count: 1 << 20))
         big.write(WirePackets.encode(WirePackets.message(oid: ds, huge)))
-        #expect(big.readToClose().closed)
+        await #expect(big.readToClose().closed)
         #expect(WirePackets.errors(in: try big.packets()).count == 1)
 
         let deep = try RawPeer(port: port)
         deep.write([UInt8](repeating: 0xB5, count: 100))
-        #expect(deep.readToClose().closed)
+        await #expect(deep.readToClose().closed)
         #expect(WirePackets.errors(in: try deep.packets()).count == 1)
         _ = broker
     }
@@ -132,7 +132,7 @@ struct RelayProtocolTests {
         }
         let unix = try #require(peer)
         unix.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
-        _ = unix.read { bytes in (try? Self.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
+        _ = await unix.read { bytes in (try? Self.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
         #expect(WirePackets.acceptedOid(in: try unix.packets()) != nil)
         _ = broker
         try? FileManager.default.removeItem(atPath: path)
@@ -141,7 +141,7 @@ struct RelayProtocolTests {
     @Test("WebSocket clients (one packet per binary message) meet TCP clients in the same dataspace")
     func webSocket() async throws {
         let (broker, port) = try await Self.broker()
-        let (tcp, ds) = try Self.resolvedPeer(port: port)
+        let (tcp, ds) = try await Self.resolvedPeer(port: port)
         tcp.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 3, handle: 2)))
 
         let log = EventLog()
@@ -152,12 +152,12 @@ struct RelayProtocolTests {
             }
         }
         #expect(await log.waitFor("resolved"))
-        _ = tcp.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["via-websocket"]) } } ?? false }
+        _ = await tcp.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["via-websocket"]) } } ?? false }
         #expect(WirePackets.assertions(in: try tcp.packets()).contains { $0.value == .sequence(["via-websocket"]) })
 
         let http = try RawPeer(port: port)
         http.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        let (response, _) = http.readToClose()
+        let (response, _) = await http.readToClose()
         #expect(String(decoding: response, as: UTF8.self).hasPrefix("HTTP/1.1 404"))
         client.run { $0.stopActor() }
         _ = broker
@@ -166,7 +166,7 @@ struct RelayProtocolTests {
     @Test("caveats on a sturdy ref are enforced on everything asserted through the session")
     func attenuatedSturdyRef() async throws {
         let (broker, port) = try await Self.broker()
-        let (watcher, ds) = try Self.resolvedPeer(port: port)
+        let (watcher, ds) = try await Self.resolvedPeer(port: port)
         watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Note", P.bind()), observerOid: 3, handle: 2)))
         // Only <Note "public"> may pass.
         let caveat = try Sturdy.Caveat<Ref>(preserves: try Value<Never>(text: #"<rewrite <lit <Note "public">> <lit <Note "public">>>"#).mapEmbedded { (never: Never) -> Ref in })
@@ -180,7 +180,7 @@ struct RelayProtocolTests {
             }
         }
         #expect(await log.waitFor("resolved"))
-        _ = watcher.read(timeout: 2) { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["public"]) } } ?? false }
+        _ = await watcher.read(timeout: 2) { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.value == .sequence(["public"]) } } ?? false }
         let seen = WirePackets.assertions(in: try watcher.packets()).map(\.value)
         #expect(seen.contains(.sequence(["public"])))
         #expect(!seen.contains(.sequence(["secret"])))
@@ -191,19 +191,19 @@ struct RelayProtocolTests {
     @Test("a peer that stops reading is disconnected once too much is queued for it; others go on")
     func slowConsumerIsDisconnected() async throws {
         let (broker, port) = try await Self.broker { $0.limits.maxPendingOutboundBytes = 256 << 10 }
-        let (stalled, ds) = try Self.resolvedPeer(port: port)
+        let (stalled, ds) = try await Self.resolvedPeer(port: port)
         stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
-        let (healthy, ds2) = try Self.resolvedPeer(port: port)
+        let (healthy, ds2) = try await Self.resolvedPeer(port: port)
         try await Task.sleep(for: .milliseconds(200))
         // 32 MiB of messages for the stalled peer, which never reads again.
         let blob: WireValue = .record(Record(label: .symbol("Blob"), fields: [.byteString([UInt8](repeating: 1, count: 64 << 10))]))
         for _ in 0..<512 { healthy.write(WirePackets.encode(WirePackets.message(oid: ds2, blob))) }
         try await Task.sleep(for: .milliseconds(500))
-        let (_, closed) = await stalled.readOffPool(timeout: 20)
+        let (_, closed) = await stalled.read(timeout: 20)
         #expect(closed)
         // The sender's session is unaffected.
         healthy.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown, observerOid: 9, handle: 77)))
-        _ = healthy.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.oid == 9 } } ?? false }
+        _ = await healthy.read { bytes in (try? Self.decode(bytes)).map { WirePackets.assertions(in: $0).contains { $0.oid == 9 } } ?? false }
         #expect(WirePackets.assertions(in: try healthy.packets()).contains { $0.oid == 9 })
         _ = broker
     }
@@ -211,27 +211,27 @@ struct RelayProtocolTests {
     @Test("a message introducing a reference nothing holds ends the sender's session; the receiver never sees it")
     func transientReferenceInMessage() async throws {
         let (broker, port) = try await Self.broker()
-        let (receiver, ds) = try Self.resolvedPeer(port: port)
+        let (receiver, ds) = try await Self.resolvedPeer(port: port)
         receiver.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Cap", P.bind()), observerOid: 3, handle: 2)))
-        let (sender, ds2) = try Self.resolvedPeer(port: port)
+        let (sender, ds2) = try await Self.resolvedPeer(port: port)
         try await Task.sleep(for: .milliseconds(100))
 
         // A reference the sender also asserts (so it outlives the message) is fine.
         let held: WireValue = .embedded(WireEmbedded(.mine(oid: 40)))
         sender.write(WirePackets.encode(WirePackets.assert(oid: ds2, .record(Record(label: .symbol("Holder"), fields: [held])), handle: 5)))
         sender.write(WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Cap"), fields: [held])))))
-        _ = receiver.read { bytes in (try? Self.decode(bytes)).map { !WirePackets.messages(in: $0).isEmpty } ?? false }
+        _ = await receiver.read { bytes in (try? Self.decode(bytes)).map { !WirePackets.messages(in: $0).isEmpty } ?? false }
         #expect(WirePackets.messages(in: try receiver.packets()).count == 1)
 
         // One introduced by the message alone is transient.
         let transient: WireValue = .embedded(WireEmbedded(.mine(oid: 41)))
         sender.write(WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Cap"), fields: [transient])))))
-        #expect(await sender.readOffPool().closed)
+        #expect(await sender.read().closed)
         #expect(WirePackets.errors(in: try sender.packets()).first?.message.contains("transient reference") == true)
         // A marker from a third session arrives; the transient one never did.
-        let (marker, ds3) = try Self.resolvedPeer(port: port)
+        let (marker, ds3) = try await Self.resolvedPeer(port: port)
         marker.write(WirePackets.encode(WirePackets.message(oid: ds3, .record(Record(label: .symbol("Cap"), fields: ["marker"])))))
-        _ = receiver.read { bytes in (try? Self.decode(bytes)).map { WirePackets.messages(in: $0).count >= 2 } ?? false }
+        _ = await receiver.read { bytes in (try? Self.decode(bytes)).map { WirePackets.messages(in: $0).count >= 2 } ?? false }
         let seen = WirePackets.messages(in: try receiver.packets())
         #expect(seen.count == 2)
         #expect(seen.last == .sequence(["marker"]))
@@ -246,9 +246,9 @@ struct RelayProtocolTests {
             $0.limits.outputStallTimeout = .seconds(3)
             $0.limits.outputBudget = budget
         }
-        let (stalled, ds) = try Self.resolvedPeer(port: port)
+        let (stalled, ds) = try await Self.resolvedPeer(port: port)
         stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
-        let (producer, ds2) = try Self.resolvedPeer(port: port)
+        let (producer, ds2) = try await Self.resolvedPeer(port: port)
         try await Task.sleep(for: .milliseconds(200))
 
         // 64 MiB of messages, far more than the kernel's socket buffers hold.
@@ -274,7 +274,7 @@ struct RelayProtocolTests {
 
         // After the stall timeout the consumer is cut off and told why; the producer goes on.
         try await Task.sleep(for: .seconds(3))
-        let (_, closed) = await stalled.readOffPool(timeout: 20)
+        let (_, closed) = await stalled.read(timeout: 20)
         #expect(closed)
         #expect(WirePackets.errors(in: try stalled.packets()).last?.message.contains("not reading") == true)
         let deadline = ContinuousClock.now + .seconds(20)
@@ -290,12 +290,12 @@ struct RelayProtocolTests {
             $0.limits.maxAccountDebt = 512 << 10
             $0.limits.outputBudget = budget
         }
-        let (stalled, ds) = try Self.resolvedPeer(port: port)
+        let (stalled, ds) = try await Self.resolvedPeer(port: port)
         stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
 
         let producer = try RawWebSocket(port: port)
         producer.send(opcode: RawWebSocket.Opcode.binary, payload: WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
-        let (frames, _) = producer.read { frames in
+        let (frames, _) = await producer.read { frames in
             frames.contains { (try? Self.decode($0.payload)).flatMap(WirePackets.acceptedOid(in:)) != nil }
         }
         let ds2 = try #require(frames.lazy.compactMap { (try? Self.decode($0.payload)).flatMap(WirePackets.acceptedOid(in:)) }.first)
@@ -319,7 +319,7 @@ struct RelayProtocolTests {
         #expect(sent.value < 256)
         #expect(pendingWhileStalled < 4 << 20, "\(pendingWhileStalled) bytes queued in the broker")
         // Once the consumer reads, the producer finishes.
-        let reader = Task { _ = await stalled.readOffPool(timeout: 30) { bytes in bytes.count > 512 * (64 << 10) } }
+        let reader = Task { _ = await stalled.read(timeout: 30) { bytes in bytes.count > 512 * (64 << 10) } }
         let deadline = ContinuousClock.now + .seconds(30)
         while sent.value < 512 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(sent.value == 512)

@@ -69,9 +69,9 @@ struct ServerBinaryTests {
         let port = Self.freePort()
         let server = try InteractiveProcess(Self.serverPath, ["-p", "\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
-        let (watcher, ds) = try RelayProtocolTests.resolvedPeer(port: port)
+        let (watcher, ds) = try await RelayProtocolTests.resolvedPeer(port: port)
         watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
-        let (producer, ds2) = try RelayProtocolTests.resolvedPeer(port: port)
+        let (producer, ds2) = try await RelayProtocolTests.resolvedPeer(port: port)
         let message = WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Load"), fields: [.byteString([UInt8](repeating: 2, count: 1024))]))))
         let sending = SharedCount()
         let load = Thread {
@@ -81,7 +81,7 @@ struct ServerBinaryTests {
         try await Task.sleep(for: .milliseconds(300))
 
         // The watcher keeps reading, as a live peer does, while the server drains.
-        let reading = Task { await watcher.readOffPool(timeout: 5).closed }
+        let reading = Task { await watcher.read(timeout: 5).closed }
         let start = ContinuousClock.now
         server.signal(signal)
         let status = await server.exitStatus(timeout: 5)
@@ -133,7 +133,7 @@ struct ServerBinaryTests {
     @Test("--inferior works with standard output redirected to a file")
     func inferiorToAFile() async throws {
         let path = NSTemporaryDirectory() + "inferior-\(UInt32.random(in: 0...UInt32.max)).out"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.serverPath)

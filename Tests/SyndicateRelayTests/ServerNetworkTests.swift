@@ -12,9 +12,9 @@ struct ServerNetworkTests {
     static var serverPath: String { ServerBinaryTests.serverPath }
 
     /// Whether `peer` gets an answer to resolving the well-known ref within `timeout`.
-    static func served(_ peer: RawPeer, timeout: TimeInterval = 5) -> Bool {
+    static func served(_ peer: RawPeer, timeout: TimeInterval = 5) async -> Bool {
         peer.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
-        _ = peer.read(timeout: timeout) { bytes in (try? RelayProtocolTests.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
+        _ = await peer.read(timeout: timeout) { bytes in (try? RelayProtocolTests.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
         return (try? peer.packets()).flatMap(WirePackets.acceptedOid(in:)) != nil
     }
 
@@ -54,7 +54,7 @@ struct ServerNetworkTests {
         let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         #expect(Self.listeningAddresses(port: port) == ["0100007F"])
-        #expect(Self.served(try RawPeer(port: port)))
+        await #expect(Self.served(try RawPeer(port: port)))
         server.kill()
     }
 
@@ -64,7 +64,7 @@ struct ServerNetworkTests {
         let server = try InteractiveProcess(Self.serverPath, ["-p", "[::1]:\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         #expect(Self.listeningAddresses(port: port) == ["00000000000000000000000001000000"])
-        #expect(Self.served(try RawPeer(ipv6LoopbackPort: port)))
+        await #expect(Self.served(try RawPeer(ipv6LoopbackPort: port)))
         #expect(throws: (any Error).self) { try RawPeer(port: port) }
         server.kill()
     }
@@ -161,7 +161,7 @@ struct ServerNetworkTests {
         var unserved: [RawPeer] = []
         for _ in 0..<100 {
             let peer = try RawPeer(port: port)
-            if Self.served(peer, timeout: 2) { served.append(peer); continue }
+            if await Self.served(peer, timeout: 2) { served.append(peer); continue }
             unserved.append(peer)
             if server.transcript.contains(where: Self.isAcceptWarning) || unserved.count == 3 { break }
         }
@@ -179,9 +179,9 @@ struct ServerNetworkTests {
 
         // Free some: the waiting clients and a new one are served.
         served.removeLast(10)
-        _ = waiting.read(timeout: 10) { bytes in (try? RelayProtocolTests.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
+        _ = await waiting.read(timeout: 10) { bytes in (try? RelayProtocolTests.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
         #expect((try? waiting.packets()).flatMap(WirePackets.acceptedOid(in:)) != nil)
-        #expect(Self.served(try RawPeer(port: port)))
+        await #expect(Self.served(try RawPeer(port: port)))
         _ = (served, unserved)
     }
 }

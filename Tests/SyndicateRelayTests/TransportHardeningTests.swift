@@ -85,31 +85,31 @@ struct TransportHardeningTests {
         }
         // A raw session that resolves the well-known ref, observes, asserts and leaves.
         do {
-            let (peer, ds) = try RelayProtocolTests.resolvedPeer(port: port)
+            let (peer, ds) = try await RelayProtocolTests.resolvedPeer(port: port)
             peer.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 3, handle: 2)))
             peer.write(WirePackets.encode(WirePackets.assert(oid: ds, .record(Record(label: .symbol("Present"), fields: ["me"])), handle: 3)))
-            _ = peer.read { bytes in (try? RelayProtocolTests.decode(bytes)).map { WirePackets.assertions(in: $0).count >= 2 } ?? false }
+            _ = await peer.read { bytes in (try? RelayProtocolTests.decode(bytes)).map { WirePackets.assertions(in: $0).count >= 2 } ?? false }
             #expect(objects.count == 2)
         }
         // A raw session the server ends for breaking the protocol.
         do {
             let peer = try RawPeer(port: port)
             peer.write("[1 2 3] ")
-            #expect(peer.readToClose().closed)
+            await #expect(peer.readToClose().closed)
         }
         // A raw session that never completes its first packet (closed by the timeout).
         do {
             let peer = try RawPeer(port: port)
             peer.write([0xB5, 0xB5])
-            #expect(peer.readToClose().closed)
+            await #expect(peer.readToClose().closed)
         }
         // A WebSocket session that resolves the ref and closes with a close frame.
         do {
             let socket = try RawWebSocket(port: port)
             socket.send(opcode: RawWebSocket.Opcode.binary, payload: WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
-            _ = socket.read { $0.contains { $0.opcode == RawWebSocket.Opcode.binary } }
+            _ = await socket.read { $0.contains { $0.opcode == RawWebSocket.Opcode.binary } }
             socket.send(opcode: RawWebSocket.Opcode.close, payload: [0x03, 0xE8])
-            #expect(socket.readToClose().closed)
+            await #expect(socket.readToClose().closed)
         }
         #expect(await Self.eventually { objects.count == 5 })
         let freed = await Self.eventually { objects.alive.isEmpty }
@@ -132,7 +132,7 @@ struct TransportHardeningTests {
         halfUpgrade.write(String(RawWebSocket.upgradeRequest.dropLast(2)))
         let start = Date()
         for (name, peer) in [("silent", silent), ("half packet", halfPacket), ("half request", halfRequest), ("half upgrade", halfUpgrade)] {
-            #expect(peer.readToClose(timeout: 5).closed, "\(name) still open")
+            await #expect(peer.readToClose(timeout: 5).closed, "\(name) still open")
         }
         #expect(Date().timeIntervalSince(start) < 4)
         await listener.close()
@@ -145,14 +145,14 @@ struct TransportHardeningTests {
         let raw = try RawPeer(port: port)
         raw.write(Self.nop)
         let socket = try RawWebSocket(port: port)
-        #expect(!raw.readToClose(timeout: 1.5).closed)
-        #expect(!socket.readToClose(timeout: 0.5).closed)
+        await #expect(!raw.readToClose(timeout: 1.5).closed)
+        await #expect(!socket.readToClose(timeout: 0.5).closed)
         // Both still carry sessions.
         raw.write(WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
-        _ = raw.read { bytes in (try? RelayProtocolTests.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
+        _ = await raw.read { bytes in (try? RelayProtocolTests.decode(bytes)).flatMap(WirePackets.acceptedOid(in:)) != nil }
         #expect(WirePackets.acceptedOid(in: try raw.packets()) != nil)
         socket.send(opcode: RawWebSocket.Opcode.binary, payload: WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))
-        let (frames, _) = socket.read { $0.contains { $0.opcode == RawWebSocket.Opcode.binary } }
+        let (frames, _) = await socket.read { $0.contains { $0.opcode == RawWebSocket.Opcode.binary } }
         #expect(frames.contains { $0.opcode == RawWebSocket.Opcode.binary })
         await listener.close()
         _ = broker
@@ -164,7 +164,7 @@ struct TransportHardeningTests {
         for request in ["GET / HTTP/1.1\r\nBad Header Line\r\n\r\n", "GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"] {
             let peer = try RawPeer(port: port)
             peer.write(request)
-            let (bytes, closed) = peer.readToClose(timeout: 3)
+            let (bytes, closed) = await peer.readToClose(timeout: 3)
             #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 400"))
             #expect(closed)
         }
@@ -173,7 +173,7 @@ struct TransportHardeningTests {
         for request in ["GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", refusedUpgrade] {
             let plain = try RawPeer(port: port)
             plain.write(request)
-            let (bytes, closed) = plain.readToClose(timeout: 3)
+            let (bytes, closed) = await plain.readToClose(timeout: 3)
             #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 404"))
             #expect(closed)
         }
@@ -212,10 +212,10 @@ struct TransportHardeningTests {
 
     /// Sends `frame` on a fresh WebSocket session and returns the close code the server
     /// answered with, and whether it then closed the connection.
-    static func closeCode(after frame: [UInt8], port: Int) throws -> (code: Int?, closed: Bool) {
+    static func closeCode(after frame: [UInt8], port: Int) async throws -> (code: Int?, closed: Bool) {
         let socket = try RawWebSocket(port: port)
         socket.peer.write(frame)
-        let (frames, closed) = socket.readToClose(timeout: 5)
+        let (frames, closed) = await socket.readToClose(timeout: 5)
         return (frames.last { $0.opcode == RawWebSocket.Opcode.close }?.closeCode, closed)
     }
 
@@ -239,7 +239,7 @@ struct TransportHardeningTests {
             ("close with a reserved code", RawWebSocket.frame(opcode: RawWebSocket.Opcode.close, payload: [0x03, 0xED])),
         ]
         for (name, frame) in cases {
-            let (code, closed) = try Self.closeCode(after: frame, port: port)
+            let (code, closed) = try await Self.closeCode(after: frame, port: port)
             #expect(code == 1002, "\(name): close code \(code.map(String.init) ?? "none")")
             #expect(closed, "\(name): connection still open")
         }
@@ -253,7 +253,7 @@ struct TransportHardeningTests {
         for body: [UInt8] in [[0x03, 0xE8], [0x03, 0xE9] + Array("bye".utf8), []] {
             let socket = try RawWebSocket(port: port)
             socket.send(opcode: RawWebSocket.Opcode.close, payload: body)
-            let (frames, closed) = socket.readToClose(timeout: 5)
+            let (frames, closed) = await socket.readToClose(timeout: 5)
             let close = frames.first { $0.opcode == RawWebSocket.Opcode.close }
             #expect(close != nil, "no close frame answered \(body)")
             #expect(close?.closeCode == (body.isEmpty ? 1000 : Int(body[0]) << 8 | Int(body[1])))
@@ -272,7 +272,7 @@ struct TransportHardeningTests {
         socket.send(fin: false, opcode: RawWebSocket.Opcode.binary, payload: Array(packet[..<half]))
         socket.send(opcode: RawWebSocket.Opcode.ping, payload: Array("hi".utf8))
         socket.send(opcode: RawWebSocket.Opcode.continuation, payload: Array(packet[half...]))
-        let (frames, closed) = socket.read { $0.contains { $0.opcode == RawWebSocket.Opcode.binary } }
+        let (frames, closed) = await socket.read { $0.contains { $0.opcode == RawWebSocket.Opcode.binary } }
         #expect(!closed)
         #expect(frames.first == RawWebSocket.Frame(fin: true, rsv: 0, opcode: RawWebSocket.Opcode.pong, payload: Array("hi".utf8)))
         let binary = try #require(frames.first { $0.opcode == RawWebSocket.Opcode.binary })
