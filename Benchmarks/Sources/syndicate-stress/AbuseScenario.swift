@@ -19,6 +19,8 @@ struct AbuseScenario: Scenario {
     }
 
     struct Case {
+        /// A short name for the summary table.
+        var tag: String
         var name: String
         var run: (Run) throws -> Outcome
     }
@@ -74,12 +76,12 @@ struct AbuseScenario: Scenario {
             }
             if !broker.isAlive || hung {
                 let report = hung ? "still running but not serving new sessions" : broker.deathReport()
-                deaths.append("\(abuse.name) (\(hung ? "hung" : broker.process.termination ?? "?"))")
+                deaths.append("\(abuse.tag) (\(hung ? "hung" : broker.process.termination ?? "?"))")
                 outcome.text += " — BROKER \(hung ? "HUNG" : "DIED"): \(report)"
                 outcome.handled = false
             }
             context.log("\(abuse.name): \(outcome.text)")
-            if outcome.handled { handled += 1 } else { exceptions.append(abuse.name) }
+            if outcome.handled { handled += 1 } else { exceptions.append(abuse.tag) }
             if var figure = outcome.figure {
                 figure.scenario = name
                 if !broker.isAlive || hung { figure.passed = false; figure.value += " (broker \(hung ? "hung" : "died"))" }
@@ -94,7 +96,7 @@ struct AbuseScenario: Scenario {
             if !canary.isRunning {
                 if broker.isAlive, let why = canary.failure.get {
                     context.log("  the canary stopped: \(why)")
-                    exceptions.append("canary stopped after \(abuse.name)")
+                    exceptions.append("canary stopped after \(abuse.tag)")
                 }
                 if !restart { canary = log.add(Canary(port: broker.port)) }
             }
@@ -131,7 +133,7 @@ struct AbuseScenario: Scenario {
 
     static func cases(_ context: StressContext) -> [Case] {
         [
-            Case(name: "garbage bytes (64 KiB, binary)") { run in
+            Case(tag: "garbage-binary", name: "garbage bytes (64 KiB, binary)") { run in
                 var rng = SplitMix64(seed: 0x5EED)
                 var bytes = (0..<65536).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                 bytes[0] |= 0x80
@@ -139,7 +141,7 @@ struct AbuseScenario: Scenario {
                 peer.writeRaw(bytes, timeout: 5)
                 return rejection(peer)
             },
-            Case(name: "garbage bytes (64 KiB, text)") { run in
+            Case(tag: "garbage-text", name: "garbage bytes (64 KiB, text)") { run in
                 var rng = SplitMix64(seed: 0xFEED)
                 var bytes = (0..<65536).map { _ in UInt8(33 + rng.next() % 94) }
                 bytes[0] = UInt8(ascii: "[")
@@ -147,28 +149,28 @@ struct AbuseScenario: Scenario {
                 peer.writeRaw(bytes, timeout: 5)
                 return rejection(peer)
             },
-            Case(name: "invalid UTF-8 in a text packet ([\\xff])") { run in
+            Case(tag: "utf8-text-[\\xff]", name: "invalid UTF-8 in a text packet ([\\xff])") { run in
                 let peer = try Peer.tcp(port: run.port)
                 peer.writeRaw([UInt8(ascii: "["), 0xFF, UInt8(ascii: "]"), 0x0A])
                 return rejection(peer)
             },
-            Case(name: "invalid UTF-8 in a text string ([[0 <M \"\\xff\\xfe\">]])") { run in
+            Case(tag: "utf8-text-string", name: "invalid UTF-8 in a text string ([[0 <M \"\\xff\\xfe\">]])") { run in
                 let peer = try Peer.tcp(port: run.port)
                 peer.writeRaw(Array("[[0 <M \"".utf8) + [0xFF, 0xFE] + Array("\">]]\n[[0 <S #:[0 1]>]]\n".utf8))
                 return rejection(peer, acceptedIf: { Wire.hasMessage($0, to: 1) })
             },
-            Case(name: "invalid UTF-8 in a binary string") { run in
+            Case(tag: "utf8-binary-string", name: "invalid UTF-8 in a binary string") { run in
                 // [[0 <M "\xff">]]
                 let peer = try Peer.tcp(port: run.port)
                 peer.writeRaw([0xB5, 0xB5, 0xB0, 0x00, 0xB4, 0xB3, 0x01, 0x4D, 0xB1, 0x01, 0xFF, 0x84, 0x84, 0x84])
                 return rejection(peer)
             },
-            Case(name: "neither protocol nor HTTP (\"hello\")") { run in
+            Case(tag: "not-http", name: "neither protocol nor HTTP (\"hello\")") { run in
                 let peer = try Peer.tcp(port: run.port)
                 peer.writeRaw(Array("\"hello\"\n".utf8))
                 return rejection(peer)
             },
-            Case(name: "non-packets ( \"hello\", [1 2 3], [[0 <A 1>]])") { run in
+            Case(tag: "non-packets", name: "non-packets ( \"hello\", [1 2 3], [[0 <A 1>]])") { run in
                 var results: [String] = []
                 var ok = true
                 for text in [" \"hello\"\n", "[1 2 3]\n", "[[0 <A 1>]]\n"] {
@@ -180,40 +182,40 @@ struct AbuseScenario: Scenario {
                 }
                 return Outcome(text: results.joined(separator: " | "), handled: ok)
             },
-            Case(name: "huge length prefix (2^60-byte string)") { run in
+            Case(tag: "huge-length", name: "huge length prefix (2^60-byte string)") { run in
                 let peer = try Peer.tcp(port: run.port)
                 peer.writeRaw([0xB5, 0xB5, 0xB0, 0x00, 0xB4, 0xB3, 0x01, 0x4D, 0xB2] + varint(1 << 60) + [UInt8](repeating: 0x41, count: 4096))
                 return rejection(peer)
             },
-            Case(name: "deep nesting (100k binary sequences)") { run in
+            Case(tag: "deep-binary", name: "deep nesting (100k binary sequences)") { run in
                 let peer = try Peer.tcp(port: run.port)
                 peer.writeRaw([UInt8](repeating: 0xB5, count: 100_000), timeout: 5)
                 return rejection(peer)
             },
-            Case(name: "deep nesting (100k text brackets)") { run in
+            Case(tag: "deep-text", name: "deep nesting (100k text brackets)") { run in
                 let peer = try Peer.tcp(port: run.port)
                 peer.writeRaw([UInt8](repeating: UInt8(ascii: "["), count: 100_000), timeout: 5)
                 return rejection(peer)
             },
-            Case(name: "reused assertion handle") { run in
+            Case(tag: "reused-handle", name: "reused assertion handle") { run in
                 let peer = try Peer.tcp(port: run.port)
                 let ds = try peer.resolve()
                 peer.send(Wire.turn(oid: ds, Wire.assert(.record("Dup", .integer(1)), handle: 7)))
                 peer.send(Wire.turn(oid: ds, Wire.assert(.record("Dup", .integer(2)), handle: 7)))
                 return rejection(peer)
             },
-            Case(name: "transient ref in a message") { run in
+            Case(tag: "transient-ref", name: "transient ref in a message") { run in
                 let peer = try Peer.tcp(port: run.port)
                 let ds = try peer.resolve()
                 peer.send(Wire.turn(oid: ds, Wire.message(.record("Ref", Wire.ref(9)))))
                 return rejection(peer)
             },
-            Case(name: "unmasked WebSocket frame") { run in
+            Case(tag: "ws-unmasked", name: "unmasked WebSocket frame") { run in
                 let peer = try Peer.webSocket(port: run.port)
                 peer.writeRaw(Peer.frame(Wire.encode(Wire.resolve()), opcode: 2, masked: false))
                 return rejection(peer, acceptedIf: { Wire.acceptedOid(in: $0) != nil })
             },
-            Case(name: "50 half HTTP requests held 2 s") { run in
+            Case(tag: "half-http", name: "50 half HTTP requests held 2 s") { run in
                 var peers: [Peer] = []
                 for _ in 0..<50 {
                     let peer = try Peer.tcp(port: run.port)
@@ -231,7 +233,7 @@ struct AbuseScenario: Scenario {
                 return Outcome(text: "the broker closed \(closedCount) of 50 after 2 s; a complete request meanwhile was \(answered ? "answered" : "NOT answered")",
                                handled: answered)
             },
-            Case(name: "800k-digit integer in text syntax") { run in
+            Case(tag: "800k-digits", name: "800k-digit integer in text syntax") { run in
                 let digits = 800_000
                 let timeout = run.context.pick(quick: 20.0, full: 60.0)
                 let peer = try Peer.tcp(port: run.port)
@@ -253,10 +255,10 @@ struct AbuseScenario: Scenario {
                                     target: "< 0.1 CPU-s or a limit error", passed: passed)
                 return Outcome(text: "\(what); \(f3(cpu)) CPU-s over \(f2(wall)) s", handled: answered || error != nil, figure: figure)
             },
-            Case(name: "unclosed 16 MiB text packet trickled 4 KiB at a time") { run in
+            Case(tag: "trickle-16MiB", name: "unclosed 16 MiB text packet trickled 4 KiB at a time") { run in
                 trickle(run)
             },
-            Case(name: "20k distinct Observes from one session") { run in
+            Case(tag: "20k-observes", name: "20k distinct Observes from one session") { run in
                 let count = 20_000
                 let timeout = run.context.pick(quick: 30.0, full: 60.0)
                 let peer = try Peer.tcp(port: run.port)

@@ -52,8 +52,8 @@ struct AssertionsScenario: Scenario {
             let retractSeconds = Date().timeIntervalSince(start)
             let peak = sampler.peakMiB
             sampler.stop()
-            // The broker trims free memory every 5 s.
-            let (after, settleSeconds) = FloodScenario.settle(broker, target: baseline + 8, maxWait: 8)
+            // The broker trims free memory every 5 s: allow two trims.
+            let (after, settleSeconds) = FloodScenario.settle(broker, target: baseline + 8, maxWait: 12)
             rounds.append(Round(peak: peak, after: after, assertSeconds: assertSeconds, retractSeconds: retractSeconds, settleSeconds: settleSeconds))
             context.log("round \(round): asserted in \(f2(assertSeconds)) s (\(rate(Double(count) / assertSeconds))/s; RSS \(f1(asserted)) MiB), retracted in \(f2(retractSeconds)) s; peak \(f1(peak)) MiB, \(f1(after)) MiB \(f1(settleSeconds)) s later")
             guard broker.isAlive else { throw StressError("the broker died: \(broker.deathReport())") }
@@ -65,9 +65,11 @@ struct AssertionsScenario: Scenario {
             Figure(scenario: name, measure: "RSS after retracting all (round 1, round 2)",
                    value: "\(signed(r1.after - baseline)) MiB, \(signed(r2.after - baseline)) MiB over \(f1(baseline)) MiB",
                    target: "≤ +64 MiB", passed: max(r1.after, r2.after) - baseline <= 64),
-            Figure(scenario: name, measure: "round 2 vs round 1: peak growth, residue",
-                   value: "\(signed(growth2)) vs \(signed(growth1)) MiB; residue \(signed(r2.after - baseline)) vs \(signed(r1.after - baseline)) MiB",
-                   target: "round 2 ≤ round 1 (+8 MiB)", passed: growth2 <= growth1 * 1.05 + 8 && r2.after <= r1.after + 8),
+            // The residue after a round depends on when the broker's trim ran: it is held to the
+            // 64 MiB target above, not compared.
+            Figure(scenario: name, measure: "round 2 vs round 1: peak RSS growth",
+                   value: "\(signed(growth2)) vs \(signed(growth1)) MiB (residue \(signed(r2.after - baseline)) vs \(signed(r1.after - baseline)) MiB)",
+                   target: "round 2 ≤ round 1 (+5%, +8 MiB)", passed: growth2 <= growth1 * 1.05 + 8),
         ]
     }
 }

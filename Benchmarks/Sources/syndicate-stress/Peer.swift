@@ -286,6 +286,10 @@ final class Peer: @unchecked Sendable {
         }
     }
 
+    /// Bytes of an unfinished packet (or WebSocket frame) are waiting: at the end of the
+    /// stream, it was cut off in the middle of a packet.
+    var hasPartialPacket: Bool { framer.bufferedByteCount > 0 || !frameBuffer.isEmpty }
+
     /// Takes every packet decoded so far.
     func takePackets() -> ArraySlice<WireValue> {
         let out = pending[pendingStart...]

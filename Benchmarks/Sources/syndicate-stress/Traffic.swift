@@ -19,6 +19,8 @@ final class Consumer: @unchecked Sendable {
     /// The first `<error>` packet's message, and whether it came before the end of the stream.
     let error = Shared<String?>(nil)
     let closed = Shared(false)
+    /// The stream ended in the middle of a packet.
+    let endedMidPacket = Shared(false)
     private let peer: Peer
     private var worker: Worker?
 
@@ -52,7 +54,14 @@ final class Consumer: @unchecked Sendable {
             }
             count()
             closed.update { $0 = peer.closed }
+            endedMidPacket.update { $0 = peer.closed && peer.hasPartialPacket }
         }
+    }
+
+    /// How the stream ended, for a report: `<error "…">, then closed`, `no <error>, …`.
+    var ending: String {
+        (error.get.map { "<error \"\($0)\">" } ?? "no <error>")
+            + (closed.get ? (endedMidPacket.get ? ", then closed in the middle of a packet" : ", then closed") : ", still open")
     }
 
     private func count() {
