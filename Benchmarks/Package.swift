@@ -6,6 +6,11 @@ import PackageDescription
 //
 //     swift run -c release --package-path Benchmarks preserves-benchmarks [suite-filter] [--quick]
 //
+// and the broker's stress suite (abuse, churn, slow consumers, mass assertions, fd exhaustion,
+// SIGTERM under load) against the real `syndicate-server` release binary:
+//
+//     swift run -c release --package-path Benchmarks syndicate-stress [scenario …] [--quick]
+//
 // Tools version 6.1 like the root package: the root's build-tool plugin uses PackagePlugin API
 // (`directoryURL`) that is available only to packages of tools version 6.1 or later.
 
@@ -16,9 +21,18 @@ let package = Package(
         .package(name: "swift-syndicate", path: ".."),
     ],
     targets: [
+        // Child processes, free ports, blocking sockets and /proc readings, shared by both tools.
+        .target(
+            name: "BenchmarkSupport",
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        ),
         .executableTarget(
             name: "preserves-benchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Preserves", package: "swift-syndicate"),
                 .product(name: "PreservesSchema", package: "swift-syndicate"),
                 .product(name: "PreservesCodeGen", package: "swift-syndicate"),
@@ -27,6 +41,23 @@ let package = Package(
                 .product(name: "SyndicateNIO", package: "swift-syndicate"),
                 .product(name: "SyndicateServer", package: "swift-syndicate"),
                 .product(name: "SyndicateExamples", package: "swift-syndicate"),
+            ],
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        ),
+        // The stress suite. It depends on the root's `syndicate-server` executable product only so
+        // that the same `swift run -c release` builds it: the suite runs that binary (found next to
+        // its own executable) as a separate process, whose memory and CPU time it reads from /proc.
+        .executableTarget(
+            name: "syndicate-stress",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "Preserves", package: "swift-syndicate"),
+                .product(name: "SyndicateProtocols", package: "swift-syndicate"),
+                .product(name: "Syndicate", package: "swift-syndicate"),
+                .product(name: "syndicate-server", package: "swift-syndicate"),
             ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// The broker end to end, each party its own process on loopback, next to Redis pub/sub

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// Redis pub/sub clients equivalent to the example programs, written on blocking sockets
