@@ -35,6 +35,8 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
     private var resume: (@Sendable () -> Void)?
     private var failureHandler: (@Sendable (RelayError) -> Void)?
     private var queued: [(bytes: [UInt8], loan: Loan?)] = []
+    /// Packets before this index in `queued` have been handed to the channel.
+    private var queuedStart = 0
     /// Bytes queued here or written to the channel and not yet accepted by the socket.
     private var unacknowledgedBytes = 0
     private var drainScheduled = false
@@ -96,8 +98,9 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
         let taken = lock.withLock { () -> Taken? in
             guard !discarding, !closed else { return nil }
             discarding = true
-            let dropped = queued
+            let dropped = Array(queued[queuedStart...])
             queued = []
+            queuedStart = 0
             return (dropped, failureHandler)
         }
         guard let taken else { return }
@@ -107,14 +110,25 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
     }
 
     func close(finalPacket: [UInt8]?) {
-        let schedule = lock.withLock { () -> Bool in
-            guard !closeRequested else { return false }
+        close(finalPacket: finalPacket, discardingQueued: false)
+    }
+
+    func close(finalPacket: [UInt8]?, discardingQueued: Bool) {
+        let (schedule, dropped) = lock.withLock { () -> (Bool, [(bytes: [UInt8], loan: Loan?)]) in
+            guard !closeRequested else { return (false, []) }
             closeRequested = true
             self.finalPacket = finalPacket
-            if drainScheduled { return false }
+            var dropped: [(bytes: [UInt8], loan: Loan?)] = []
+            if discardingQueued {
+                dropped = Array(queued[queuedStart...])
+                queued = []
+                queuedStart = 0
+            }
+            if drainScheduled { return (false, dropped) }
             drainScheduled = true
-            return true
+            return (true, dropped)
         }
+        release(dropped)
         if schedule { channel.eventLoop.execute { self.drain() } }
     }
 
@@ -131,8 +145,9 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
             closeRequested = true
             resume = nil
             failureHandler = nil
-            let dropped = queued
+            let dropped = Array(queued[queuedStart...])
             queued = []
+            queuedStart = 0
             return dropped
         }
         release(dropped)
@@ -150,40 +165,58 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
         limits.outputBudget.remove(count)
     }
 
-    /// Writes everything queued; runs on the event loop.
+    /// Hands queued output to the channel while it is writable, in chunks; runs on the event
+    /// loop. What the channel does not take yet stays here (where it can be dropped if the
+    /// peer is cut off) until ``writabilityChanged()``. Closing waits for the queue to empty.
     private func drain() {
-        let (batch, closing, final) = lock.withLock { () -> ([(bytes: [UInt8], loan: Loan?)], Bool, [UInt8]?) in
-            drainScheduled = false
-            let batch = queued
-            queued = []
-            let closing = closeRequested && !closed
-            if closing { closed = true }
-            let final = closing ? finalPacket : nil
-            finalPacket = nil
-            return (batch, closing, final)
+        lock.withLock { drainScheduled = false }
+        var wrote = false
+        while channel.isWritable, let chunk = lock.withLock({ takeChunk() }) {
+            writeChunk(chunk.items, count: chunk.count)
+            wrote = true
         }
-        if !batch.isEmpty { write(batch) }
-        if closing { finishClosing(final) }
-        if !closing && !batch.isEmpty { armStallCheck() }
+        if wrote { channel.flush() }
+        let (closing, final) = lock.withLock { () -> (Bool, [UInt8]?) in
+            guard closeRequested, !closed, queuedStart == queued.count else { return (false, nil) }
+            closed = true
+            defer { finalPacket = nil }
+            return (true, finalPacket)
+        }
+        if closing {
+            finishClosing(final)
+        } else {
+            armStallCheck()
+        }
+    }
+
+    /// The channel can take more (or no longer can): go on writing.
+    func writabilityChanged() {
+        if channel.isWritable { drain() }
     }
 
     /// Output is written in chunks of about this size, each acknowledged on its own, so a
     /// slow but steady reader shows progress (and repays its producers) as it goes.
     static let writeChunkSize = 256 << 10
 
-    private func write(_ batch: [(bytes: [UInt8], loan: Loan?)]) {
-        var start = 0
-        while start < batch.count {
-            var end = start
-            var count = 0
-            while end < batch.count && (end == start || count + batch[end].bytes.count <= Self.writeChunkSize) {
-                count += batch[end].bytes.count
-                end += 1
-            }
-            writeChunk(batch[start..<end], count: count)
-            start = end
+    /// Removes the next chunk from the queue (at least one packet); `nil` when it is empty.
+    private func takeChunk() -> (items: ArraySlice<(bytes: [UInt8], loan: Loan?)>, count: Int)? {
+        guard queuedStart < queued.count else { return nil }
+        var end = queuedStart
+        var count = 0
+        while end < queued.count && (end == queuedStart || count + queued[end].bytes.count <= Self.writeChunkSize) {
+            count += queued[end].bytes.count
+            end += 1
         }
-        channel.flush()
+        let items = queued[queuedStart..<end]
+        queuedStart = end
+        if queuedStart == queued.count {
+            queued.removeAll(keepingCapacity: queued.count < 4096)
+            queuedStart = 0
+        } else if queuedStart >= 4096 && queuedStart * 2 >= queued.count {
+            queued.removeFirst(queuedStart)
+            queuedStart = 0
+        }
+        return (items, count)
     }
 
     private func writeChunk(_ chunk: ArraySlice<(bytes: [UInt8], loan: Loan?)>, count: Int) {

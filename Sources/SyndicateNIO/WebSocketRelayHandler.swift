@@ -102,6 +102,11 @@ final class WebSocketRelayHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        transport?.writabilityChanged()
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         session?.transportClosed()
         transport?.channelClosed()

@@ -71,6 +71,9 @@ struct ServerBinaryTests {
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         let (watcher, ds) = try await RelayProtocolTests.resolvedPeer(port: port)
         watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
+        // A consumer that is not reading when the signal comes, with a backlog queued for it.
+        let (laggard, ds3) = try await RelayProtocolTests.resolvedPeer(port: port)
+        laggard.write(WirePackets.encode(WirePackets.observe(oid: ds3, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
         let (producer, ds2) = try await RelayProtocolTests.resolvedPeer(port: port)
         let message = WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Load"), fields: [.byteString([UInt8](repeating: 2, count: 1024))]))))
         let sending = SharedCount()
@@ -92,6 +95,10 @@ struct ServerBinaryTests {
         #expect(server.transcript.contains { $0.contains("shutting down") })
         #expect(await reading.value)
         #expect(WirePackets.errors(in: try watcher.packets()).last?.message == "server shutting down")
+        // Its backlog was dropped, so the goodbye reached it right after what it had been sent.
+        let (_, laggardClosed) = await laggard.readToClose(timeout: 5)
+        #expect(laggardClosed)
+        #expect(WirePackets.errors(in: try laggard.packets()).last?.message == "server shutting down")
     }
 
     @Test("the README's Swift client (Examples/hello-client) connects to a live broker, sees its assertion and exits 0")

@@ -255,10 +255,12 @@ final class Relay {
     func fail(_ error: RelayError) {
         guard !isClosed else { return }
         let packet = WirePacket.error(Protocol.Error(message: error.message, detail: error.detail))
-        close(finalPacket: writer.encode(packet, syntax: syntax))
+        // A peer cut off for not reading, or at shutdown, hears why before its backlog.
+        let urgent = error.kind == .slowConsumer || error.kind == .shutdown
+        close(finalPacket: writer.encode(packet, syntax: syntax), discardingQueued: urgent)
     }
 
-    func close(finalPacket: [UInt8]? = nil) {
+    func close(finalPacket: [UInt8]? = nil, discardingQueued: Bool = false) {
         guard !isClosed else { return }
         isClosed = true
         pendingEvents = []
@@ -268,7 +270,7 @@ final class Relay {
         inboundAssertions = [:]
         outboundAssertions = [:]
         syncPeers = [:]
-        transport.close(finalPacket: finalPacket)
+        transport.close(finalPacket: finalPacket, discardingQueued: discardingQueued)
     }
 }
 
