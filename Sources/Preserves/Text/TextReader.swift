@@ -492,6 +492,12 @@ struct TextCursor<Embedded: PreservesEmbedded> {
         let shape = TextSyntax.numberShape(token)
         if shape.matches {
             if shape.isInteger {
+                let digits = token.count - (token[0] == UInt8(ascii: "-") || token[0] == UInt8(ascii: "+") ? 1 : 0)
+                if digits > reader.limits.maxIntegerDigits {
+                    throw error(
+                        .limitExceeded,
+                        "integer of \(digits) digits exceeds the limit of \(reader.limits.maxIntegerDigits)", at: start)
+                }
                 if let n = SignedInteger(decimal: String(decoding: token, as: UTF8.self)) { return .integer(n) }
             } else if let d = Double(String(decoding: token, as: UTF8.self)) {
                 return .double(d)
