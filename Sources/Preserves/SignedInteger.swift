@@ -32,6 +32,9 @@ public enum SignedInteger: Sendable {
     }
 
     /// Parses optionally signed decimal digits (`-42`, `+7`, `123`); `nil` if `text` is not that.
+    ///
+    /// Takes time O(n^1.6) for n digits, not O(n²); readers of untrusted input should still
+    /// bound n (see ``ReaderLimits/maxIntegerDigits``).
     public init?(decimal text: some StringProtocol) {
         let utf8 = text.utf8
         guard let first = utf8.first else { return nil }
@@ -44,10 +47,9 @@ public enum SignedInteger: Sendable {
             for d in digits { n = n * 10 + Int(d - UInt8(ascii: "0")) }
             self = .small(first == UInt8(ascii: "-") ? -n : n)
         } else {
-            let unsigned = String(decoding: digits, as: UTF8.self)
-            guard var big = BigInt(unsigned, radix: 10) else { return nil }
-            if first == UInt8(ascii: "-") { big.negate() }
-            self.init(big)
+            let magnitude = digits.withContiguousStorageIfAvailable { DecimalConversion.value(ofDecimal: $0) }
+                ?? Array(digits).withUnsafeBufferPointer { DecimalConversion.value(ofDecimal: $0) }
+            self.init(BigInt(sign: first == UInt8(ascii: "-") ? .minus : .plus, magnitude: magnitude))
         }
     }
 
@@ -114,11 +116,11 @@ extension SignedInteger: ExpressibleByIntegerLiteral {
 }
 
 extension SignedInteger: CustomStringConvertible {
-    /// Decimal digits, with a leading `-` when negative.
+    /// Decimal digits, with a leading `-` when negative. Takes time O(n^1.6) for n digits.
     public var description: String {
         switch self {
         case .small(let n): String(n)
-        case .big(let b): String(b, radix: 10)
+        case .big(let b): (b.sign == .minus ? "-" : "") + DecimalConversion.decimalString(b.magnitude)
         }
     }
 }

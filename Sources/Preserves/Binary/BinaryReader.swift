@@ -132,6 +132,11 @@ enum BinaryReaderError {
     }
 
     @usableFromInline @inline(never)
+    static func integerTooLarge(at offset: Int, _ count: Int, _ digits: Int) -> BinaryDecodingError {
+        BinaryDecodingError(.limitExceeded, at: offset, "integer of \(count) bytes exceeds the limit of \(digits) decimal digits")
+    }
+
+    @usableFromInline @inline(never)
     static func tooDeep(at offset: Int, _ maxDepth: Int) -> BinaryDecodingError {
         BinaryDecodingError(.limitExceeded, at: offset, "nesting deeper than \(maxDepth)")
     }
@@ -409,7 +414,12 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
                     throw BinaryReaderError.malformed(at: tagOffset, "non-minimal integer encoding")
                 }
             }
-            guard count <= 8 else { return .integer(SignedInteger(twosComplementBytes: payload)) }
+            guard count <= 8 else {
+                if count > reader.limits.maxIntegerBytes {
+                    throw BinaryReaderError.integerTooLarge(at: tagOffset, count, reader.limits.maxIntegerDigits)
+                }
+                return .integer(SignedInteger(twosComplementBytes: payload))
+            }
             // The inline case of SignedInteger(twosComplementBytes:), without its generic detour.
             guard count > 0 else { return .integer(.small(0)) }
             var n = Int(Int8(bitPattern: payload[0]))

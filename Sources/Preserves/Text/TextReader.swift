@@ -31,9 +31,11 @@ public struct TextReader<Embedded: PreservesEmbedded>: Sendable {
         try withUTF8(text) { buffer throws(TextParseError) in try decodeOne(buffer) }
     }
 
-    /// Reads exactly one value from UTF-8 bytes.
+    /// Reads exactly one value from UTF-8 bytes. Bytes that are not well-formed UTF-8 are a
+    /// ``TextParseError/Kind/malformed`` error, even a sequence cut short by the end of the
+    /// input: `bytes` is the whole input.
     public func decode(utf8 bytes: some Collection<UInt8>) throws(TextParseError) -> Value<Embedded> {
-        try withValidUTF8(bytes) { buffer throws(TextParseError) in try decodeOne(buffer) }
+        try withBytes(bytes) { buffer throws(TextParseError) in try decodeOne(buffer) }
     }
 
     /// Reads every value in `text`, one after another.
@@ -43,22 +45,29 @@ public struct TextReader<Embedded: PreservesEmbedded>: Sendable {
 
     /// Reads every value in UTF-8 `bytes`, one after another.
     public func decodeAll(utf8 bytes: some Collection<UInt8>) throws(TextParseError) -> [Value<Embedded>] {
-        try withValidUTF8(bytes) { buffer throws(TextParseError) in try decodeMany(buffer) }
+        try withBytes(bytes) { buffer throws(TextParseError) in try decodeMany(buffer) }
     }
 
     /// Reads the value starting at `offset`, returning it and the offset just past it, or `nil`
     /// if only whitespace and comments remain.
+    ///
+    /// `buffer` may be the start of a stream: a value, or a UTF-8 sequence, that the end of the
+    /// buffer cuts short is ``TextParseError/Kind/truncated``; bytes that are not well-formed
+    /// UTF-8 are ``TextParseError/Kind/malformed``, and so is an `offset` outside the buffer.
     public func decodePrefix(
         _ buffer: UnsafeBufferPointer<UInt8>, from offset: Int = 0
     ) throws(TextParseError) -> (value: Value<Embedded>, end: Int)? {
-        var cursor = TextCursor(buffer: buffer, reader: self)
+        var cursor = TextCursor(buffer: buffer, reader: self, wholeInput: false)
+        guard offset >= 0 && offset <= buffer.count else {
+            throw TextParseError(.malformed, offset: 0, line: 1, column: 1, "offset \(offset) is outside the input")
+        }
         cursor.index = offset
         guard let value = try cursor.readTopLevel() else { return nil }
         return (value, cursor.index)
     }
 
     private func decodeOne(_ buffer: UnsafeBufferPointer<UInt8>) throws(TextParseError) -> Value<Embedded> {
-        var cursor = TextCursor(buffer: buffer, reader: self)
+        var cursor = TextCursor(buffer: buffer, reader: self, wholeInput: true)
         guard let value = try cursor.readTopLevel() else {
             if buffer.isEmpty { throw cursor.error(.endOfInput, "no input") }
             throw cursor.error(.truncated, "input holds no value")
@@ -70,7 +79,7 @@ public struct TextReader<Embedded: PreservesEmbedded>: Sendable {
     }
 
     private func decodeMany(_ buffer: UnsafeBufferPointer<UInt8>) throws(TextParseError) -> [Value<Embedded>] {
-        var cursor = TextCursor(buffer: buffer, reader: self)
+        var cursor = TextCursor(buffer: buffer, reader: self, wholeInput: true)
         var values: [Value<Embedded>] = []
         while let value = try cursor.readTopLevel() { values.append(value) }
         return values
@@ -84,31 +93,20 @@ public struct TextReader<Embedded: PreservesEmbedded>: Sendable {
         return try result.get()
     }
 
-    private func withValidUTF8<R>(
+    /// Runs `body` over the bytes in contiguous memory. They are not checked here: the cursor
+    /// checks UTF-8 as it reads, so every byte is checked once, where it is used.
+    private func withBytes<R>(
         _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(TextParseError) -> R
     ) throws(TextParseError) -> R {
-        let array = Array(bytes)
-        var decoder = UTF8()
-        var iterator = array.makeIterator()
-        var offset = 0
-        var line = 1
-        var column = 1
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar):
-                offset += UTF8.width(scalar)
-                if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
-            case .emptyInput:
-                break loop
-            case .error:
-                throw TextParseError(.malformed, offset: offset, line: line, column: column, "invalid UTF-8")
-            }
-        }
-        var result: Result<R, TextParseError>!
-        array.withUnsafeBufferPointer { buffer in
+        var result: Result<R, TextParseError>?
+        bytes.withContiguousStorageIfAvailable { buffer in
             result = Result { () throws(TextParseError) -> R in try body(buffer) }
         }
-        return try result.get()
+        if let result { return try result.get() }
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer in
+            Result { () throws(TextParseError) -> R in try body(buffer) }
+        }.get()
     }
 }
 
@@ -141,10 +139,15 @@ struct TextCursor<Embedded: PreservesEmbedded> {
     var lastValueStart = 0
     /// Offsets at which lines start, when positions are recorded.
     let lineStarts: [Int]
+    /// Whether the buffer holds all of the input, so that a UTF-8 sequence cut short by its
+    /// end can never be completed (malformed), rather than the part of a stream received so
+    /// far (truncated).
+    let wholeInput: Bool
 
-    init(buffer: UnsafeBufferPointer<UInt8>, reader: TextReader<Embedded>) {
+    init(buffer: UnsafeBufferPointer<UInt8>, reader: TextReader<Embedded>, wholeInput: Bool) {
         self.buffer = buffer
         self.reader = reader
+        self.wholeInput = wholeInput
         var starts = [0]
         if reader.recordPositions {
             for (i, b) in buffer.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
@@ -206,14 +209,26 @@ struct TextCursor<Embedded: PreservesEmbedded> {
         }
     }
 
-    /// Decodes the scalar at `index` (the input is valid UTF-8), returning it and its width.
-    func scalar(at i: Int) -> (Unicode.Scalar, Int) {
-        let b0 = buffer[i]
-        if b0 < 0x80 { return (Unicode.Scalar(b0), 1) }
-        let width = b0 >= 0xF0 ? 4 : (b0 >= 0xE0 ? 3 : 2)
-        var value = UInt32(b0) & (0xFF >> (width + 1))
-        for k in 1..<width { value = (value << 6) | (UInt32(buffer[i + k]) & 0x3F) }
-        return (Unicode.Scalar(value)!, width)
+    /// Decodes the scalar at `i` strictly, returning it and its width. Ill-formed UTF-8 is
+    /// malformed; so is a sequence cut off by the end of a whole input, while at the end of a
+    /// stream's buffer it is truncated (more input could complete it).
+    func scalar(at i: Int) throws(TextParseError) -> (Unicode.Scalar, Int) {
+        switch StrictUTF8.decode(buffer, at: i) {
+        case .scalar(let s, let width): return (s, width)
+        case .truncated where !wholeInput: throw error(.truncated, "input ended inside a UTF-8 sequence", at: i)
+        case .truncated: throw malformed("invalid UTF-8: the input ends inside a sequence", at: i)
+        case .invalid: throw malformed("invalid UTF-8", at: i)
+        }
+    }
+
+    /// Steps over the scalar at `index`, checking it if it is not ASCII.
+    @inline(__always)
+    mutating func skipScalar() throws(TextParseError) {
+        if buffer[index] < 0x80 {
+            index += 1
+        } else {
+            index += try scalar(at: index).1
+        }
     }
 
     // MARK: Values
@@ -268,7 +283,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             if b == UInt8(ascii: "#"), let next = peek(at: 1) {
                 if next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") {
                     index += 2
-                    annotations.append(.string(readRestOfLine()))
+                    annotations.append(.string(try readRestOfLine()))
                     continue
                 }
                 if next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r") {
@@ -278,7 +293,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
                 }
                 if next == UInt8(ascii: "!") {
                     index += 2
-                    let line = readRestOfLine()
+                    let line = try readRestOfLine()
                     annotations.append(.record(Record(label: .symbol("interpreter"), .string(line))))
                     continue
                 }
@@ -301,9 +316,10 @@ struct TextCursor<Embedded: PreservesEmbedded> {
     }
 
     /// Reads to the end of the line (not including the line break) as a string.
-    mutating func readRestOfLine() -> String {
+    mutating func readRestOfLine() throws(TextParseError) -> String {
         let start = index
-        while let b = peek(), b != UInt8(ascii: "\n"), b != UInt8(ascii: "\r") { index += 1 }
+        while let b = peek(), b != UInt8(ascii: "\n"), b != UInt8(ascii: "\r") { try skipScalar() }
+        // Checked above, so decoding repairs nothing.
         return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
     }
 
@@ -390,8 +406,7 @@ struct TextCursor<Embedded: PreservesEmbedded> {
         switch next {
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
             index += 2
-            if let b = peek(), isSymbolByte(at: index) {
-                _ = b
+            if try isSymbolByte(at: index) {
                 throw malformed("\"#\(Unicode.Scalar(next))\" must be followed by a delimiter", at: start)
             }
             return .boolean(next == UInt8(ascii: "t"))
@@ -448,11 +463,12 @@ struct TextCursor<Embedded: PreservesEmbedded> {
         }
     }
 
-    func isSymbolByte(at i: Int) -> Bool {
+    /// Whether the scalar at `i` may continue a bare symbol; false at the end of the buffer.
+    func isSymbolByte(at i: Int) throws(TextParseError) -> Bool {
         guard i < buffer.count else { return false }
         let b = buffer[i]
         if b < 0x80 { return TextSyntax.isSymbolASCII(b) }
-        return TextSyntax.isSymbolNonASCII(scalar(at: i).0)
+        return TextSyntax.isSymbolNonASCII(try scalar(at: i).0)
     }
 
     mutating func readSymbolOrNumber() throws(TextParseError) -> Value<Embedded> {
@@ -463,19 +479,25 @@ struct TextCursor<Embedded: PreservesEmbedded> {
                 guard TextSyntax.isSymbolASCII(b) else { break }
                 index += 1
             } else {
-                let (s, width) = scalar(at: index)
+                let (s, width) = try scalar(at: index)
                 guard TextSyntax.isSymbolNonASCII(s) else { break }
                 index += width
             }
         }
         if index == start {
-            let (s, _) = scalar(at: index)
+            let (s, _) = try scalar(at: index)
             throw malformed("unexpected character \"\(s.escaped(asASCII: true))\"")
         }
         let token = UnsafeBufferPointer(rebasing: buffer[start..<index])
         let shape = TextSyntax.numberShape(token)
         if shape.matches {
             if shape.isInteger {
+                let digits = token.count - (token[0] == UInt8(ascii: "-") || token[0] == UInt8(ascii: "+") ? 1 : 0)
+                if digits > reader.limits.maxIntegerDigits {
+                    throw error(
+                        .limitExceeded,
+                        "integer of \(digits) digits exceeds the limit of \(reader.limits.maxIntegerDigits)", at: start)
+                }
                 if let n = SignedInteger(decimal: String(decoding: token, as: UTF8.self)) { return .integer(n) }
             } else if let d = Double(String(decoding: token, as: UTF8.self)) {
                 return .double(d)
@@ -487,65 +509,75 @@ struct TextCursor<Embedded: PreservesEmbedded> {
 
     /// Reads a `"…"` string or `'…'` symbol body after its opening quote.
     mutating func readQuoted(quote: UInt8, what: String) throws(TextParseError) -> String {
-        var scalars = String.UnicodeScalarView()
+        // Escapes are rare: collect the bytes of the text only once one is met.
+        var bytes: [UInt8] = []
+        var escaped = false
         var runStart = index
-        func flush(_ cursor: TextCursor, upTo end: Int) {
-            if end > runStart {
-                scalars.append(
-                    contentsOf: String(decoding: UnsafeBufferPointer(rebasing: cursor.buffer[runStart..<end]), as: UTF8.self)
-                        .unicodeScalars)
-            }
-        }
         while true {
             guard let b = peek() else { throw truncated(what) }
             if b == quote {
-                flush(self, upTo: index)
+                let run = UnsafeBufferPointer(rebasing: buffer[runStart..<index])
                 index += 1
-                return String(scalars)
+                // Every byte was checked as it was read, so decoding repairs nothing.
+                if !escaped { return String(decoding: run, as: UTF8.self) }
+                bytes.append(contentsOf: run)
+                return String(decoding: bytes, as: UTF8.self)
             }
             if b != UInt8(ascii: "\\") {
-                index += 1
+                if b < 0x80 { index += 1 } else { index += try scalar(at: index).1 }
                 continue
             }
-            flush(self, upTo: index)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index]))
+            escaped = true
             let escapeStart = index
             index += 1
             guard let e = peek() else { throw truncated(what) }
             index += 1
+            let unescaped: Unicode.Scalar
             switch e {
-            case quote: scalars.append(Unicode.Scalar(quote))
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case quote: unescaped = Unicode.Scalar(quote)
+            case UInt8(ascii: "\\"): unescaped = "\\"
+            case UInt8(ascii: "/"): unescaped = "/"
+            case UInt8(ascii: "b"): unescaped = "\u{08}"
+            case UInt8(ascii: "f"): unescaped = "\u{0C}"
+            case UInt8(ascii: "n"): unescaped = "\n"
+            case UInt8(ascii: "r"): unescaped = "\r"
+            case UInt8(ascii: "t"): unescaped = "\t"
             case UInt8(ascii: "u"):
-                let unit = try readHex4(what: what, escapeStart: escapeStart)
-                if (0xD800..<0xDC00).contains(unit) {
-                    guard peek() == UInt8(ascii: "\\"), peek(at: 1) == UInt8(ascii: "u") else {
-                        if peek() == nil || (peek() == UInt8(ascii: "\\") && peek(at: 1) == nil) {
-                            throw truncated(what)
-                        }
-                        throw malformed("unpaired high surrogate", at: escapeStart)
-                    }
-                    index += 2
-                    let low = try readHex4(what: what, escapeStart: escapeStart)
-                    guard (0xDC00..<0xE000).contains(low) else {
-                        throw malformed("high surrogate not followed by a low surrogate", at: escapeStart)
-                    }
-                    scalars.append(Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))!)
-                } else if (0xDC00..<0xE000).contains(unit) {
-                    throw malformed("unpaired low surrogate", at: escapeStart)
-                } else {
-                    scalars.append(Unicode.Scalar(unit)!)
-                }
+                unescaped = try readUnicodeEscape(what: what, escapeStart: escapeStart)
             default:
                 throw malformed("invalid escape in \(what)", at: escapeStart)
             }
+            UTF8.encode(unescaped) { bytes.append($0) }
             runStart = index
         }
+    }
+
+    /// Reads the four hex digits after `\u`, and a second `\uXXXX` when the first is a high
+    /// surrogate. Surrogates only make a scalar as a high–low pair; any other use is an error.
+    mutating func readUnicodeEscape(what: String, escapeStart: Int) throws(TextParseError) -> Unicode.Scalar {
+        let unit = try readHex4(what: what, escapeStart: escapeStart)
+        var value = unit
+        if (0xD800..<0xDC00).contains(unit) {
+            guard peek() == UInt8(ascii: "\\"), peek(at: 1) == UInt8(ascii: "u") else {
+                if peek() == nil || (peek() == UInt8(ascii: "\\") && peek(at: 1) == nil) {
+                    throw truncated(what)
+                }
+                throw malformed("unpaired high surrogate", at: escapeStart)
+            }
+            index += 2
+            let low = try readHex4(what: what, escapeStart: escapeStart)
+            guard (0xDC00..<0xE000).contains(low) else {
+                throw malformed("high surrogate not followed by a low surrogate", at: escapeStart)
+            }
+            value = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00..<0xE000).contains(unit) {
+            throw malformed("unpaired low surrogate", at: escapeStart)
+        }
+        guard let scalar = Unicode.Scalar(value) else {
+            throw malformed("\\u escape is not a Unicode scalar", at: escapeStart)
+        }
+        return scalar
     }
 
     mutating func readHex4(what: String, escapeStart: Int) throws(TextParseError) -> UInt32 {
