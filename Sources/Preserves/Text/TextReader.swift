@@ -621,10 +621,11 @@ struct TextCursor<Embedded: PreservesEmbedded> {
                 case UInt8(ascii: "r"): bytes.append(0x0D)
                 case UInt8(ascii: "t"): bytes.append(0x09)
                 case UInt8(ascii: "x"):
-                    guard let h = peek(), let l = peek(at: 1) else { throw truncated("a byte string") }
-                    guard let hi = hexDigit(h), let lo = hexDigit(l) else {
-                        throw malformed("\\x needs two hex digits", at: escapeStart)
-                    }
+                    // A missing digit is truncation, but only if the digits so far are hex.
+                    guard let h = peek() else { throw truncated("a byte string") }
+                    guard let hi = hexDigit(h) else { throw malformed("\\x needs two hex digits", at: escapeStart) }
+                    guard let l = peek(at: 1) else { throw truncated("a byte string") }
+                    guard let lo = hexDigit(l) else { throw malformed("\\x needs two hex digits", at: escapeStart) }
                     index += 2
                     bytes.append(hi << 4 | lo)
                 default:

@@ -16,28 +16,35 @@ public enum WireSyntax: Sendable, Hashable {
 /// size; ``next()`` returns `nil` while a packet is incomplete and throws a ``RelayError``
 /// (with the stream offset) for input that can never become a packet. Limits on size and
 /// nesting are enforced before a packet is buffered in full.
+///
+/// A frame scanner for each syntax finds where the packet ends, resuming where it stopped
+/// when more bytes arrive, so the work is linear in the bytes received however they are
+/// split; the packet is then read once.
 public struct PacketFramer: Sendable {
-    private let limits: ReaderLimits
     private let binaryReader: BinaryReader<WireEmbedded>
     private let textReader: TextReader<WireEmbedded>
     private var scanner: BinaryFrameScanner
+    private var textScanner: TextFrameScanner
     private var buffer: [UInt8] = []
     private var start = 0
     /// Stream offset of `buffer[0]`.
     private var origin = 0
-    /// Text is re-parsed from its start when more arrives; skip that until a byte that can end
-    /// a value has arrived.
-    private var textNeedsRescan = true
+    /// Bytes of text packets read after scanning them.
+    private var textBytesRead = 0
 
     /// The syntax of the last value read, which the reply should use.
     public private(set) var lastSyntax: WireSyntax?
 
     public init(limits: RelayLimits = .default) {
-        self.limits = limits.readerLimits
         self.binaryReader = BinaryReader(limits: limits.readerLimits)
         self.textReader = TextReader(limits: limits.readerLimits)
         self.scanner = BinaryFrameScanner(limits: limits.readerLimits)
+        self.textScanner = TextFrameScanner(limits: limits.readerLimits)
     }
+
+    /// The work spent on text so far, in bytes looked at by the scanner and the reader: it
+    /// stays within a small multiple of the bytes received.
+    var textBytesExamined: Int { textScanner.examinedByteCount + textBytesRead }
 
     /// Bytes received and not yet returned as packets.
     public var bufferedByteCount: Int { buffer.count - start }
@@ -48,9 +55,6 @@ public struct PacketFramer: Sendable {
             buffer.removeSubrange(..<start)
             origin += start
             start = 0
-        }
-        if !textNeedsRescan {
-            textNeedsRescan = bytes.contains { Self.mayEndTextValue($0) }
         }
         buffer.append(contentsOf: bytes)
     }
@@ -107,41 +111,36 @@ public struct PacketFramer: Sendable {
     }
 
     private mutating func nextText() throws(RelayError) -> WireValue? {
-        guard textNeedsRescan else { return nil }
         let base = origin + start
-        let pendingCount = buffer.count - start
         let reader = textReader
         let startIndex = start
         let result: Result<(WireValue, Int)?, TextParseError> = buffer.withUnsafeBufferPointer { all in
             let pending = UnsafeBufferPointer(rebasing: all[startIndex...])
             do throws(TextParseError) {
-                guard let (value, end) = try reader.decodePrefix(pending) else { return .success(nil) }
-                // An atom that runs to the end of the buffer may continue in the next piece.
-                if end == pending.count && !value.isCompound { return .success(nil) }
-                return .success((value, end))
+                guard let length = try textScanner.scan(pending) else { return .success(nil) }
+                let packet = UnsafeBufferPointer(rebasing: pending[..<length])
+                // The scanner and the reader agree on where a value ends; anything else is a
+                // bug, reported rather than trusted.
+                guard let (value, end) = try reader.decodePrefix(packet), end == length else {
+                    throw TextParseError(.malformed, offset: 0, line: 1, column: 1, "the text reader disagrees with the frame scanner")
+                }
+                return .success((value, length))
             } catch {
                 return .failure(error)
             }
         }
         switch result {
         case .success(nil):
-            if pendingCount > limits.maxSize {
-                throw RelayError(.limitExceeded, "text packet larger than \(limits.maxSize) bytes", offset: base)
-            }
-            textNeedsRescan = false
             return nil
         case .success(let (value, length)?):
+            textScanner.reset()
+            textBytesRead += length
             start += length
             lastSyntax = .text
             return value
         case .failure(let error):
-            if error.isEndOfInput {
-                if pendingCount > limits.maxSize {
-                    throw RelayError(.limitExceeded, "text packet larger than \(limits.maxSize) bytes", offset: base)
-                }
-                textNeedsRescan = false
-                return nil
-            }
+            // Whatever the scanner calls complete is read whole: running out of input there
+            // means the text is wrong, not that more is coming.
             let kind: RelayError.Kind = error.kind == .limitExceeded ? .limitExceeded : .malformedSyntax
             throw RelayError(kind, "bad text value at \(error.description)", offset: base + error.offset)
         }
@@ -149,24 +148,5 @@ public struct PacketFramer: Sendable {
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x2C
-    }
-
-    /// Bytes after which a text value may be complete: closing brackets, quotes, whitespace.
-    private static func mayEndTextValue(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x5D, 0x3E, 0x7D, 0x22, 0x7C, 0x20, 0x09, 0x0A, 0x0D, 0x2C: return true
-        default: return false
-        }
-    }
-}
-
-extension Value {
-    /// Records, sequences, sets and dictionaries (through annotations).
-    var isCompound: Bool {
-        switch self {
-        case .record, .sequence, .set, .dictionary: return true
-        case .annotated(let a): return a.value.isCompound
-        default: return false
-        }
     }
 }
