@@ -293,12 +293,6 @@ enum Natural {
         trim(&r)
     }
 
-    static func sum(_ a: [Word], _ b: [Word]) -> [Word] {
-        var r = a
-        add(b, into: &r, at: 0)
-        return r
-    }
-
     static func shiftedRight(_ a: [Word], _ bits: Int) -> [Word] {
         let words = bits / Word.bitWidth
         let shift = bits % Word.bitWidth
@@ -335,22 +329,26 @@ enum Natural {
     static func multiply(_ a: UnsafeBufferPointer<Word>, _ b: UnsafeBufferPointer<Word>) -> [Word] {
         var (a, b) = (trimmed(a), trimmed(b))
         if a.count < b.count { swap(&a, &b) }
-        guard let pa = a.baseAddress, let pb = b.baseAddress else { return [] }
+        guard !b.isEmpty, let pa = a.baseAddress, let pb = b.baseAddress else { return [] }
         var result = [Word](repeating: 0, count: a.count + b.count)
-        // Karatsuba needs at most about 4·a.count words of scratch space (each level takes
-        // 4·(m+1) words for the half-size sums and their product, the rest reuse it).
-        let scratch = UnsafeMutablePointer<Word>.allocate(capacity: scratchWords(a.count))
+        let scratchCount = scratchWords(a.count)
+        let scratch = UnsafeMutablePointer<Word>.allocate(capacity: scratchCount)
         defer { scratch.deallocate() }
         result.withUnsafeMutableBufferPointer { r in
-            multiply(pa, a.count, pb, b.count, into: r.baseAddress!, scratch: scratch)
+            guard let pr = r.baseAddress else { return }
+            multiply(pa, a.count, pb, b.count, into: pr, scratch: scratch, scratchCount)
         }
         trim(&result)
         return result
     }
 
-    /// Scratch space that ``multiply(_:_:_:_:into:scratch:)`` may use for a longer factor of
-    /// `n` words: S(n) ≤ 4·(n/2 + 2) + S(n/2 + 2), below 4n + 16 per level.
-    static func scratchWords(_ n: Int) -> Int { 4 * n + 16 * (Int.bitWidth - n.leadingZeroBitCount + 2) }
+    /// Scratch space for ``multiply(_:_:_:_:into:scratch:)`` with a longer factor of `n` words.
+    ///
+    /// A Karatsuba level takes 4·(m+1) words (m = ⌈n/2⌉) for the two half sums and their
+    /// product, then recurses on m+1 words above them; a lopsided product takes 2m and
+    /// recurses on m. So S(n) ≤ 4(m+1) + S(m+1), about 4n plus a few words per level; this
+    /// allows half as much again.
+    static func scratchWords(_ n: Int) -> Int { 6 * n + 64 * (Int.bitWidth - n.leadingZeroBitCount + 2) }
 
     private static func trimmed(_ a: UnsafeBufferPointer<Word>) -> UnsafeBufferPointer<Word> {
         var n = a.count
@@ -362,7 +360,7 @@ enum Natural {
     /// the factors or `scratch`.
     private static func multiply(
         _ a: UnsafePointer<Word>, _ an: Int, _ b: UnsafePointer<Word>, _ bn: Int,
-        into r: UnsafeMutablePointer<Word>, scratch: UnsafeMutablePointer<Word>
+        into r: UnsafeMutablePointer<Word>, scratch: UnsafeMutablePointer<Word>, _ scratchCount: Int
     ) {
         if bn <= karatsubaThreshold {
             r.update(repeating: 0, count: an + bn)
@@ -372,14 +370,16 @@ enum Natural {
         if bn <= (an + 1) / 2 {
             // Lopsided: multiply b by pieces of a as long as b, adding each product in place.
             r.update(repeating: 0, count: an + bn)
+            // Guaranteed by scratchWords; checked because overrunning would corrupt memory.
+            precondition(scratchCount >= 2 * bn, "multiplication scratch space")
             let product = scratch
             var offset = 0
             while offset < an {
                 let length = min(bn, an - offset)
                 if length >= bn {
-                    multiply(a + offset, length, b, bn, into: product, scratch: scratch + 2 * bn)
+                    multiply(a + offset, length, b, bn, into: product, scratch: scratch + 2 * bn, scratchCount - 2 * bn)
                 } else {
-                    multiply(b, bn, a + offset, length, into: product, scratch: scratch + 2 * bn)
+                    multiply(b, bn, a + offset, length, into: product, scratch: scratch + 2 * bn, scratchCount - 2 * bn)
                 }
                 // The sum fits in r: it is a partial sum of the full product.
                 _ = addInPlace(r + offset, an + bn - offset, product, length + bn)
@@ -389,19 +389,17 @@ enum Natural {
         }
         // Karatsuba: a·b = z2·B^2m + z1·B^m + z0 with z1 = (a0+a1)(b0+b1) − z2 − z0.
         let m = (an + 1) / 2
-        multiply(a, m, b, m, into: r, scratch: scratch)  // z0, in r[0 ..< 2m]
+        multiply(a, m, b, m, into: r, scratch: scratch, scratchCount)  // z0, in r[0 ..< 2m]
         let high = an + bn - 2 * m
-        if an - m >= bn - m {
-            multiply(a + m, an - m, b + m, bn - m, into: r + 2 * m, scratch: scratch)  // z2
-        } else {
-            multiply(b + m, bn - m, a + m, an - m, into: r + 2 * m, scratch: scratch)
-        }
+        // z2, in r[2m ..< an+bn]: bn > m here, and an − m ≥ bn − m.
+        multiply(a + m, an - m, b + m, bn - m, into: r + 2 * m, scratch: scratch, scratchCount)
+        precondition(scratchCount >= 4 * (m + 1), "multiplication scratch space")
         let sa = scratch
         let sb = scratch + (m + 1)
         let z1 = scratch + 2 * (m + 1)
         sumOfHalves(a, m, a + m, an - m, into: sa)
         sumOfHalves(b, m, b + m, bn - m, into: sb)
-        multiply(sa, m + 1, sb, m + 1, into: z1, scratch: scratch + 4 * (m + 1))
+        multiply(sa, m + 1, sb, m + 1, into: z1, scratch: scratch + 4 * (m + 1), scratchCount - 4 * (m + 1))
         // z1 − z0 − z2 cannot go below zero, and fits in 2m + 2 words.
         subtractInPlace(z1, 2 * (m + 1), r, 2 * m)
         subtractInPlace(z1, 2 * (m + 1), r + 2 * m, high)

@@ -16,12 +16,12 @@ import TestSupport
 
     /// Word counts around every threshold: schoolbook conversion, Karatsuba, Newton's
     /// reciprocal, and several levels of each.
-    static let sizes = [1, 2, 3, 5, 11, 12, 13, 23, 24, 25, 31, 32, 33, 47, 48, 49, 50, 64, 65, 97, 100, 128, 200, 255, 256, 300, 520]
+    static let sizes = [1, 2, 3, 5, 11, 12, 13, 23, 24, 25, 31, 32, 33, 47, 48, 49, 50, 64, 65, 97, 100, 128, 200, 256, 300]
 
     @Test func decimalConversionAgreesWithBigInt() throws {
         var rng = SplitMix64(seed: 0xD1_617)
         for words in Self.sizes {
-            for _ in 0..<(words > 300 ? 1 : 3) {
+            for _ in 0..<(words > 100 ? 1 : 3) {
                 let magnitude = Self.randomBig(&rng, words: words)
                 for sign in [BigInt.Sign.plus, .minus] {
                     let big = BigInt(sign: sign, magnitude: magnitude)
@@ -36,7 +36,7 @@ import TestSupport
 
     @Test func powersOfTenAndTheirNeighbours() throws {
         // Around the lengths where the conversion splits: 19·2^k digits.
-        for k in [1, 18, 19, 20, 37, 38, 39, 75, 76, 77, 151, 152, 153, 455, 456, 457, 607, 608, 609, 1215, 1216, 1217, 2432, 2433, 4864, 4865] {
+        for k in [1, 18, 19, 20, 37, 38, 39, 75, 76, 77, 151, 152, 153, 455, 456, 457, 607, 608, 609, 1215, 1216, 1217, 2432, 2433] {
             let power = BigInt(10).power(k)
             for value in [power - 1, power, power + 1, -power, -(power - 1)] {
                 let text = String(value, radix: 10)

@@ -3,9 +3,11 @@ public struct TextParseError: Error, Sendable, Hashable, CustomStringConvertible
     public enum Kind: Sendable, Hashable {
         /// The input held no value at all (it was empty).
         case endOfInput
-        /// The input ended inside a value, or held only whitespace and comments.
+        /// The input ended inside a value, or held only whitespace and comments: more input
+        /// could still make it valid. (At the end of a stream's buffer, this includes a UTF-8
+        /// sequence cut short; at the end of a whole input, that is malformed.)
         case truncated
-        /// The text is not valid Preserves text syntax.
+        /// The text is not valid Preserves text syntax, or not well-formed UTF-8.
         case malformed
         /// The input exceeds a ``ReaderLimits`` bound.
         case limitExceeded
