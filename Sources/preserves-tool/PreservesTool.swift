@@ -53,7 +53,8 @@ struct InputOptions: ParsableArguments {
     /// Reads the values in `bytes` one after another, in the syntax chosen by `--from`,
     /// handing each to `body` as soon as it is read: values before a malformed one are not lost.
     func forEachValue(_ bytes: [UInt8], name: String, keepAnnotations: Bool, _ body: (IOValue) -> Void) throws {
-        let limits = ReaderLimits(maxDepth: maxDepth, maxSize: Int.max)
+        // Local files are trusted: no size or integer-length limits, only the nesting depth asked for.
+        let limits = ReaderLimits(maxDepth: maxDepth, maxSize: Int.max, maxIntegerDigits: Int.max)
         switch from.resolved(for: bytes) {
         case .binary:
             let reader = BinaryReader<IOEmbedded>(limits: limits, keepAnnotations: keepAnnotations)

@@ -27,7 +27,9 @@ import TestSupport
         #expect(await recorder.wait { $0.contains("ungreet \"alice\"") })
         let log = recorder.snapshot
         #expect(log.contains("+\"alice\"") && log.contains("-\"alice\"") && log.contains("greet \"alice\""))
-        #expect(log.firstIndex(of: "+\"alice\"")! < log.firstIndex(of: "-\"alice\"")!)
+        let arrived = try #require(log.firstIndex(of: "+\"alice\""))
+        let left = try #require(log.firstIndex(of: "-\"alice\""))
+        #expect(arrived < left)
     }
 
     @Test func duplicateAssertionsAreCounted() async throws {
