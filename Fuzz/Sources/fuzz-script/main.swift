@@ -11,10 +11,20 @@
 // - and with LeakSanitizer, once its facet and then its actor have stopped, the script has
 //   left nothing allocated behind.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import FuzzSupport
 import Preserves
 import Syndicate
 import SyndicateServerScript
+
+/// This thread's CPU time in seconds.
+func cpuTime() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
 
 /// Runs actors' turns on the fuzzing thread, in order, when asked.
 final class InlineExecutor: ActorExecutor, @unchecked Sendable {
@@ -28,12 +38,14 @@ final class InlineExecutor: ActorExecutor, @unchecked Sendable {
 
     var isIdle: Bool { head == queue.count }
 
-    /// Runs queued work (including work it queues) until none is left or `budget` items ran.
-    func drain(budget: Int) {
+    /// Runs queued work (including work it queues) until none is left, `budget` items ran,
+    /// or `seconds` of CPU time passed.
+    func drain(budget: Int, seconds: Double = 0.25) {
         running = true
         defer { running = false }
         var ran = 0
-        while head < queue.count && ran < budget {
+        let started = cpuTime()
+        while head < queue.count && ran < budget && cpuTime() - started < seconds {
             let work = queue[head]
             head += 1
             ran += 1
@@ -101,15 +113,16 @@ runFuzzer { data in
             try? script.run(turn, environment: environment)
         }
     }
-    // A script may keep itself busy forever (a message handler that sends what it handles):
-    // run a bounded number of turns. Then stop the script's facet, as the server does when
-    // its file changes or goes away (which withdraws everything the script asserted), and
-    // then the actor.
+    // A script may keep itself busy forever (a message handler that sends what it handles,
+    // or `? ?x <$.>`, which asserts ever larger values where it observes): run a bounded
+    // number of turns for a bounded time. Then stop the script's facet, as the server does
+    // when its file changes or goes away (which withdraws everything the script asserted), and
+    // then the actor; neither may take long.
     executor.drain(budget: 2000)
     if let id = scriptFacet.id { actor.run { $0.stop(id) } }
     executor.drain(budget: 2000)
     actor.run { $0.stopActor() }
-    executor.drain(budget: 100_000)
+    executor.drain(budget: 100_000, seconds: 5)
     check(executor.isIdle, "work still queued after the actor stopped")
     check(actor.exitStatus != nil, "the actor did not stop")
     executor.reset()
