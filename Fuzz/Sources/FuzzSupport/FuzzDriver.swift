@@ -115,3 +115,13 @@ public func environmentInt(_ name: String, default value: Int) -> Int {
     guard let raw = getenv(name), let n = Int(String(cString: raw)) else { return value }
     return n
 }
+
+/// libFuzzer's usual entry point. `runFuzzer` passes its callback to `LLVMFuzzerRunDriver`
+/// directly; this definition satisfies libFuzzer's own `main` where the linker keeps it (debug
+/// builds), and runs the same test.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let test = currentTest else { fail("LLVMFuzzerTestOneInput called before runFuzzer") }
+    test(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}

@@ -12,8 +12,8 @@ import Darwin
 ///     0x00 PREFIX 0x00 MIDDLE 0x00 SUFFIX
 ///
 /// (three NUL bytes, `MIDDLE` not empty) stands for `PREFIX + MIDDLE × n + SUFFIX`. The fuzzer
-/// then measures the parser on two sizes, n and 8n, and fails if the larger took far more than
-/// eight times as long: ``checkLinear(_:_:)``. Ratios rather than absolute times keep the check
+/// then measures the parser on two sizes, n and 8n, and fails if the larger took far longer per
+/// byte: ``checkLinear(_:_:_:)``. Ratios of CPU time rather than absolute times keep the check
 /// meaningful on a loaded machine.
 public struct ScaledInput {
     public var prefix: [UInt8]
@@ -63,23 +63,34 @@ public func measure(_ body: () -> Void) -> Double {
     return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
 }
 
-/// Runs `work` on the small and the large expansion of `scaled` and fails if the time grew
-/// superlinearly: more than 24× for 8× the input (a linear parser shows about 8×, a quadratic
-/// one 64×), and to more than a tenth of a second. A suspicious ratio is measured twice more
-/// (the least time of each size counts), so one hiccup does not fail the run.
-public func checkLinear(_ scaled: ScaledInput, _ what: String, _ work: ([UInt8]) -> Void) {
+/// Runs `work` on the small and the large expansion of `scaled` and fails if the time per byte
+/// grew with the input. `work` returns how many bytes of its input it got through (all of them,
+/// or up to the error that stopped it), so that a large input that goes further than the small
+/// one before failing is compared fairly; if the small one stops in its first half, its time
+/// says nothing and nothing is checked.
+///
+/// A linear parser spends about the same time per byte on both; a quadratic one 8× as much on
+/// the large input. The check fails above 3× (and more than a tenth of a second in all). A
+/// suspicious ratio is measured twice more (the least time of each size counts), so one
+/// hiccup does not fail the run.
+public func checkLinear(_ scaled: ScaledInput, _ what: String, _ work: ([UInt8]) -> Int) {
     let (small, large) = scaled.pair()
-    var tSmall = measure { work(small) }
-    var tLarge = measure { work(large) }
-    func suspicious() -> Bool { tLarge > 0.1 && tLarge > 24 * tSmall }
+    var consumedSmall = 0
+    var consumedLarge = 0
+    var tSmall = measure { consumedSmall = work(small) }
+    guard consumedSmall >= small.count / 2 else { return }
+    var tLarge = measure { consumedLarge = work(large) }
+    func suspicious() -> Bool {
+        tLarge > 0.1 && tLarge / Double(max(consumedLarge, 1)) > 3 * tSmall / Double(max(consumedSmall, 1))
+    }
     for _ in 0..<2 where suspicious() {
-        tSmall = min(tSmall, measure { work(small) })
-        tLarge = min(tLarge, measure { work(large) })
+        tSmall = min(tSmall, measure { _ = work(small) })
+        tLarge = min(tLarge, measure { _ = work(large) })
     }
     if suspicious() {
         fail("""
-            \(what) is superlinear: \(small.count) bytes took \(Int(tSmall * 1000)) ms, \
-            \(large.count) bytes took \(Int(tLarge * 1000)) ms \
+            \(what) is superlinear: \(consumedSmall) bytes took \(Int(tSmall * 1000)) ms, \
+            \(consumedLarge) bytes took \(Int(tLarge * 1000)) ms \
             (prefix \(hex(scaled.prefix, limit: 32)), middle \(hex(scaled.middle, limit: 32)) repeated, \
             suffix \(hex(scaled.suffix, limit: 32)))
             """)

@@ -27,11 +27,13 @@ struct Outcome: Equatable {
 }
 
 /// Feeds `bytes` to a new framer in the pieces ending at `cuts`, then a space, collecting
-/// values until the first error.
-func frame(_ bytes: UnsafeRawBufferPointer, cuts: [Int]) -> Outcome {
+/// values until the first error. `buffered` is what the framer still held at the end.
+func frame(_ bytes: UnsafeRawBufferPointer, cuts: [Int], buffered: UnsafeMutablePointer<Int>? = nil) -> Outcome {
+    defer { if let buffered { buffered.pointee = lastBuffered } }
     var framer = PacketFramer()
     var outcome = Outcome()
     var start = 0
+    defer { lastBuffered = framer.bufferedByteCount }
     for end in cuts + [-1] {
         if end < 0 {
             framer.append(CollectionOfOne(UInt8(ascii: " ")))
@@ -48,6 +50,8 @@ func frame(_ bytes: UnsafeRawBufferPointer, cuts: [Int]) -> Outcome {
     }
     return outcome
 }
+
+nonisolated(unsafe) var lastBuffered = 0
 
 let writer = PacketWriter()
 
@@ -75,7 +79,10 @@ runFuzzer { data in
     if let scaled = ScaledInput(data) {
         checkLinear(scaled, "framing in 256-byte pieces") { input in
             input.withUnsafeBytes { buffer in
-                _ = frame(buffer, cuts: Array(stride(from: 256, to: buffer.count, by: 256)) + [buffer.count])
+                var buffered = 0
+                let outcome = frame(buffer, cuts: Array(stride(from: 256, to: buffer.count, by: 256)) + [buffer.count], buffered: &buffered)
+                // An incomplete packet at the end was buffered, not read: count up to it.
+                return outcome.error?.offset ?? (buffer.count - buffered)
             }
         }
         return

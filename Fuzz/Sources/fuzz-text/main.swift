@@ -28,6 +28,10 @@ let binaryReader = BinaryReader<IOEmbedded>(keepAnnotations: true)
 struct Outcome: Equatable {
     var values: [IOValue]
     var error: TextParseError?
+    /// Where the last value read ended (not compared).
+    var end = 0
+
+    static func == (a: Outcome, b: Outcome) -> Bool { a.values == b.values && a.error == b.error }
 }
 
 /// Reads values one after another from raw bytes with `decodePrefix`.
@@ -40,6 +44,7 @@ func readRaw(_ reader: TextReader<IOEmbedded>, _ bytes: UnsafeBufferPointer<UInt
             check(end > offset && end <= bytes.count, "decodePrefix from \(offset) ended at \(end) of \(bytes.count)")
             outcome.values.append(value)
             offset = end
+            outcome.end = end
         } catch {
             outcome.error = error
             break
@@ -133,8 +138,10 @@ runFuzzer { data in
         // and positions, as the schema and script readers do.
         checkLinear(scaled, "text reading") { input in
             input.withUnsafeBufferPointer { buffer in
-                _ = readRaw(streamReader, buffer)
+                let outcome = readRaw(streamReader, buffer)
                 if isValidUTF8(buffer) { _ = try? rawReader.decodeAll(utf8: buffer) }
+                guard let error = outcome.error else { return buffer.count }
+                return error.isEndOfInput ? outcome.end : error.offset
             }
         }
         return
