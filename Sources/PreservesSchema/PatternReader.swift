@@ -159,7 +159,9 @@ struct PatternReader {
             return try readTuple(items, token: token)
         case .dictionary(let entries):
             var result: Schema.DictionaryEntries = [:]
-            for (key, valueToken) in entries {
+            // In key order, not the dictionary's (which differs from one instance to the next):
+            // the references found and the first error reported must not depend on it.
+            for (key, valueToken) in entries.sorted(by: { $0.key < $1.key }) {
                 let keyValue = try literal(key)
                 let pattern = try readSimplePattern(valueToken)
                 if let name = Self.bindingName(valueToken) ?? keyValue.symbol {

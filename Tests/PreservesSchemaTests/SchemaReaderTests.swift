@@ -87,3 +87,36 @@ import TestSupport
         }
     }
 }
+
+/// Inputs found by the schema fuzzer (Fuzz/, target `schema`); each also lives under
+/// Fuzz/Regressions/schema/, which Fuzz/run replays.
+@Suite struct SchemaReaderFuzzRegressionTests {
+    func read(_ text: String) throws(SchemaError) -> SchemaModule {
+        try SchemaReader().read(text, file: "test.prs", modulePath: [Symbol("test")])
+    }
+
+    /// The entries of a dictionary pattern were read in the order the parsed dictionary
+    /// happened to iterate, which differs between two dictionaries with the same contents: the
+    /// same text read twice gave modules with their references in different orders, and of two
+    /// bad entries, either could be the one reported.
+    @Test func dictionaryPatternsReadDeterministically() throws {
+        let text = "version 1 .\nD = {a: A b: B c: C d: D e: E f: F g: G h: H} .\n"
+        let first = try read(text)
+        #expect(first.references.map(\.ref.name.name) == ["A", "B", "C", "D", "E", "F", "G", "H"])
+        for _ in 0..<50 {
+            #expect(try read(text) == first)
+        }
+        let bad = "version 1 .\nD = {a: <x> b: [1 2 ...] c: / d: &} .\n"
+        var messages: Set<String> = []
+        for _ in 0..<50 {
+            do {
+                _ = try read(bad)
+                Issue.record("expected an error")
+            } catch {
+                messages.insert("\(error.position?.column ?? 0): \(error.message)")
+            }
+        }
+        #expect(messages.count == 1, "\(messages)")
+        #expect(messages.first?.hasPrefix("9:") == true, "the entry for key a is read first: \(messages)")
+    }
+}

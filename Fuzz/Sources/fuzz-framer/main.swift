@@ -1,0 +1,109 @@
+// Fuzzes the relay's PacketFramer, which splits a peer's byte stream (binary or text
+// Preserves values, sniffed per value) into packets.
+//
+// Oracles, for every input:
+// - fed whole, fed in pieces cut at places derived from the input, and (if short) fed in
+//   pieces of one, two and three bytes, the framer yields the
+//   same values and fails with the same error (kind and stream offset) — once the stream is
+//   flushed by a trailing space, since a text atom at the very end may still continue;
+// - every value that is a protocol packet converts to a value that reads back as the same
+//   packet (patterns ignore extra fields, so not always to the same value), and the packet
+//   written by PacketWriter (binary, and a text line) frames back to the same packet.
+// A scaled input (see ScaledInput) is fed in 256-byte pieces at two sizes and must take
+// linear time: a framer that re-reads buffered text from its start on every piece does not.
+
+import FuzzSupport
+import Preserves
+import SyndicateProtocols
+import Syndicate
+
+struct Outcome: Equatable {
+    var values: [WireValue] = []
+    var error: RelayError?
+
+    static func == (a: Outcome, b: Outcome) -> Bool {
+        a.values == b.values && a.error?.kind == b.error?.kind && a.error?.offset == b.error?.offset
+    }
+}
+
+/// Feeds `bytes` to a new framer in the pieces ending at `cuts`, then a space, collecting
+/// values until the first error. `buffered` is what the framer still held at the end.
+func frame(_ bytes: UnsafeRawBufferPointer, cuts: [Int], buffered: UnsafeMutablePointer<Int>? = nil) -> Outcome {
+    defer { if let buffered { buffered.pointee = lastBuffered } }
+    var framer = PacketFramer()
+    var outcome = Outcome()
+    var start = 0
+    defer { lastBuffered = framer.bufferedByteCount }
+    for end in cuts + [-1] {
+        if end < 0 {
+            framer.append(CollectionOfOne(UInt8(ascii: " ")))
+        } else {
+            framer.append(bytes[start..<end])
+            start = end
+        }
+        do {
+            while let value = try framer.nextValue() { outcome.values.append(value) }
+        } catch {
+            outcome.error = error
+            return outcome
+        }
+    }
+    return outcome
+}
+
+nonisolated(unsafe) var lastBuffered = 0
+
+let writer = PacketWriter()
+
+func checkPacket(_ value: WireValue) {
+    guard let packet = try? WirePacket(preserves: value) else { return }
+    // Schema patterns ignore what they do not mention (extra fields and elements), so the
+    // packet's value may be smaller than `value`; it must read back as the same packet.
+    check((try? WirePacket(preserves: packet.preserves)) == packet, "packet \(packet) from \(value) does not read back from \(packet.preserves)")
+    for syntax in [WireSyntax.binary, .text] {
+        let bytes = writer.encode(packet, syntax: syntax)
+        var framer = PacketFramer()
+        framer.append(bytes)
+        do {
+            guard let again = try framer.next() else { fail("\(syntax) encoding \(hex(bytes)) of \(packet) frames to nothing") }
+            check(again == packet, "\(syntax) encoding of \(packet) frames back as \(again)")
+            check(framer.lastSyntax == syntax, "\(syntax) packet framed as \(String(describing: framer.lastSyntax))")
+            check(framer.bufferedByteCount == (syntax == .text ? 1 : 0), "\(syntax) encoding of \(packet) leaves bytes buffered")
+        } catch {
+            fail("\(syntax) encoding \(hex(bytes)) of \(packet) does not frame: \(error)")
+        }
+    }
+}
+
+runFuzzer { data in
+    if let scaled = ScaledInput(data) {
+        checkLinear(scaled, "framing in 256-byte pieces") { input in
+            input.withUnsafeBytes { buffer in
+                var buffered = 0
+                let outcome = frame(buffer, cuts: Array(stride(from: 256, to: buffer.count, by: 256)) + [buffer.count], buffered: &buffered)
+                // An incomplete packet at the end was buffered, not read: count up to it.
+                return outcome.error?.offset ?? (buffer.count - buffered)
+            }
+        }
+        return
+    }
+
+    let whole = frame(data, cuts: [data.count])
+    var rng = SplitMix64(hashing: data)
+    var cutLists = [splitPoints(count: data.count, using: &rng), splitPoints(count: data.count, using: &rng)]
+    // One byte at a time stops inside every token and every UTF-8 sequence (short inputs
+    // only: the framer re-reads incomplete text, so this is quadratic in the input).
+    // Pieces of two and of three bytes end, between them, at every place where a delimiter
+    // and the first byte of the next token (or of a UTF-8 sequence) arrive together.
+    if data.count <= 512 {
+        for size in 1...3 { cutLists.append(Array(stride(from: size, to: data.count, by: size)) + [data.count]) }
+    }
+    for cuts in cutLists {
+        let pieces = frame(data, cuts: cuts)
+        check(pieces == whole, """
+            fed \(cuts.count == data.count ? "one byte at a time" : "in pieces (cuts \(cuts))") the framer gave \(pieces.values) and \(String(describing: pieces.error)); \
+            fed whole, \(whole.values) and \(String(describing: whole.error))
+            """)
+    }
+    for value in whole.values { checkPacket(value) }
+}
