@@ -155,16 +155,31 @@ struct TextCursor<Embedded: PreservesEmbedded> {
         self.lineStarts = starts
     }
 
+    /// The last position computed, so that positions further along the same line cost only the
+    /// bytes between them (many values on one long line would otherwise be quadratic).
+    var lastPosition = SourcePosition(offset: 0, line: 1, column: 1)
+
     /// The line and column of `offset`, found by binary search over ``lineStarts``.
-    func position(of offset: Int) -> SourcePosition {
+    mutating func position(of offset: Int) -> SourcePosition {
         var low = 0
         var high = lineStarts.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
         }
-        let column = 1 + buffer[lineStarts[low]..<offset].count { $0 & 0xC0 != 0x80 }
-        return SourcePosition(offset: offset, line: low + 1, column: column)
+        let from: Int
+        var column: Int
+        if lastPosition.line == low + 1 && lastPosition.offset <= offset {
+            from = lastPosition.offset
+            column = lastPosition.column
+        } else {
+            from = lineStarts[low]
+            column = 1
+        }
+        // Count scalars, not bytes: continuation bytes (10xxxxxx) do not start a column.
+        column += buffer[from..<offset].count { $0 & 0xC0 != 0x80 }
+        lastPosition = SourcePosition(offset: offset, line: low + 1, column: column)
+        return lastPosition
     }
 
     // MARK: Errors
