@@ -200,8 +200,7 @@ import TestSupport
     @Test func commandLineDryRun() async throws {
         let (root, schemas, _) = try Self.packageCopy("upstream-cli")
         defer { try? FileManager.default.removeItem(at: root) }
-        let tool = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("preserves-schemadoc").path
+        let tool = BuiltExecutables.path("preserves-schemadoc")
         try #require(FileManager.default.isExecutableFile(atPath: tool), "preserves-schemadoc is not built beside the tests (\(tool))")
         let before = try FileManager.default.contentsOfDirectory(atPath: schemas).sorted()
         let result = try await ProcessRunner.run(tool, ["upstream", TestPaths.rs2025, "--schemas", schemas, "--dry-run", "--fail-on-incompatible"])

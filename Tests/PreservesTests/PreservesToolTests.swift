@@ -4,10 +4,7 @@ import TestSupport
 
 /// The `preserves-tool` executable, built beside the tests.
 @Suite struct PreservesToolTests {
-    static var tool: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("preserves-tool").path
-    }
+    static var tool: String { BuiltExecutables.path("preserves-tool") }
 
     static func temporaryFile(_ contents: String) throws -> String {
         let path = NSTemporaryDirectory() + "preserves-tool-\(UInt32.random(in: 0...UInt32.max)).pr"

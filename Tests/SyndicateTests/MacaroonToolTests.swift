@@ -4,10 +4,7 @@ import TestSupport
 
 /// The `syndicate-macaroon` executable, built beside the tests.
 @Suite struct MacaroonToolTests {
-    static var tool: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("syndicate-macaroon").path
-    }
+    static var tool: String { BuiltExecutables.path("syndicate-macaroon") }
     static let wellKnown = #"<ref {oid: "syndicate" sig: #x"69ca300c1dbfa08fba692102dd82311a"}>"#
 
     @Test func caveatsThatAreNoCaveatAreRefused() async throws {
