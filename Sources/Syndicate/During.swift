@@ -11,7 +11,7 @@ final class DuringEntity: Entity {
         self.handler = handler
     }
 
-    func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+    func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
         let captures = value.sequence ?? [value]
         facets[handle] = try turn.facet { turn in
             // The facet lives until the retraction, even if the handler leaves it empty.
@@ -20,7 +20,7 @@ final class DuringEntity: Entity {
         }
     }
 
-    func retract(_ turn: Turn, _ handle: Handle) throws {
+    func onRetract(_ turn: Turn, _ handle: Handle) throws {
         if let facet = facets.removeValue(forKey: handle) { turn.stop(facet) }
     }
 }
@@ -30,7 +30,7 @@ final class MessageEntity: Entity {
     private let handler: (Turn, [AnyValue]) throws -> Void
     init(_ handler: @escaping (Turn, [AnyValue]) throws -> Void) { self.handler = handler }
 
-    func message(_ turn: Turn, _ value: AnyValue) throws {
+    func onMessage(_ turn: Turn, _ value: AnyValue) throws {
         try handler(turn, value.sequence ?? [value])
     }
 }
@@ -43,8 +43,8 @@ final class AssertionEntity: Entity {
         self.onAssert = onAssert
         self.onRetract = onRetract
     }
-    func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws { try onAssert(turn, value.sequence ?? [value], handle) }
-    func retract(_ turn: Turn, _ handle: Handle) throws { try onRetract(turn, handle) }
+    func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws { try onAssert(turn, value.sequence ?? [value], handle) }
+    func onRetract(_ turn: Turn, _ handle: Handle) throws { try onRetract(turn, handle) }
 }
 
 extension Turn {

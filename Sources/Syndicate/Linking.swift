@@ -4,14 +4,14 @@ import Preserves
 final class StopOnRetract: Entity {
     let facet: FacetID
     init(facet: FacetID) { self.facet = facet }
-    func retract(_ turn: Turn, _ handle: Handle) throws { turn.stop(facet) }
+    func onRetract(_ turn: Turn, _ handle: Handle) throws { turn.stop(facet) }
 }
 
 /// Receives the child's half of a link and completes it from the parent's side.
 final class LinkSetup: Entity {
     let facet: FacetID
     init(facet: FacetID) { self.facet = facet }
-    func message(_ turn: Turn, _ value: AnyValue) throws {
+    func onMessage(_ turn: Turn, _ value: AnyValue) throws {
         guard case .embedded(let childMonitor) = value.unannotated, let facet = turn.actor.liveFacet(facet) else { return }
         let saved = turn.facet
         turn.facet = facet

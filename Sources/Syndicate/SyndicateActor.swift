@@ -109,16 +109,16 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
                 switch event {
                 case .assert(let target, let value, let handle):
                     guard turn.enter(target.facet) else { continue }
-                    try target.entityOnActor().assert(turn, value, handle)
+                    try target.entityOnActor().onAssert(turn, value, handle)
                 case .retract(let target, let handle):
                     guard turn.enter(target.facet) else { continue }
-                    try target.entityOnActor().retract(turn, handle)
+                    try target.entityOnActor().onRetract(turn, handle)
                 case .message(let target, let value):
                     guard turn.enter(target.facet) else { continue }
-                    try target.entityOnActor().message(turn, value)
+                    try target.entityOnActor().onMessage(turn, value)
                 case .sync(let target, let peer):
                     guard turn.enter(target.facet) else { continue }
-                    try target.entityOnActor().sync(turn, peer: peer)
+                    try target.entityOnActor().onSync(turn, peer: peer)
                 case .action(let facetID, let action):
                     guard let facet = liveFacet(facetID), turn.enter(facet) else { continue }
                     try action(turn)

@@ -267,7 +267,7 @@ final class SyncPeer: Entity {
     private var then: ((Turn) throws -> Void)?
     init(_ then: @escaping (Turn) throws -> Void) { self.then = then }
 
-    func message(_ turn: Turn, _ value: AnyValue) throws {
+    func onMessage(_ turn: Turn, _ value: AnyValue) throws {
         guard let k = then else { return }
         then = nil
         turn.facet.entityCount -= 1

@@ -31,7 +31,7 @@ import Testing
     final class AnswerEntity: Entity {
         let got: (AnyValue) -> Void
         init(_ got: @escaping (AnyValue) -> Void) { self.got = got }
-        func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws { got(value) }
+        func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws { got(value) }
     }
 
     @Test func theWellKnownRefResolvesToTheBoundDataspace() async throws {

@@ -40,16 +40,19 @@ final class RecordingEntity: Entity {
         self.recorder = recorder
     }
 
-    func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+    func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+        // Swift's own `assert` must stay callable unqualified inside an entity (the callbacks
+        // are named on…, so they do not shadow it).
+        assert(values[handle] == nil, "a handle is asserted once")
         values[handle] = value
         recorder.add("assert \(name) \(value)")
     }
 
-    func retract(_ turn: Turn, _ handle: Handle) throws {
+    func onRetract(_ turn: Turn, _ handle: Handle) throws {
         recorder.add("retract \(name) \(values.removeValue(forKey: handle).map { "\($0)" } ?? "?")")
     }
 
-    func message(_ turn: Turn, _ value: AnyValue) throws {
+    func onMessage(_ turn: Turn, _ value: AnyValue) throws {
         recorder.add("message \(name) \(value)")
     }
 }

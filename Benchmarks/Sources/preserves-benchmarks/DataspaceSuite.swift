@@ -35,7 +35,7 @@ struct DataspaceSuite: BenchmarkSuite {
     final class CountingEntity: Entity {
         let counter: Counter
         init(_ counter: Counter) { self.counter = counter }
-        func message(_ turn: Turn, _ value: AnyValue) throws { counter.hit() }
+        func onMessage(_ turn: Turn, _ value: AnyValue) throws { counter.hit() }
     }
 
     /// Wires up actors, returning the ref to send to and the counter to wait on.

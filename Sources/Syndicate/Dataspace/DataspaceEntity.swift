@@ -16,7 +16,7 @@ public final class DataspaceEntity: Entity {
     /// How many distinct values are asserted.
     public var assertionCount: Int { index.assertionCount }
 
-    public func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+    public func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
         let entry = index.insert(turn, value)
         assertions[handle] = entry
         if entry.count == 1, let observe = try? Dataspace.Observe<Ref>(preserves: value) {
@@ -24,7 +24,7 @@ public final class DataspaceEntity: Entity {
         }
     }
 
-    public func retract(_ turn: Turn, _ handle: Handle) throws {
+    public func onRetract(_ turn: Turn, _ handle: Handle) throws {
         guard let entry = assertions.removeValue(forKey: handle) else { return }
         assertions.shrinkIfSparse()
         if index.remove(turn, entry), let observe = try? Dataspace.Observe<Ref>(preserves: entry.value) {
@@ -32,7 +32,7 @@ public final class DataspaceEntity: Entity {
         }
     }
 
-    public func message(_ turn: Turn, _ value: AnyValue) throws {
+    public func onMessage(_ turn: Turn, _ value: AnyValue) throws {
         index.send(turn, value)
     }
 }

@@ -32,7 +32,7 @@ final class ResolveObserver: Entity {
         self.rejected = rejected
     }
 
-    func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+    func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
         guard let answer = try? Gatekeeper.Resolved<Ref>(preserves: value) else { return }
         switch answer {
         case .accepted(let session):
@@ -49,7 +49,7 @@ final class ResolveObserver: Entity {
         }
     }
 
-    func retract(_ turn: Turn, _ handle: Handle) throws {
+    func onRetract(_ turn: Turn, _ handle: Handle) throws {
         if let facet = facets.removeValue(forKey: handle) { turn.stop(facet) }
     }
 }

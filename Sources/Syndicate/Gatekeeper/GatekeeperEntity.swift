@@ -19,7 +19,7 @@ public final class GatekeeperEntity: Entity {
         self.bindings = bindings
     }
 
-    public func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+    public func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
         guard let request = try? Gatekeeper.Resolve<Ref>(preserves: value) else { return }
         requests[handle] = turn.facet { turn in
             _ = turn.preventInertCheck()
@@ -27,7 +27,7 @@ public final class GatekeeperEntity: Entity {
         }
     }
 
-    public func retract(_ turn: Turn, _ handle: Handle) throws {
+    public func onRetract(_ turn: Turn, _ handle: Handle) throws {
         if let facet = requests.removeValue(forKey: handle) { turn.stop(facet) }
     }
 

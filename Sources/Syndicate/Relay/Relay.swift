@@ -287,19 +287,19 @@ final class RelayEntity: Entity {
         self.oid = oid
     }
 
-    func assert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+    func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
         relay.sendAssert(turn, oid: oid, value, handle)
     }
 
-    func retract(_ turn: Turn, _ handle: Handle) throws {
+    func onRetract(_ turn: Turn, _ handle: Handle) throws {
         relay.sendRetract(turn, oid: oid, handle)
     }
 
-    func message(_ turn: Turn, _ value: AnyValue) throws {
+    func onMessage(_ turn: Turn, _ value: AnyValue) throws {
         relay.sendMessage(turn, oid: oid, value)
     }
 
-    func sync(_ turn: Turn, peer: Ref) throws {
+    func onSync(_ turn: Turn, peer: Ref) throws {
         relay.sendSync(turn, oid: oid, peer: peer)
     }
 }

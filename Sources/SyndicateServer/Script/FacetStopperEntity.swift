@@ -10,7 +10,7 @@ final class FacetStopperEntity: Entity {
         self.facet = facet
     }
 
-    func message(_ turn: Turn, _ value: AnyValue) throws {
+    func onMessage(_ turn: Turn, _ value: AnyValue) throws {
         if value.unannotated == .symbol(Symbol("stop")) { turn.stop(facet) }
     }
 }
