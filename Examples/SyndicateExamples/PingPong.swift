@@ -5,7 +5,7 @@ import Syndicate
 /// `pingpong pong`: answers every `<Ping ns pad>` message with `<Pong ns pad>`.
 public enum PongProgram {
     public static func run(_ turn: Turn, ds: Ref) {
-        turn.onMessage(ds, P.rec("Ping", P.bind(), P.bind())) { turn, captures in
+        turn.onMessage(ds, Pattern.rec("Ping", Pattern.bind(), Pattern.bind())) { turn, captures in
             turn.message(ds, .record(Record(label: .symbol("Pong"), fields: [captures[0], captures[1]])))
         }
     }
@@ -46,7 +46,7 @@ public enum PingProgram {
         var turnsThisSecond = 0
         var eventsThisSecond = 0
         var sampledThisTurn = false
-        turn.onMessage(ds, P.rec("Pong", P.bind(), P.bind())) { turn, captures in
+        turn.onMessage(ds, Pattern.rec("Pong", Pattern.bind(), Pattern.bind())) { turn, captures in
             eventsThisSecond += 1
             if reportEvery == 0 {
                 turn.message(ds, ExampleRecords.ping("Ping", wallClockNanoseconds(), pad))

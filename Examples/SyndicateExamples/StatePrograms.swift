@@ -31,7 +31,7 @@ public enum StateConsumerProgram {
 
     public static func run(_ turn: Turn, ds: Ref, report: @escaping (Report) -> Void) {
         var current = Report()
-        turn.during(ds, P.rec("Present", P.bind())) { turn, _ in
+        turn.during(ds, Pattern.rec("Present", Pattern.bind())) { turn, _ in
             current.events += 1
             current.arrivals += 1
             current.present += 1

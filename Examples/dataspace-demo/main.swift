@@ -8,12 +8,12 @@ let watcher = SyndicateActor.boot(name: "watcher") { turn in
     let ds = turn.createDataspace()
 
     // While a <Present name> assertion exists, this facet runs; its retraction stops it.
-    turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
+    turn.during(ds, Pattern.rec("Present", Pattern.bind())) { turn, captures in
         print("\(captures[0]) arrived")
         turn.onStop { _ in print("\(captures[0]) left") }
     }
     // Every <Says who what> message.
-    turn.onMessage(ds, P.rec("Says", P.bind(), P.bind())) { _, captures in
+    turn.onMessage(ds, Pattern.rec("Says", Pattern.bind(), Pattern.bind())) { _, captures in
         print("\(captures[0]) says \(captures[1])")
     }
 

@@ -13,7 +13,7 @@ let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 9001
 let client = SyndicateActor.boot(name: "hello") { turn in
     turn.connect(to: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate) { turn, ds in
         turn.assert(ds, .record("Present", "swift"))
-        turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
+        turn.during(ds, Pattern.rec("Present", Pattern.bind())) { turn, captures in
             print("present: \(captures[0])")
             if captures[0] == "swift" { turn.stopActor() }
         }

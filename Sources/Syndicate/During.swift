@@ -52,7 +52,7 @@ extension Turn {
     /// facet of its own with the pattern's captures; retraction stops that facet.
     ///
     /// ```swift
-    /// turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
+    /// turn.during(ds, Pattern.rec("Present", Pattern.bind())) { turn, captures in
     ///     print("\(captures[0]) arrived")
     ///     turn.onStop { _ in print("\(captures[0]) left") }
     /// }

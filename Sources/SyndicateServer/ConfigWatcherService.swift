@@ -15,7 +15,7 @@ import SyndicateServerSchemas
 /// the other scripts and the server go on.
 enum ConfigWatcherService {
     static func run(_ turn: Turn, config: Ref, environment: [String: AnyValue], pollInterval: Duration?, logger: Logger) {
-        turn.during(config, P.rec("require-service", P.bind())) { turn, captures in
+        turn.during(config, Pattern.rec("require-service", Pattern.bind())) { turn, captures in
             guard let watcher = try? Server.ConfigWatcher<Ref>(preserves: captures[0]) else { return }
             var env = environment
             if let entries = watcher.env.dictionary {

@@ -5,7 +5,7 @@ import Syndicate
 /// Prints the `<log timestamp {…}>` messages sent to `$log`.
 enum LogService {
     static func run(_ turn: Turn, log: Ref, logger: Logger) {
-        turn.onMessage(log, P.rec("log", P.bind(), P.bind())) { _, captures in
+        turn.onMessage(log, Pattern.rec("log", Pattern.bind(), Pattern.bind())) { _, captures in
             logger.info("\(captures[1])", metadata: ["timestamp": "\(captures[0])"])
         }
     }

@@ -15,7 +15,7 @@ import SyndicateServerSchemas
 enum RelayListenerService {
     static func run(_ turn: Turn, config: Ref, limits: RelayLimits, group: any EventLoopGroup, listeners: ListenerSet, logger: Logger) {
         for label: Symbol in ["require-service", "run-service"] {
-            turn.during(config, P.rec(label, P.bind())) { turn, captures in
+            turn.during(config, Pattern.rec(label, Pattern.bind())) { turn, captures in
                 guard let spec = try? Server.RelayListener<Ref>(preserves: captures[0]) else { return }
                 start(turn, spec: captures[0], listener: spec, config: config, limits: limits, group: group, listeners: listeners, logger: logger)
             }

@@ -142,7 +142,7 @@ public final class SyndicateBroker: Sendable {
         let watcher = await withCheckedContinuation { (started: CheckedContinuation<FacetID, Never>) in
             actor.run { turn in
                 started.resume(returning: turn.facet { turn in
-                    turn.during(config, P.rec("service-state", P.bind(), P.bind())) { _, captures in
+                    turn.during(config, Pattern.rec("service-state", Pattern.bind(), Pattern.bind())) { _, captures in
                         switch try? Service.State<Ref>(preserves: captures[1]) {
                         case .ready?: continuation.yield((captures[0], false))
                         case .failed?: continuation.yield((captures[0], true))
@@ -173,7 +173,7 @@ public final class SyndicateBroker: Sendable {
         let config = objects.config
         actor.run { turn in
             turn.facet { turn in
-                turn.during(config, P.rec("service-object", P.discard, P.bind())) { _, captures in
+                turn.during(config, Pattern.rec("service-object", Pattern.discard, Pattern.bind())) { _, captures in
                     if let bound = try? Server.BoundPort(preserves: captures[0]), let port = bound.port.int { found.add(port) }
                 }
             }

@@ -70,10 +70,10 @@ struct ServerBinaryTests {
         let server = try InteractiveProcess(Self.serverPath, ["-p", "\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         let (watcher, ds) = try await RelayProtocolTests.resolvedPeer(port: port)
-        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
+        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Load", Pattern.bind()), observerOid: 3, handle: 2)))
         // A consumer that is not reading when the signal comes, with a backlog queued for it.
         let (laggard, ds3) = try await RelayProtocolTests.resolvedPeer(port: port)
-        laggard.write(WirePackets.encode(WirePackets.observe(oid: ds3, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
+        laggard.write(WirePackets.encode(WirePackets.observe(oid: ds3, Pattern.rec("Load", Pattern.bind()), observerOid: 3, handle: 2)))
         let (producer, ds2) = try await RelayProtocolTests.resolvedPeer(port: port)
         let message = WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Load"), fields: [.byteString([UInt8](repeating: 2, count: 1024))]))))
         let sending = SharedCount()
@@ -128,7 +128,7 @@ struct ServerBinaryTests {
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         // Observe <bind …> in $config: the default configuration's binding comes back.
-        let observe = WirePackets.observe(oid: 0, P.rec("bind", P.bind(), P.discard, P.discard), observerOid: 0, handle: 1)
+        let observe = WirePackets.observe(oid: 0, Pattern.rec("bind", Pattern.bind(), Pattern.discard, Pattern.discard), observerOid: 0, handle: 1)
         input.fileHandleForWriting.write(Data(WirePackets.encode(observe, .text)))
         let reply = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
             Thread {
@@ -153,7 +153,7 @@ struct ServerBinaryTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let observe = WirePackets.observe(oid: 0, P.rec("bind", P.bind(), P.discard, P.discard), observerOid: 0, handle: 1)
+        let observe = WirePackets.observe(oid: 0, Pattern.rec("bind", Pattern.bind(), Pattern.discard, Pattern.discard), observerOid: 0, handle: 1)
         input.fileHandleForWriting.write(Data(WirePackets.encode(observe, .text)))
         let deadline = ContinuousClock.now + .seconds(10)
         var written = ""

@@ -38,8 +38,8 @@ public final class GatekeeperEntity: Entity {
                 reject(turn, request, "malformed sturdy ref")
                 return
             }
-            let description = P.rec("ref", P.dict([.symbol("oid"): P.lit(parameters.oid), .symbol("key"): P.bind()]))
-            turn.during(bindings, P.rec("bind", description, P.bind(), P.discard)) { turn, captures in
+            let description = Pattern.rec("ref", Pattern.dict([.symbol("oid"): Pattern.lit(parameters.oid), .symbol("key"): Pattern.bind()]))
+            turn.during(bindings, Pattern.rec("bind", description, Pattern.bind(), Pattern.discard)) { turn, captures in
                 guard let key = captures[0].bytes, case .embedded(let target) = captures[1].unannotated else {
                     self.reject(turn, request, "malformed binding")
                     return
