@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "Preserves", "SyndicateProtocols", "Syndicate",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -199,9 +200,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "hello-client",
-            dependencies: ["Preserves", "Syndicate", "SyndicateNIO"],
+            dependencies: ["Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO"],
             path: "Examples/hello-client",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["PreservesSchemaPlugin"]
         ),
         .executableTarget(
             name: "dataspace-demo",

@@ -103,7 +103,7 @@ struct ServerBinaryTests {
         #expect(laggardClosed)
     }
 
-    @Test("the README's Swift client (Examples/hello-client) connects to a live broker, sees its assertion and exits 0")
+    @Test("the README's Swift client (Examples/hello-client) asserts a typed record, receives it back, retracts it by cancelling, and exits 0")
     func helloClient() async throws {
         let port = Self.freePort()
         let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"], includeStandardError: true)
@@ -112,7 +112,8 @@ struct ServerBinaryTests {
         let client = URL(fileURLWithPath: Self.serverPath).deletingLastPathComponent().appendingPathComponent("hello-client").path
         let result = try await ProcessRunner.run(client, ["\(port)"])
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains(#"present: "swift""#))
+        #expect(result.output.contains("greeting from swift: hello"))
+        #expect(result.output.contains("retracted: greeting from swift"))
     }
 
     @Test("--inferior speaks the protocol on stdin/stdout, exporting $config as oid 0")
