@@ -31,5 +31,15 @@ extension Dataspace {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Observe")), fields: [self.pattern.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
         }
+
+        /// Observes `dataspace.Observe` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, DataspacePatterns.Pattern<Embedded>> = .any, observer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Observe"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: DataspacePatterns.Pattern<Embedded>) in _x.preserves }), observer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try pattern.check(_result.pattern, "dataspace.Observe")
+                try observer.check(_result.observer, "dataspace.Observe")
+            })
+        }
     }
 }

@@ -58,6 +58,17 @@ extension Gatekeeper {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind")), fields: [self.description_.preserves, Preserves.Value<Embedded>.embedded(self.target), self.observer.preserves]))
         }
+
+        /// Observes `gatekeeper.Bind` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(description_: DataspacePatterns.FieldPattern<Embedded, Description<Embedded>> = .any, target: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, observer: DataspacePatterns.FieldPattern<Embedded, BindObserver<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Description<Embedded>) in _x.preserves }), target.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), observer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: BindObserver<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try description_.check(_result.description_, "gatekeeper.Bind")
+                try target.check(_result.target, "gatekeeper.Bind")
+                try observer.check(_result.observer, "gatekeeper.Bind")
+            })
+        }
     }
 }
 
@@ -100,6 +111,33 @@ extension Gatekeeper {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "gatekeeper.BindObserver", expected: "the literal #f")
             return .absent
+        }
+
+        /// Observes every `gatekeeper.BindObserver` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `gatekeeper.BindObserver` values of the alternative `present`.
+        public static func presentPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.BindObserver", expected: "the alternative present")
+                }
+                try payload.check(_payload, "gatekeeper.BindObserver")
+            })
+        }
+
+        /// Observes `gatekeeper.BindObserver` values of the alternative `absent`.
+        public static func absentPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.BindObserver", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -145,6 +183,34 @@ extension Gatekeeper {
         private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
         }
+
+        /// Observes every `gatekeeper.Bound` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `gatekeeper.Bound` values of the alternative `bound`.
+        public static func boundPattern(pathStep: DataspacePatterns.FieldPattern<Embedded, PathStep<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bound"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pathStep.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathStep<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bound(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Bound", expected: "the alternative bound")
+                }
+                try pathStep.check(_f0, "gatekeeper.Bound")
+            })
+        }
+
+        /// Observes `gatekeeper.Bound` values of the alternative `Rejected`.
+        public static func rejectedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rejected<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Rejected<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rejected(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Bound", expected: "the alternative Rejected")
+                }
+                try payload.check(_payload, "gatekeeper.Bound")
+            })
+        }
     }
 }
 
@@ -172,6 +238,16 @@ extension Gatekeeper {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
         }
+
+        /// Observes `gatekeeper.Description` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.record(label: stepType.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try stepType.check(_result.stepType, "gatekeeper.Description")
+                try detail.check(_result.detail, "gatekeeper.Description")
+            })
+        }
     }
 }
 
@@ -190,6 +266,12 @@ extension Gatekeeper {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect")), fields: []))
+        }
+
+        /// Observes `gatekeeper.ForceDisconnect` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect"))), entries: [:]), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
         }
     }
 }
@@ -218,6 +300,16 @@ extension Gatekeeper {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
         }
+
+        /// Observes `gatekeeper.PathStep` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.record(label: stepType.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try stepType.check(_result.stepType, "gatekeeper.PathStep")
+                try detail.check(_result.detail, "gatekeeper.PathStep")
+            })
+        }
     }
 }
 
@@ -240,6 +332,15 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected")), fields: [self.detail]))
+        }
+
+        /// Observes `gatekeeper.Rejected` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try detail.check(_result.detail, "gatekeeper.Rejected")
+            })
         }
     }
 }
@@ -270,6 +371,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve")), fields: [self.step.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
+        }
+
+        /// Observes `gatekeeper.Resolve` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(step: DataspacePatterns.FieldPattern<Embedded, Step<Embedded>> = .any, observer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([step.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Step<Embedded>) in _x.preserves }), observer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try step.check(_result.step, "gatekeeper.Resolve")
+                try observer.check(_result.observer, "gatekeeper.Resolve")
+            })
         }
     }
 }
@@ -308,6 +419,18 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path")), fields: [self.route.preserves, self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
+        }
+
+        /// Observes `gatekeeper.ResolvePath` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(route: DataspacePatterns.FieldPattern<Embedded, Route<Embedded>> = .any, addr: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, control: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([route.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Route<Embedded>) in _x.preserves }), addr.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), control.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try route.check(_result.route, "gatekeeper.ResolvePath")
+                try addr.check(_result.addr, "gatekeeper.ResolvePath")
+                try control.check(_result.control, "gatekeeper.ResolvePath")
+                try resolved.check(_result.resolved, "gatekeeper.ResolvePath")
+            })
         }
     }
 }
@@ -353,6 +476,34 @@ extension Gatekeeper {
         private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
         }
+
+        /// Observes every `gatekeeper.Resolved` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `gatekeeper.Resolved` values of the alternative `accepted`.
+        public static func acceptedPattern(responderSession: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("accepted"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([responderSession.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .accepted(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Resolved", expected: "the alternative accepted")
+                }
+                try responderSession.check(_f0, "gatekeeper.Resolved")
+            })
+        }
+
+        /// Observes `gatekeeper.Resolved` values of the alternative `Rejected`.
+        public static func rejectedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rejected<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Rejected<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rejected(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Resolved", expected: "the alternative Rejected")
+                }
+                try payload.check(_payload, "gatekeeper.Resolved")
+            })
+        }
     }
 }
 
@@ -381,6 +532,17 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("path-step")), fields: [Preserves.Value<Embedded>.embedded(self.origin), self.pathStep.preserves, self.resolved.preserves]))
+        }
+
+        /// Observes `gatekeeper.ResolvedPathStep` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(origin: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, pathStep: DataspacePatterns.FieldPattern<Embedded, PathStep<Embedded>> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("path-step"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([origin.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), pathStep.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathStep<Embedded>) in _x.preserves }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try origin.check(_result.origin, "gatekeeper.ResolvedPathStep")
+                try pathStep.check(_result.pathStep, "gatekeeper.ResolvedPathStep")
+                try resolved.check(_result.resolved, "gatekeeper.ResolvedPathStep")
+            })
         }
     }
 }
@@ -421,6 +583,16 @@ extension Gatekeeper {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route")), fields: [Preserves.Value<Embedded>.sequence(self.transports.map { _item4 in _item4 })] + self.pathSteps.map { _item5 in _item5.preserves }))
         }
+
+        /// Observes `gatekeeper.Route` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(transports: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>]> = .any, pathSteps: DataspacePatterns.FieldPattern<Embedded, [PathStep<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([transports.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1 }) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try transports.check(_result.transports, "gatekeeper.Route")
+                try pathSteps.check(_result.pathSteps, "gatekeeper.Route")
+            })
+        }
     }
 }
 
@@ -447,6 +619,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Observes `gatekeeper.Step` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.record(label: stepType.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try stepType.check(_result.stepType, "gatekeeper.Step")
+                try detail.check(_result.detail, "gatekeeper.Step")
+            })
         }
     }
 }
@@ -477,6 +659,17 @@ extension Gatekeeper {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("connect-transport")), fields: [self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
         }
+
+        /// Observes `gatekeeper.TransportConnection` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, control: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("connect-transport"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), control.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "gatekeeper.TransportConnection")
+                try control.check(_result.control, "gatekeeper.TransportConnection")
+                try resolved.check(_result.resolved, "gatekeeper.TransportConnection")
+            })
+        }
     }
 }
 
@@ -494,5 +687,13 @@ extension Gatekeeper {
     /// The value that `TransportControl` (`gatekeeper.TransportControl`) stands for.
     public static func serializeTransportControl<Embedded: Preserves.PreservesEmbedded>(_ x: TransportControl, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return x.preserves(as: Embedded.self)
+    }
+
+    /// Observes `gatekeeper.TransportControl` values that match `value`.
+    public static func patternTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ForceDisconnect> = .any) -> DataspacePatterns.TypedPattern<Embedded, TransportControl> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ForceDisconnect) in _x.preserves(as: Embedded.self) })
+        return DataspacePatterns.TypedPattern<Embedded, TransportControl>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl in try Gatekeeper.parseTransportControl(_value) }, check: { (_result: TransportControl) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "gatekeeper.TransportControl")
+        })
     }
 }

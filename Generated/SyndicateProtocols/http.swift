@@ -47,6 +47,34 @@ extension Http {
         private static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "http.Chunk"))
         }
+
+        /// Observes every `http.Chunk` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.Chunk` values of the alternative `string`.
+        public static func stringPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.Chunk", expected: "the alternative string")
+                }
+                try payload.check(_payload, "http.Chunk")
+            })
+        }
+
+        /// Observes `http.Chunk` values of the alternative `bytes`.
+        public static func bytesPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bytes(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.Chunk", expected: "the alternative bytes")
+                }
+                try payload.check(_payload, "http.Chunk")
+            })
+        }
     }
 }
 
@@ -64,6 +92,14 @@ extension Http {
     /// The value that `Headers` (`http.Headers`) stands for.
     public static func serializeHeaders<Embedded: Preserves.PreservesEmbedded>(_ x: Headers, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), Preserves.Value<Embedded>.string(_entry3.value)) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Observes `http.Headers` values that match `value`.
+    public static func patternHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Swift.String]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Headers> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Swift.String]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), Preserves.Value<Embedded>.string(_entry1.value)) }, uniquingKeysWith: { first, _ in first })) })
+        return DataspacePatterns.TypedPattern<Embedded, Headers>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers in try Http.parseHeaders(_value) }, check: { (_result: Headers) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "http.Headers")
+        })
     }
 }
 
@@ -107,6 +143,33 @@ extension Http {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.HostPattern", expected: "the literal #f")
             return .`any`
         }
+
+        /// Observes every `http.HostPattern` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.HostPattern` values of the alternative `host`.
+        public static func hostPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .host(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HostPattern", expected: "the alternative host")
+                }
+                try payload.check(_payload, "http.HostPattern")
+            })
+        }
+
+        /// Observes `http.HostPattern` values of the alternative `any`.
+        public static func anyPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .`any` = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HostPattern", expected: "the alternative any")
+                }
+            })
+        }
     }
 }
 
@@ -145,6 +208,19 @@ extension Http {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-bind")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self), Preserves.Value<Embedded>.embedded(self.handler)]))
         }
+
+        /// Observes `http.HttpBinding` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any, handler: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-bind"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: HostPattern) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: MethodPattern) in _x.preserves(as: Embedded.self) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathPattern) in serializePathPattern(_x, as: Embedded.self) }), handler.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try host.check(_result.host, "http.HttpBinding")
+                try port.check(_result.port, "http.HttpBinding")
+                try method.check(_result.method, "http.HttpBinding")
+                try path.check(_result.path, "http.HttpBinding")
+                try handler.check(_result.handler, "http.HttpBinding")
+            })
+        }
     }
 }
 
@@ -173,6 +249,16 @@ extension Http {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("request")), fields: [self.req.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.res)]))
         }
+
+        /// Observes `http.HttpContext` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(req: DataspacePatterns.FieldPattern<Embedded, HttpRequest> = .any, res: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("request"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([req.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: HttpRequest) in _x.preserves(as: Embedded.self) }), res.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try req.check(_result.req, "http.HttpContext")
+                try res.check(_result.res, "http.HttpContext")
+            })
+        }
     }
 }
 
@@ -198,6 +284,15 @@ extension Http {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-listener")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Observes `http.HttpListener` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-listener"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try port.check(_result.port, "http.HttpListener")
+            })
         }
     }
 }
@@ -244,6 +339,22 @@ extension Http {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request")), fields: [Preserves.Value<Embedded>.integer(self.sequenceNumber), self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), Preserves.Value<Embedded>.symbol(self.method), Preserves.Value<Embedded>.sequence(self.path.map { _item6 in Preserves.Value<Embedded>.string(_item6) }), serializeHeaders(self.headers, as: Embedded.self), Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map { _entry7 in (Preserves.Value<Embedded>.symbol(_entry7.key), Preserves.Value<Embedded>.sequence(_entry7.value.map { _item8 in _item8.preserves(as: Embedded.self) })) }, uniquingKeysWith: { first, _ in first })), self.body.preserves(as: Embedded.self)]))
+        }
+
+        /// Observes `http.HttpRequest` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(sequenceNumber: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, host: DataspacePatterns.FieldPattern<Embedded, RequestHost> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, path: DataspacePatterns.FieldPattern<Embedded, [Swift.String]> = .any, headers: DataspacePatterns.FieldPattern<Embedded, Headers> = .any, query: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: [QueryValue]]> = .any, body: DataspacePatterns.FieldPattern<Embedded, RequestBody> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([sequenceNumber.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestHost) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.String]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in Preserves.Value<Embedded>.string(_item1) }) }), headers.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Headers) in serializeHeaders(_x, as: Embedded.self) }), query.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: [QueryValue]]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry2 in (Preserves.Value<Embedded>.symbol(_entry2.key), Preserves.Value<Embedded>.sequence(_entry2.value.map { _item3 in _item3.preserves(as: Embedded.self) })) }, uniquingKeysWith: { first, _ in first })) }), body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestBody) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try sequenceNumber.check(_result.sequenceNumber, "http.HttpRequest")
+                try host.check(_result.host, "http.HttpRequest")
+                try port.check(_result.port, "http.HttpRequest")
+                try method.check(_result.method, "http.HttpRequest")
+                try path.check(_result.path, "http.HttpRequest")
+                try headers.check(_result.headers, "http.HttpRequest")
+                try query.check(_result.query, "http.HttpRequest")
+                try body.check(_result.body, "http.HttpRequest")
+            })
         }
     }
 }
@@ -329,6 +440,58 @@ extension Http {
             let chunk = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record4.fields[0]) }
             return .done(chunk: chunk)
         }
+
+        /// Observes every `http.HttpResponse` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `status`.
+        public static func statusPattern<Embedded: Preserves.PreservesEmbedded>(code: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("status"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([code.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .status(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative status")
+                }
+                try code.check(_f0, "http.HttpResponse")
+                try message.check(_f1, "http.HttpResponse")
+            })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `header`.
+        public static func headerPattern<Embedded: Preserves.PreservesEmbedded>(name: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, value: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("header"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([name.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .header(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative header")
+                }
+                try name.check(_f0, "http.HttpResponse")
+                try value.check(_f1, "http.HttpResponse")
+            })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `chunk`.
+        public static func chunkPattern<Embedded: Preserves.PreservesEmbedded>(chunk: DataspacePatterns.FieldPattern<Embedded, Chunk> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("chunk"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([chunk.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Chunk) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .chunk(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative chunk")
+                }
+                try chunk.check(_f0, "http.HttpResponse")
+            })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `done`.
+        public static func donePattern<Embedded: Preserves.PreservesEmbedded>(chunk: DataspacePatterns.FieldPattern<Embedded, Chunk> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("done"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([chunk.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Chunk) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .done(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative done")
+                }
+                try chunk.check(_f0, "http.HttpResponse")
+            })
+        }
     }
 }
 
@@ -363,6 +526,18 @@ extension Http {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-service")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self)]))
+        }
+
+        /// Observes `http.HttpService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: HostPattern) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: MethodPattern) in _x.preserves(as: Embedded.self) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathPattern) in serializePathPattern(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try host.check(_result.host, "http.HttpService")
+                try port.check(_result.port, "http.HttpService")
+                try method.check(_result.method, "http.HttpService")
+                try path.check(_result.path, "http.HttpService")
+            })
         }
     }
 }
@@ -407,6 +582,33 @@ extension Http {
         private static func parseSpecificCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .specific(try Preserves.SchemaParsing.symbol(value, "http.MethodPattern"))
         }
+
+        /// Observes every `http.MethodPattern` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.MethodPattern` values of the alternative `any`.
+        public static func anyPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .`any` = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.MethodPattern", expected: "the alternative any")
+                }
+            })
+        }
+
+        /// Observes `http.MethodPattern` values of the alternative `specific`.
+        public static func specificPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .specific(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.MethodPattern", expected: "the alternative specific")
+                }
+                try payload.check(_payload, "http.MethodPattern")
+            })
+        }
     }
 }
 
@@ -427,6 +629,14 @@ extension Http {
     public static func serializeMimeType<Embedded: Preserves.PreservesEmbedded>(_ x: MimeType, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.symbol(x)
     }
+
+    /// Observes `http.MimeType` values that match `value`.
+    public static func patternMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, MimeType> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
+        return DataspacePatterns.TypedPattern<Embedded, MimeType>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType in try Http.parseMimeType(_value) }, check: { (_result: MimeType) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "http.MimeType")
+        })
+    }
 }
 
 // MARK: - http.PathPattern
@@ -443,6 +653,14 @@ extension Http {
     /// The value that `PathPattern` (`http.PathPattern`) stands for.
     public static func serializePathPattern<Embedded: Preserves.PreservesEmbedded>(_ x: PathPattern, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.sequence(x.map { _item2 in _item2.preserves(as: Embedded.self) })
+    }
+
+    /// Observes `http.PathPattern` values that match `value`.
+    public static func patternPathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [PathPatternElement]> = .any) -> DataspacePatterns.TypedPattern<Embedded, PathPattern> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [PathPatternElement]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves(as: Embedded.self) }) })
+        return DataspacePatterns.TypedPattern<Embedded, PathPattern>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern in try Http.parsePathPattern(_value) }, check: { (_result: PathPattern) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "http.PathPattern")
+        })
     }
 }
 
@@ -499,6 +717,43 @@ extension Http {
             try Preserves.SchemaParsing.literalSymbol(value, "...", "http.PathPatternElement", expected: "the literal ...")
             return .rest
         }
+
+        /// Observes every `http.PathPatternElement` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.PathPatternElement` values of the alternative `label`.
+        public static func labelPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .label(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "the alternative label")
+                }
+                try payload.check(_payload, "http.PathPatternElement")
+            })
+        }
+
+        /// Observes `http.PathPatternElement` values of the alternative `wildcard`.
+        public static func wildcardPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("_")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .wildcard = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "the alternative wildcard")
+                }
+            })
+        }
+
+        /// Observes `http.PathPatternElement` values of the alternative `rest`.
+        public static func restPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("...")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rest = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "the alternative rest")
+                }
+            })
+        }
     }
 }
 
@@ -545,6 +800,36 @@ extension Http {
             let body = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_record1.fields[2], "http.QueryValue") }
             return .file(filename: filename, headers: headers, body: body)
         }
+
+        /// Observes every `http.QueryValue` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.QueryValue` values of the alternative `string`.
+        public static func stringPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.QueryValue", expected: "the alternative string")
+                }
+                try payload.check(_payload, "http.QueryValue")
+            })
+        }
+
+        /// Observes `http.QueryValue` values of the alternative `file`.
+        public static func filePattern<Embedded: Preserves.PreservesEmbedded>(filename: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, headers: DataspacePatterns.FieldPattern<Embedded, Headers> = .any, body: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("file"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([filename.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), headers.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Headers) in serializeHeaders(_x, as: Embedded.self) }), body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .file(let _f0, let _f1, let _f2) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.QueryValue", expected: "the alternative file")
+                }
+                try filename.check(_f0, "http.QueryValue")
+                try headers.check(_f1, "http.QueryValue")
+                try body.check(_f2, "http.QueryValue")
+            })
+        }
     }
 }
 
@@ -588,6 +873,33 @@ extension Http {
         private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.byteString(value, "http.RequestBody"))
         }
+
+        /// Observes every `http.RequestBody` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.RequestBody` values of the alternative `absent`.
+        public static func absentPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestBody", expected: "the alternative absent")
+                }
+            })
+        }
+
+        /// Observes `http.RequestBody` values of the alternative `present`.
+        public static func presentPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestBody", expected: "the alternative present")
+                }
+                try payload.check(_payload, "http.RequestBody")
+            })
+        }
     }
 }
 
@@ -630,6 +942,33 @@ extension Http {
 
         private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.string(value, "http.RequestHost"))
+        }
+
+        /// Observes every `http.RequestHost` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.RequestHost` values of the alternative `absent`.
+        public static func absentPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestHost", expected: "the alternative absent")
+                }
+            })
+        }
+
+        /// Observes `http.RequestHost` values of the alternative `present`.
+        public static func presentPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestHost", expected: "the alternative present")
+                }
+                try payload.check(_payload, "http.RequestHost")
+            })
         }
     }
 }

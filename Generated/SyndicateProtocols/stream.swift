@@ -50,6 +50,33 @@ extension Stream {
             try Preserves.SchemaParsing.literalSymbol(value, "unbounded", "stream.CreditAmount", expected: "the literal unbounded")
             return .unbounded
         }
+
+        /// Observes every `stream.CreditAmount` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.CreditAmount` values of the alternative `count`.
+        public static func countPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .count(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.CreditAmount", expected: "the alternative count")
+                }
+                try payload.check(_payload, "stream.CreditAmount")
+            })
+        }
+
+        /// Observes `stream.CreditAmount` values of the alternative `unbounded`.
+        public static func unboundedPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("unbounded")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .unbounded = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.CreditAmount", expected: "the alternative unbounded")
+                }
+            })
+        }
     }
 }
 
@@ -93,6 +120,32 @@ extension Stream {
         private static func parseCrlfCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "crlf", "stream.LineMode", expected: "the literal crlf")
             return .crlf
+        }
+
+        /// Observes every `stream.LineMode` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.LineMode` values of the alternative `lf`.
+        public static func lfPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("lf")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .lf = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.LineMode", expected: "the alternative lf")
+                }
+            })
+        }
+
+        /// Observes `stream.LineMode` values of the alternative `crlf`.
+        public static func crlfPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("crlf")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .crlf = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.LineMode", expected: "the alternative crlf")
+                }
+            })
         }
     }
 }
@@ -167,6 +220,55 @@ extension Stream {
             let description_ = _record2.fields[0]
             return .object(description_: description_)
         }
+
+        /// Observes every `stream.Mode` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `bytes`.
+        public static func bytesPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("bytes")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bytes = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative bytes")
+                }
+            })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `lines`.
+        public static func linesPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, LineMode> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: LineMode) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .lines(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative lines")
+                }
+                try payload.check(_payload, "stream.Mode")
+            })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `packet`.
+        public static func packetPattern(size: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("packet"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([size.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .packet(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative packet")
+                }
+                try size.check(_f0, "stream.Mode")
+            })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `object`.
+        public static func objectPattern(description_: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("object"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .object(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative object")
+                }
+                try description_.check(_f0, "stream.Mode")
+            })
+        }
     }
 }
 
@@ -239,6 +341,56 @@ extension Stream {
             _ = try Preserves.SchemaParsing.record(value, label: "eof", minimumFieldCount: 0, "stream.Sink", expected: "a record <eof …> with at least 0 fields")
             return .eof
         }
+
+        /// Observes every `stream.Sink` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `source`.
+        public static func sourcePattern(controller: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("source"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([controller.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .source(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative source")
+                }
+                try controller.check(_f0, "stream.Sink")
+            })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `StreamError`.
+        public static func streamErrorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, StreamError> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .streamError(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative StreamError")
+                }
+                try payload.check(_payload, "stream.Sink")
+            })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `data`.
+        public static func dataPattern(payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, mode: DataspacePatterns.FieldPattern<Embedded, Mode<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("data"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), mode.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Mode<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .data(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative data")
+                }
+                try payload.check(_f0, "stream.Sink")
+                try mode.check(_f1, "stream.Sink")
+            })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `eof`.
+        public static func eofPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("eof"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .eof = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative eof")
+                }
+            })
+        }
     }
 }
 
@@ -298,6 +450,46 @@ extension Stream {
             let mode = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) }
             return .credit(amount: amount, mode: mode)
         }
+
+        /// Observes every `stream.Source` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.Source` values of the alternative `sink`.
+        public static func sinkPattern(controller: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("sink"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([controller.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .sink(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Source", expected: "the alternative sink")
+                }
+                try controller.check(_f0, "stream.Source")
+            })
+        }
+
+        /// Observes `stream.Source` values of the alternative `StreamError`.
+        public static func streamErrorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, StreamError> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .streamError(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Source", expected: "the alternative StreamError")
+                }
+                try payload.check(_payload, "stream.Source")
+            })
+        }
+
+        /// Observes `stream.Source` values of the alternative `credit`.
+        public static func creditPattern(amount: DataspacePatterns.FieldPattern<Embedded, CreditAmount> = .any, mode: DataspacePatterns.FieldPattern<Embedded, Mode<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("credit"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([amount.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: CreditAmount) in _x.preserves(as: Embedded.self) }), mode.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Mode<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .credit(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Source", expected: "the alternative credit")
+                }
+                try amount.check(_f0, "stream.Source")
+                try mode.check(_f1, "stream.Source")
+            })
+        }
     }
 }
 
@@ -329,6 +521,17 @@ extension Stream {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-connection")), fields: [Preserves.Value<Embedded>.embedded(self.source), Preserves.Value<Embedded>.embedded(self.sink), self.spec]))
         }
+
+        /// Observes `stream.StreamConnection` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(source: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, sink: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-connection"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([source.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), sink.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), spec.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try source.check(_result.source, "stream.StreamConnection")
+                try sink.check(_result.sink, "stream.StreamConnection")
+                try spec.check(_result.spec, "stream.StreamConnection")
+            })
+        }
     }
 }
 
@@ -353,6 +556,15 @@ extension Stream {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error")), fields: [Preserves.Value<Embedded>.string(self.message)]))
+        }
+
+        /// Observes `stream.StreamError` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try message.check(_result.message, "stream.StreamError")
+            })
         }
     }
 }
@@ -380,6 +592,16 @@ extension Stream {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-error")), fields: [self.spec, Preserves.Value<Embedded>.string(self.message)]))
         }
+
+        /// Observes `stream.StreamListenerError` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-error"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([spec.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try spec.check(_result.spec, "stream.StreamListenerError")
+                try message.check(_result.message, "stream.StreamListenerError")
+            })
+        }
     }
 }
 
@@ -404,6 +626,15 @@ extension Stream {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-ready")), fields: [self.spec]))
+        }
+
+        /// Observes `stream.StreamListenerReady` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-ready"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([spec.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try spec.check(_result.spec, "stream.StreamListenerReady")
+            })
         }
     }
 }

@@ -28,6 +28,15 @@ extension Timer {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("later-than")), fields: [Preserves.Value<Embedded>.double(self.seconds)]))
         }
+
+        /// Observes `timer.LaterThan` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("later-than"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([seconds.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try seconds.check(_result.seconds, "timer.LaterThan")
+            })
+        }
     }
 }
 
@@ -57,6 +66,17 @@ extension Timer {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("set-timer")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds), self.kind.preserves(as: Embedded.self)]))
         }
+
+        /// Observes `timer.SetTimer` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any, kind: DataspacePatterns.FieldPattern<Embedded, TimerKind> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("set-timer"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), seconds.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) }), kind.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TimerKind) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try label.check(_result.label, "timer.SetTimer")
+                try seconds.check(_result.seconds, "timer.SetTimer")
+                try kind.check(_result.kind, "timer.SetTimer")
+            })
+        }
     }
 }
 
@@ -82,6 +102,16 @@ extension Timer {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("timer-expired")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds)]))
+        }
+
+        /// Observes `timer.TimerExpired` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("timer-expired"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), seconds.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try label.check(_result.label, "timer.TimerExpired")
+                try seconds.check(_result.seconds, "timer.TimerExpired")
+            })
         }
     }
 }
@@ -139,6 +169,42 @@ extension Timer {
         private static func parseClearCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "clear", "timer.TimerKind", expected: "the literal clear")
             return .clear
+        }
+
+        /// Observes every `timer.TimerKind` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `timer.TimerKind` values of the alternative `relative`.
+        public static func relativePattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("relative")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .relative = _result else {
+                    throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "the alternative relative")
+                }
+            })
+        }
+
+        /// Observes `timer.TimerKind` values of the alternative `absolute`.
+        public static func absolutePattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("absolute")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absolute = _result else {
+                    throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "the alternative absolute")
+                }
+            })
+        }
+
+        /// Observes `timer.TimerKind` values of the alternative `clear`.
+        public static func clearPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("clear")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .clear = _result else {
+                    throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "the alternative clear")
+                }
+            })
         }
     }
 }

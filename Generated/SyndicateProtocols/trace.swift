@@ -157,6 +157,117 @@ extension Trace {
             let id = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseTaskId(_record11.fields[1]) }
             return .linkedTaskStart(taskName: taskName, id: id)
         }
+
+        /// Observes every `trace.ActionDescription` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `dequeue`.
+        public static func dequeuePattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .dequeue(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative dequeue")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `enqueue`.
+        public static func enqueuePattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .enqueue(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative enqueue")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `dequeueInternal`.
+        public static func dequeueInternalPattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .dequeueInternal(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative dequeueInternal")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `enqueueInternal`.
+        public static func enqueueInternalPattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .enqueueInternal(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative enqueueInternal")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `spawn`.
+        public static func spawnPattern(link: DataspacePatterns.FieldPattern<Embedded, Swift.Bool> = .any, id: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("spawn"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([link.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Bool) in Preserves.Value<Embedded>.boolean(_x) }), id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .spawn(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative spawn")
+                }
+                try link.check(_f0, "trace.ActionDescription")
+                try id.check(_f1, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `link`.
+        public static func linkPattern(parentActor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, childToParent: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any, childActor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, parentToChild: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("link"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([parentActor.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), childToParent.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) }), childActor.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), parentToChild.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .link(let _f0, let _f1, let _f2, let _f3) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative link")
+                }
+                try parentActor.check(_f0, "trace.ActionDescription")
+                try childToParent.check(_f1, "trace.ActionDescription")
+                try childActor.check(_f2, "trace.ActionDescription")
+                try parentToChild.check(_f3, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `facetStart`.
+        public static func facetStartPattern(path: DataspacePatterns.FieldPattern<Embedded, [FacetId<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in serializeFacetId(_item1) }) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .facetStart(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative facetStart")
+                }
+                try path.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `facetStop`.
+        public static func facetStopPattern(path: DataspacePatterns.FieldPattern<Embedded, [FacetId<Embedded>]> = .any, reason: DataspacePatterns.FieldPattern<Embedded, FacetStopReason> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item2 in serializeFacetId(_item2) }) }), reason.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FacetStopReason) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .facetStop(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative facetStop")
+                }
+                try path.check(_f0, "trace.ActionDescription")
+                try reason.check(_f1, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `linkedTaskStart`.
+        public static func linkedTaskStartPattern(taskName: DataspacePatterns.FieldPattern<Embedded, Name<Embedded>> = .any, id: DataspacePatterns.FieldPattern<Embedded, TaskId<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("linked-task-start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([taskName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Name<Embedded>) in _x.preserves }), id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TaskId<Embedded>) in serializeTaskId(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .linkedTaskStart(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative linkedTaskStart")
+                }
+                try taskName.check(_f0, "trace.ActionDescription")
+                try id.check(_f1, "trace.ActionDescription")
+            })
+        }
     }
 }
 
@@ -215,6 +326,45 @@ extension Trace {
             let status = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try ExitStatus<Embedded>(preserves: _record2.fields[0]) }
             return .stop(status: status)
         }
+
+        /// Observes every `trace.ActorActivation` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.ActorActivation` values of the alternative `start`.
+        public static func startPattern(actorName: DataspacePatterns.FieldPattern<Embedded, Name<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([actorName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Name<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .start(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "the alternative start")
+                }
+                try actorName.check(_f0, "trace.ActorActivation")
+            })
+        }
+
+        /// Observes `trace.ActorActivation` values of the alternative `turn`.
+        public static func turnPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TurnDescription<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnDescription<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .turn(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "the alternative turn")
+                }
+                try payload.check(_payload, "trace.ActorActivation")
+            })
+        }
+
+        /// Observes `trace.ActorActivation` values of the alternative `stop`.
+        public static func stopPattern(status: DataspacePatterns.FieldPattern<Embedded, ExitStatus<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stop"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([status.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ExitStatus<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .stop(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "the alternative stop")
+                }
+                try status.check(_f0, "trace.ActorActivation")
+            })
+        }
     }
 }
 
@@ -232,6 +382,14 @@ extension Trace {
     /// The value that `ActorId` (`trace.ActorId`) stands for.
     public static func serializeActorId<Embedded: Preserves.PreservesEmbedded>(_ x: ActorId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.ActorId` values that match `value`.
+    public static func patternActorId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ActorId<Embedded> in try Trace.parseActorId(_value) }, check: { (_result: ActorId<Embedded>) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "trace.ActorId")
+        })
     }
 }
 
@@ -282,6 +440,34 @@ extension Trace {
             let description_ = _record2.fields[0]
             return .opaque(description_: description_)
         }
+
+        /// Observes every `trace.AssertionDescription` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.AssertionDescription` values of the alternative `value`.
+        public static func valuePattern(value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("value"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .value(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.AssertionDescription", expected: "the alternative value")
+                }
+                try value.check(_f0, "trace.AssertionDescription")
+            })
+        }
+
+        /// Observes `trace.AssertionDescription` values of the alternative `opaque`.
+        public static func opaquePattern(description_: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("opaque"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .opaque(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.AssertionDescription", expected: "the alternative opaque")
+                }
+                try description_.check(_f0, "trace.AssertionDescription")
+            })
+        }
     }
 }
 
@@ -325,6 +511,33 @@ extension Trace {
         private static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .error(try Protocol.Error<Embedded>(preserves: value))
         }
+
+        /// Observes every `trace.ExitStatus` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.ExitStatus` values of the alternative `ok`.
+        public static func okPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("ok")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .ok = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ExitStatus", expected: "the alternative ok")
+                }
+            })
+        }
+
+        /// Observes `trace.ExitStatus` values of the alternative `Error`.
+        public static func errorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Protocol.Error<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Error<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .error(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ExitStatus", expected: "the alternative Error")
+                }
+                try payload.check(_payload, "trace.ExitStatus")
+            })
+        }
     }
 }
 
@@ -342,6 +555,14 @@ extension Trace {
     /// The value that `FacetId` (`trace.FacetId`) stands for.
     public static func serializeFacetId<Embedded: Preserves.PreservesEmbedded>(_ x: FacetId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.FacetId` values that match `value`.
+    public static func patternFacetId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, FacetId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, FacetId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> FacetId<Embedded> in try Trace.parseFacetId(_value) }, check: { (_result: FacetId<Embedded>) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "trace.FacetId")
+        })
     }
 }
 
@@ -412,6 +633,52 @@ extension Trace {
             try Preserves.SchemaParsing.literalSymbol(value, "actor-stopping", "trace.FacetStopReason", expected: "the literal actor-stopping")
             return .actorStopping
         }
+
+        /// Observes every `trace.FacetStopReason` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `explicitAction`.
+        public static func explicitActionPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("explicit-action")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .explicitAction = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative explicitAction")
+                }
+            })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `inert`.
+        public static func inertPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("inert")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .inert = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative inert")
+                }
+            })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `parentStopping`.
+        public static func parentStoppingPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("parent-stopping")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .parentStopping = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative parentStopping")
+                }
+            })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `actorStopping`.
+        public static func actorStoppingPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("actor-stopping")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .actorStopping = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative actorStopping")
+                }
+            })
+        }
     }
 }
 
@@ -455,6 +722,32 @@ extension Trace {
         private static func parseNormalCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "normal", "trace.LinkedTaskReleaseReason", expected: "the literal normal")
             return .normal
+        }
+
+        /// Observes every `trace.LinkedTaskReleaseReason` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.LinkedTaskReleaseReason` values of the alternative `cancelled`.
+        public static func cancelledPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("cancelled")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .cancelled = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.LinkedTaskReleaseReason", expected: "the alternative cancelled")
+                }
+            })
+        }
+
+        /// Observes `trace.LinkedTaskReleaseReason` values of the alternative `normal`.
+        public static func normalPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("normal")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .normal = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.LinkedTaskReleaseReason", expected: "the alternative normal")
+                }
+            })
         }
     }
 }
@@ -501,6 +794,33 @@ extension Trace {
             let name = _record2.fields[0]
             return .named(name: name)
         }
+
+        /// Observes every `trace.Name` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.Name` values of the alternative `anonymous`.
+        public static func anonymousPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("anonymous"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .anonymous = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.Name", expected: "the alternative anonymous")
+                }
+            })
+        }
+
+        /// Observes `trace.Name` values of the alternative `named`.
+        public static func namedPattern(name: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("named"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([name.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .named(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.Name", expected: "the alternative named")
+                }
+                try name.check(_f0, "trace.Name")
+            })
+        }
     }
 }
 
@@ -518,6 +838,14 @@ extension Trace {
     /// The value that `Oid` (`trace.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.Oid` values that match `value`.
+    public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid<Embedded> in try Trace.parseOid(_value) }, check: { (_result: Oid<Embedded>) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "trace.Oid")
+        })
     }
 }
 
@@ -547,6 +875,17 @@ extension Trace {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity")), fields: [serializeActorId(self.`actor`), serializeFacetId(self.facet), serializeOid(self.oid)]))
         }
+
+        /// Observes `trace.Target` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(actor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, facet: DataspacePatterns.FieldPattern<Embedded, FacetId<Embedded>> = .any, oid: DataspacePatterns.FieldPattern<Embedded, Oid<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([`actor`.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), facet.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FacetId<Embedded>) in serializeFacetId(_x) }), oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Oid<Embedded>) in serializeOid(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try `actor`.check(_result.`actor`, "trace.Target")
+                try facet.check(_result.facet, "trace.Target")
+                try oid.check(_result.oid, "trace.Target")
+            })
+        }
     }
 }
 
@@ -573,6 +912,16 @@ extension Trace {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event")), fields: [self.target.preserves, self.detail.preserves]))
         }
+
+        /// Observes `trace.TargetedTurnEvent` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(target: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any, detail: DataspacePatterns.FieldPattern<Embedded, TurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([target.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Target<Embedded>) in _x.preserves }), detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try target.check(_result.target, "trace.TargetedTurnEvent")
+                try detail.check(_result.detail, "trace.TargetedTurnEvent")
+            })
+        }
     }
 }
 
@@ -590,6 +939,14 @@ extension Trace {
     /// The value that `TaskId` (`trace.TaskId`) stands for.
     public static func serializeTaskId<Embedded: Preserves.PreservesEmbedded>(_ x: TaskId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.TaskId` values that match `value`.
+    public static func patternTaskId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, TaskId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, TaskId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TaskId<Embedded> in try Trace.parseTaskId(_value) }, check: { (_result: TaskId<Embedded>) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "trace.TaskId")
+        })
     }
 }
 
@@ -618,6 +975,17 @@ extension Trace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("trace")), fields: [Preserves.Value<Embedded>.double(self.timestamp), serializeActorId(self.`actor`), self.item.preserves]))
+        }
+
+        /// Observes `trace.TraceEntry` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(timestamp: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any, actor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, item: DataspacePatterns.FieldPattern<Embedded, ActorActivation<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("trace"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([timestamp.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) }), `actor`.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), item.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorActivation<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try timestamp.check(_result.timestamp, "trace.TraceEntry")
+                try `actor`.check(_result.`actor`, "trace.TraceEntry")
+                try item.check(_result.item, "trace.TraceEntry")
+            })
         }
     }
 }
@@ -724,6 +1092,79 @@ extension Trace {
             let description_ = _record6.fields[0]
             return .external(description_: description_)
         }
+
+        /// Observes every `trace.TurnCause` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `turn`.
+        public static func turnPattern(id: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("caused-by"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .turn(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative turn")
+                }
+                try id.check(_f0, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `cleanup`.
+        public static func cleanupPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("cleanup"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .cleanup = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative cleanup")
+                }
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `linkedTaskRelease`.
+        public static func linkedTaskReleasePattern(id: DataspacePatterns.FieldPattern<Embedded, TaskId<Embedded>> = .any, reason: DataspacePatterns.FieldPattern<Embedded, LinkedTaskReleaseReason> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("linked-task-release"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TaskId<Embedded>) in serializeTaskId(_x) }), reason.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: LinkedTaskReleaseReason) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .linkedTaskRelease(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative linkedTaskRelease")
+                }
+                try id.check(_f0, "trace.TurnCause")
+                try reason.check(_f1, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `periodicActivation`.
+        public static func periodicActivationPattern(period: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("periodic-activation"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([period.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .periodicActivation(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative periodicActivation")
+                }
+                try period.check(_f0, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `delay`.
+        public static func delayPattern(causingTurn: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any, amount: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("delay"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([causingTurn.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) }), amount.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .delay(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative delay")
+                }
+                try causingTurn.check(_f0, "trace.TurnCause")
+                try amount.check(_f1, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `external`.
+        public static func externalPattern(description_: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("external"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .external(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative external")
+                }
+                try description_.check(_f0, "trace.TurnCause")
+            })
+        }
     }
 }
 
@@ -754,6 +1195,17 @@ extension Trace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn")), fields: [serializeTurnId(self.id), self.cause.preserves, Preserves.Value<Embedded>.sequence(self.actions.map { _item3 in _item3.preserves })]))
+        }
+
+        /// Observes `trace.TurnDescription` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(id: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any, cause: DataspacePatterns.FieldPattern<Embedded, TurnCause<Embedded>> = .any, actions: DataspacePatterns.FieldPattern<Embedded, [ActionDescription<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) }), cause.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnCause<Embedded>) in _x.preserves }), actions.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [ActionDescription<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try id.check(_result.id, "trace.TurnDescription")
+                try cause.check(_result.cause, "trace.TurnDescription")
+                try actions.check(_result.actions, "trace.TurnDescription")
+            })
         }
     }
 }
@@ -847,6 +1299,69 @@ extension Trace {
             let handle = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record5.fields[1]) }
             return .breakLink(source: source, handle: handle)
         }
+
+        /// Observes every `trace.TurnEvent` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `assert`.
+        public static func assertPattern(assertion: DataspacePatterns.FieldPattern<Embedded, AssertionDescription<Embedded>> = .any, handle: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("assert"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([assertion.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: AssertionDescription<Embedded>) in _x.preserves }), handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .assert(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative assert")
+                }
+                try assertion.check(_f0, "trace.TurnEvent")
+                try handle.check(_f1, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `retract`.
+        public static func retractPattern(handle: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("retract"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .retract(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative retract")
+                }
+                try handle.check(_f0, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `message`.
+        public static func messagePattern(body: DataspacePatterns.FieldPattern<Embedded, AssertionDescription<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("message"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: AssertionDescription<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .message(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative message")
+                }
+                try body.check(_f0, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `sync`.
+        public static func syncPattern(peer: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("sync"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([peer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Target<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .sync(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative sync")
+                }
+                try peer.check(_f0, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `breakLink`.
+        public static func breakLinkPattern(source: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, handle: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("break-link"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([source.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .breakLink(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative breakLink")
+                }
+                try source.check(_f0, "trace.TurnEvent")
+                try handle.check(_f1, "trace.TurnEvent")
+            })
+        }
     }
 }
 
@@ -864,5 +1379,13 @@ extension Trace {
     /// The value that `TurnId` (`trace.TurnId`) stands for.
     public static func serializeTurnId<Embedded: Preserves.PreservesEmbedded>(_ x: TurnId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.TurnId` values that match `value`.
+    public static func patternTurnId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, TurnId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, TurnId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TurnId<Embedded> in try Trace.parseTurnId(_value) }, check: { (_result: TurnId<Embedded>) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "trace.TurnId")
+        })
     }
 }

@@ -24,6 +24,12 @@ extension TransportAddress {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stdio")), fields: []))
         }
+
+        /// Observes `transportAddress.Stdio` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stdio"))), entries: [:]), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
     }
 }
 
@@ -50,6 +56,16 @@ extension TransportAddress {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
         }
+
+        /// Observes `transportAddress.Tcp` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try host.check(_result.host, "transportAddress.Tcp")
+                try port.check(_result.port, "transportAddress.Tcp")
+            })
+        }
     }
 }
 
@@ -73,6 +89,15 @@ extension TransportAddress {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("unix")), fields: [Preserves.Value<Embedded>.string(self.path)]))
         }
+
+        /// Observes `transportAddress.Unix` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(path: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("unix"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try path.check(_result.path, "transportAddress.Unix")
+            })
+        }
     }
 }
 
@@ -95,6 +120,15 @@ extension TransportAddress {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ws")), fields: [Preserves.Value<Embedded>.string(self.url)]))
+        }
+
+        /// Observes `transportAddress.WebSocket` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(url: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ws"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([url.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try url.check(_result.url, "transportAddress.WebSocket")
+            })
         }
     }
 }

@@ -24,6 +24,14 @@ extension InternalServices {
     public static func serializeConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ x: ConfigEnv<Embedded>) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }, uniquingKeysWith: { first, _ in first }))
     }
+
+    /// Observes `internalServices.ConfigEnv` values that match `value`.
+    public static func patternConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>> {
+        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }, uniquingKeysWith: { first, _ in first })) })
+        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> in try InternalServices.parseConfigEnv(_value) }, check: { (_result: ConfigEnv<Embedded>) throws(Preserves.SchemaParseError) in
+            try value.check(_result, "internalServices.ConfigEnv")
+        })
+    }
 }
 
 // MARK: - internalServices.ConfigWatcher
@@ -49,6 +57,16 @@ extension InternalServices {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher")), fields: [Preserves.Value<Embedded>.string(self.path), serializeConfigEnv(self.env)]))
         }
+
+        /// Observes `internalServices.ConfigWatcher` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(path: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, env: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ConfigEnv<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ConfigEnv<Embedded>) in serializeConfigEnv(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try path.check(_result.path, "internalServices.ConfigWatcher")
+                try env.check(_result.env, "internalServices.ConfigWatcher")
+            })
+        }
     }
 }
 
@@ -71,6 +89,15 @@ extension InternalServices {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("debt-reporter")), fields: [Preserves.Value<Embedded>.double(self.intervalSeconds)]))
+        }
+
+        /// Observes `internalServices.DebtReporter` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(intervalSeconds: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("debt-reporter"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([intervalSeconds.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try intervalSeconds.check(_result.intervalSeconds, "internalServices.DebtReporter")
+            })
         }
     }
 }
@@ -95,6 +122,15 @@ extension InternalServices {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper")), fields: [Preserves.Value<Embedded>.embedded(self.bindspace)]))
         }
+
+        /// Observes `internalServices.Gatekeeper` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(bindspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([bindspace.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try bindspace.check(_result.bindspace, "internalServices.Gatekeeper")
+            })
+        }
     }
 }
 
@@ -117,6 +153,15 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-router")), fields: [Preserves.Value<Embedded>.embedded(self.httpd)]))
+        }
+
+        /// Observes `internalServices.HttpRouter` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(httpd: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-router"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([httpd.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try httpd.check(_result.httpd, "internalServices.HttpRouter")
+            })
         }
     }
 }
@@ -143,6 +188,16 @@ extension InternalServices {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-static-files")), fields: [Preserves.Value<Embedded>.string(self.dir), Preserves.Value<Embedded>.integer(self.pathPrefixElements)]))
+        }
+
+        /// Observes `internalServices.HttpStaticFileServer` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(dir: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, pathPrefixElements: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-static-files"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([dir.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), pathPrefixElements.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try dir.check(_result.dir, "internalServices.HttpStaticFileServer")
+                try pathPrefixElements.check(_result.pathPrefixElements, "internalServices.HttpStaticFileServer")
+            })
         }
     }
 }
@@ -186,6 +241,34 @@ extension InternalServices {
         private static func parseTcpWithHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tcpWithHttp(try TcpWithHttp<Embedded>(preserves: value))
         }
+
+        /// Observes every `internalServices.TcpRelayListener` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `internalServices.TcpRelayListener` values of the alternative `TcpWithoutHttp`.
+        public static func tcpWithoutHttpPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, TcpWithoutHttp<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TcpWithoutHttp<Embedded>) in _x.preserves })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tcpWithoutHttp(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "internalServices.TcpRelayListener", expected: "the alternative TcpWithoutHttp")
+                }
+                try payload.check(_payload, "internalServices.TcpRelayListener")
+            })
+        }
+
+        /// Observes `internalServices.TcpRelayListener` values of the alternative `TcpWithHttp`.
+        public static func tcpWithHttpPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, TcpWithHttp<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TcpWithHttp<Embedded>) in _x.preserves })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tcpWithHttp(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "internalServices.TcpRelayListener", expected: "the alternative TcpWithHttp")
+                }
+                try payload.check(_payload, "internalServices.TcpRelayListener")
+            })
+        }
     }
 }
 
@@ -215,6 +298,17 @@ extension InternalServices {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper), Preserves.Value<Embedded>.embedded(self.httpd)]))
         }
+
+        /// Observes `internalServices.TcpWithHttp` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, httpd: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SyndicateProtocols.TransportAddress.Tcp) in _x.preserves(as: Embedded.self) }), gatekeeper.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), httpd.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "internalServices.TcpWithHttp")
+                try gatekeeper.check(_result.gatekeeper, "internalServices.TcpWithHttp")
+                try httpd.check(_result.httpd, "internalServices.TcpWithHttp")
+            })
+        }
     }
 }
 
@@ -241,6 +335,16 @@ extension InternalServices {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
         }
+
+        /// Observes `internalServices.TcpWithoutHttp` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SyndicateProtocols.TransportAddress.Tcp) in _x.preserves(as: Embedded.self) }), gatekeeper.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "internalServices.TcpWithoutHttp")
+                try gatekeeper.check(_result.gatekeeper, "internalServices.TcpWithoutHttp")
+            })
+        }
     }
 }
 
@@ -266,6 +370,16 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+        }
+
+        /// Observes `internalServices.UnixRelayListener` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Unix> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SyndicateProtocols.TransportAddress.Unix) in _x.preserves(as: Embedded.self) }), gatekeeper.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "internalServices.UnixRelayListener")
+                try gatekeeper.check(_result.gatekeeper, "internalServices.UnixRelayListener")
+            })
         }
     }
 }

@@ -32,6 +32,15 @@ extension Server {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
         }
+
+        /// Observes `server.BoundPort` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([port.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try port.check(_result.port, "server.BoundPort")
+            })
+        }
     }
 }
 
@@ -61,6 +70,16 @@ extension Server {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher")), fields: [Preserves.Value<Embedded>.string(self.path), self.env]))
         }
+
+        /// Observes `server.ConfigWatcher` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(path: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, env: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try path.check(_result.path, "server.ConfigWatcher")
+                try env.check(_result.env, "server.ConfigWatcher")
+            })
+        }
     }
 }
 
@@ -85,6 +104,15 @@ extension Server {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper")), fields: [Preserves.Value<Embedded>.embedded(self.bindspace)]))
+        }
+
+        /// Observes `server.GatekeeperService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(bindspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([bindspace.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try bindspace.check(_result.bindspace, "server.GatekeeperService")
+            })
         }
     }
 }
@@ -130,6 +158,34 @@ extension Server {
         private static func parseUnixCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .unix(try SyndicateProtocols.TransportAddress.Unix(preserves: value))
         }
+
+        /// Observes every `server.ListenAddress` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `server.ListenAddress` values of the alternative `tcp`.
+        public static func tcpPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SyndicateProtocols.TransportAddress.Tcp) in _x.preserves(as: Embedded.self) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tcp(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "server.ListenAddress", expected: "the alternative tcp")
+                }
+                try payload.check(_payload, "server.ListenAddress")
+            })
+        }
+
+        /// Observes `server.ListenAddress` values of the alternative `unix`.
+        public static func unixPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Unix> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SyndicateProtocols.TransportAddress.Unix) in _x.preserves(as: Embedded.self) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .unix(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "server.ListenAddress", expected: "the alternative unix")
+                }
+                try payload.check(_payload, "server.ListenAddress")
+            })
+        }
     }
 }
 
@@ -158,6 +214,16 @@ extension Server {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+        }
+
+        /// Observes `server.RelayListener` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ListenAddress> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ListenAddress) in _x.preserves(as: Embedded.self) }), gatekeeper.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "server.RelayListener")
+                try gatekeeper.check(_result.gatekeeper, "server.RelayListener")
+            })
         }
     }
 }

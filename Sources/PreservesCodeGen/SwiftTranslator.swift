@@ -22,15 +22,19 @@ struct SwiftTranslator {
         ]
         for (name, definition) in module.definitions.sorted(by: { $0.key < $1.key }) {
             declarations.append(.mark("\(module.source.dottedPath).\(name.name)"))
-            declarations.append(.extensionBlock(name: module.namespace, members: translate(definition)))
+            declarations.append(.extensionBlock(name: module.namespace, members: withPatterns(translate(definition), definition)))
+        }
+        if let location = model.patterns, location.swiftModule == nil, module.path == TypeModel.patternsModulePath {
+            declarations += DataspacePatternSupport(access: access, namespace: module.namespace).declarations()
         }
         var imports = ["Preserves"]
+        if let patternsModule = model.patterns?.swiftModule, !module.definitions.isEmpty { imports.append(patternsModule) }
         let external = Set(module.source.references.compactMap { site -> String? in
             let q = model.resolve(site.ref, from: module.path)
             guard let target = model.modules[q.module], let m = target.externalSwiftModule, !m.isEmpty else { return nil }
             return m
         })
-        imports += external.sorted()
+        imports += external.sorted().filter { !imports.contains($0) }
         imports += model.configuration.additionalImports.filter { !imports.contains($0) }
         return SwiftFile(
             headerComments: [
@@ -73,6 +77,36 @@ struct SwiftTranslator {
     }
 
     // MARK: Definitions
+
+    /// The declarations of a definition with its dataspace patterns added (to the type's
+    /// members, or beside a typealias), when patterns are generated.
+    func withPatterns(_ declarations: [SwiftDeclaration], _ d: DefinitionModel) -> [SwiftDeclaration] {
+        guard let location = model.patterns else { return declarations }
+        let p = embeddedParameter
+        let (embedded, generics): (String, String) =
+            switch flavor(of: d.name) {
+            case .generic: (p, "")
+            case .concrete(let t): (t, "")
+            case .plain: (p, "<\(p): Preserves.PreservesEmbedded>")
+            }
+        // A generic typealias's functions are generic like its parse and serialize functions.
+        let aliasGenerics: String = if case .generic = flavor(of: d.name) { "<\(p): Preserves.PreservesEmbedded>" } else { generics }
+        var patterns = DataspacePatternCode(
+            model: model, module: module, location: location, access: access, definition: d,
+            embedded: embedded, generics: generics)
+        if case .alias = d.shape {
+            var aliasPatterns = DataspacePatternCode(
+                model: model, module: module, location: location, access: access, definition: d,
+                embedded: embedded, generics: aliasGenerics)
+            return declarations + aliasPatterns.namespaceMembers()
+        }
+        let members = patterns.typeMembers()
+        return declarations.map { declaration in
+            guard case .type(var type) = declaration else { return declaration }
+            type.members += members
+            return .type(type)
+        }
+    }
 
     func translate(_ d: DefinitionModel) -> [SwiftDeclaration] {
         let flavor = flavor(of: d.name)

@@ -25,7 +25,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "fixture-check",
-            dependencies: ["FixtureSchemas", .product(name: "Preserves", package: toolkit)]
+            dependencies: [
+                "FixtureSchemas",
+                .product(name: "Preserves", package: toolkit),
+                .product(name: "Syndicate", package: toolkit),
+                .product(name: "SyndicateProtocols", package: toolkit),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -85,6 +85,10 @@ do {
     if !text.contains("allpatterns.Collections") || !text.contains(".fields[0][1]") { failures.append("unhelpful error: \(text)") }
 }
 
+// Generated patterns with a real dataspace: a nested literal constraint, typed decoding.
+checks += 1
+failures += dataspaceCheck()
+
 if failures.isEmpty {
     print("plugin fixture: \(checks) checks passed")
 } else {
