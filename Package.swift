@@ -166,7 +166,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Examples/SyndicateExamples",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["PreservesSchemaPlugin"]
         ),
         .executableTarget(
             name: "producer",
@@ -207,9 +208,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "dataspace-demo",
-            dependencies: ["Preserves", "Syndicate"],
+            dependencies: ["Preserves", "SyndicateProtocols", "Syndicate"],
             path: "Examples/dataspace-demo",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["PreservesSchemaPlugin"]
         ),
         .executableTarget(
             name: "syndicate-macaroon",
@@ -265,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyndicateServerTests",
-            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateServer"],
+            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateServer", "SyndicateServerSchemas"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -82,6 +82,6 @@ extension Turn {
     /// Asserts `<Observe pattern observer>` to `dataspace`.
     @discardableResult
     public func observe(_ dataspace: Ref, _ pattern: Pattern, _ observer: Ref) -> Handle {
-        assert(dataspace, Dataspace.Observe(pattern: pattern, observer: observer).preserves)
+        assert(dataspace, Dataspace.Observe(pattern: pattern, observer: observer))
     }
 }

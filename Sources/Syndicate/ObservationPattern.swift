@@ -31,6 +31,9 @@ extension DataspacePatterns.Pattern: ObservationPattern where Embedded == Ref {
     public func decode(_ captures: [AnyValue]) -> [AnyValue] { captures }
 }
 
+/// Generated patterns (`Says.pattern(who: .literal("alice"))`) are observations of their type.
+extension DataspacePatterns.TypedPattern: ObservationPattern where Embedded == Ref {}
+
 /// Observes whole values of a schema type: binds the value at the top of the assertion (or
 /// message), constrained by a further pattern if given, and parses it as `Output`.
 ///

@@ -45,10 +45,15 @@ extension Turn {
     public func during<P: ObservationPattern>(
         _ dataspace: Ref, _ observation: P, _ handler: @escaping (Turn, P.Output) throws -> Void
     ) -> Handle {
-        during(dataspace, observation.pattern) { turn, captures in
-            guard let value = TypedObservation.decode(observation, captures) else { return }
-            try handler(turn, value)
-        }
+        typedDuring(dataspace, observation, handler)
+    }
+
+    /// ``during(_:_:_:)-(_,P,_)`` for a generated pattern (`Says.pattern(who: .literal("alice"))`).
+    @discardableResult
+    public func during<Output>(
+        _ dataspace: Ref, _ observation: DataspacePatterns.TypedPattern<Ref, Output>, _ handler: @escaping (Turn, Output) throws -> Void
+    ) -> Handle {
+        typedDuring(dataspace, observation, handler)
     }
 
     /// Runs `handler` with the decoded value of every message matching `observation` sent to
@@ -57,10 +62,15 @@ extension Turn {
     public func onMessage<P: ObservationPattern>(
         _ dataspace: Ref, _ observation: P, _ handler: @escaping (Turn, P.Output) throws -> Void
     ) -> Handle {
-        onMessage(dataspace, observation.pattern) { turn, captures in
-            guard let value = TypedObservation.decode(observation, captures) else { return }
-            try handler(turn, value)
-        }
+        typedOnMessage(dataspace, observation, handler)
+    }
+
+    /// ``onMessage(_:_:_:)-(_,P,_)`` for a generated pattern.
+    @discardableResult
+    public func onMessage<Output>(
+        _ dataspace: Ref, _ observation: DataspacePatterns.TypedPattern<Ref, Output>, _ handler: @escaping (Turn, Output) throws -> Void
+    ) -> Handle {
+        typedOnMessage(dataspace, observation, handler)
     }
 
     /// Calls `onAssert` with each matching assertion's decoded value and a handle naming it,
@@ -71,6 +81,42 @@ extension Turn {
         _ dataspace: Ref, _ observation: P,
         onAssert: @escaping (Turn, P.Output, Handle) throws -> Void,
         onRetract: @escaping (Turn, P.Output, Handle) throws -> Void = { _, _, _ in }
+    ) -> Handle {
+        typedOnAssertion(dataspace, observation, onAssert: onAssert, onRetract: onRetract)
+    }
+
+    /// ``onAssertion(_:_:onAssert:onRetract:)-(_,P,_,_)`` for a generated pattern.
+    @discardableResult
+    public func onAssertion<Output>(
+        _ dataspace: Ref, _ observation: DataspacePatterns.TypedPattern<Ref, Output>,
+        onAssert: @escaping (Turn, Output, Handle) throws -> Void,
+        onRetract: @escaping (Turn, Output, Handle) throws -> Void = { _, _, _ in }
+    ) -> Handle {
+        typedOnAssertion(dataspace, observation, onAssert: onAssert, onRetract: onRetract)
+    }
+
+    private func typedDuring<P: ObservationPattern>(
+        _ dataspace: Ref, _ observation: P, _ handler: @escaping (Turn, P.Output) throws -> Void
+    ) -> Handle {
+        during(dataspace, observation.pattern) { turn, captures in
+            guard let value = TypedObservation.decode(observation, captures) else { return }
+            try handler(turn, value)
+        }
+    }
+
+    private func typedOnMessage<P: ObservationPattern>(
+        _ dataspace: Ref, _ observation: P, _ handler: @escaping (Turn, P.Output) throws -> Void
+    ) -> Handle {
+        onMessage(dataspace, observation.pattern) { turn, captures in
+            guard let value = TypedObservation.decode(observation, captures) else { return }
+            try handler(turn, value)
+        }
+    }
+
+    private func typedOnAssertion<P: ObservationPattern>(
+        _ dataspace: Ref, _ observation: P,
+        onAssert: @escaping (Turn, P.Output, Handle) throws -> Void,
+        onRetract: @escaping (Turn, P.Output, Handle) throws -> Void
     ) -> Handle {
         let entity = TypedAssertionEntity(observation, onAssert: onAssert, onRetract: onRetract)
         return observe(dataspace, observation.pattern, ref(entity))

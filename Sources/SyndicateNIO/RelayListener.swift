@@ -40,6 +40,10 @@ public final class RelayListener: Sendable {
     /// Connections open now.
     public var connectionCount: Int { sessions.count }
 
+    /// Each started session's name and the debt of its account: the bytes of work its packets
+    /// caused that are still queued (see `Account`).
+    public func sessionDebts() -> [(session: String, debt: Int)] { sessions.debts }
+
     /// The port actually bound (useful after binding port 0), for TCP listeners.
     public var port: Int? { channel.localAddress?.port }
 

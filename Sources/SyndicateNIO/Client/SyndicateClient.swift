@@ -258,6 +258,13 @@ public final class SyndicateClient: Sendable {
         }
     }
 
+    /// ``messages(matching:)-(P)`` for a generated pattern (`Says.pattern(who: .literal("alice"))`).
+    public func messages<Output: Sendable>(matching observation: DataspacePatterns.TypedPattern<Ref, Output>) async throws -> DataspaceSubscription<Output> {
+        try await subscribe { turn, ds, buffer in
+            turn.onMessage(ds, observation) { turn, value in buffer.push(value, in: turn) }
+        }
+    }
+
     /// Messages that are values of a schema type (and match `constraint`, if given).
     public func messages<T: SchemaRepresentable>(of type: T.Type, matching constraint: Pattern = .discard) async throws -> DataspaceSubscription<T>
     where T.Embedded == Ref {
@@ -273,6 +280,16 @@ public final class SyndicateClient: Sendable {
     /// first those present now, then changes. Live when this returns.
     public func assertions<P: ObservationPattern>(matching observation: P) async throws -> DataspaceSubscription<AssertionEvent<P.Output>>
     where P.Output: Sendable {
+        try await subscribe { turn, ds, buffer in
+            turn.onAssertion(
+                ds, observation,
+                onAssert: { turn, value, _ in buffer.push(.added(value), in: turn) },
+                onRetract: { turn, value, _ in buffer.push(.removed(value), in: turn) })
+        }
+    }
+
+    /// ``assertions(matching:)-(P)`` for a generated pattern.
+    public func assertions<Output: Sendable>(matching observation: DataspacePatterns.TypedPattern<Ref, Output>) async throws -> DataspaceSubscription<AssertionEvent<Output>> {
         try await subscribe { turn, ds, buffer in
             turn.onAssertion(
                 ds, observation,
