@@ -6,12 +6,13 @@
 //     swift run hello-client [PORT]
 import Foundation
 import SyndicateNIO
+import SyndicateProtocols
 
 let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 9001
 
 do {
     try await SyndicateClient.withConnection(to: .tcp(host: "127.0.0.1", port: port)) { client in
-        let greetings = try await client.assertions(of: Hello.Greeting.self)
+        let greetings = try await client.assertions(matching: Hello.Greeting.pattern(from: .literal("swift")))
         let holder = Task { try await client.hold(Hello.Greeting(from: "swift", text: "hello")) }
         for try await event in greetings {
             switch event {

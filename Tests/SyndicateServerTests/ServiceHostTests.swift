@@ -4,6 +4,7 @@ import Syndicate
 import SyndicateProtocols
 import SyndicateServer
 import SyndicateServerSchemas
+import TestSupport
 import Testing
 
 /// The broker's service host: `require-service` becomes `run-service` by dependency tracking,
@@ -131,6 +132,71 @@ struct ServiceHostTests {
         let (broker, _, _) = try await Self.broker(config: "$control ! <exit 3>", control: true) { code.set($0) }
         #expect(await code.wait() == 3)
         await broker.shutdown()
+    }
+
+    static func daemon(_ id: String) -> AnyValue { ExternalServices.DaemonService<Ref>(id: .symbol(Symbol(id))).preserves }
+
+    @Test("daemons: a simple one is ready and logs its output, a one-shot completes, a crashing one is restarted, and stopping the service kills the process")
+    func daemons() async throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("daemon-\(UUID().uuidString)").path
+        let (broker, log, _) = try await Self.broker(config: """
+            <require-service <daemon talker>>
+            <daemon talker "echo hello from talker; exec sleep 600">
+            <require-service <daemon setup>>
+            <daemon setup <one-shot "true">>
+            <require-service <daemon crasher>>
+            <daemon crasher {argv: ["/bin/sh" "-c" "echo run >> \(marks); exit 3"] restart: on-error}>
+            """)
+        let lines = LogLines()
+        let logDataspace = broker.objects.log
+        broker.actor.run { turn in
+            turn.onMessage(logDataspace, Server.LogEntry<Ref>.pattern()) { _, entry in
+                if let line = entry.detail[Symbol("line")]?.string { lines.add(line) }
+                if entry.detail[Symbol("line")]?.string == "hello from talker", let pid = entry.detail[Symbol("pid")]?.int { lines.add("pid \(pid)") }
+            }
+        }
+        #expect(await log.wait(for: Self.daemon("talker"), toBe: .ready))
+        #expect(await log.wait(for: Self.daemon("setup"), toBe: .complete))
+        #expect(await log.wait(timeout: .seconds(15)) { lines.snapshot.contains("hello from talker") })
+        // Restarted after each failure (1 s apart).
+        #expect(await log.wait(timeout: .seconds(15)) {
+            ((try? String(contentsOfFile: marks, encoding: .utf8)) ?? "").split(separator: "\n").count >= 2
+        })
+        // Stopping the service (here, with the whole broker) stops its process.
+        let talker = try #require(lines.snapshot.first { $0.hasPrefix("pid ") }.flatMap { Int32($0.dropFirst(4)) })
+        #expect(kill(talker, 0) == 0)
+        await broker.shutdown()
+        #expect(await log.wait { kill(talker, 0) != 0 })
+        try? FileManager.default.removeItem(atPath: marks)
+    }
+
+    @Test("a daemon speaking the protocol on stdio (syndicate-server --inferior) is reachable through its service object")
+    func protocolDaemon() async throws {
+        let server = BuiltExecutables.path("syndicate-server")
+        let (broker, log, _) = try await Self.broker(config: """
+            <require-service <daemon inner>>
+            <daemon inner {argv: ["\(server)" "--inferior" "--no-banner"] protocol: application/syndicate}>
+            """)
+        #expect(await log.wait(for: Self.daemon("inner"), toBe: .ready))
+        #expect(await log.wait { log.object(of: Self.daemon("inner"))?.embedded != nil })
+        let inner = try #require(log.object(of: Self.daemon("inner"))?.embedded)
+        let seen = LogLines()
+        broker.actor.run { turn in
+            // The child's oid 0 is its $config: assert there, and see it come back.
+            turn.assert(inner, Server.Milestone<Ref>(name: "from-outside"))
+            turn.during(inner, Server.Milestone<Ref>.pattern(name: .literal("from-outside"))) { _, milestone in
+                seen.add("\(milestone.name)")
+            }
+        }
+        #expect(await log.wait { seen.snapshot == ["\"from-outside\""] })
+        await broker.shutdown()
+    }
+
+    final class LogLines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ line: String) { lock.withLock { lines.append(line) } }
+        var snapshot: [String] { lock.withLock { lines } }
     }
 
     final class HandleBox: @unchecked Sendable { var value: Handle? }

@@ -16,6 +16,7 @@ enum ServiceHost {
         RelayListenerService.register(turn, context)
         ConfigWatcherService.register(turn, context)
         DebtReporterService.register(turn, context)
+        DaemonService.register(turn, context)
         LogService.run(turn, log: context.log, logger: context.logger)
     }
 
