@@ -25,7 +25,7 @@ extension Server {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "port", minimumFieldCount: 1, "server.BoundPort", expected: "a record <port …> with at least 1 field")
-            let port = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") }
+            let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") })
             self.init(port: port)
         }
 
@@ -37,9 +37,7 @@ extension Server {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([port.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try port.check(_result.port, "server.BoundPort")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try port.check(_result.port, "server.BoundPort") })
         }
     }
 }
@@ -62,7 +60,7 @@ extension Server {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "config-watcher", minimumFieldCount: 2, "server.ConfigWatcher", expected: "a record <config-watcher …> with at least 2 fields")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.ConfigWatcher") }
+            let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.ConfigWatcher") })
             let env = _record1.fields[1]
             self.init(path: path, env: env)
         }
@@ -98,7 +96,7 @@ extension Server {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "gatekeeper", minimumFieldCount: 1, "server.GatekeeperService", expected: "a record <gatekeeper …> with at least 1 field")
-            let bindspace = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "server.GatekeeperService") }
+            let bindspace = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "server.GatekeeperService") })
             self.init(bindspace: bindspace)
         }
 
@@ -110,9 +108,7 @@ extension Server {
         /// literal or a nested pattern.
         public static func pattern(bindspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([bindspace.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try bindspace.check(_result.bindspace, "server.GatekeeperService")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try bindspace.check(_result.bindspace, "server.GatekeeperService") })
         }
     }
 }
@@ -137,8 +133,16 @@ extension Server {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTcpCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUnixCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTcpCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseUnixCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "server.ListenAddress", expected: "one of its alternatives (tcp, unix)", alternatives: failures)
         }
 
@@ -207,8 +211,8 @@ extension Server {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "server.RelayListener", expected: "a record <relay-listener …> with at least 2 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try ListenAddress(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "server.RelayListener") }
+            let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try ListenAddress(preserves: _record1.fields[0]) })
+            let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "server.RelayListener") })
             self.init(addr: addr, gatekeeper: gatekeeper)
         }
 
