@@ -51,13 +51,41 @@ extension DataspacePatterns {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBoolCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDoubleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseIntCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBytesCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSymbolCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEmbeddedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBoolCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDoubleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseIntCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBytesCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSymbolCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEmbeddedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "one of its alternatives (bool, double, int, string, bytes, symbol, embedded)", alternatives: failures)
         }
 
@@ -216,9 +244,21 @@ extension DataspacePatterns {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRecCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseArrCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRecCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseArrCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "dataspacePatterns.GroupType", expected: "one of its alternatives (rec, arr, dict)", alternatives: failures)
         }
 
@@ -320,10 +360,26 @@ extension DataspacePatterns {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseDiscardCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBindCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLitCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseGroupCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseDiscardCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBindCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLitCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseGroupCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "dataspacePatterns.Pattern", expected: "one of its alternatives (discard, bind, lit, group)", alternatives: failures)
         }
 
@@ -336,7 +392,7 @@ extension DataspacePatterns {
             case .lit(let value):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit")), fields: [value.preserves]))
             case .group(let type, let entries):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group")), fields: [type.preserves, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map { _entry7 in (_entry7.key, _entry7.value.preserves) }, uniquingKeysWith: { first, _ in first }))]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group")), fields: [type.preserves, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry7 in (_entry7.key, _entry7.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
             }
         }
 
@@ -347,20 +403,20 @@ extension DataspacePatterns {
 
         private static func parseBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 1, "dataspacePatterns.Pattern", expected: "a record <bind …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record2.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record2.fields[0]) })
             return .bind(pattern: pattern)
         }
 
         private static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "lit", minimumFieldCount: 1, "dataspacePatterns.Pattern", expected: "a record <lit …> with at least 1 field")
-            let value = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try AnyAtom<Embedded>(preserves: _record3.fields[0]) }
+            let value = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AnyAtom<Embedded>(preserves: _record3.fields[0]) })
             return .lit(value: value)
         }
 
         private static func parseGroupCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "group", minimumFieldCount: 2, "dataspacePatterns.Pattern", expected: "a record <group …> with at least 2 fields")
-            let type = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try GroupType<Embedded>(preserves: _record4.fields[0]) }
-            let entries = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record4.fields[1], "dataspacePatterns.Pattern", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key5 }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value6) }) }
+            let type = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try GroupType<Embedded>(preserves: _record4.fields[0]) })
+            let entries = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record4.fields[1], "dataspacePatterns.Pattern", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key5 }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value6) }) })
             return .group(type: type, entries: entries)
         }
 
@@ -404,7 +460,7 @@ extension DataspacePatterns {
 
         /// Observes `dataspacePatterns.Pattern` values of the alternative `group`.
         public static func groupPattern(type: DataspacePatterns.FieldPattern<Embedded, GroupType<Embedded>> = .any, entries: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>: Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([type.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: GroupType<Embedded>) in _x.preserves }), entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Pattern<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry1 in (_entry1.key, _entry1.value.preserves) }, uniquingKeysWith: { first, _ in first })) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([type.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: GroupType<Embedded>) in _x.preserves }), entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Pattern<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (_entry1.key, _entry1.value.preserves) }), uniquingKeysWith: { first, _ in first })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .group(let _f0, let _f1) = _result else {
                     throw Preserves.SchemaParseError(definition: "dataspacePatterns.Pattern", expected: "the alternative group")
@@ -435,11 +491,11 @@ extension DataspacePatterns {
         public let pattern: Pattern<Embedded>
 
         private let parse: @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output
-        private let validate: @Sendable (Output) throws(Preserves.SchemaParseError) -> Void
+        private let validate: @Sendable (Output) throws(Preserves.SchemaParseError) -> Swift.Void
 
         /// A typed pattern from a shape, the parser of the values it observes, and a check of
         /// the parsed value against the constraints the shape cannot state exactly.
-        public init(shape: Pattern<Embedded>, parse: @escaping @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output, check: @escaping @Sendable (Output) throws(Preserves.SchemaParseError) -> Void = { _ in }) {
+        public init(shape: Pattern<Embedded>, parse: @escaping @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output, check: @escaping @Sendable (Output) throws(Preserves.SchemaParseError) -> Swift.Void = { _ in }) {
             self.shape = shape
             self.pattern = .bind(pattern: shape)
             self.parse = parse
@@ -541,11 +597,11 @@ extension DataspacePatterns.Pattern {
         case .embedded(let r):
             return .lit(value: .embedded(r))
         case .record(let r):
-            return .group(type: .rec(label: r.label), entries: indexed(r.fields.map { literal($0) }))
+            return .group(type: .rec(label: r.label), entries: indexed(r.fields.map({ literal($0) })))
         case .sequence(let items):
-            return .group(type: .arr, entries: indexed(items.map { literal($0) }))
+            return .group(type: .arr, entries: indexed(items.map({ literal($0) })))
         case .dictionary(let d):
-            return .group(type: .dict, entries: Swift.Dictionary(uniqueKeysWithValues: d.map { ($0.key, literal($0.value)) }))
+            return .group(type: .dict, entries: Swift.Dictionary(uniqueKeysWithValues: d.map({ ($0.key, literal($0.value)) })))
         case .set, .annotated:
             return .discard
         }
@@ -562,7 +618,7 @@ extension DataspacePatterns.Pattern {
 
     /// Group entries keyed by position.
     public static func indexed(_ items: [Self]) -> [Preserves.Value<Embedded>: Self] {
-        return Swift.Dictionary(uniqueKeysWithValues: items.enumerated().map { (Preserves.Value<Embedded>.integer(Preserves.SignedInteger($0.offset)), $0.element) })
+        return Swift.Dictionary(uniqueKeysWithValues: items.enumerated().map({ (Preserves.Value<Embedded>.integer(Preserves.SignedInteger($0.offset)), $0.element) }))
     }
 
     /// A pattern requiring both `a` and `b` where one shape can say so (a discard gives way, groups
@@ -574,7 +630,7 @@ extension DataspacePatterns.Pattern {
         case (_, .discard):
             return a
         case (.group(let t1, let e1), .group(let t2, let e2)) where t1 == t2:
-            return .group(type: t1, entries: e1.merging(e2) { intersection($0, $1) })
+            return .group(type: t1, entries: e1.merging(e2, uniquingKeysWith: { intersection($0, $1) }))
         default:
             return a
         }

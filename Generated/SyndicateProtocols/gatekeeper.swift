@@ -49,9 +49,9 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 3, "gatekeeper.Bind", expected: "a record <bind …> with at least 3 fields")
-            let description_ = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Description<Embedded>(preserves: _record1.fields[0]) }
-            let target = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Bind") }
-            let observer = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try BindObserver<Embedded>(preserves: _record1.fields[2]) }
+            let description_ = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Description<Embedded>(preserves: _record1.fields[0]) })
+            let target = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Bind") })
+            let observer = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try BindObserver<Embedded>(preserves: _record1.fields[2]) })
             self.init(description_: description_, target: target, observer: observer)
         }
 
@@ -90,8 +90,16 @@ extension Gatekeeper {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "gatekeeper.BindObserver", expected: "one of its alternatives (present, absent)", alternatives: failures)
         }
 
@@ -160,8 +168,16 @@ extension Gatekeeper {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBoundCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRejectedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBoundCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRejectedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "gatekeeper.Bound", expected: "one of its alternatives (bound, Rejected)", alternatives: failures)
         }
 
@@ -176,7 +192,7 @@ extension Gatekeeper {
 
         private static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bound", minimumFieldCount: 1, "gatekeeper.Bound", expected: "a record <bound …> with at least 1 field")
-            let pathStep = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[0]) }
+            let pathStep = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[0]) })
             return .bound(pathStep: pathStep)
         }
 
@@ -229,7 +245,7 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Description")
-            let stepType = try Preserves.withSchemaPath(.label) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Description") }
+            let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Description") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Description", expected: "at least 1 element")
             let detail = _record1.fields[0]
             self.init(stepType: stepType, detail: detail)
@@ -291,7 +307,7 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.PathStep")
-            let stepType = try Preserves.withSchemaPath(.label) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.PathStep") }
+            let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.PathStep") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.PathStep", expected: "at least 1 element")
             let detail = _record1.fields[0]
             self.init(stepType: stepType, detail: detail)
@@ -338,9 +354,7 @@ extension Gatekeeper {
         /// literal or a nested pattern.
         public static func pattern(detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try detail.check(_result.detail, "gatekeeper.Rejected")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try detail.check(_result.detail, "gatekeeper.Rejected") })
         }
     }
 }
@@ -364,8 +378,8 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve", minimumFieldCount: 2, "gatekeeper.Resolve", expected: "a record <resolve …> with at least 2 fields")
-            let step = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Step<Embedded>(preserves: _record1.fields[0]) }
-            let observer = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Resolve") }
+            let step = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Step<Embedded>(preserves: _record1.fields[0]) })
+            let observer = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Resolve") })
             self.init(step: step, observer: observer)
         }
 
@@ -410,10 +424,10 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve-path", minimumFieldCount: 4, "gatekeeper.ResolvePath", expected: "a record <resolve-path …> with at least 4 fields")
-            let route = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Route<Embedded>(preserves: _record1.fields[0]) }
+            let route = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Route<Embedded>(preserves: _record1.fields[0]) })
             let addr = _record1.fields[1]
-            let control = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "gatekeeper.ResolvePath") }
-            let resolved = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[3]) }
+            let control = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "gatekeeper.ResolvePath") })
+            let resolved = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[3]) })
             self.init(route: route, addr: addr, control: control, resolved: resolved)
         }
 
@@ -453,8 +467,16 @@ extension Gatekeeper {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAcceptedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRejectedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAcceptedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRejectedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "gatekeeper.Resolved", expected: "one of its alternatives (accepted, Rejected)", alternatives: failures)
         }
 
@@ -469,7 +491,7 @@ extension Gatekeeper {
 
         private static func parseAcceptedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "accepted", minimumFieldCount: 1, "gatekeeper.Resolved", expected: "a record <accepted …> with at least 1 field")
-            let responderSession = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.Resolved") }
+            let responderSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.Resolved") })
             return .accepted(responderSession: responderSession)
         }
 
@@ -524,9 +546,9 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "path-step", minimumFieldCount: 3, "gatekeeper.ResolvedPathStep", expected: "a record <path-step …> with at least 3 fields")
-            let origin = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.ResolvedPathStep") }
-            let pathStep = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[1]) }
-            let resolved = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) }
+            let origin = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.ResolvedPathStep") })
+            let pathStep = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[1]) })
+            let resolved = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) })
             self.init(origin: origin, pathStep: pathStep, resolved: resolved)
         }
 
@@ -575,19 +597,19 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "route", minimumFieldCount: 1, "gatekeeper.Route", expected: "a record <route …> with at least 1 field")
-            let transports = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "gatekeeper.Route") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item2 } }
-            let pathSteps = try Preserves.SchemaParsing.elements(_record1.fields.dropFirst(1), offset: 1) { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _item3) }
+            let transports = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "gatekeeper.Route", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item2 }) })
+            let pathSteps = try Preserves.SchemaParsing.elements(_record1.fields.dropFirst(1), offset: 1, { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _item3) })
             self.init(transports: transports, pathSteps: pathSteps)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route")), fields: [Preserves.Value<Embedded>.sequence(self.transports.map { _item4 in _item4 })] + self.pathSteps.map { _item5 in _item5.preserves }))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route")), fields: [Preserves.Value<Embedded>.sequence(self.transports.map({ _item4 in _item4 }))] + self.pathSteps.map({ _item5 in _item5.preserves })))
         }
 
         /// Observes `gatekeeper.Route` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(transports: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>]> = .any, pathSteps: DataspacePatterns.FieldPattern<Embedded, [PathStep<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([transports.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1 }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([transports.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1 })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 try transports.check(_result.transports, "gatekeeper.Route")
                 try pathSteps.check(_result.pathSteps, "gatekeeper.Route")
@@ -611,7 +633,7 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Step")
-            let stepType = try Preserves.withSchemaPath(.label) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Step") }
+            let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Step") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Step", expected: "at least 1 element")
             let detail = _record1.fields[0]
             self.init(stepType: stepType, detail: detail)
@@ -651,8 +673,8 @@ extension Gatekeeper {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "connect-transport", minimumFieldCount: 3, "gatekeeper.TransportConnection", expected: "a record <connect-transport …> with at least 3 fields")
             let addr = _record1.fields[0]
-            let control = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.TransportConnection") }
-            let resolved = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) }
+            let control = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.TransportConnection") })
+            let resolved = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) })
             self.init(addr: addr, control: control, resolved: resolved)
         }
 
@@ -692,8 +714,6 @@ extension Gatekeeper {
     /// Observes `gatekeeper.TransportControl` values that match `value`.
     public static func patternTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ForceDisconnect> = .any) -> DataspacePatterns.TypedPattern<Embedded, TransportControl> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ForceDisconnect) in _x.preserves(as: Embedded.self) })
-        return DataspacePatterns.TypedPattern<Embedded, TransportControl>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl in try Gatekeeper.parseTransportControl(_value) }, check: { (_result: TransportControl) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "gatekeeper.TransportControl")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, TransportControl>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl in try Gatekeeper.parseTransportControl(_value) }, check: { (_result: TransportControl) throws(Preserves.SchemaParseError) in try value.check(_result, "gatekeeper.TransportControl") })
     }
 }

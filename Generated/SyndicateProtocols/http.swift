@@ -26,8 +26,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBytesCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBytesCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.Chunk", expected: "one of its alternatives (string, bytes)", alternatives: failures)
         }
 
@@ -91,15 +99,13 @@ extension Http {
 
     /// The value that `Headers` (`http.Headers`) stands for.
     public static func serializeHeaders<Embedded: Preserves.PreservesEmbedded>(_ x: Headers, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), Preserves.Value<Embedded>.string(_entry3.value)) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), Preserves.Value<Embedded>.string(_entry3.value)) }), uniquingKeysWith: { first, _ in first }))
     }
 
     /// Observes `http.Headers` values that match `value`.
     public static func patternHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Swift.String]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Headers> {
-        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Swift.String]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), Preserves.Value<Embedded>.string(_entry1.value)) }, uniquingKeysWith: { first, _ in first })) })
-        return DataspacePatterns.TypedPattern<Embedded, Headers>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers in try Http.parseHeaders(_value) }, check: { (_result: Headers) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "http.Headers")
-        })
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Swift.String]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), Preserves.Value<Embedded>.string(_entry1.value)) }), uniquingKeysWith: { first, _ in first })) })
+        return DataspacePatterns.TypedPattern<Embedded, Headers>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers in try Http.parseHeaders(_value) }, check: { (_result: Headers) throws(Preserves.SchemaParseError) in try value.check(_result, "http.Headers") })
     }
 }
 
@@ -121,8 +127,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseHostCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAnyCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseHostCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAnyCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.HostPattern", expected: "one of its alternatives (host, any)", alternatives: failures)
         }
 
@@ -197,11 +211,11 @@ extension Http {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-bind", minimumFieldCount: 5, "http.HttpBinding", expected: "a record <http-bind …> with at least 5 fields")
-            let host = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) }
-            let port = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpBinding") }
-            let method = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) }
-            let path = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) }
-            let handler = try Preserves.withSchemaPath(.field(4)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[4], "http.HttpBinding") }
+            let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
+            let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpBinding") })
+            let method = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) })
+            let path = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) })
+            let handler = try Preserves.withSchemaPath(.field(4), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[4], "http.HttpBinding") })
             self.init(host: host, port: port, method: method, path: path, handler: handler)
         }
 
@@ -241,8 +255,8 @@ extension Http {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "request", minimumFieldCount: 2, "http.HttpContext", expected: "a record <request …> with at least 2 fields")
-            let req = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try HttpRequest(preserves: _record1.fields[0]) }
-            let res = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "http.HttpContext") }
+            let req = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HttpRequest(preserves: _record1.fields[0]) })
+            let res = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "http.HttpContext") })
             self.init(req: req, res: res)
         }
 
@@ -278,7 +292,7 @@ extension Http {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-listener", minimumFieldCount: 1, "http.HttpListener", expected: "a record <http-listener …> with at least 1 field")
-            let port = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpListener") }
+            let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpListener") })
             self.init(port: port)
         }
 
@@ -290,9 +304,7 @@ extension Http {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-listener"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try port.check(_result.port, "http.HttpListener")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try port.check(_result.port, "http.HttpListener") })
         }
     }
 }
@@ -326,25 +338,25 @@ extension Http {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-request", minimumFieldCount: 8, "http.HttpRequest", expected: "a record <http-request …> with at least 8 fields")
-            let sequenceNumber = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpRequest") }
-            let host = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try RequestHost(preserves: _record1.fields[1]) }
-            let port = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[2], "http.HttpRequest") }
-            let method = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[3], "http.HttpRequest") }
-            let path = try Preserves.withSchemaPath(.field(4)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[4], "http.HttpRequest") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "http.HttpRequest") } }
-            let headers = try Preserves.withSchemaPath(.field(5)) { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[5]) }
-            let query = try Preserves.withSchemaPath(.field(6)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record1.fields[6], "http.HttpRequest", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key3, "http.HttpRequest") }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_value4, "http.HttpRequest") { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try QueryValue(preserves: _item5) } }) }
-            let body = try Preserves.withSchemaPath(.field(7)) { () throws(Preserves.SchemaParseError) in try RequestBody(preserves: _record1.fields[7]) }
+            let sequenceNumber = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpRequest") })
+            let host = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try RequestHost(preserves: _record1.fields[1]) })
+            let port = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[2], "http.HttpRequest") })
+            let method = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[3], "http.HttpRequest") })
+            let path = try Preserves.withSchemaPath(.field(4), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[4], "http.HttpRequest", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "http.HttpRequest") }) })
+            let headers = try Preserves.withSchemaPath(.field(5), { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[5]) })
+            let query = try Preserves.withSchemaPath(.field(6), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record1.fields[6], "http.HttpRequest", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key3, "http.HttpRequest") }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_value4, "http.HttpRequest", { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try QueryValue(preserves: _item5) }) }) })
+            let body = try Preserves.withSchemaPath(.field(7), { () throws(Preserves.SchemaParseError) in try RequestBody(preserves: _record1.fields[7]) })
             self.init(sequenceNumber: sequenceNumber, host: host, port: port, method: method, path: path, headers: headers, query: query, body: body)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request")), fields: [Preserves.Value<Embedded>.integer(self.sequenceNumber), self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), Preserves.Value<Embedded>.symbol(self.method), Preserves.Value<Embedded>.sequence(self.path.map { _item6 in Preserves.Value<Embedded>.string(_item6) }), serializeHeaders(self.headers, as: Embedded.self), Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map { _entry7 in (Preserves.Value<Embedded>.symbol(_entry7.key), Preserves.Value<Embedded>.sequence(_entry7.value.map { _item8 in _item8.preserves(as: Embedded.self) })) }, uniquingKeysWith: { first, _ in first })), self.body.preserves(as: Embedded.self)]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request")), fields: [Preserves.Value<Embedded>.integer(self.sequenceNumber), self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), Preserves.Value<Embedded>.symbol(self.method), Preserves.Value<Embedded>.sequence(self.path.map({ _item6 in Preserves.Value<Embedded>.string(_item6) })), serializeHeaders(self.headers, as: Embedded.self), Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map({ _entry7 in (Preserves.Value<Embedded>.symbol(_entry7.key), Preserves.Value<Embedded>.sequence(_entry7.value.map({ _item8 in _item8.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })), self.body.preserves(as: Embedded.self)]))
         }
 
         /// Observes `http.HttpRequest` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(sequenceNumber: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, host: DataspacePatterns.FieldPattern<Embedded, RequestHost> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, path: DataspacePatterns.FieldPattern<Embedded, [Swift.String]> = .any, headers: DataspacePatterns.FieldPattern<Embedded, Headers> = .any, query: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: [QueryValue]]> = .any, body: DataspacePatterns.FieldPattern<Embedded, RequestBody> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([sequenceNumber.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestHost) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.String]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in Preserves.Value<Embedded>.string(_item1) }) }), headers.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Headers) in serializeHeaders(_x, as: Embedded.self) }), query.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: [QueryValue]]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry2 in (Preserves.Value<Embedded>.symbol(_entry2.key), Preserves.Value<Embedded>.sequence(_entry2.value.map { _item3 in _item3.preserves(as: Embedded.self) })) }, uniquingKeysWith: { first, _ in first })) }), body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestBody) in _x.preserves(as: Embedded.self) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([sequenceNumber.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestHost) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.String]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in Preserves.Value<Embedded>.string(_item1) })) }), headers.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Headers) in serializeHeaders(_x, as: Embedded.self) }), query.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: [QueryValue]]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry2 in (Preserves.Value<Embedded>.symbol(_entry2.key), Preserves.Value<Embedded>.sequence(_entry2.value.map({ _item3 in _item3.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })) }), body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestBody) in _x.preserves(as: Embedded.self) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 try sequenceNumber.check(_result.sequenceNumber, "http.HttpRequest")
                 try host.check(_result.host, "http.HttpRequest")
@@ -395,10 +407,26 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStatusCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseHeaderCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseChunkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDoneCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStatusCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseHeaderCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseChunkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDoneCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "one of its alternatives (status, header, chunk, done)", alternatives: failures)
         }
 
@@ -417,27 +445,27 @@ extension Http {
 
         private static func parseStatusCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "status", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <status …> with at least 2 fields")
-            let code = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpResponse") }
-            let message = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "http.HttpResponse") }
+            let code = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpResponse") })
+            let message = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "http.HttpResponse") })
             return .status(code: code, message: message)
         }
 
         private static func parseHeaderCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "header", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <header …> with at least 2 fields")
-            let name = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record2.fields[0], "http.HttpResponse") }
-            let value = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record2.fields[1], "http.HttpResponse") }
+            let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record2.fields[0], "http.HttpResponse") })
+            let value = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record2.fields[1], "http.HttpResponse") })
             return .header(name: name, value: value)
         }
 
         private static func parseChunkCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "chunk", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <chunk …> with at least 1 field")
-            let chunk = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record3.fields[0]) }
+            let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record3.fields[0]) })
             return .chunk(chunk: chunk)
         }
 
         private static func parseDoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "done", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <done …> with at least 1 field")
-            let chunk = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record4.fields[0]) }
+            let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record4.fields[0]) })
             return .done(chunk: chunk)
         }
 
@@ -517,10 +545,10 @@ extension Http {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-service", minimumFieldCount: 4, "http.HttpService", expected: "a record <http-service …> with at least 4 fields")
-            let host = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) }
-            let port = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpService") }
-            let method = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) }
-            let path = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) }
+            let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
+            let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpService") })
+            let method = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) })
+            let path = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) })
             self.init(host: host, port: port, method: method, path: path)
         }
 
@@ -560,8 +588,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAnyCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSpecificCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAnyCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSpecificCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.MethodPattern", expected: "one of its alternatives (any, specific)", alternatives: failures)
         }
 
@@ -633,9 +669,7 @@ extension Http {
     /// Observes `http.MimeType` values that match `value`.
     public static func patternMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, MimeType> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
-        return DataspacePatterns.TypedPattern<Embedded, MimeType>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType in try Http.parseMimeType(_value) }, check: { (_result: MimeType) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "http.MimeType")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, MimeType>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType in try Http.parseMimeType(_value) }, check: { (_result: MimeType) throws(Preserves.SchemaParseError) in try value.check(_result, "http.MimeType") })
     }
 }
 
@@ -647,20 +681,18 @@ extension Http {
 
     /// Parses `PathPattern` (`http.PathPattern`) from a value.
     public static func parsePathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern {
-        return try Preserves.SchemaParsing.sequenceOf(value, "http.PathPattern") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathPatternElement(preserves: _item1) }
+        return try Preserves.SchemaParsing.sequenceOf(value, "http.PathPattern", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathPatternElement(preserves: _item1) })
     }
 
     /// The value that `PathPattern` (`http.PathPattern`) stands for.
     public static func serializePathPattern<Embedded: Preserves.PreservesEmbedded>(_ x: PathPattern, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.sequence(x.map { _item2 in _item2.preserves(as: Embedded.self) })
+        return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves(as: Embedded.self) }))
     }
 
     /// Observes `http.PathPattern` values that match `value`.
     public static func patternPathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [PathPatternElement]> = .any) -> DataspacePatterns.TypedPattern<Embedded, PathPattern> {
-        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [PathPatternElement]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves(as: Embedded.self) }) })
-        return DataspacePatterns.TypedPattern<Embedded, PathPattern>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern in try Http.parsePathPattern(_value) }, check: { (_result: PathPattern) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "http.PathPattern")
-        })
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [PathPatternElement]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves(as: Embedded.self) })) })
+        return DataspacePatterns.TypedPattern<Embedded, PathPattern>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern in try Http.parsePathPattern(_value) }, check: { (_result: PathPattern) throws(Preserves.SchemaParseError) in try value.check(_result, "http.PathPattern") })
     }
 }
 
@@ -687,9 +719,21 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseLabelCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseWildcardCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRestCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseLabelCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseWildcardCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRestCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "one of its alternatives (label, wildcard, rest)", alternatives: failures)
         }
 
@@ -775,8 +819,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFileCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFileCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.QueryValue", expected: "one of its alternatives (string, file)", alternatives: failures)
         }
 
@@ -795,9 +847,9 @@ extension Http {
 
         private static func parseFileCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "file", minimumFieldCount: 3, "http.QueryValue", expected: "a record <file …> with at least 3 fields")
-            let filename = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "http.QueryValue") }
-            let headers = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[1]) }
-            let body = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_record1.fields[2], "http.QueryValue") }
+            let filename = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "http.QueryValue") })
+            let headers = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[1]) })
+            let body = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_record1.fields[2], "http.QueryValue") })
             return .file(filename: filename, headers: headers, body: body)
         }
 
@@ -851,8 +903,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.RequestBody", expected: "one of its alternatives (absent, present)", alternatives: failures)
         }
 
@@ -921,8 +981,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.RequestHost", expected: "one of its alternatives (absent, present)", alternatives: failures)
         }
 

@@ -46,7 +46,7 @@ extension Noise {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "initiator", minimumFieldCount: 1, "noise.Initiator", expected: "a record <initiator …> with at least 1 field")
-            let initiatorSession = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "noise.Initiator") }
+            let initiatorSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "noise.Initiator") })
             self.init(initiatorSession: initiatorSession)
         }
 
@@ -58,9 +58,7 @@ extension Noise {
         /// literal or a nested pattern.
         public static func pattern(initiatorSession: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("initiator"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([initiatorSession.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try initiatorSession.check(_result.initiatorSession, "noise.Initiator")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try initiatorSession.check(_result.initiatorSession, "noise.Initiator") })
         }
     }
 }
@@ -86,9 +84,7 @@ extension Noise {
     /// Observes `noise.NoiseDescriptionDetail` values that match `value`.
     public static func patternNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, NoiseServiceSpec<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseDescriptionDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseServiceSpec<Embedded>) in _x.preserves })
-        return DataspacePatterns.TypedPattern<Embedded, NoiseDescriptionDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> in try Noise.parseNoiseDescriptionDetail(_value) }, check: { (_result: NoiseDescriptionDetail<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "noise.NoiseDescriptionDetail")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, NoiseDescriptionDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> in try Noise.parseNoiseDescriptionDetail(_value) }, check: { (_result: NoiseDescriptionDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.NoiseDescriptionDetail") })
     }
 }
 
@@ -113,9 +109,7 @@ extension Noise {
     /// Observes `noise.NoisePathStepDetail` values that match `value`.
     public static func patternNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, NoiseSpec<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoisePathStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseSpec<Embedded>) in _x.preserves })
-        return DataspacePatterns.TypedPattern<Embedded, NoisePathStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> in try Noise.parseNoisePathStepDetail(_value) }, check: { (_result: NoisePathStepDetail<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "noise.NoisePathStepDetail")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, NoisePathStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> in try Noise.parseNoisePathStepDetail(_value) }, check: { (_result: NoisePathStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.NoisePathStepDetail") })
     }
 }
 
@@ -145,16 +139,28 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.NoisePreSharedKeys", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .present(let preSharedKeys):
-                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): Preserves.Value<Embedded>.sequence(preSharedKeys.map { _item7 in Preserves.Value<Embedded>.byteString(_item7) })])
+                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): Preserves.Value<Embedded>.sequence(preSharedKeys.map({ _item7 in Preserves.Value<Embedded>.byteString(_item7) }))])
             case .invalid(let preSharedKeys):
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys])
             case .absent:
@@ -165,7 +171,7 @@ extension Noise {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")), "noise.NoisePreSharedKeys", expected: "a dictionary with the key preSharedKeys")
-            let preSharedKeys = try Preserves.withSchemaPath(.key("preSharedKeys")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "noise.NoisePreSharedKeys") { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item3, "noise.NoisePreSharedKeys") } }
+            let preSharedKeys = try Preserves.withSchemaPath(.key("preSharedKeys"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "noise.NoisePreSharedKeys", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item3, "noise.NoisePreSharedKeys") }) })
             return .present(preSharedKeys: preSharedKeys)
         }
 
@@ -189,7 +195,7 @@ extension Noise {
 
         /// Observes `noise.NoisePreSharedKeys` values of the alternative `present`.
         public static func presentPattern(preSharedKeys: DataspacePatterns.FieldPattern<Embedded, [[Swift.UInt8]]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [[Swift.UInt8]]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in Preserves.Value<Embedded>.byteString(_item1) }) })])
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [[Swift.UInt8]]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in Preserves.Value<Embedded>.byteString(_item1) })) })])
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .present(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "noise.NoisePreSharedKeys", expected: "the alternative present")
@@ -246,9 +252,21 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.NoiseProtocol", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -266,7 +284,7 @@ extension Noise {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "noise.NoiseProtocol", expected: "a dictionary with the key protocol")
-            let `protocol` = try Preserves.withSchemaPath(.key("protocol")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "noise.NoiseProtocol") }
+            let `protocol` = try Preserves.withSchemaPath(.key("protocol"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "noise.NoiseProtocol") })
             return .present(protocol: `protocol`)
         }
 
@@ -377,9 +395,9 @@ extension Noise {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseSpec")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "noise.NoiseSpec", expected: "a dictionary with the key key")
-            let key = try Preserves.withSchemaPath(.key("key")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.NoiseSpec") }
+            let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.NoiseSpec") })
             let _entry3 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("service")), "noise.NoiseSpec", expected: "a dictionary with the key service")
-            let service = try Preserves.withSchemaPath(.key("service")) { () throws(Preserves.SchemaParseError) in try parseServiceSelector(_entry3) }
+            let service = try Preserves.withSchemaPath(.key("service"), { () throws(Preserves.SchemaParseError) in try parseServiceSelector(_entry3) })
             let `protocol` = try NoiseProtocol<Embedded>(preserves: value)
             let preSharedKeys = try NoisePreSharedKeys<Embedded>(preserves: value)
             self.init(key: key, service: service, protocol: `protocol`, preSharedKeys: preSharedKeys)
@@ -424,9 +442,7 @@ extension Noise {
     /// Observes `noise.NoiseStepDetail` values that match `value`.
     public static func patternNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ServiceSelector<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ServiceSelector<Embedded>) in serializeServiceSelector(_x) })
-        return DataspacePatterns.TypedPattern<Embedded, NoiseStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> in try Noise.parseNoiseStepDetail(_value) }, check: { (_result: NoiseStepDetail<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "noise.NoiseStepDetail")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, NoiseStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> in try Noise.parseNoiseStepDetail(_value) }, check: { (_result: NoiseStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.NoiseStepDetail") })
     }
 }
 
@@ -476,8 +492,16 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseCompleteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFragmentedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseCompleteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFragmentedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.Packet", expected: "one of its alternatives (complete, fragmented)", alternatives: failures)
         }
 
@@ -486,7 +510,7 @@ extension Noise {
             case .complete(let x):
                 return Preserves.Value<Embedded>.byteString(x)
             case .fragmented(let x):
-                return Preserves.Value<Embedded>.sequence(x.map { _item2 in Preserves.Value<Embedded>.byteString(_item2) })
+                return Preserves.Value<Embedded>.sequence(x.map({ _item2 in Preserves.Value<Embedded>.byteString(_item2) }))
             }
         }
 
@@ -495,7 +519,7 @@ extension Noise {
         }
 
         private static func parseFragmentedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
-            return .fragmented(try Preserves.SchemaParsing.sequenceOf(value, "noise.Packet") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item1, "noise.Packet") })
+            return .fragmented(try Preserves.SchemaParsing.sequenceOf(value, "noise.Packet", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item1, "noise.Packet") }))
         }
 
         /// Observes every `noise.Packet` value. A dataspace pattern cannot express
@@ -517,7 +541,7 @@ extension Noise {
 
         /// Observes `noise.Packet` values of the alternative `fragmented`.
         public static func fragmentedPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, [[Swift.UInt8]]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [[Swift.UInt8]]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in Preserves.Value<Embedded>.byteString(_item1) }) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [[Swift.UInt8]]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in Preserves.Value<Embedded>.byteString(_item1) })) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .fragmented(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "noise.Packet", expected: "the alternative fragmented")
@@ -551,9 +575,21 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.SecretKeyField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -571,7 +607,7 @@ extension Noise {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
-            let secretKey = try Preserves.withSchemaPath(.key("secretKey")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.SecretKeyField") }
+            let secretKey = try Preserves.withSchemaPath(.key("secretKey"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.SecretKeyField") })
             return .present(secretKey: secretKey)
         }
 
@@ -648,9 +684,7 @@ extension Noise {
     /// Observes `noise.ServiceSelector` values that match `value`.
     public static func patternServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ServiceSelector<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
-        return DataspacePatterns.TypedPattern<Embedded, ServiceSelector<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> in try Noise.parseServiceSelector(_value) }, check: { (_result: ServiceSelector<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "noise.ServiceSelector")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, ServiceSelector<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> in try Noise.parseServiceSelector(_value) }, check: { (_result: ServiceSelector<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.ServiceSelector") })
     }
 }
 
@@ -688,8 +722,16 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseInitiatorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePacketCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseInitiatorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePacketCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.SessionItem", expected: "one of its alternatives (Initiator, Packet)", alternatives: failures)
         }
 

@@ -23,8 +23,8 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "A", minimumFieldCount: 2, "protocol.Assert", expected: "a record <A …> with at least 2 fields")
-            let assertion = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) }
-            let handle = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[1]) }
+            let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
+            let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[1]) })
             self.init(assertion: assertion, handle: handle)
         }
 
@@ -63,9 +63,7 @@ extension Protocol {
     /// Observes `protocol.Assertion` values that match `value`.
     public static func patternAssertion<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Assertion<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
-        return DataspacePatterns.TypedPattern<Embedded, Assertion<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> in try Protocol.parseAssertion(_value) }, check: { (_result: Assertion<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "protocol.Assertion")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, Assertion<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> in try Protocol.parseAssertion(_value) }, check: { (_result: Assertion<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Assertion") })
     }
 }
 
@@ -84,7 +82,7 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "error", minimumFieldCount: 2, "protocol.Error", expected: "a record <error …> with at least 2 fields")
-            let message = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "protocol.Error") }
+            let message = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "protocol.Error") })
             let detail = _record1.fields[1]
             self.init(message: message, detail: detail)
         }
@@ -133,10 +131,26 @@ extension Protocol {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAssertCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRetractCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseMessageCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSyncCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAssertCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRetractCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseMessageCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSyncCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "one of its alternatives (Assert, Retract, Message, Sync)", alternatives: failures)
         }
 
@@ -238,12 +252,12 @@ extension Protocol {
             let _record1 = try Preserves.SchemaParsing.record(value, "protocol.Extension")
             let label = _record1.label
             let _fields2 = Preserves.Value<Embedded>.sequence(Swift.Array(_record1.fields))
-            let fields = try Preserves.SchemaParsing.sequenceOf(_fields2, "protocol.Extension") { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item3 }
+            let fields = try Preserves.SchemaParsing.sequenceOf(_fields2, "protocol.Extension", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item3 })
             self.init(label: label, fields: fields)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: self.label, fields: (Preserves.Value<Embedded>.sequence(self.fields.map { _item4 in _item4 }).sequence ?? [])))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: self.label, fields: (Preserves.Value<Embedded>.sequence(self.fields.map({ _item4 in _item4 })).sequence ?? [])))
         }
 
         /// Observes `protocol.Extension` values; each field is open unless constrained to a
@@ -277,9 +291,7 @@ extension Protocol {
     /// Observes `protocol.Handle` values that match `value`.
     public static func patternHandle<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Handle> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
-        return DataspacePatterns.TypedPattern<Embedded, Handle>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Handle in try Protocol.parseHandle(_value) }, check: { (_result: Handle) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "protocol.Handle")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, Handle>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Handle in try Protocol.parseHandle(_value) }, check: { (_result: Handle) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Handle") })
     }
 }
 
@@ -296,7 +308,7 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "M", minimumFieldCount: 1, "protocol.Message", expected: "a record <M …> with at least 1 field")
-            let body = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) }
+            let body = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
             self.init(body: body)
         }
 
@@ -308,9 +320,7 @@ extension Protocol {
         /// literal or a nested pattern.
         public static func pattern(body: DataspacePatterns.FieldPattern<Embedded, Assertion<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("M"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Assertion<Embedded>) in serializeAssertion(_x) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try body.check(_result.body, "protocol.Message")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try body.check(_result.body, "protocol.Message") })
         }
     }
 }
@@ -357,9 +367,7 @@ extension Protocol {
     /// Observes `protocol.Oid` values that match `value`.
     public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
-        return DataspacePatterns.TypedPattern<Embedded, Oid>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid in try Protocol.parseOid(_value) }, check: { (_result: Oid) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "protocol.Oid")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, Oid>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid in try Protocol.parseOid(_value) }, check: { (_result: Oid) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Oid") })
     }
 }
 
@@ -391,10 +399,26 @@ extension Protocol {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTurnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseExtensionCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNopCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTurnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseExtensionCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNopCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "one of its alternatives (Turn, Error, Extension, Nop)", alternatives: failures)
         }
 
@@ -492,7 +516,7 @@ extension Protocol {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "R", minimumFieldCount: 1, "protocol.Retract", expected: "a record <R …> with at least 1 field")
-            let handle = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[0]) }
+            let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[0]) })
             self.init(handle: handle)
         }
 
@@ -504,9 +528,7 @@ extension Protocol {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(handle: DataspacePatterns.FieldPattern<Embedded, Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("R"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Handle) in serializeHandle(_x, as: Embedded.self) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try handle.check(_result.handle, "protocol.Retract")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try handle.check(_result.handle, "protocol.Retract") })
         }
     }
 }
@@ -524,7 +546,7 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "S", minimumFieldCount: 1, "protocol.Sync", expected: "a record <S …> with at least 1 field")
-            let peer = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "protocol.Sync") }
+            let peer = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "protocol.Sync") })
             self.init(peer: peer)
         }
 
@@ -536,9 +558,7 @@ extension Protocol {
         /// literal or a nested pattern.
         public static func pattern(peer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("S"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([peer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try peer.check(_result.peer, "protocol.Sync")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try peer.check(_result.peer, "protocol.Sync") })
         }
     }
 }
@@ -551,20 +571,18 @@ extension Protocol {
 
     /// Parses `Turn` (`protocol.Turn`) from a value.
     public static func parseTurn<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> {
-        return try Preserves.SchemaParsing.sequenceOf(value, "protocol.Turn") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _item1) }
+        return try Preserves.SchemaParsing.sequenceOf(value, "protocol.Turn", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _item1) })
     }
 
     /// The value that `Turn` (`protocol.Turn`) stands for.
     public static func serializeTurn<Embedded: Preserves.PreservesEmbedded>(_ x: Turn<Embedded>) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.sequence(x.map { _item2 in _item2.preserves })
+        return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves }))
     }
 
     /// Observes `protocol.Turn` values that match `value`.
     public static func patternTurn<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [TurnEvent<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Turn<Embedded>> {
-        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [TurnEvent<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })
-        return DataspacePatterns.TypedPattern<Embedded, Turn<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> in try Protocol.parseTurn(_value) }, check: { (_result: Turn<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "protocol.Turn")
-        })
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [TurnEvent<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })
+        return DataspacePatterns.TypedPattern<Embedded, Turn<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> in try Protocol.parseTurn(_value) }, check: { (_result: Turn<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Turn") })
     }
 }
 
@@ -584,8 +602,8 @@ extension Protocol {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "protocol.TurnEvent")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "protocol.TurnEvent", expected: "at least 2 elements")
-            let oid = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try parseOid(_items1[0]) }
-            let event = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try Event<Embedded>(preserves: _items1[1]) }
+            let oid = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try parseOid(_items1[0]) })
+            let event = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try Event<Embedded>(preserves: _items1[1]) })
             self.init(oid: oid, event: event)
         }
 

@@ -37,9 +37,7 @@ extension Service {
         /// literal or a nested pattern.
         public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("require-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try serviceName.check(_result.serviceName, "service.RequireService")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "service.RequireService") })
         }
     }
 }
@@ -71,9 +69,7 @@ extension Service {
         /// literal or a nested pattern.
         public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try serviceName.check(_result.serviceName, "service.RestartService")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "service.RestartService") })
         }
     }
 }
@@ -106,9 +102,7 @@ extension Service {
         /// literal or a nested pattern.
         public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("run-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try serviceName.check(_result.serviceName, "service.RunService")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "service.RunService") })
         }
     }
 }
@@ -133,7 +127,7 @@ extension Service {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "depends-on", minimumFieldCount: 2, "service.ServiceDependency", expected: "a record <depends-on …> with at least 2 fields")
             let depender = _record1.fields[0]
-            let dependee = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try ServiceState<Embedded>(preserves: _record1.fields[1]) }
+            let dependee = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try ServiceState<Embedded>(preserves: _record1.fields[1]) })
             self.init(depender: depender, dependee: dependee)
         }
 
@@ -216,7 +210,7 @@ extension Service {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "service-state", minimumFieldCount: 2, "service.ServiceState", expected: "a record <service-state …> with at least 2 fields")
             let serviceName = _record1.fields[0]
-            let state = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try State<Embedded>(preserves: _record1.fields[1]) }
+            let state = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try State<Embedded>(preserves: _record1.fields[1]) })
             self.init(serviceName: serviceName, state: state)
         }
 
@@ -271,11 +265,31 @@ extension Service {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStartedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseReadyCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFailedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCompleteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUserDefinedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStartedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseReadyCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFailedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCompleteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseUserDefinedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "service.State", expected: "one of its alternatives (started, ready, failed, complete, userDefined)", alternatives: failures)
         }
 

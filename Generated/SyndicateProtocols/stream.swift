@@ -28,8 +28,16 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseCountCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUnboundedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseCountCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseUnboundedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.CreditAmount", expected: "one of its alternatives (count, unbounded)", alternatives: failures)
         }
 
@@ -98,8 +106,16 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseLfCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCrlfCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseLfCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCrlfCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.LineMode", expected: "one of its alternatives (lf, crlf)", alternatives: failures)
         }
 
@@ -180,10 +196,26 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBytesCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinesCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePacketCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseObjectCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBytesCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinesCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePacketCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseObjectCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "one of its alternatives (bytes, lines, packet, object)", alternatives: failures)
         }
 
@@ -211,7 +243,7 @@ extension Stream {
 
         private static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "packet", minimumFieldCount: 1, "stream.Mode", expected: "a record <packet …> with at least 1 field")
-            let size = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "stream.Mode") }
+            let size = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "stream.Mode") })
             return .packet(size: size)
         }
 
@@ -300,10 +332,26 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSourceCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStreamErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDataCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEofCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSourceCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStreamErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDataCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEofCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "one of its alternatives (source, StreamError, data, eof)", alternatives: failures)
         }
 
@@ -322,7 +370,7 @@ extension Stream {
 
         private static func parseSourceCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "source", minimumFieldCount: 1, "stream.Sink", expected: "a record <source …> with at least 1 field")
-            let controller = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Sink") }
+            let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Sink") })
             return .source(controller: controller)
         }
 
@@ -333,7 +381,7 @@ extension Stream {
         private static func parseDataCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "data", minimumFieldCount: 2, "stream.Sink", expected: "a record <data …> with at least 2 fields")
             let payload = _record2.fields[0]
-            let mode = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) }
+            let mode = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) })
             return .data(payload: payload, mode: mode)
         }
 
@@ -417,9 +465,21 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSinkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStreamErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCreditCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSinkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStreamErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCreditCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.Source", expected: "one of its alternatives (sink, StreamError, credit)", alternatives: failures)
         }
 
@@ -436,7 +496,7 @@ extension Stream {
 
         private static func parseSinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "sink", minimumFieldCount: 1, "stream.Source", expected: "a record <sink …> with at least 1 field")
-            let controller = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Source") }
+            let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Source") })
             return .sink(controller: controller)
         }
 
@@ -446,8 +506,8 @@ extension Stream {
 
         private static func parseCreditCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "credit", minimumFieldCount: 2, "stream.Source", expected: "a record <credit …> with at least 2 fields")
-            let amount = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try CreditAmount(preserves: _record2.fields[0]) }
-            let mode = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) }
+            let amount = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try CreditAmount(preserves: _record2.fields[0]) })
+            let mode = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) })
             return .credit(amount: amount, mode: mode)
         }
 
@@ -512,8 +572,8 @@ extension Stream {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "stream-connection", minimumFieldCount: 3, "stream.StreamConnection", expected: "a record <stream-connection …> with at least 3 fields")
-            let source = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.StreamConnection") }
-            let sink = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "stream.StreamConnection") }
+            let source = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.StreamConnection") })
+            let sink = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "stream.StreamConnection") })
             let spec = _record1.fields[2]
             self.init(source: source, sink: sink, spec: spec)
         }
@@ -550,7 +610,7 @@ extension Stream {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "error", minimumFieldCount: 1, "stream.StreamError", expected: "a record <error …> with at least 1 field")
-            let message = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "stream.StreamError") }
+            let message = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "stream.StreamError") })
             self.init(message: message)
         }
 
@@ -562,9 +622,7 @@ extension Stream {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try message.check(_result.message, "stream.StreamError")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try message.check(_result.message, "stream.StreamError") })
         }
     }
 }
@@ -585,7 +643,7 @@ extension Stream {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "stream-listener-error", minimumFieldCount: 2, "stream.StreamListenerError", expected: "a record <stream-listener-error …> with at least 2 fields")
             let spec = _record1.fields[0]
-            let message = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "stream.StreamListenerError") }
+            let message = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "stream.StreamListenerError") })
             self.init(spec: spec, message: message)
         }
 
@@ -632,9 +690,7 @@ extension Stream {
         /// literal or a nested pattern.
         public static func pattern(spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-ready"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([spec.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try spec.check(_result.spec, "stream.StreamListenerReady")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try spec.check(_result.spec, "stream.StreamListenerReady") })
         }
     }
 }

@@ -21,21 +21,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "sturdy.Alts", expected: "a record <or …> with at least 1 field")
-            let alternatives = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.Alts") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Rewrite<Embedded>(preserves: _item2) } }
+            let alternatives = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.Alts", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Rewrite<Embedded>(preserves: _item2) }) })
             self.init(alternatives: alternatives)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Embedded>.sequence(self.alternatives.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Embedded>.sequence(self.alternatives.map({ _item3 in _item3.preserves }))]))
         }
 
         /// Observes `sturdy.Alts` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(alternatives: DataspacePatterns.FieldPattern<Embedded, [Rewrite<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([alternatives.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Rewrite<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try alternatives.check(_result.alternatives, "sturdy.Alts")
-            })
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([alternatives.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Rewrite<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try alternatives.check(_result.alternatives, "sturdy.Alts") })
         }
     }
 }
@@ -71,10 +69,26 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRewriteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAltsCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRejectCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUnknownCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRewriteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAltsCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRejectCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseUnknownCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "one of its alternatives (Rewrite, Alts, Reject, unknown)", alternatives: failures)
         }
 
@@ -182,16 +196,28 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.CaveatsField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .present(let caveats):
-                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): Preserves.Value<Embedded>.sequence(caveats.map { _item7 in _item7.preserves })])
+                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): Preserves.Value<Embedded>.sequence(caveats.map({ _item7 in _item7.preserves }))])
             case .invalid(let caveats):
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats])
             case .absent:
@@ -202,7 +228,7 @@ extension Sturdy {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
-            let caveats = try Preserves.withSchemaPath(.key("caveats")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "sturdy.CaveatsField") { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) } }
+            let caveats = try Preserves.withSchemaPath(.key("caveats"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "sturdy.CaveatsField", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) }) })
             return .present(caveats: caveats)
         }
 
@@ -226,7 +252,7 @@ extension Sturdy {
 
         /// Observes `sturdy.CaveatsField` values of the alternative `present`.
         public static func presentPattern(caveats: DataspacePatterns.FieldPattern<Embedded, [Caveat<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Caveat<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })])
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Caveat<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })])
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .present(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.CaveatsField", expected: "the alternative present")
@@ -283,9 +309,7 @@ extension Sturdy {
         /// literal or a nested pattern.
         public static func pattern(value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try value.check(_result.value, "sturdy.Lit")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try value.check(_result.value, "sturdy.Lit") })
         }
     }
 }
@@ -309,9 +333,7 @@ extension Sturdy {
     /// Observes `sturdy.Oid` values that match `value`.
     public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
-        return DataspacePatterns.TypedPattern<Embedded, Oid>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid in try Sturdy.parseOid(_value) }, check: { (_result: Oid) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "sturdy.Oid")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, Oid>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid in try Sturdy.parseOid(_value) }, check: { (_result: Oid) throws(Preserves.SchemaParseError) in try value.check(_result, "sturdy.Oid") })
     }
 }
 
@@ -328,21 +350,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "and", minimumFieldCount: 1, "sturdy.PAnd", expected: "a record <and …> with at least 1 field")
-            let patterns = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.PAnd") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) } }
+            let patterns = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.PAnd", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             self.init(patterns: patterns)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Embedded>.sequence(self.patterns.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Embedded>.sequence(self.patterns.map({ _item3 in _item3.preserves }))]))
         }
 
         /// Observes `sturdy.PAnd` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(patterns: DataspacePatterns.FieldPattern<Embedded, [Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([patterns.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try patterns.check(_result.patterns, "sturdy.PAnd")
-            })
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([patterns.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try patterns.check(_result.patterns, "sturdy.PAnd") })
         }
     }
 }
@@ -385,12 +405,36 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBooleanCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDoubleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSignedIntegerCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseByteStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSymbolCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBooleanCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDoubleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSignedIntegerCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseByteStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSymbolCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "one of its alternatives (Boolean, Double, SignedInteger, String, ByteString, Symbol)", alternatives: failures)
         }
 
@@ -522,7 +566,7 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 1, "sturdy.PBind", expected: "a record <bind …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
         }
 
@@ -534,9 +578,7 @@ extension Sturdy {
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try pattern.check(_result.pattern, "sturdy.PBind")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try pattern.check(_result.pattern, "sturdy.PBind") })
         }
     }
 }
@@ -564,39 +606,51 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRecCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseArrCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRecCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseArrCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "one of its alternatives (rec, arr, dict)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .rec(let label, let fields):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map { _item8 in _item8.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map({ _item8 in _item8.preserves }))]))
             case .arr(let items):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map { _item9 in _item9.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map({ _item9 in _item9.preserves }))]))
             case .dict(let entries):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map { _entry10 in (_entry10.key, _entry10.value.preserves) }, uniquingKeysWith: { first, _ in first }))]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry10 in (_entry10.key, _entry10.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
             }
         }
 
         private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.PCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
-            let fields = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.PCompound") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) } }
+            let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.PCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
         private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <arr …> with at least 1 field")
-            let items = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.PCompound") { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item4) } }
+            let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.PCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
         private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <dict …> with at least 1 field")
-            let entries = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.PCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value7) }) }
+            let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.PCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
         }
 
@@ -608,7 +662,7 @@ extension Sturdy {
 
         /// Observes `sturdy.PCompound` values of the alternative `rec`.
         public static func recPattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, fields: DataspacePatterns.FieldPattern<Embedded, [Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), fields.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), fields.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .rec(let _f0, let _f1) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "the alternative rec")
@@ -620,7 +674,7 @@ extension Sturdy {
 
         /// Observes `sturdy.PCompound` values of the alternative `arr`.
         public static func arrPattern(items: DataspacePatterns.FieldPattern<Embedded, [Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([items.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item2 in _item2.preserves }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([items.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item2 in _item2.preserves })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .arr(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "the alternative arr")
@@ -631,7 +685,7 @@ extension Sturdy {
 
         /// Observes `sturdy.PCompound` values of the alternative `dict`.
         public static func dictPattern(entries: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>: Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Pattern<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry3 in (_entry3.key, _entry3.value.preserves) }, uniquingKeysWith: { first, _ in first })) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Pattern<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry3 in (_entry3.key, _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .dict(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "the alternative dict")
@@ -703,7 +757,7 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "not", minimumFieldCount: 1, "sturdy.PNot", expected: "a record <not …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
         }
 
@@ -715,9 +769,7 @@ extension Sturdy {
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("not"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try pattern.check(_result.pattern, "sturdy.PNot")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try pattern.check(_result.pattern, "sturdy.PNot") })
         }
     }
 }
@@ -742,7 +794,7 @@ extension Sturdy {
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")), "sturdy.Parameters", expected: "a dictionary with the key oid")
             let oid = _entry2
             let _entry3 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("sig")), "sturdy.Parameters", expected: "a dictionary with the key sig")
-            let sig = try Preserves.withSchemaPath(.key("sig")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry3, "sturdy.Parameters") }
+            let sig = try Preserves.withSchemaPath(.key("sig"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry3, "sturdy.Parameters") })
             let caveats = try CaveatsField<Embedded>(preserves: value)
             self.init(oid: oid, sig: sig, caveats: caveats)
         }
@@ -812,14 +864,46 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePDiscardCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePAtomCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePEmbeddedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePBindCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePAndCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePNotCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLitCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePCompoundCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePDiscardCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePAtomCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePEmbeddedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePBindCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePAndCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePNotCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLitCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePCompoundCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "one of its alternatives (PDiscard, PAtom, PEmbedded, PBind, PAnd, PNot, Lit, PCompound)", alternatives: failures)
         }
 
@@ -985,7 +1069,7 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "reject", minimumFieldCount: 1, "sturdy.Reject", expected: "a record <reject …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
         }
 
@@ -997,9 +1081,7 @@ extension Sturdy {
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("reject"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try pattern.check(_result.pattern, "sturdy.Reject")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try pattern.check(_result.pattern, "sturdy.Reject") })
         }
     }
 }
@@ -1019,8 +1101,8 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rewrite", minimumFieldCount: 2, "sturdy.Rewrite", expected: "a record <rewrite …> with at least 2 fields")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
-            let template = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[1]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
+            let template = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[1]) })
             self.init(pattern: pattern, template: template)
         }
 
@@ -1058,7 +1140,7 @@ extension Sturdy {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.SturdyDescriptionDetail")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "sturdy.SturdyDescriptionDetail", expected: "a dictionary with the key key")
-            let key = try Preserves.withSchemaPath(.key("key")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "sturdy.SturdyDescriptionDetail") }
+            let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "sturdy.SturdyDescriptionDetail") })
             let _entry3 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")), "sturdy.SturdyDescriptionDetail", expected: "a dictionary with the key oid")
             let oid = _entry3
             self.init(key: key, oid: oid)
@@ -1099,9 +1181,7 @@ extension Sturdy {
     /// Observes `sturdy.SturdyPathStepDetail` values that match `value`.
     public static func patternSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, SturdyPathStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })
-        return DataspacePatterns.TypedPattern<Embedded, SturdyPathStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> in try Sturdy.parseSturdyPathStepDetail(_value) }, check: { (_result: SturdyPathStepDetail<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "sturdy.SturdyPathStepDetail")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, SturdyPathStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> in try Sturdy.parseSturdyPathStepDetail(_value) }, check: { (_result: SturdyPathStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "sturdy.SturdyPathStepDetail") })
     }
 }
 
@@ -1126,7 +1206,7 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.SturdyRef", expected: "a record <ref …> with at least 1 field")
-            let parameters = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Parameters<Embedded>(preserves: _record1.fields[0]) }
+            let parameters = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Parameters<Embedded>(preserves: _record1.fields[0]) })
             self.init(parameters: parameters)
         }
 
@@ -1138,9 +1218,7 @@ extension Sturdy {
         /// literal or a nested pattern.
         public static func pattern(parameters: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([parameters.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try parameters.check(_result.parameters, "sturdy.SturdyRef")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try parameters.check(_result.parameters, "sturdy.SturdyRef") })
         }
     }
 }
@@ -1166,9 +1244,7 @@ extension Sturdy {
     /// Observes `sturdy.SturdyStepDetail` values that match `value`.
     public static func patternSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, SturdyStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })
-        return DataspacePatterns.TypedPattern<Embedded, SturdyStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> in try Sturdy.parseSturdyStepDetail(_value) }, check: { (_result: SturdyStepDetail<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "sturdy.SturdyStepDetail")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, SturdyStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> in try Sturdy.parseSturdyStepDetail(_value) }, check: { (_result: SturdyStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "sturdy.SturdyStepDetail") })
     }
 }
 
@@ -1212,19 +1288,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "attenuate", minimumFieldCount: 2, "sturdy.TAttenuate", expected: "a record <attenuate …> with at least 2 fields")
-            let template = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[0]) }
-            let attenuation = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TAttenuate") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item2) } }
+            let template = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[0]) })
+            let attenuation = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TAttenuate", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item2) }) })
             self.init(template: template, attenuation: attenuation)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate")), fields: [self.template.preserves, Preserves.Value<Embedded>.sequence(self.attenuation.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate")), fields: [self.template.preserves, Preserves.Value<Embedded>.sequence(self.attenuation.map({ _item3 in _item3.preserves }))]))
         }
 
         /// Observes `sturdy.TAttenuate` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(template: DataspacePatterns.FieldPattern<Embedded, Template<Embedded>> = .any, attenuation: DataspacePatterns.FieldPattern<Embedded, [Caveat<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([template.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Template<Embedded>) in _x.preserves }), attenuation.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Caveat<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([template.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Template<Embedded>) in _x.preserves }), attenuation.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Caveat<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 try template.check(_result.template, "sturdy.TAttenuate")
                 try attenuation.check(_result.attenuation, "sturdy.TAttenuate")
@@ -1256,39 +1332,51 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRecCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseArrCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRecCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseArrCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "one of its alternatives (rec, arr, dict)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .rec(let label, let fields):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map { _item8 in _item8.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map({ _item8 in _item8.preserves }))]))
             case .arr(let items):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map { _item9 in _item9.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map({ _item9 in _item9.preserves }))]))
             case .dict(let entries):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map { _entry10 in (_entry10.key, _entry10.value.preserves) }, uniquingKeysWith: { first, _ in first }))]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry10 in (_entry10.key, _entry10.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
             }
         }
 
         private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.TCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
-            let fields = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TCompound") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item2) } }
+            let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
         private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <arr …> with at least 1 field")
-            let items = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.TCompound") { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item4) } }
+            let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.TCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
         private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <dict …> with at least 1 field")
-            let entries = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.TCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _value7) }) }
+            let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.TCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
         }
 
@@ -1300,7 +1388,7 @@ extension Sturdy {
 
         /// Observes `sturdy.TCompound` values of the alternative `rec`.
         public static func recPattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, fields: DataspacePatterns.FieldPattern<Embedded, [Template<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), fields.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Template<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), fields.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Template<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .rec(let _f0, let _f1) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "the alternative rec")
@@ -1312,7 +1400,7 @@ extension Sturdy {
 
         /// Observes `sturdy.TCompound` values of the alternative `arr`.
         public static func arrPattern(items: DataspacePatterns.FieldPattern<Embedded, [Template<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([items.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Template<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item2 in _item2.preserves }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([items.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Template<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item2 in _item2.preserves })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .arr(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "the alternative arr")
@@ -1323,7 +1411,7 @@ extension Sturdy {
 
         /// Observes `sturdy.TCompound` values of the alternative `dict`.
         public static func dictPattern(entries: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>: Template<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Template<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry3 in (_entry3.key, _entry3.value.preserves) }, uniquingKeysWith: { first, _ in first })) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Template<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry3 in (_entry3.key, _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .dict(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "the alternative dict")
@@ -1347,7 +1435,7 @@ extension Sturdy {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.TRef", expected: "a record <ref …> with at least 1 field")
-            let binding = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "sturdy.TRef") }
+            let binding = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "sturdy.TRef") })
             self.init(binding: binding)
         }
 
@@ -1359,9 +1447,7 @@ extension Sturdy {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(binding: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([binding.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try binding.check(_result.binding, "sturdy.TRef")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try binding.check(_result.binding, "sturdy.TRef") })
         }
     }
 }
@@ -1394,10 +1480,26 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTAttenuateCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTRefCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLitCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTCompoundCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTAttenuateCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTRefCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLitCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTCompoundCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "one of its alternatives (TAttenuate, TRef, Lit, TCompound)", alternatives: failures)
         }
 
@@ -1500,8 +1602,16 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseMineCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseYoursCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseMineCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseYoursCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.WireRef", expected: "one of its alternatives (mine, yours)", alternatives: failures)
         }
 
@@ -1510,24 +1620,24 @@ extension Sturdy {
             case .mine(let oid):
                 return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), serializeOid(oid, as: Embedded.self)])
             case .yours(let oid, let attenuation):
-                return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), serializeOid(oid, as: Embedded.self)] + attenuation.map { _item4 in _item4.preserves })
+                return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), serializeOid(oid, as: Embedded.self)] + attenuation.map({ _item4 in _item4.preserves }))
             }
         }
 
         private static func parseMineCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
-            try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items1[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), "sturdy.WireRef", expected: "the literal 0") }
-            let oid = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try parseOid(_items1[1]) }
+            try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items1[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), "sturdy.WireRef", expected: "the literal 0") })
+            let oid = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try parseOid(_items1[1]) })
             return .mine(oid: oid)
         }
 
         private static func parseYoursCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items2 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items2.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
-            try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items2[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), "sturdy.WireRef", expected: "the literal 1") }
-            let oid = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try parseOid(_items2[1]) }
-            let attenuation = try Preserves.SchemaParsing.elements(_items2.dropFirst(2), offset: 2) { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) }
+            try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items2[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), "sturdy.WireRef", expected: "the literal 1") })
+            let oid = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try parseOid(_items2[1]) })
+            let attenuation = try Preserves.SchemaParsing.elements(_items2.dropFirst(2), offset: 2, { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) })
             return .yours(oid: oid, attenuation: attenuation)
         }
 

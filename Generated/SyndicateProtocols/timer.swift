@@ -21,7 +21,7 @@ extension Timer {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "later-than", minimumFieldCount: 1, "timer.LaterThan", expected: "a record <later-than …> with at least 1 field")
-            let seconds = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "timer.LaterThan") }
+            let seconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "timer.LaterThan") })
             self.init(seconds: seconds)
         }
 
@@ -33,9 +33,7 @@ extension Timer {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("later-than"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([seconds.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
-            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try seconds.check(_result.seconds, "timer.LaterThan")
-            })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try seconds.check(_result.seconds, "timer.LaterThan") })
         }
     }
 }
@@ -58,8 +56,8 @@ extension Timer {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "set-timer", minimumFieldCount: 3, "timer.SetTimer", expected: "a record <set-timer …> with at least 3 fields")
             let label = _record1.fields[0]
-            let seconds = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.SetTimer") }
-            let kind = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try TimerKind(preserves: _record1.fields[2]) }
+            let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.SetTimer") })
+            let kind = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try TimerKind(preserves: _record1.fields[2]) })
             self.init(label: label, seconds: seconds, kind: kind)
         }
 
@@ -96,7 +94,7 @@ extension Timer {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "timer-expired", minimumFieldCount: 2, "timer.TimerExpired", expected: "a record <timer-expired …> with at least 2 fields")
             let label = _record1.fields[0]
-            let seconds = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.TimerExpired") }
+            let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.TimerExpired") })
             self.init(label: label, seconds: seconds)
         }
 
@@ -139,9 +137,21 @@ extension Timer {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRelativeCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsoluteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseClearCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRelativeCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsoluteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseClearCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "one of its alternatives (relative, absolute, clear)", alternatives: failures)
         }
 

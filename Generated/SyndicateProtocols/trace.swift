@@ -63,15 +63,51 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseDequeueCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEnqueueCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDequeueInternalCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEnqueueInternalCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSpawnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFacetStartCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFacetStopCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinkedTaskStartCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseDequeueCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEnqueueCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDequeueInternalCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEnqueueInternalCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSpawnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFacetStartCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFacetStopCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinkedTaskStartCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "one of its alternatives (dequeue, enqueue, dequeueInternal, enqueueInternal, spawn, link, facetStart, facetStop, linkedTaskStart)", alternatives: failures)
         }
 
@@ -90,9 +126,9 @@ extension Trace {
             case .link(let parentActor, let childToParent, let childActor, let parentToChild):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("link")), fields: [serializeActorId(parentActor), Protocol.serializeHandle(childToParent, as: Embedded.self), serializeActorId(childActor), Protocol.serializeHandle(parentToChild, as: Embedded.self)]))
             case .facetStart(let path):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start")), fields: [Preserves.Value<Embedded>.sequence(path.map { _item12 in serializeFacetId(_item12) })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start")), fields: [Preserves.Value<Embedded>.sequence(path.map({ _item12 in serializeFacetId(_item12) }))]))
             case .facetStop(let path, let reason):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop")), fields: [Preserves.Value<Embedded>.sequence(path.map { _item13 in serializeFacetId(_item13) }), reason.preserves(as: Embedded.self)]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop")), fields: [Preserves.Value<Embedded>.sequence(path.map({ _item13 in serializeFacetId(_item13) })), reason.preserves(as: Embedded.self)]))
             case .linkedTaskStart(let taskName, let id):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("linked-task-start")), fields: [taskName.preserves, serializeTaskId(id)]))
             }
@@ -100,61 +136,61 @@ extension Trace {
 
         private static func parseDequeueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "dequeue", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <dequeue …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record1.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record1.fields[0]) })
             return .dequeue(event: event)
         }
 
         private static func parseEnqueueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "enqueue", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <enqueue …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record2.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record2.fields[0]) })
             return .enqueue(event: event)
         }
 
         private static func parseDequeueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "dequeue-internal", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <dequeue-internal …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record3.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record3.fields[0]) })
             return .dequeueInternal(event: event)
         }
 
         private static func parseEnqueueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "enqueue-internal", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <enqueue-internal …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record4.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record4.fields[0]) })
             return .enqueueInternal(event: event)
         }
 
         private static func parseSpawnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "spawn", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <spawn …> with at least 2 fields")
-            let link = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_record5.fields[0], "trace.ActionDescription") }
-            let id = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[1]) }
+            let link = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_record5.fields[0], "trace.ActionDescription") })
+            let id = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[1]) })
             return .spawn(link: link, id: id)
         }
 
         private static func parseLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "link", minimumFieldCount: 4, "trace.ActionDescription", expected: "a record <link …> with at least 4 fields")
-            let parentActor = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[0]) }
-            let childToParent = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[1]) }
-            let childActor = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[2]) }
-            let parentToChild = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[3]) }
+            let parentActor = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[0]) })
+            let childToParent = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[1]) })
+            let childActor = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[2]) })
+            let parentToChild = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[3]) })
             return .link(parentActor: parentActor, childToParent: childToParent, childActor: childActor, parentToChild: parentToChild)
         }
 
         private static func parseFacetStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record7 = try Preserves.SchemaParsing.record(value, label: "facet-start", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <facet-start …> with at least 1 field")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record7.fields[0], "trace.ActionDescription") { (_item8: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item8) } }
+            let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record7.fields[0], "trace.ActionDescription", { (_item8: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item8) }) })
             return .facetStart(path: path)
         }
 
         private static func parseFacetStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record9 = try Preserves.SchemaParsing.record(value, label: "facet-stop", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <facet-stop …> with at least 2 fields")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record9.fields[0], "trace.ActionDescription") { (_item10: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item10) } }
-            let reason = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try FacetStopReason(preserves: _record9.fields[1]) }
+            let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record9.fields[0], "trace.ActionDescription", { (_item10: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item10) }) })
+            let reason = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try FacetStopReason(preserves: _record9.fields[1]) })
             return .facetStop(path: path, reason: reason)
         }
 
         private static func parseLinkedTaskStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record11 = try Preserves.SchemaParsing.record(value, label: "linked-task-start", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <linked-task-start …> with at least 2 fields")
-            let taskName = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record11.fields[0]) }
-            let id = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseTaskId(_record11.fields[1]) }
+            let taskName = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record11.fields[0]) })
+            let id = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseTaskId(_record11.fields[1]) })
             return .linkedTaskStart(taskName: taskName, id: id)
         }
 
@@ -236,7 +272,7 @@ extension Trace {
 
         /// Observes `trace.ActionDescription` values of the alternative `facetStart`.
         public static func facetStartPattern(path: DataspacePatterns.FieldPattern<Embedded, [FacetId<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in serializeFacetId(_item1) }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in serializeFacetId(_item1) })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .facetStart(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative facetStart")
@@ -247,7 +283,7 @@ extension Trace {
 
         /// Observes `trace.ActionDescription` values of the alternative `facetStop`.
         public static func facetStopPattern(path: DataspacePatterns.FieldPattern<Embedded, [FacetId<Embedded>]> = .any, reason: DataspacePatterns.FieldPattern<Embedded, FacetStopReason> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item2 in serializeFacetId(_item2) }) }), reason.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FacetStopReason) in _x.preserves(as: Embedded.self) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item2 in serializeFacetId(_item2) })) }), reason.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FacetStopReason) in _x.preserves(as: Embedded.self) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .facetStop(let _f0, let _f1) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative facetStop")
@@ -294,9 +330,21 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStartCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTurnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStopCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStartCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTurnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStopCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "one of its alternatives (start, turn, stop)", alternatives: failures)
         }
 
@@ -313,7 +361,7 @@ extension Trace {
 
         private static func parseStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "start", minimumFieldCount: 1, "trace.ActorActivation", expected: "a record <start …> with at least 1 field")
-            let actorName = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record1.fields[0]) }
+            let actorName = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record1.fields[0]) })
             return .start(actorName: actorName)
         }
 
@@ -323,7 +371,7 @@ extension Trace {
 
         private static func parseStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "stop", minimumFieldCount: 1, "trace.ActorActivation", expected: "a record <stop …> with at least 1 field")
-            let status = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try ExitStatus<Embedded>(preserves: _record2.fields[0]) }
+            let status = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try ExitStatus<Embedded>(preserves: _record2.fields[0]) })
             return .stop(status: status)
         }
 
@@ -387,9 +435,7 @@ extension Trace {
     /// Observes `trace.ActorId` values that match `value`.
     public static func patternActorId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
-        return DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ActorId<Embedded> in try Trace.parseActorId(_value) }, check: { (_result: ActorId<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "trace.ActorId")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ActorId<Embedded> in try Trace.parseActorId(_value) }, check: { (_result: ActorId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.ActorId") })
     }
 }
 
@@ -415,8 +461,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseValueCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseOpaqueCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseValueCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseOpaqueCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.AssertionDescription", expected: "one of its alternatives (value, opaque)", alternatives: failures)
         }
 
@@ -489,8 +543,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseOkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseErrorCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseOkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.ExitStatus", expected: "one of its alternatives (ok, Error)", alternatives: failures)
         }
 
@@ -560,9 +622,7 @@ extension Trace {
     /// Observes `trace.FacetId` values that match `value`.
     public static func patternFacetId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, FacetId<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
-        return DataspacePatterns.TypedPattern<Embedded, FacetId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> FacetId<Embedded> in try Trace.parseFacetId(_value) }, check: { (_result: FacetId<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "trace.FacetId")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, FacetId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> FacetId<Embedded> in try Trace.parseFacetId(_value) }, check: { (_result: FacetId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.FacetId") })
     }
 }
 
@@ -594,10 +654,26 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseExplicitActionCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInertCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseParentStoppingCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseActorStoppingCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseExplicitActionCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInertCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseParentStoppingCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseActorStoppingCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "one of its alternatives (explicitAction, inert, parentStopping, actorStopping)", alternatives: failures)
         }
 
@@ -700,8 +776,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseCancelledCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNormalCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseCancelledCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNormalCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.LinkedTaskReleaseReason", expected: "one of its alternatives (cancelled, normal)", alternatives: failures)
         }
 
@@ -770,8 +854,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAnonymousCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNamedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAnonymousCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNamedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.Name", expected: "one of its alternatives (anonymous, named)", alternatives: failures)
         }
 
@@ -843,9 +935,7 @@ extension Trace {
     /// Observes `trace.Oid` values that match `value`.
     public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
-        return DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid<Embedded> in try Trace.parseOid(_value) }, check: { (_result: Oid<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "trace.Oid")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid<Embedded> in try Trace.parseOid(_value) }, check: { (_result: Oid<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.Oid") })
     }
 }
 
@@ -866,9 +956,9 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "entity", minimumFieldCount: 3, "trace.Target", expected: "a record <entity …> with at least 3 fields")
-            let `actor` = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[0]) }
-            let facet = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseFacetId(_record1.fields[1]) }
-            let oid = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try parseOid(_record1.fields[2]) }
+            let `actor` = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[0]) })
+            let facet = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseFacetId(_record1.fields[1]) })
+            let oid = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try parseOid(_record1.fields[2]) })
             self.init(actor: `actor`, facet: facet, oid: oid)
         }
 
@@ -904,8 +994,8 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "event", minimumFieldCount: 2, "trace.TargetedTurnEvent", expected: "a record <event …> with at least 2 fields")
-            let target = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record1.fields[0]) }
-            let detail = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _record1.fields[1]) }
+            let target = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record1.fields[0]) })
+            let detail = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _record1.fields[1]) })
             self.init(target: target, detail: detail)
         }
 
@@ -944,9 +1034,7 @@ extension Trace {
     /// Observes `trace.TaskId` values that match `value`.
     public static func patternTaskId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, TaskId<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
-        return DataspacePatterns.TypedPattern<Embedded, TaskId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TaskId<Embedded> in try Trace.parseTaskId(_value) }, check: { (_result: TaskId<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "trace.TaskId")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, TaskId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TaskId<Embedded> in try Trace.parseTaskId(_value) }, check: { (_result: TaskId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.TaskId") })
     }
 }
 
@@ -967,9 +1055,9 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "trace", minimumFieldCount: 3, "trace.TraceEntry", expected: "a record <trace …> with at least 3 fields")
-            let timestamp = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "trace.TraceEntry") }
-            let `actor` = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[1]) }
-            let item = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try ActorActivation<Embedded>(preserves: _record1.fields[2]) }
+            let timestamp = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "trace.TraceEntry") })
+            let `actor` = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[1]) })
+            let item = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try ActorActivation<Embedded>(preserves: _record1.fields[2]) })
             self.init(timestamp: timestamp, actor: `actor`, item: item)
         }
 
@@ -1030,12 +1118,36 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTurnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCleanupCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinkedTaskReleaseCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePeriodicActivationCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDelayCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseExternalCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTurnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCleanupCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinkedTaskReleaseCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePeriodicActivationCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDelayCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseExternalCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "one of its alternatives (turn, cleanup, linkedTaskRelease, periodicActivation, delay, external)", alternatives: failures)
         }
 
@@ -1058,7 +1170,7 @@ extension Trace {
 
         private static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "caused-by", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <caused-by …> with at least 1 field")
-            let id = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) }
+            let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) })
             return .turn(id: id)
         }
 
@@ -1069,21 +1181,21 @@ extension Trace {
 
         private static func parseLinkedTaskReleaseCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "linked-task-release", minimumFieldCount: 2, "trace.TurnCause", expected: "a record <linked-task-release …> with at least 2 fields")
-            let id = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTaskId(_record3.fields[0]) }
-            let reason = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try LinkedTaskReleaseReason(preserves: _record3.fields[1]) }
+            let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTaskId(_record3.fields[0]) })
+            let reason = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try LinkedTaskReleaseReason(preserves: _record3.fields[1]) })
             return .linkedTaskRelease(id: id, reason: reason)
         }
 
         private static func parsePeriodicActivationCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "periodic-activation", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <periodic-activation …> with at least 1 field")
-            let period = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record4.fields[0], "trace.TurnCause") }
+            let period = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record4.fields[0], "trace.TurnCause") })
             return .periodicActivation(period: period)
         }
 
         private static func parseDelayCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "delay", minimumFieldCount: 2, "trace.TurnCause", expected: "a record <delay …> with at least 2 fields")
-            let causingTurn = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTurnId(_record5.fields[0]) }
-            let amount = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record5.fields[1], "trace.TurnCause") }
+            let causingTurn = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record5.fields[0]) })
+            let amount = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record5.fields[1], "trace.TurnCause") })
             return .delay(causingTurn: causingTurn, amount: amount)
         }
 
@@ -1187,20 +1299,20 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "turn", minimumFieldCount: 3, "trace.TurnDescription", expected: "a record <turn …> with at least 3 fields")
-            let id = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) }
-            let cause = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try TurnCause<Embedded>(preserves: _record1.fields[1]) }
-            let actions = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[2], "trace.TurnDescription") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try ActionDescription<Embedded>(preserves: _item2) } }
+            let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) })
+            let cause = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TurnCause<Embedded>(preserves: _record1.fields[1]) })
+            let actions = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[2], "trace.TurnDescription", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try ActionDescription<Embedded>(preserves: _item2) }) })
             self.init(id: id, cause: cause, actions: actions)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn")), fields: [serializeTurnId(self.id), self.cause.preserves, Preserves.Value<Embedded>.sequence(self.actions.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn")), fields: [serializeTurnId(self.id), self.cause.preserves, Preserves.Value<Embedded>.sequence(self.actions.map({ _item3 in _item3.preserves }))]))
         }
 
         /// Observes `trace.TurnDescription` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(id: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any, cause: DataspacePatterns.FieldPattern<Embedded, TurnCause<Embedded>> = .any, actions: DataspacePatterns.FieldPattern<Embedded, [ActionDescription<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) }), cause.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnCause<Embedded>) in _x.preserves }), actions.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [ActionDescription<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map { _item1 in _item1.preserves }) })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) }), cause.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnCause<Embedded>) in _x.preserves }), actions.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [ActionDescription<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 try id.check(_result.id, "trace.TurnDescription")
                 try cause.check(_result.cause, "trace.TurnDescription")
@@ -1245,11 +1357,31 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAssertCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRetractCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseMessageCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSyncCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBreakLinkCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAssertCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRetractCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseMessageCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSyncCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBreakLinkCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "one of its alternatives (assert, retract, message, sync, breakLink)", alternatives: failures)
         }
 
@@ -1270,33 +1402,33 @@ extension Trace {
 
         private static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "assert", minimumFieldCount: 2, "trace.TurnEvent", expected: "a record <assert …> with at least 2 fields")
-            let assertion = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record1.fields[0]) }
-            let handle = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record1.fields[1]) }
+            let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record1.fields[0]) })
+            let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record1.fields[1]) })
             return .assert(assertion: assertion, handle: handle)
         }
 
         private static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "retract", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <retract …> with at least 1 field")
-            let handle = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record2.fields[0]) }
+            let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record2.fields[0]) })
             return .retract(handle: handle)
         }
 
         private static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "message", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <message …> with at least 1 field")
-            let body = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record3.fields[0]) }
+            let body = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record3.fields[0]) })
             return .message(body: body)
         }
 
         private static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "sync", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <sync …> with at least 1 field")
-            let peer = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record4.fields[0]) }
+            let peer = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record4.fields[0]) })
             return .sync(peer: peer)
         }
 
         private static func parseBreakLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "break-link", minimumFieldCount: 2, "trace.TurnEvent", expected: "a record <break-link …> with at least 2 fields")
-            let source = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[0]) }
-            let handle = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record5.fields[1]) }
+            let source = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[0]) })
+            let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record5.fields[1]) })
             return .breakLink(source: source, handle: handle)
         }
 
@@ -1384,8 +1516,6 @@ extension Trace {
     /// Observes `trace.TurnId` values that match `value`.
     public static func patternTurnId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, TurnId<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
-        return DataspacePatterns.TypedPattern<Embedded, TurnId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TurnId<Embedded> in try Trace.parseTurnId(_value) }, check: { (_result: TurnId<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "trace.TurnId")
-        })
+        return DataspacePatterns.TypedPattern<Embedded, TurnId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TurnId<Embedded> in try Trace.parseTurnId(_value) }, check: { (_result: TurnId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.TurnId") })
     }
 }

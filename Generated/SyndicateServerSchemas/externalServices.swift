@@ -32,9 +32,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ClearEnv", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -52,7 +64,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")), "externalServices.ClearEnv", expected: "a dictionary with the key clearEnv")
-            let clearEnv = try Preserves.withSchemaPath(.key("clearEnv")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ClearEnv") }
+            let clearEnv = try Preserves.withSchemaPath(.key("clearEnv"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ClearEnv") })
             return .present(clearEnv: clearEnv)
         }
 
@@ -126,8 +138,16 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseShellCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFullCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseShellCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFullCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.CommandLine", expected: "one of its alternatives (shell, full)", alternatives: failures)
         }
 
@@ -194,7 +214,7 @@ extension ExternalServices {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "daemon", minimumFieldCount: 2, "externalServices.DaemonProcess", expected: "a record <daemon …> with at least 2 fields")
             let id = _record1.fields[0]
-            let config = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try DaemonProcessSpec<Embedded>(preserves: _record1.fields[1]) }
+            let config = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try DaemonProcessSpec<Embedded>(preserves: _record1.fields[1]) })
             self.init(id: id, config: config)
         }
 
@@ -237,9 +257,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSimpleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseOneShotCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFullCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSimpleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseOneShotCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFullCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.DaemonProcessSpec", expected: "one of its alternatives (simple, oneShot, full)", alternatives: failures)
         }
 
@@ -260,7 +292,7 @@ extension ExternalServices {
 
         private static func parseOneShotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "one-shot", minimumFieldCount: 1, "externalServices.DaemonProcessSpec", expected: "a record <one-shot …> with at least 1 field")
-            let setup = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _record1.fields[0]) }
+            let setup = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _record1.fields[0]) })
             return .oneShot(setup: setup)
         }
 
@@ -334,9 +366,7 @@ extension ExternalServices {
         /// literal or a nested pattern.
         public static func pattern(id: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try id.check(_result.id, "externalServices.DaemonService")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try id.check(_result.id, "externalServices.DaemonService") })
         }
     }
 }
@@ -364,9 +394,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSetCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRemoveCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSetCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRemoveCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.EnvValue", expected: "one of its alternatives (set, remove, invalid)", alternatives: failures)
         }
 
@@ -457,9 +499,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSymbolCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSymbolCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.EnvVariable", expected: "one of its alternatives (string, symbol, invalid)", alternatives: failures)
         }
 
@@ -543,13 +597,13 @@ extension ExternalServices {
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "externalServices.FullCommandLine")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 1, "externalServices.FullCommandLine", expected: "at least 1 element")
-            let program = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "externalServices.FullCommandLine") }
-            let args = try Preserves.SchemaParsing.elements(_items1.dropFirst(1), offset: 1) { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "externalServices.FullCommandLine") }
+            let program = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "externalServices.FullCommandLine") })
+            let args = try Preserves.SchemaParsing.elements(_items1.dropFirst(1), offset: 1, { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "externalServices.FullCommandLine") })
             self.init(program: program, args: args)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.string(self.program)] + self.args.map { _item3 in Preserves.Value<Embedded>.string(_item3) })
+            return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.string(self.program)] + self.args.map({ _item3 in Preserves.Value<Embedded>.string(_item3) }))
         }
 
         /// Observes `externalServices.FullCommandLine` values; each field is open unless constrained to a
@@ -627,7 +681,7 @@ extension ExternalServices {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.FullProcess")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("argv")), "externalServices.FullProcess", expected: "a dictionary with the key argv")
-            let argv = try Preserves.withSchemaPath(.key("argv")) { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _entry2) }
+            let argv = try Preserves.withSchemaPath(.key("argv"), { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _entry2) })
             let env = try ProcessEnv<Embedded>(preserves: value)
             let dir = try ProcessDir<Embedded>(preserves: value)
             let clearEnv = try ClearEnv<Embedded>(preserves: value)
@@ -670,8 +724,16 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSimpleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFullCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSimpleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFullCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.Process", expected: "one of its alternatives (simple, full)", alternatives: failures)
         }
 
@@ -745,9 +807,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ProcessDir", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -765,7 +839,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessDir")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")), "externalServices.ProcessDir", expected: "a dictionary with the key dir")
-            let dir = try Preserves.withSchemaPath(.key("dir")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "externalServices.ProcessDir") }
+            let dir = try Preserves.withSchemaPath(.key("dir"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "externalServices.ProcessDir") })
             return .present(dir: dir)
         }
 
@@ -844,16 +918,28 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ProcessEnv", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .present(let env):
-                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): Preserves.Value<Embedded>.dictionary(Swift.Dictionary(env.map { _entry8 in (_entry8.key.preserves, _entry8.value.preserves) }, uniquingKeysWith: { first, _ in first }))])
+                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): Preserves.Value<Embedded>.dictionary(Swift.Dictionary(env.map({ _entry8 in (_entry8.key.preserves, _entry8.value.preserves) }), uniquingKeysWith: { first, _ in first }))])
             case .invalid(let env):
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env])
             case .absent:
@@ -864,7 +950,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")), "externalServices.ProcessEnv", expected: "a dictionary with the key env")
-            let env = try Preserves.withSchemaPath(.key("env")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_entry2, "externalServices.ProcessEnv", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvVariable<Embedded>(preserves: _key3) }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvValue<Embedded>(preserves: _value4) }) }
+            let env = try Preserves.withSchemaPath(.key("env"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_entry2, "externalServices.ProcessEnv", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvVariable<Embedded>(preserves: _key3) }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvValue<Embedded>(preserves: _value4) }) })
             return .present(env: env)
         }
 
@@ -888,7 +974,7 @@ extension ExternalServices {
 
         /// Observes `externalServices.ProcessEnv` values of the alternative `present`.
         public static func presentPattern(env: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [EnvVariable<Embedded>: EnvValue<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [EnvVariable<Embedded>: EnvValue<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry1 in (_entry1.key.preserves, _entry1.value.preserves) }, uniquingKeysWith: { first, _ in first })) })])
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [EnvVariable<Embedded>: EnvValue<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (_entry1.key.preserves, _entry1.value.preserves) }), uniquingKeysWith: { first, _ in first })) })])
             return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .present(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "externalServices.ProcessEnv", expected: "the alternative present")
@@ -943,9 +1029,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseNoneCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBinarySyndicateCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTextSyndicateCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseNoneCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBinarySyndicateCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTextSyndicateCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.Protocol", expected: "one of its alternatives (none, binarySyndicate, textSyndicate)", alternatives: failures)
         }
 
@@ -1036,9 +1134,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ProtocolField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -1056,7 +1166,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProtocolField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "externalServices.ProtocolField", expected: "a dictionary with the key protocol")
-            let `protocol` = try Preserves.withSchemaPath(.key("protocol")) { () throws(Preserves.SchemaParseError) in try Protocol_(preserves: _entry2) }
+            let `protocol` = try Preserves.withSchemaPath(.key("protocol"), { () throws(Preserves.SchemaParseError) in try Protocol_(preserves: _entry2) })
             return .present(protocol: `protocol`)
         }
 
@@ -1135,9 +1245,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ReadyOnStart", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -1155,7 +1277,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")), "externalServices.ReadyOnStart", expected: "a dictionary with the key readyOnStart")
-            let readyOnStart = try Preserves.withSchemaPath(.key("readyOnStart")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ReadyOnStart") }
+            let readyOnStart = try Preserves.withSchemaPath(.key("readyOnStart"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ReadyOnStart") })
             return .present(readyOnStart: readyOnStart)
         }
 
@@ -1234,9 +1356,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.RestartField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -1254,7 +1388,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.RestartField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")), "externalServices.RestartField", expected: "a dictionary with the key restart")
-            let restart = try Preserves.withSchemaPath(.key("restart")) { () throws(Preserves.SchemaParseError) in try RestartPolicy(preserves: _entry2) }
+            let restart = try Preserves.withSchemaPath(.key("restart"), { () throws(Preserves.SchemaParseError) in try RestartPolicy(preserves: _entry2) })
             return .present(restart: restart)
         }
 
@@ -1338,10 +1472,26 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAlwaysCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseOnErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAllCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNeverCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAlwaysCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseOnErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAllCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNeverCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.RestartPolicy", expected: "one of its alternatives (always, onError, all, never)", alternatives: failures)
         }
 
@@ -1445,8 +1595,6 @@ extension ExternalServices {
     /// Observes `externalServices.Service` values that match `value`.
     public static func patternService<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, DaemonService<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Service<Embedded>> {
         let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: DaemonService<Embedded>) in _x.preserves })
-        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Service<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Service<Embedded> in try ExternalServices.parseService(_value) }, check: { (_result: Service<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "externalServices.Service")
-        })
+        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Service<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Service<Embedded> in try ExternalServices.parseService(_value) }, check: { (_result: Service<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "externalServices.Service") })
     }
 }

@@ -22,15 +22,13 @@ extension InternalServices {
 
     /// The value that `ConfigEnv` (`internalServices.ConfigEnv`) stands for.
     public static func serializeConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ x: ConfigEnv<Embedded>) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
     }
 
     /// Observes `internalServices.ConfigEnv` values that match `value`.
     public static func patternConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>> {
-        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }, uniquingKeysWith: { first, _ in first })) })
-        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> in try InternalServices.parseConfigEnv(_value) }, check: { (_result: ConfigEnv<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "internalServices.ConfigEnv")
-        })
+        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }), uniquingKeysWith: { first, _ in first })) })
+        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> in try InternalServices.parseConfigEnv(_value) }, check: { (_result: ConfigEnv<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "internalServices.ConfigEnv") })
     }
 }
 
@@ -49,8 +47,8 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "config-watcher", minimumFieldCount: 2, "internalServices.ConfigWatcher", expected: "a record <config-watcher …> with at least 2 fields")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.ConfigWatcher") }
-            let env = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseConfigEnv(_record1.fields[1]) }
+            let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.ConfigWatcher") })
+            let env = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseConfigEnv(_record1.fields[1]) })
             self.init(path: path, env: env)
         }
 
@@ -83,7 +81,7 @@ extension InternalServices {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "debt-reporter", minimumFieldCount: 1, "internalServices.DebtReporter", expected: "a record <debt-reporter …> with at least 1 field")
-            let intervalSeconds = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "internalServices.DebtReporter") }
+            let intervalSeconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "internalServices.DebtReporter") })
             self.init(intervalSeconds: intervalSeconds)
         }
 
@@ -95,9 +93,7 @@ extension InternalServices {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(intervalSeconds: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("debt-reporter"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([intervalSeconds.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try intervalSeconds.check(_result.intervalSeconds, "internalServices.DebtReporter")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try intervalSeconds.check(_result.intervalSeconds, "internalServices.DebtReporter") })
         }
     }
 }
@@ -115,7 +111,7 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "gatekeeper", minimumFieldCount: 1, "internalServices.Gatekeeper", expected: "a record <gatekeeper …> with at least 1 field")
-            let bindspace = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.Gatekeeper") }
+            let bindspace = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.Gatekeeper") })
             self.init(bindspace: bindspace)
         }
 
@@ -127,9 +123,7 @@ extension InternalServices {
         /// literal or a nested pattern.
         public static func pattern(bindspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([bindspace.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try bindspace.check(_result.bindspace, "internalServices.Gatekeeper")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try bindspace.check(_result.bindspace, "internalServices.Gatekeeper") })
         }
     }
 }
@@ -147,7 +141,7 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-router", minimumFieldCount: 1, "internalServices.HttpRouter", expected: "a record <http-router …> with at least 1 field")
-            let httpd = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.HttpRouter") }
+            let httpd = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.HttpRouter") })
             self.init(httpd: httpd)
         }
 
@@ -159,9 +153,7 @@ extension InternalServices {
         /// literal or a nested pattern.
         public static func pattern(httpd: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-router"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([httpd.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try httpd.check(_result.httpd, "internalServices.HttpRouter")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try httpd.check(_result.httpd, "internalServices.HttpRouter") })
         }
     }
 }
@@ -181,8 +173,8 @@ extension InternalServices {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-static-files", minimumFieldCount: 2, "internalServices.HttpStaticFileServer", expected: "a record <http-static-files …> with at least 2 fields")
-            let dir = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.HttpStaticFileServer") }
-            let pathPrefixElements = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "internalServices.HttpStaticFileServer") }
+            let dir = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.HttpStaticFileServer") })
+            let pathPrefixElements = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "internalServices.HttpStaticFileServer") })
             self.init(dir: dir, pathPrefixElements: pathPrefixElements)
         }
 
@@ -220,8 +212,16 @@ extension InternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTcpWithoutHttpCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTcpWithHttpCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTcpWithoutHttpCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTcpWithHttpCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "internalServices.TcpRelayListener", expected: "one of its alternatives (TcpWithoutHttp, TcpWithHttp)", alternatives: failures)
         }
 
@@ -289,9 +289,9 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 3, "internalServices.TcpWithHttp", expected: "a record <relay-listener …> with at least 3 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithHttp") }
-            let httpd = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "internalServices.TcpWithHttp") }
+            let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
+            let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithHttp") })
+            let httpd = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "internalServices.TcpWithHttp") })
             self.init(addr: addr, gatekeeper: gatekeeper, httpd: httpd)
         }
 
@@ -327,8 +327,8 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.TcpWithoutHttp", expected: "a record <relay-listener …> with at least 2 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithoutHttp") }
+            let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
+            let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithoutHttp") })
             self.init(addr: addr, gatekeeper: gatekeeper)
         }
 
@@ -363,8 +363,8 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.UnixRelayListener", expected: "a record <relay-listener …> with at least 2 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Unix(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.UnixRelayListener") }
+            let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Unix(preserves: _record1.fields[0]) })
+            let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.UnixRelayListener") })
             self.init(addr: addr, gatekeeper: gatekeeper)
         }
 

@@ -28,7 +28,7 @@ extension Server {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "port", minimumFieldCount: 1, "server.BoundPort", expected: "a record <port …> with at least 1 field")
-            let port = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") }
+            let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") })
             self.init(port: port)
         }
 
@@ -40,9 +40,7 @@ extension Server {
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([port.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try port.check(_result.port, "server.BoundPort")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try port.check(_result.port, "server.BoundPort") })
         }
     }
 }
@@ -75,9 +73,7 @@ extension Server {
         /// literal or a nested pattern.
         public static func pattern(serviceName: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("core-service"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try serviceName.check(_result.serviceName, "server.CoreService")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "server.CoreService") })
         }
     }
 }
@@ -95,15 +91,13 @@ extension Server {
 
     /// The value that `LogDetail` (`server.LogDetail`) stands for.
     public static func serializeLogDetail<Embedded: Preserves.PreservesEmbedded>(_ x: LogDetail<Embedded>) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
     }
 
     /// Observes `server.LogDetail` values that match `value`.
     public static func patternLogDetail<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, LogDetail<Embedded>> {
-        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map { _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }, uniquingKeysWith: { first, _ in first })) })
-        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, LogDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> in try Server.parseLogDetail(_value) }, check: { (_result: LogDetail<Embedded>) throws(Preserves.SchemaParseError) in
-            try value.check(_result, "server.LogDetail")
-        })
+        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }), uniquingKeysWith: { first, _ in first })) })
+        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, LogDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> in try Server.parseLogDetail(_value) }, check: { (_result: LogDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "server.LogDetail") })
     }
 }
 
@@ -124,8 +118,8 @@ extension Server {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "log", minimumFieldCount: 2, "server.LogEntry", expected: "a record <log …> with at least 2 fields")
-            let timestamp = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.LogEntry") }
-            let detail = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseLogDetail(_record1.fields[1]) }
+            let timestamp = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.LogEntry") })
+            let detail = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseLogDetail(_record1.fields[1]) })
             self.init(timestamp: timestamp, detail: detail)
         }
 
@@ -174,9 +168,7 @@ extension Server {
         /// literal or a nested pattern.
         public static func pattern(name: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
             let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("milestone"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([name.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
-            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
-                try name.check(_result.name, "server.Milestone")
-            })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try name.check(_result.name, "server.Milestone") })
         }
     }
 }

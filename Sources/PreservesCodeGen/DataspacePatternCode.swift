@@ -1,14 +1,14 @@
 import Preserves
 import PreservesSchema
 
-/// Writes the dataspace patterns of one definition: static functions returning a
+/// Builds the dataspace patterns of one definition: static functions returning a
 /// `DataspacePatterns.TypedPattern` that observes the definition's values, with a
 /// `FieldPattern` parameter per field (open by default, a literal, or a nested pattern).
 ///
 /// The shape is what a dataspace pattern can say of the schema: record labels, literal
-/// positions, group entries. What it cannot (atom kinds, exact arity, collection contents,
-/// alternatives of a union, compound literals) the typed pattern's parse and check enforce,
-/// so a value that matches the shape but not the schema fails to decode.
+/// positions, group entries. What it cannot (atom kinds, collection contents, alternatives
+/// of a union, compound literals) the typed pattern's parse and check enforce, so a value
+/// that matches the shape but not the schema fails to decode.
 struct DataspacePatternCode {
     let model: TypeModel
     let module: ModuleModel
@@ -16,13 +16,13 @@ struct DataspacePatternCode {
     let access: String
     let definition: DefinitionModel
     /// How the embedded type is spelled in the functions.
-    let embedded: String
+    let embedded: TypeUsage
     /// Generic parameters of the functions (for types independent of embedding).
-    let generics: String
+    let generics: [GenericParameter]
     var code: PatternCode
 
     init(model: TypeModel, module: ModuleModel, location: PatternsLocation, access: String,
-         definition: DefinitionModel, embedded: String, generics: String) {
+         definition: DefinitionModel, embedded: TypeUsage, generics: [GenericParameter]) {
         self.model = model
         self.module = module
         self.location = location
@@ -33,144 +33,159 @@ struct DataspacePatternCode {
         self.code = PatternCode(model: model, module: module, definition: definition.name, embedded: embedded)
     }
 
-    var patternType: String { "\(location.prefix)Pattern<\(embedded)>" }
-    var errorType: String { "Preserves.SchemaParseError" }
-    var definitionLiteral: String { LiteralCode.string(definition.name.description) }
+    var errorType: TypeUsage { PatternCode.errorType }
+    var definitionLiteral: Expression { .string(definition.name.description) }
 
-    func typedPattern(_ output: String) -> String { "\(location.prefix)TypedPattern<\(embedded), \(output)>" }
-    func fieldPattern(_ field: FieldType) -> String { "\(location.prefix)FieldPattern<\(embedded), \(code.spell(field))>" }
-
-    /// An argument label for a field (labels may be keywords unescaped, except inout).
-    func label(_ field: FieldModel) -> String {
-        field.swiftName == "inout" ? "`inout`" : field.swiftName
+    func supportType(_ name: String, _ generics: [TypeUsage]) -> TypeUsage {
+        .named(location.path + [name], generics: generics)
     }
 
-    func parameter(_ field: FieldModel) -> String {
-        "\(label(field)): \(fieldPattern(field.type)) = .any"
+    var patternType: TypeUsage { supportType("Pattern", [embedded]) }
+    var pattern: Expression { .type(patternType) }
+    func typedPattern(_ output: TypeUsage) -> TypeUsage { supportType("TypedPattern", [embedded, output]) }
+    func fieldPattern(_ field: FieldType) -> TypeUsage { supportType("FieldPattern", [embedded, code.spell(field)]) }
+
+    /// A parameter for a field, open by default.
+    func parameter(_ field: FieldModel) -> Parameter {
+        Parameter(name: field.swiftName == "inout" ? "`inout`" : field.swiftName, type: fieldPattern(field.type), defaultValue: .member(nil, "any"))
+    }
+
+    func unlabeledParameter(_ name: String, _ type: FieldType) -> Parameter {
+        Parameter(label: "_", name: name, type: fieldPattern(type), defaultValue: .member(nil, "any"))
+    }
+
+    /// `try name.check(value, "module.Name")`
+    func check(_ name: String, _ value: Expression) -> Statement {
+        .expression(Expression.name(name).dot("check").call(.unlabeled(value), .unlabeled(definitionLiteral)).tried)
     }
 
     // MARK: Declarations
 
     /// Members of the generated struct or enum.
-    mutating func typeMembers() -> [SwiftDeclaration] {
+    mutating func typeMembers() -> [Declaration] {
+        let selfType = TypeUsage.named("Self")
         switch definition.shape {
         case .alias:
             return []
         case .newtype(let type):
             guard case .pattern(.simplePattern(let simple)) = definition.definition else { return [] }
-            let shape = fieldShape("value", type: type, simple)
             return [function(
                 documentation: ["Observes `\(definition.name)` values whose value matches `value`."],
-                name: "pattern", parameters: ["_ value: \(fieldPattern(type)) = .any"], output: "Self",
-                shape: shape, parse: "try Self(preserves: _value)",
-                check: [.line("try value.check(_result.value, \(definitionLiteral))")])]
+                name: "pattern", parameters: [unlabeledParameter("value", type)], output: selfType,
+                shape: fieldShape("value", type: type, simple), parse: parseSelf,
+                check: [check("value", Expression.name("_result").dot("value"))])]
         case .unit:
             guard case .pattern(.simplePattern(let simple)) = definition.definition else { return [] }
             return [function(
                 documentation: ["Observes the literal `\(definition.name)`."],
-                name: "pattern", parameters: [], output: "Self",
-                shape: openShape(simple), parse: "try Self(preserves: _value)", check: [])]
+                name: "pattern", parameters: [], output: selfType,
+                shape: openShape(simple), parse: parseSelf, check: [])]
         case .structure(let fields):
-            let shape = definitionShape(definition.definition)
             return [function(
                 documentation: [
                     "Observes `\(definition.name)` values; each field is open unless constrained to a",
                     "literal or a nested pattern.",
                 ],
-                name: "pattern", parameters: fields.map(parameter), output: "Self",
-                shape: shape, parse: "try Self(preserves: _value)",
-                check: fields.map { .line("try \(SwiftNames.escaped($0.swiftName)).check(_result.\(SwiftNames.escaped($0.swiftName)), \(definitionLiteral))") })]
+                name: "pattern", parameters: fields.map(parameter), output: selfType,
+                shape: definitionShape(definition.definition), parse: parseSelf,
+                check: fields.map { check(SwiftNames.escaped($0.swiftName), Expression.name("_result").dot(SwiftNames.escaped($0.swiftName))) })]
         case .enumeration(let cases):
             let whole = cases.contains { $0.swiftName == "pattern" } ? "pattern_" : "pattern"
-            var members: [SwiftDeclaration] = [function(
+            var members: [Declaration] = [function(
                 documentation: [
                     "Observes every `\(definition.name)` value. A dataspace pattern cannot express",
                     "alternatives, so this matches any value and decoding keeps those that parse.",
                 ],
-                name: whole, parameters: [], output: "Self", shape: "\(patternType).discard",
-                parse: "try Self(preserves: _value)", check: [])]
+                name: whole, parameters: [], output: selfType, shape: pattern.dot("discard"),
+                parse: parseSelf, check: [])]
             for c in cases { members.append(alternative(c)) }
             return members
         }
     }
 
+    /// `try Self(preserves: _value)`
+    var parseSelf: Expression { Expression.name("Self").call(.labeled("preserves", .name("_value"))).tried }
+
     /// Members of the namespace, for definitions that are typealiases.
-    mutating func namespaceMembers() -> [SwiftDeclaration] {
+    mutating func namespaceMembers() -> [Declaration] {
         guard case .alias(let type) = definition.shape,
             case .pattern(.simplePattern(let simple)) = definition.definition
         else { return [] }
         let output = code.spell(.ref(definition.name))
-        let shape = fieldShape("value", type: type, simple)
+        let parse = Expression.type(.named(module.namespace)).dot("parse\(definition.swiftName)").call(.unlabeled(.name("_value"))).tried
         return [function(
             documentation: ["Observes `\(definition.name)` values that match `value`."],
-            name: "pattern\(definition.swiftName)", parameters: ["_ value: \(fieldPattern(type)) = .any"],
-            output: output, shape: shape, parse: "try \(module.namespace).parse\(definition.swiftName)(_value)",
-            check: [.line("try value.check(_result, \(definitionLiteral))")])]
+            name: "pattern\(definition.swiftName)", parameters: [unlabeledParameter("value", type)],
+            output: output, shape: fieldShape("value", type: type, simple), parse: parse,
+            check: [check("value", .name("_result"))])]
     }
 
     /// The pattern of one alternative of a union: its values, decoded as that case.
-    mutating func alternative(_ c: CaseModel) -> SwiftDeclaration {
+    mutating func alternative(_ c: CaseModel) -> Declaration {
         let caseName = SwiftNames.escaped(c.swiftName)
-        let mismatch = "throw \(errorType)(definition: \(definitionLiteral), expected: \(LiteralCode.string("the alternative \(c.label)")))"
+        let mismatch: [Statement] = [.throwStatement(Expression.type(errorType).call(
+            .labeled("definition", definitionLiteral), .labeled("expected", .string("the alternative \(c.label)"))))]
         let documentation = ["Observes `\(definition.name)` values of the alternative `\(c.label)`."]
         let name = c.swiftName + "Pattern"
+        let selfType = TypeUsage.named("Self")
+        let result = Expression.name("_result")
         switch (c.pattern, c.payload) {
         case (.simplePattern(let simple), .single(let type)):
             return function(
-                documentation: documentation, name: name,
-                parameters: ["_ payload: \(fieldPattern(type)) = .any"], output: "Self",
-                shape: fieldShape("payload", type: type, simple), parse: "try Self(preserves: _value)",
+                documentation: documentation, name: name, parameters: [unlabeledParameter("payload", type)], output: selfType,
+                shape: fieldShape("payload", type: type, simple), parse: parseSelf,
                 check: [
-                    .block("guard case .\(caseName)(let _payload) = _result else {", [.line(mismatch)]),
-                    .line("try payload.check(_payload, \(definitionLiteral))"),
+                    .guardStatement([.matches(.enumCase(caseName, bindings: ["_payload"]), result)], else: mismatch),
+                    check("payload", .name("_payload")),
                 ])
         case (.simplePattern(let simple), _):
             return function(
-                documentation: documentation, name: name, parameters: [], output: "Self",
-                shape: openShape(simple), parse: "try Self(preserves: _value)",
-                check: [.block("guard case .\(caseName) = _result else {", [.line(mismatch)])])
+                documentation: documentation, name: name, parameters: [], output: selfType,
+                shape: openShape(simple), parse: parseSelf,
+                check: [.guardStatement([.matches(.enumCase(caseName, bindings: nil), result)], else: mismatch)])
         case (.compoundPattern(let compound), .fields(let fields)):
-            let bound = fields.indices.map { "let _f\($0)" }.joined(separator: ", ")
             return function(
-                documentation: documentation, name: name, parameters: fields.map(parameter), output: "Self",
-                shape: compoundShape(compound), parse: "try Self(preserves: _value)",
-                check: [.block("guard case .\(caseName)(\(bound)) = _result else {", [.line(mismatch)])]
-                    + fields.enumerated().map { .line("try \(SwiftNames.escaped($0.element.swiftName)).check(_f\($0.offset), \(definitionLiteral))") })
+                documentation: documentation, name: name, parameters: fields.map(parameter), output: selfType,
+                shape: compoundShape(compound), parse: parseSelf,
+                check: [.guardStatement([.matches(.enumCase(caseName, bindings: fields.indices.map { "_f\($0)" }), result)], else: mismatch)]
+                    + fields.enumerated().map { check(SwiftNames.escaped($0.element.swiftName), .name("_f\($0.offset)")) })
         case (.compoundPattern(let compound), _):
             return function(
-                documentation: documentation, name: name, parameters: [], output: "Self",
-                shape: compoundShape(compound), parse: "try Self(preserves: _value)",
-                check: [.block("guard case .\(caseName) = _result else {", [.line(mismatch)])])
+                documentation: documentation, name: name, parameters: [], output: selfType,
+                shape: compoundShape(compound), parse: parseSelf,
+                check: [.guardStatement([.matches(.enumCase(caseName, bindings: nil), result)], else: mismatch)])
         }
     }
 
     func function(
-        documentation: [String], name: String, parameters: [String], output: String,
-        shape: String, parse: String, check: [CodeLine]
-    ) -> SwiftDeclaration {
+        documentation: [String], name: String, parameters: [Parameter], output: TypeUsage,
+        shape: Expression, parse: Expression, check: [Statement]
+    ) -> Declaration {
         let result = typedPattern(output)
-        let value = "Preserves.Value<\(embedded)>"
-        let parseClosure = "parse: { (_value: \(value)) throws(\(errorType)) -> \(output) in \(parse) }"
-        let body: [CodeLine] =
+        let parseClosure = Argument.labeled("parse", .closure(Closure(
+            parameters: [ClosureParameter(name: "_value", type: LiteralCode.valueType(embedded))],
+            throwing: errorType, result: output, body: [.expression(parse)])))
+        let body: [Statement] =
             if check.isEmpty {
-                [.line("return \(result)(shape: \(shape), \(parseClosure))")]
+                [.returnStatement(Expression.type(result).call(.labeled("shape", shape), parseClosure))]
             } else {
                 [
-                    .line("let _shape: \(patternType) = \(shape)"),
-                    .block("return \(result)(shape: _shape, \(parseClosure), check: { (_result: \(output)) throws(\(errorType)) in",
-                           check, close: "})"),
+                    .declare(.let, .name("_shape"), type: patternType, value: shape),
+                    .returnStatement(Expression.type(result).call(
+                        .labeled("shape", .name("_shape")), parseClosure,
+                        .labeled("check", .closure(Closure(
+                            parameters: [ClosureParameter(name: "_result", type: output)], throwing: errorType, body: check))))),
                 ]
             }
-        return .member(
-            documentation: documentation,
-            signature: "\(access) static func \(name)\(generics)(\(parameters.joined(separator: ", "))) -> \(result)",
-            body: body)
+        return .function(FunctionDescription(
+            documentation: documentation, access: access, modifiers: ["static"], kind: .function(name),
+            generics: generics, parameters: parameters, result: result, body: body))
     }
 
     // MARK: Shapes
 
     /// The shape of a whole definition.
-    mutating func definitionShape(_ d: Schema.Definition) -> String {
+    mutating func definitionShape(_ d: Schema.Definition) -> Expression {
         switch d {
         case .pattern(.simplePattern(let simple)):
             return openShape(simple)
@@ -178,49 +193,51 @@ struct DataspacePatternCode {
             return compoundShape(compound)
         case .and(let a, let b, let rest):
             var shape = namedShape(a)
-            for part in [b] + rest { shape = "\(patternType).intersection(\(shape), \(namedShape(part)))" }
+            for part in [b] + rest { shape = pattern.dot("intersection").call(.unlabeled(shape), .unlabeled(namedShape(part))) }
             return shape
         case .or:
-            return "\(patternType).discard"
+            return pattern.dot("discard")
         }
     }
 
     /// A position the caller cannot constrain: a literal's pattern, or any value.
-    func openShape(_ simple: Schema.SimplePattern) -> String {
+    func openShape(_ simple: Schema.SimplePattern) -> Expression {
         if case .lit(let literal) = simple {
-            return "\(patternType).literal(\(LiteralCode.value(literal, embedded: embedded)))"
+            return pattern.dot("literal").call(.unlabeled(LiteralCode.value(literal, embedded: embedded)))
         }
-        return "\(patternType).discard"
+        return pattern.dot("discard")
     }
 
     /// A field's part of the shape, from its `FieldPattern` parameter `name`.
-    mutating func fieldShape(_ name: String, type: FieldType, _ simple: Schema.SimplePattern) -> String {
-        let literal = code.unparseExpression(simple, "_x")
-        return "\(name).shape(open: \(openShape(simple)), literal: { (_x: \(code.spell(type))) in \(literal) })"
+    mutating func fieldShape(_ name: String, type: FieldType, _ simple: Schema.SimplePattern) -> Expression {
+        let literal = Closure(parameters: [ClosureParameter(name: "_x", type: code.spell(type))],
+                              body: [.expression(code.unparseExpression(simple, .name("_x")))])
+        return Expression.name(name).dot("shape").call(.labeled("open", openShape(simple)), .labeled("literal", .closure(literal)))
     }
 
-    mutating func bindingShape(_ binding: Schema.Binding) -> String {
+    mutating func bindingShape(_ binding: Schema.Binding) -> Expression {
         guard let type = model.fieldType(binding.pattern, in: module.path) else { return openShape(binding.pattern) }
         return fieldShape(SwiftNames.escaped(SwiftNames.memberName(binding.name.name)), type: type, binding.pattern)
     }
 
-    mutating func namedShape(_ pattern: Schema.NamedPattern) -> String {
-        switch pattern {
+    mutating func namedShape(_ p: Schema.NamedPattern) -> Expression {
+        switch p {
         case .named(let binding): bindingShape(binding)
         case .anonymous(.simplePattern(let simple)): openShape(simple)
         case .anonymous(.compoundPattern(let compound)): compoundShape(compound)
         }
     }
 
-    mutating func namedSimpleShape(_ pattern: Schema.NamedSimplePattern) -> String {
-        switch pattern {
+    mutating func namedSimpleShape(_ p: Schema.NamedSimplePattern) -> Expression {
+        switch p {
         case .named(let binding): bindingShape(binding)
         case .anonymous(let simple): openShape(simple)
         }
     }
 
-    mutating func compoundShape(_ pattern: Schema.CompoundPattern) -> String {
-        switch pattern {
+    mutating func compoundShape(_ p: Schema.CompoundPattern) -> Expression {
+        let group = pattern.dot("group")
+        switch p {
         case .rec(let label, let fields):
             let items: [Schema.NamedPattern] =
                 switch fields {
@@ -230,24 +247,24 @@ struct DataspacePatternCode {
                 }
             guard case .anonymous(.simplePattern(.lit(let labelValue))) = label else {
                 // A label bound to a field is a group only when the caller gives it as a literal.
-                return "\(patternType).record(label: \(namedShape(label)), entries: \(indexed(items)))"
+                return pattern.dot("record").call(.labeled("label", namedShape(label)), .labeled("entries", indexed(items)))
             }
-            return "\(patternType).group(type: .rec(label: \(LiteralCode.value(labelValue, embedded: embedded))), entries: \(indexed(items)))"
+            let type = Expression.member(nil, "rec").call(.labeled("label", LiteralCode.value(labelValue, embedded: embedded)))
+            return group.call(.labeled("type", type), .labeled("entries", indexed(items)))
         case .tuple(let items):
-            return "\(patternType).group(type: .arr, entries: \(indexed(items)))"
+            return group.call(.labeled("type", .member(nil, "arr")), .labeled("entries", indexed(items)))
         case .tuplePrefix(let fixed, _):
-            return "\(patternType).group(type: .arr, entries: \(indexed(fixed)))"
+            return group.call(.labeled("type", .member(nil, "arr")), .labeled("entries", indexed(fixed)))
         case .dict(let entries):
-            if entries.isEmpty { return "\(patternType).group(type: .dict, entries: [:])" }
             let parts = entries.sorted { $0.key < $1.key }.map { entry in
-                "\(LiteralCode.value(entry.key, embedded: embedded)): \(namedSimpleShape(entry.value))"
+                DictionaryEntry(key: LiteralCode.value(entry.key, embedded: embedded), value: namedSimpleShape(entry.value))
             }
-            return "\(patternType).group(type: .dict, entries: [\(parts.joined(separator: ", "))])"
+            return group.call(.labeled("type", .member(nil, "dict")), .labeled("entries", .dictionary(parts)))
         }
     }
 
-    mutating func indexed(_ items: [Schema.NamedPattern]) -> String {
-        if items.isEmpty { return "[:]" }
-        return "\(patternType).indexed([\(items.map { namedShape($0) }.joined(separator: ", "))])"
+    mutating func indexed(_ items: [Schema.NamedPattern]) -> Expression {
+        if items.isEmpty { return .dictionary([]) }
+        return pattern.dot("indexed").call(.unlabeled(.array(items.map { namedShape($0) })))
     }
 }

@@ -6,18 +6,39 @@ struct DataspacePatternSupport {
     /// The namespace enum of `dataspacePatterns`, e.g. `DataspacePatterns`.
     let namespace: String
 
-    func declarations() -> [SwiftDeclaration] {
+    func declarations() -> [Declaration] {
         [
             .mark("Typed dataspace patterns"),
-            .extensionBlock(name: namespace, members: [.type(typedPattern), .type(fieldPattern)]),
-            .extensionBlock(name: "\(namespace).Pattern", members: patternHelpers),
+            .extensionBlock(ExtensionDescription(extendedType: .named(namespace), members: [.type(typedPattern), .type(fieldPattern)])),
+            .extensionBlock(ExtensionDescription(extendedType: .named([namespace, "Pattern"], generics: []), members: patternHelpers)),
         ]
     }
 
-    let e = "Preserves.SchemaParseError"
+    // MARK: Vocabulary
 
-    var typedPattern: SwiftTypeDeclaration {
-        SwiftTypeDeclaration(
+    let error = TypeUsage.named("Preserves.SchemaParseError")
+    let embedded = TypeUsage.named("Embedded")
+    var value: TypeUsage { LiteralCode.valueType(embedded) }
+    var pattern: TypeUsage { .named("Pattern", [embedded]) }
+    let output = TypeUsage.named("Output")
+    let selfType = TypeUsage.named("Self")
+    var embeddedGeneric: GenericParameter { GenericParameter(name: "Embedded", constraint: .named("Preserves.PreservesEmbedded")) }
+
+    func sendableFunction(_ parameter: TypeUsage, _ result: TypeUsage, escaping: Bool = false) -> TypeUsage {
+        .function(FunctionType(attributes: (escaping ? ["@escaping"] : []) + ["@Sendable"], parameters: [parameter], throwing: error, result: result))
+    }
+
+    func schemaError(_ definition: Expression, _ expected: String) -> Expression {
+        Expression.type(error).call(.labeled("definition", definition), .labeled("expected", .string(expected)))
+    }
+
+    func member(_ name: String, _ arguments: Argument...) -> Expression { Expression.member(nil, name).call(arguments) }
+    func name(_ n: String) -> Expression { .name(n) }
+
+    // MARK: TypedPattern
+
+    var typedPattern: TypeDescription {
+        TypeDescription(
             documentation: [
                 "A dataspace pattern that observes values of one Swift type, and decodes what it captures",
                 "back into that type.",
@@ -28,156 +49,225 @@ struct DataspacePatternSupport {
                 "constraint exactly: a value that matches ``pattern`` but is not a valid `Output` (or not",
                 "the literal asked for) makes it throw.",
             ],
-            access: access, kind: .struct, name: "TypedPattern",
-            generics: "<Embedded: Preserves.PreservesEmbedded, Output>", conformances: ["Swift.Sendable"],
+            access: access, modifiers: ["nonisolated"], kind: .struct, name: "TypedPattern",
+            generics: [embeddedGeneric, GenericParameter(name: "Output")], conformances: [.named("Swift.Sendable")],
             members: [
-                .line(documentation: ["What observed values must look like, without captures: what nested patterns contribute."],
-                      text: "\(access) let shape: Pattern<Embedded>"),
-                .line(documentation: ["The pattern to observe: ``shape``, captured as a whole."],
-                      text: "\(access) let pattern: Pattern<Embedded>"),
-                .line(documentation: [], text: "private let parse: @Sendable (Preserves.Value<Embedded>) throws(\(e)) -> Output"),
-                .line(documentation: [], text: "private let validate: @Sendable (Output) throws(\(e)) -> Void"),
-                .member(
+                .variable(VariableDescription(
+                    documentation: ["What observed values must look like, without captures: what nested patterns contribute."],
+                    access: access, kind: .let, name: "shape", type: pattern)),
+                .variable(VariableDescription(
+                    documentation: ["The pattern to observe: ``shape``, captured as a whole."],
+                    access: access, kind: .let, name: "pattern", type: pattern)),
+                .variable(VariableDescription(access: "private", kind: .let, name: "parse", type: sendableFunction(value, output))),
+                .variable(VariableDescription(access: "private", kind: .let, name: "validate", type: sendableFunction(output, .named("Swift.Void")))),
+                .function(FunctionDescription(
                     documentation: [
                         "A typed pattern from a shape, the parser of the values it observes, and a check of",
                         "the parsed value against the constraints the shape cannot state exactly.",
                     ],
-                    signature: "\(access) init(shape: Pattern<Embedded>, parse: @escaping @Sendable (Preserves.Value<Embedded>) throws(\(e)) -> Output, check: @escaping @Sendable (Output) throws(\(e)) -> Void = { _ in })",
+                    access: access, kind: .initializer,
+                    parameters: [
+                        Parameter(name: "shape", type: pattern),
+                        Parameter(name: "parse", type: sendableFunction(value, output, escaping: true)),
+                        Parameter(name: "check", type: sendableFunction(output, .named("Swift.Void"), escaping: true),
+                                  defaultValue: .closure(Closure(parameters: [ClosureParameter(name: "_")], body: []))),
+                    ],
                     body: [
-                        .line("self.shape = shape"),
-                        .line("self.pattern = .bind(pattern: shape)"),
-                        .line("self.parse = parse"),
-                        .line("self.validate = check"),
-                    ]),
-                .member(
+                        .assign(name("self").dot("shape"), name("shape")),
+                        .assign(name("self").dot("pattern"), member("bind", .labeled("pattern", name("shape")))),
+                        .assign(name("self").dot("parse"), name("parse")),
+                        .assign(name("self").dot("validate"), name("check")),
+                    ])),
+                .function(FunctionDescription(
                     documentation: [
                         "The observed value, from the captures of ``pattern`` in the order the dataspace",
                         "delivers them (the whole value is the first).",
                     ],
-                    signature: "\(access) func decode(_ captures: [Preserves.Value<Embedded>]) throws(\(e)) -> Output",
+                    access: access, kind: .function("decode"),
+                    parameters: [Parameter(label: "_", name: "captures", type: .array(value))],
+                    throwing: error, result: output,
                     body: [
-                        .block("guard let value = captures.first else {", [
-                            .line("throw \(e)(definition: \"dataspacePatterns.TypedPattern\", expected: \"the captured value\")"),
+                        .guardStatement([.optionalBinding("value", name("captures").dot("first"))], else: [
+                            .throwStatement(schemaError(.string("dataspacePatterns.TypedPattern"), "the captured value")),
                         ]),
-                        .line("return try decode(value: value)"),
-                    ]),
-                .member(
+                        .returnStatement(name("decode").call(.labeled("value", name("value"))).tried),
+                    ])),
+                .function(FunctionDescription(
                     documentation: ["Parses one observed value and checks it against the constraints."],
-                    signature: "\(access) func decode(value: Preserves.Value<Embedded>) throws(\(e)) -> Output",
+                    access: access, kind: .function("decode"),
+                    parameters: [Parameter(name: "value", type: value)], throwing: error, result: output,
                     body: [
-                        .line("let output = try parse(value)"),
-                        .line("try validate(output)"),
-                        .line("return output"),
-                    ]),
-                .member(
+                        .declare(.let, .name("output"), type: nil, value: name("parse").call(.unlabeled(name("value"))).tried),
+                        .expression(name("validate").call(.unlabeled(name("output"))).tried),
+                        .returnStatement(name("output")),
+                    ])),
+                .function(FunctionDescription(
                     documentation: ["Checks an already parsed value against the pattern's constraints."],
-                    signature: "\(access) func check(_ output: Output) throws(\(e))",
-                    body: [.line("try validate(output)")]),
-                .member(
+                    access: access, kind: .function("check"),
+                    parameters: [Parameter(label: "_", name: "output", type: output)], throwing: error,
+                    body: [.expression(name("validate").call(.unlabeled(name("output"))).tried)])),
+                .function(FunctionDescription(
                     documentation: [
                         "The same observation, decoding to a part or a transformation of the value",
                         "(`Says.pattern().map(\\.what)`).",
                     ],
-                    signature: "\(access) func map<T>(_ transform: @escaping @Sendable (Output) throws(\(e)) -> T) -> TypedPattern<Embedded, T>",
+                    access: access, kind: .function("map"), generics: [GenericParameter(name: "T")],
+                    parameters: [Parameter(label: "_", name: "transform", type: sendableFunction(output, .named("T"), escaping: true))],
+                    result: .named("TypedPattern", [embedded, .named("T")]),
                     body: [
-                        .line("let parse = self.parse"),
-                        .line("let validate = self.validate"),
-                        .block("return TypedPattern<Embedded, T>(shape: shape, parse: { (value: Preserves.Value<Embedded>) throws(\(e)) -> T in", [
-                            .line("let output = try parse(value)"),
-                            .line("try validate(output)"),
-                            .line("return try transform(output)"),
-                        ], close: "})"),
-                    ]),
+                        .declare(.let, .name("parse"), type: nil, value: name("self").dot("parse")),
+                        .declare(.let, .name("validate"), type: nil, value: name("self").dot("validate")),
+                        .returnStatement(Expression.type(.named("TypedPattern", [embedded, .named("T")])).call(
+                            .labeled("shape", name("shape")),
+                            .labeled("parse", .closure(Closure(
+                                parameters: [ClosureParameter(name: "value", type: value)], throwing: error, result: .named("T"),
+                                body: [
+                                    .declare(.let, .name("output"), type: nil, value: name("parse").call(.unlabeled(name("value"))).tried),
+                                    .expression(name("validate").call(.unlabeled(name("output"))).tried),
+                                    .returnStatement(name("transform").call(.unlabeled(name("output"))).tried),
+                                ]))))),
+                    ])),
             ])
     }
 
-    var fieldPattern: SwiftTypeDeclaration {
-        SwiftTypeDeclaration(
-            documentation: [
-                "A constraint on one field (or the payload) of a generated type's pattern.",
-            ],
-            access: access, kind: .enum, name: "FieldPattern",
-            generics: "<Embedded: Preserves.PreservesEmbedded, Field: Swift.Equatable & Swift.Sendable>", conformances: ["Swift.Sendable"],
+    // MARK: FieldPattern
+
+    var fieldPattern: TypeDescription {
+        let field = TypeUsage.named("Field")
+        return TypeDescription(
+            documentation: ["A constraint on one field (or the payload) of a generated type's pattern."],
+            access: access, modifiers: ["nonisolated"], kind: .enum, name: "FieldPattern",
+            generics: [embeddedGeneric, GenericParameter(name: "Field", constraint: .composition([.named("Swift.Equatable"), .named("Swift.Sendable")]))],
+            conformances: [.named("Swift.Sendable")],
             members: [
-                .line(documentation: ["Any value the field's schema allows (checked when decoding)."], text: "case any"),
-                .line(documentation: ["Exactly this value."], text: "case literal(Field)"),
-                .line(documentation: ["A value the nested typed pattern observes."], text: "case pattern(TypedPattern<Embedded, Field>)"),
-                .member(
+                .enumCase(EnumCaseDescription(documentation: ["Any value the field's schema allows (checked when decoding)."], name: "any")),
+                .enumCase(EnumCaseDescription(documentation: ["Exactly this value."], name: "literal", associatedValues: [(label: nil, type: field)])),
+                .enumCase(EnumCaseDescription(
+                    documentation: ["A value the nested typed pattern observes."], name: "pattern",
+                    associatedValues: [(label: nil, type: .named("TypedPattern", [embedded, field]))])),
+                .function(FunctionDescription(
                     documentation: [
                         "The field's part of the shape: `open` for ``any``, the literal's value as a pattern, or",
                         "the nested pattern's shape.",
                     ],
-                    signature: "\(access) func shape(open: Pattern<Embedded>, literal: (Field) -> Preserves.Value<Embedded>) -> Pattern<Embedded>",
-                    body: [.block("switch self {", [
-                        .block("case .any:", [.line("return open")], close: ""),
-                        .block("case .literal(let value):", [.line("return Pattern<Embedded>.literal(literal(value))")], close: ""),
-                        .block("case .pattern(let nested):", [.line("return nested.shape")], close: ""),
-                    ])]),
-                .member(
+                    access: access, kind: .function("shape"),
+                    parameters: [
+                        Parameter(name: "open", type: pattern),
+                        Parameter(name: "literal", type: .function(FunctionType(parameters: [field], result: value))),
+                    ],
+                    result: pattern,
+                    body: [.switchStatement(name("self"), [
+                        SwitchCase(patterns: [.enumCase("any", bindings: nil)], body: [.returnStatement(name("open"))]),
+                        SwitchCase(patterns: [.enumCase("literal", bindings: ["value"])], body: [
+                            .returnStatement(Expression.type(pattern).dot("literal").call(.unlabeled(name("literal").call(.unlabeled(name("value")))))),
+                        ]),
+                        SwitchCase(patterns: [.enumCase("pattern", bindings: ["nested"])], body: [.returnStatement(name("nested").dot("shape"))]),
+                    ])])),
+                .function(FunctionDescription(
                     documentation: ["Checks the parsed field against the constraint (`definition` names where, for errors)."],
-                    signature: "\(access) func check(_ field: Field, _ definition: Swift.StaticString) throws(\(e))",
-                    body: [.block("switch self {", [
-                        .block("case .any:", [.line("return")], close: ""),
-                        .block("case .literal(let value):", [
-                            .block("guard value == field else {", [
-                                .line("throw \(e)(definition: definition, expected: \"the literal value the pattern asks for\")"),
+                    access: access, kind: .function("check"),
+                    parameters: [Parameter(label: "_", name: "field", type: field), Parameter(label: "_", name: "definition", type: .named("Swift.StaticString"))],
+                    throwing: error,
+                    body: [.switchStatement(name("self"), [
+                        SwitchCase(patterns: [.enumCase("any", bindings: nil)], body: [.returnStatement(nil)]),
+                        SwitchCase(patterns: [.enumCase("literal", bindings: ["value"])], body: [
+                            .guardStatement([.expression(.binary(name("value"), "==", name("field")))], else: [
+                                .throwStatement(schemaError(name("definition"), "the literal value the pattern asks for")),
                             ]),
-                        ], close: ""),
-                        .block("case .pattern(let nested):", [.line("try nested.check(field)")], close: ""),
-                    ])]),
+                        ]),
+                        SwitchCase(patterns: [.enumCase("pattern", bindings: ["nested"])], body: [
+                            .expression(name("nested").dot("check").call(.unlabeled(name("field"))).tried),
+                        ]),
+                    ])])),
             ])
     }
 
-    var patternHelpers: [SwiftDeclaration] {
-        [
-            .member(
+    // MARK: Pattern helpers
+
+    var patternHelpers: [Declaration] {
+        func lit(_ atom: String, _ bound: String) -> Statement {
+            .returnStatement(member("lit", .labeled("value", member(atom, .unlabeled(name(bound))))))
+        }
+        func literalOfEach(_ items: Expression) -> Expression {
+            items.dot("map").call(.unlabeled(.closure(Closure(body: [.expression(name("literal").call(.unlabeled(name("$0"))))]))))
+        }
+        let entryPairs = name("d").dot("map").call(.unlabeled(.closure(Closure(body: [
+            .expression(.tuple([name("$0").dot("key"), name("literal").call(.unlabeled(name("$0").dot("value")))])),
+        ]))))
+        let entriesType = TypeUsage.dictionary(key: value, value: selfType)
+        return [
+            .function(FunctionDescription(
                 documentation: [
                     "A pattern matching `value`: atoms and embedded values as literals, records, sequences",
                     "and dictionaries as groups of literals (open, as every group is: decoding checks the",
                     "exact value). Sets cannot be matched structurally and match any value here.",
                 ],
-                signature: "\(access) static func literal(_ value: Preserves.Value<Embedded>) -> Self",
-                body: [.block("switch value.unannotated {", [
-                    .block("case .boolean(let b):", [.line("return .lit(value: .bool(b))")], close: ""),
-                    .block("case .double(let d):", [.line("return .lit(value: .double(d))")], close: ""),
-                    .block("case .integer(let i):", [.line("return .lit(value: .int(i))")], close: ""),
-                    .block("case .string(let s):", [.line("return .lit(value: .string(s))")], close: ""),
-                    .block("case .byteString(let b):", [.line("return .lit(value: .bytes(b))")], close: ""),
-                    .block("case .symbol(let s):", [.line("return .lit(value: .symbol(s))")], close: ""),
-                    .block("case .embedded(let r):", [.line("return .lit(value: .embedded(r))")], close: ""),
-                    .block("case .record(let r):", [.line("return .group(type: .rec(label: r.label), entries: indexed(r.fields.map { literal($0) }))")], close: ""),
-                    .block("case .sequence(let items):", [.line("return .group(type: .arr, entries: indexed(items.map { literal($0) }))")], close: ""),
-                    .block("case .dictionary(let d):", [.line("return .group(type: .dict, entries: Swift.Dictionary(uniqueKeysWithValues: d.map { ($0.key, literal($0.value)) }))")], close: ""),
-                    .block("case .set, .annotated:", [.line("return .discard")], close: ""),
-                ])]),
-            .member(
+                access: access, modifiers: ["static"], kind: .function("literal"),
+                parameters: [Parameter(label: "_", name: "value", type: value)], result: selfType,
+                body: [.switchStatement(name("value").dot("unannotated"), [
+                    SwitchCase(patterns: [.enumCase("boolean", bindings: ["b"])], body: [lit("bool", "b")]),
+                    SwitchCase(patterns: [.enumCase("double", bindings: ["d"])], body: [lit("double", "d")]),
+                    SwitchCase(patterns: [.enumCase("integer", bindings: ["i"])], body: [lit("int", "i")]),
+                    SwitchCase(patterns: [.enumCase("string", bindings: ["s"])], body: [lit("string", "s")]),
+                    SwitchCase(patterns: [.enumCase("byteString", bindings: ["b"])], body: [lit("bytes", "b")]),
+                    SwitchCase(patterns: [.enumCase("symbol", bindings: ["s"])], body: [lit("symbol", "s")]),
+                    SwitchCase(patterns: [.enumCase("embedded", bindings: ["r"])], body: [lit("embedded", "r")]),
+                    SwitchCase(patterns: [.enumCase("record", bindings: ["r"])], body: [.returnStatement(member(
+                        "group", .labeled("type", member("rec", .labeled("label", name("r").dot("label")))),
+                        .labeled("entries", name("indexed").call(.unlabeled(literalOfEach(name("r").dot("fields")))))))]),
+                    SwitchCase(patterns: [.enumCase("sequence", bindings: ["items"])], body: [.returnStatement(member(
+                        "group", .labeled("type", .member(nil, "arr")),
+                        .labeled("entries", name("indexed").call(.unlabeled(literalOfEach(name("items")))))))]),
+                    SwitchCase(patterns: [.enumCase("dictionary", bindings: ["d"])], body: [.returnStatement(member(
+                        "group", .labeled("type", .member(nil, "dict")),
+                        .labeled("entries", Expression.type(.named("Swift.Dictionary")).call(.labeled("uniqueKeysWithValues", entryPairs)))))]),
+                    SwitchCase(patterns: [.enumCase("set", bindings: nil), .enumCase("annotated", bindings: nil)], body: [
+                        .returnStatement(.member(nil, "discard")),
+                    ]),
+                ])])),
+            .function(FunctionDescription(
                 documentation: [
                     "A record pattern whose label is given by a pattern: a group when the label is a literal,",
                     "otherwise any value (a dataspace group needs its label).",
                 ],
-                signature: "\(access) static func record(label: Self, entries: [Preserves.Value<Embedded>: Self]) -> Self",
+                access: access, modifiers: ["static"], kind: .function("record"),
+                parameters: [Parameter(name: "label", type: selfType), Parameter(name: "entries", type: entriesType)],
+                result: selfType,
                 body: [
-                    .block("guard case .lit(let atom) = label else {", [.line("return .discard")]),
-                    .line("return .group(type: .rec(label: atom.preserves), entries: entries)"),
-                ]),
-            .member(
+                    .guardStatement([.matches(.enumCase("lit", bindings: ["atom"]), name("label"))], else: [.returnStatement(.member(nil, "discard"))]),
+                    .returnStatement(member("group", .labeled("type", member("rec", .labeled("label", name("atom").dot("preserves")))), .labeled("entries", name("entries")))),
+                ])),
+            .function(FunctionDescription(
                 documentation: ["Group entries keyed by position."],
-                signature: "\(access) static func indexed(_ items: [Self]) -> [Preserves.Value<Embedded>: Self]",
-                body: [.line("return Swift.Dictionary(uniqueKeysWithValues: items.enumerated().map { (Preserves.Value<Embedded>.integer(Preserves.SignedInteger($0.offset)), $0.element) })")]),
-            .member(
+                access: access, modifiers: ["static"], kind: .function("indexed"),
+                parameters: [Parameter(label: "_", name: "items", type: .array(selfType))], result: entriesType,
+                body: [.returnStatement(Expression.type(.named("Swift.Dictionary")).call(.labeled("uniqueKeysWithValues",
+                    name("items").dot("enumerated").call().dot("map").call(.unlabeled(.closure(Closure(body: [
+                        .expression(.tuple([
+                            Expression.type(value).dot("integer").call(.unlabeled(Expression.type(.named("Preserves.SignedInteger")).call(.unlabeled(name("$0").dot("offset"))))),
+                            name("$0").dot("element"),
+                        ])),
+                    ])))))))])),
+            .function(FunctionDescription(
                 documentation: [
                     "A pattern requiring both `a` and `b` where one shape can say so (a discard gives way, groups",
                     "of the same type merge their entries); otherwise `a` (decoding checks the rest).",
                 ],
-                signature: "\(access) static func intersection(_ a: Self, _ b: Self) -> Self",
-                body: [.block("switch (a, b) {", [
-                    .block("case (.discard, _):", [.line("return b")], close: ""),
-                    .block("case (_, .discard):", [.line("return a")], close: ""),
-                    .block("case (.group(let t1, let e1), .group(let t2, let e2)) where t1 == t2:", [
-                        .line("return .group(type: t1, entries: e1.merging(e2) { intersection($0, $1) })"),
-                    ], close: ""),
-                    .block("default:", [.line("return a")], close: ""),
-                ])]),
+                access: access, modifiers: ["static"], kind: .function("intersection"),
+                parameters: [Parameter(label: "_", name: "a", type: selfType), Parameter(label: "_", name: "b", type: selfType)],
+                result: selfType,
+                body: [.switchStatement(.tuple([name("a"), name("b")]), [
+                    SwitchCase(patterns: [.tuple([.enumCase("discard", bindings: nil), .wildcard])], body: [.returnStatement(name("b"))]),
+                    SwitchCase(patterns: [.tuple([.wildcard, .enumCase("discard", bindings: nil)])], body: [.returnStatement(name("a"))]),
+                    SwitchCase(
+                        patterns: [.tuple([.enumCase("group", bindings: ["t1", "e1"]), .enumCase("group", bindings: ["t2", "e2"])])],
+                        whereClause: .binary(name("t1"), "==", name("t2")),
+                        body: [.returnStatement(member("group", .labeled("type", name("t1")), .labeled("entries",
+                            name("e1").dot("merging").call(.unlabeled(name("e2")), .labeled("uniquingKeysWith", .closure(Closure(body: [
+                                .expression(name("intersection").call(.unlabeled(name("$0")), .unlabeled(name("$1")))),
+                            ])))))))]),
+                    SwitchCase(patterns: [], body: [.returnStatement(name("a"))]),
+                ])])),
         ]
     }
 }

@@ -75,8 +75,8 @@ struct PatternsLocation: Hashable {
     var swiftModule: String?
     var namespace: String
 
-    /// The qualified prefix of the pattern types, e.g. `SyndicateProtocols.DataspacePatterns.`.
-    var prefix: String { (swiftModule.map { $0 + "." } ?? "") + namespace + "." }
+    /// The qualified name of the namespace, e.g. `SyndicateProtocols.DataspacePatterns`.
+    var path: [String] { (swiftModule.map { [$0] } ?? []) + [namespace] }
 }
 
 /// A module's definitions and where its Swift types live.
