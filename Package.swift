@@ -27,7 +27,6 @@ let package = Package(
         .library(name: "SyndicateNIO", targets: ["SyndicateNIO"]),
         .library(name: "SyndicateServer", targets: ["SyndicateServer"]),
         .executable(name: "syndicate-server", targets: ["syndicate-server"]),
-        .library(name: "SyndicateExamples", targets: ["SyndicateExamples"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-schemadoc", targets: ["preserves-schemadoc"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
@@ -156,8 +155,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The example programs (upstream's shapes and options) and the library they share,
-        // which the broker benchmark also drives.
+        // The library the example programs (upstream's shapes and options) share; not a
+        // product (the broker benchmark runs the programs themselves).
         .target(
             name: "SyndicateExamples",
             dependencies: [

@@ -40,7 +40,12 @@ let package = Package(
                 .product(name: "Syndicate", package: "swift-syndicate"),
                 .product(name: "SyndicateNIO", package: "swift-syndicate"),
                 .product(name: "SyndicateServer", package: "swift-syndicate"),
-                .product(name: "SyndicateExamples", package: "swift-syndicate"),
+                // The example programs, run as they are (found beside this program) by the
+                // broker suite: depending on the executable products makes the same
+                // `swift run -c release` build them.
+                .product(name: "producer", package: "swift-syndicate"),
+                .product(name: "consumer", package: "swift-syndicate"),
+                .product(name: "pingpong", package: "swift-syndicate"),
             ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),

@@ -68,6 +68,12 @@ struct PreservesRegenerate: CommandPlugin {
                 let site = (docs.hasPrefix("/") ? URL(fileURLWithPath: docs) : package.appending(path: docs)).appending(path: name)
                 var docsArguments = ["html", schemas.path, "--output", site.path, "--title", name]
                 if FileManager.default.fileExists(atPath: configuration.path) { docsArguments += ["--config", configuration.path] }
+                // The other sets are documented beside this one: references into them are links.
+                for other in names where other != name {
+                    for module in moduleNames(under: schemasRoot.appending(path: other)) {
+                        docsArguments += ["--link-module", "\(module)=../\(other)/\(documentationPageName(module))"]
+                    }
+                }
                 if try !run(docsTool, docsArguments) {
                     failures.append(name)
                 } else {
@@ -82,6 +88,21 @@ struct PreservesRegenerate: CommandPlugin {
         }
         if check { print("Generated/ matches Schemas/ (\(names.joined(separator: ", ")))") }
     }
+}
+
+/// The dotted module names of the schemas under `directory` (`a/b.prs` is `a.b`).
+func moduleNames(under directory: URL) -> [String] {
+    let root = directory.standardizedFileURL.path + "/"
+    return schemaFiles(under: directory).compactMap { path in
+        guard path.hasPrefix(root) else { return nil }
+        return String(path.dropFirst(root.count).dropLast(".prs".count)).replacingOccurrences(of: "/", with: ".")
+    }
+}
+
+/// The page preserves-schemadoc writes for a module (moved aside when it would take the name
+/// of the site's own index or change report).
+func documentationPageName(_ module: String) -> String {
+    ["index", "changes"].contains(module.lowercased()) ? "\(module)-module.html" : "\(module).html"
 }
 
 /// Runs preserves-schemac to completion; returns whether it succeeded.

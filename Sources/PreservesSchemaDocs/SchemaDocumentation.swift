@@ -12,6 +12,11 @@ public struct SchemaDocumentation: Sendable, Hashable {
     public var modules: [ModuleDocumentation]
     /// Changes from a previous revision of the schemas, shown as a page of the site.
     public var changeReport: SchemaChangeReport?
+    /// Pages documenting modules that are referred to but not part of this site (another
+    /// package's schemas, or an external module), by dotted module name as references write it:
+    /// `gatekeeper` → `../SyndicateProtocols/gatekeeper.html`. A reference `gatekeeper.Resolve`
+    /// links to that page's `#Resolve`.
+    public var moduleLinks: [String: String]
 
     /// The site's front page: the list of modules.
     public static let indexFileName = "index.html"
@@ -19,10 +24,13 @@ public struct SchemaDocumentation: Sendable, Hashable {
     public static let changesFileName = "changes.html"
     public static let stylesheetFileName = "style.css"
 
-    public init(title: String, modules: [ModuleDocumentation], changeReport: SchemaChangeReport? = nil) {
+    public init(
+        title: String, modules: [ModuleDocumentation], changeReport: SchemaChangeReport? = nil, moduleLinks: [String: String] = [:]
+    ) {
         self.title = title
         self.modules = modules
         self.changeReport = changeReport
+        self.moduleLinks = moduleLinks
     }
 
     /// The module at `path`, if it is documented here.
@@ -30,11 +38,15 @@ public struct SchemaDocumentation: Sendable, Hashable {
         modules.first { $0.path == path }
     }
 
-    /// Where the definition `ref` (with its module resolved) is documented; `nil` if it is not
-    /// part of this site.
+    /// Where the definition `ref` (with its module resolved) is documented: on this site, or on
+    /// the page ``moduleLinks`` gives for a module the site does not document; `nil` if neither.
     public func link(to ref: Schema.Ref) -> DocumentationLink? {
-        guard let module = module(ref.module), module.definitions.contains(where: { $0.name == ref.name }) else { return nil }
-        return DocumentationLink(file: module.fileName, anchor: DefinitionDocumentation.anchor(for: ref.name))
+        let anchor = DefinitionDocumentation.anchor(for: ref.name)
+        guard let module = module(ref.module) else {
+            return moduleLinks[ref.module.map(\.name).joined(separator: ".")].map { DocumentationLink(file: $0, anchor: anchor) }
+        }
+        guard module.definitions.contains(where: { $0.name == ref.name }) else { return nil }
+        return DocumentationLink(file: module.fileName, anchor: anchor)
     }
 
     /// The page of the module at `path`.

@@ -10,6 +10,8 @@ public struct SchemaDocumentationBuilder: Sendable {
     public var configuration: SwiftGeneratorConfiguration
     /// The width `.prs` source is laid out for.
     public var sourceWidth = 76
+    /// Pages of modules documented elsewhere (``SchemaDocumentation/moduleLinks``).
+    public var moduleLinks: [String: String] = [:]
 
     public init(title: String, configuration: SwiftGeneratorConfiguration = SwiftGeneratorConfiguration()) {
         self.title = title
@@ -17,7 +19,7 @@ public struct SchemaDocumentationBuilder: Sendable {
     }
 
     /// The documentation of `modules`. `context` modules may be referred to but are not
-    /// documented (references to them are shown unlinked).
+    /// documented (references to them link to ``moduleLinks``' pages, or are shown unlinked).
     public func build(
         _ modules: [SchemaModule], context: [SchemaModule] = [], changeReport: SchemaChangeReport? = nil
     ) throws(SwiftGenerationError) -> SchemaDocumentation {
@@ -42,7 +44,7 @@ public struct SchemaDocumentationBuilder: Sendable {
                 embeddedType: module.schema.embeddedType == .false ? nil : printer.embeddedType(module.schema.embeddedType),
                 definitions: definitions))
         }
-        return SchemaDocumentation(title: title, modules: pages, changeReport: changeReport)
+        return SchemaDocumentation(title: title, modules: pages, changeReport: changeReport, moduleLinks: moduleLinks)
     }
 
     /// Definitions in the order the schema writes them (by name when positions are unknown).

@@ -1,5 +1,6 @@
 /// The site's stylesheet: a fixed module list beside the content on wide screens, above it on
-/// narrow ones; `.prs` source in tinted blocks; the definition an anchor points at highlighted.
+/// narrow ones (a long module name wraps there rather than being clipped); `.prs` source in
+/// tinted blocks; the definition an anchor points at highlighted.
 enum Stylesheet {
     static let css = """
         :root {
@@ -32,7 +33,8 @@ enum Stylesheet {
           margin: 1.25rem 0 0.35rem;
         }
         nav.sidebar ul { list-style: none; margin: 0; padding: 0; }
-        nav.sidebar li a { display: block; padding: 0.1rem 0.5rem; border-radius: 6px; color: var(--fg); }
+        nav.sidebar li a { display: block; padding: 0.1rem 0.5rem; border-radius: 6px; color: var(--fg); overflow-wrap: anywhere; }
+        nav.sidebar .site-title, h1 { overflow-wrap: anywhere; }
         nav.sidebar li a:hover { background: #eaeef2; text-decoration: none; }
         nav.sidebar a[aria-current="page"] { background: #dde4ec; font-weight: 600; }
         nav.sidebar ul.definitions { margin: 0.2rem 0 0.5rem 0.6rem; border-left: 1px solid var(--border); }

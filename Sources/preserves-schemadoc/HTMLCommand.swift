@@ -31,6 +31,11 @@ struct HTMLCommand: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "Schemas referred to but documented elsewhere (directories or files; repeatable).")
     var include: [String] = []
 
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp(
+        "A module documented elsewhere, and its page: references to NAME.Def link to URL#Def (repeatable), e.g. gatekeeper=../SyndicateProtocols/gatekeeper.html.",
+        valueName: "NAME=URL"))
+    var linkModule: [String] = []
+
     @Option(name: .long, help: "The site's title (default: the name of the first input).")
     var title: String?
 
@@ -58,9 +63,24 @@ struct HTMLCommand: ParsableCommand {
                     old: old, new: modules, context: context, oldSource: compareWith, newSource: inputs.joined(separator: " "))
             }
         }
+        var moduleLinks: [String: String] = [:]
+        for entry in linkModule {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex, entry.index(after: equals) != entry.endIndex else {
+                throw ValidationError("--link-module \(entry): expected NAME=URL, e.g. gatekeeper=../SyndicateProtocols/gatekeeper.html")
+            }
+            moduleLinks[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        // An external module (configuration `externalModules`) links where the module its schema
+        // file defines does: `TransportAddress` → the page given for `transportAddress`.
+        for (name, external) in configuration.externalModules where moduleLinks[name] == nil {
+            let defined = URL(fileURLWithPath: external.schema).deletingPathExtension().lastPathComponent
+            if let page = moduleLinks[defined] { moduleLinks[name] = page }
+        }
         let siteTitle = title ?? URL(fileURLWithPath: inputs[0]).standardizedFileURL.deletingPathExtension().lastPathComponent
         let documentation = try reportingErrors {
-            try SchemaDocumentationBuilder(title: siteTitle, configuration: configuration).build(modules, context: context, changeReport: report)
+            var builder = SchemaDocumentationBuilder(title: siteTitle, configuration: configuration)
+            builder.moduleLinks = moduleLinks
+            return try builder.build(modules, context: context, changeReport: report)
         }
         let written: DocumentationSiteWriter.Report
         do {
