@@ -10,7 +10,9 @@ import SyndicateServerSchemas
 /// (upstream's internalServices.prs): binds the address, then is `ready` and publishes the
 /// bound port as `<service-object SPEC <port N>>`; `failed` when it cannot bind. Each
 /// connection speaks the Syndicate protocol (TCP ones also WebSocket) and sees `gatekeeper` as
-/// oid 0. The listener closes when the service stops.
+/// oid 0. With a third field, `<relay-listener <tcp …> #:gatekeeper #:httpd>`, plain HTTP
+/// requests are asserted into `httpd` (http.prs) and `<http-listener PORT>` is asserted there.
+/// The listener closes when the service stops.
 enum RelayListenerService {
     static func register(_ turn: Turn, _ context: ServiceContext) {
         let tcp = InternalServices.TcpWithoutHttp<Ref>.pattern(addr: .pattern(TransportAddress.Tcp.pattern()))
@@ -20,22 +22,24 @@ enum RelayListenerService {
                 status.set(turn, .failed)
                 return
             }
-            listen(turn, context, .tcp(host: spec.addr.host, port: port), gatekeeper: spec.gatekeeper, status: status)
+            // `<relay-listener ADDR #:gatekeeper #:httpd>` also serves HTTP through `httpd`.
+            let httpd = (try? InternalServices.TcpWithHttp<Ref>(preserves: status.name))?.httpd
+            listen(turn, context, .tcp(host: spec.addr.host, port: port), gatekeeper: spec.gatekeeper, httpd: httpd, status: status)
         }
         let unix = InternalServices.UnixRelayListener<Ref>.pattern(addr: .pattern(TransportAddress.Unix.pattern()))
         ServiceHost.serve(turn, context, kind: unix) { turn, spec, status in
-            listen(turn, context, .unix(path: spec.addr.path), gatekeeper: spec.gatekeeper, status: status)
+            listen(turn, context, .unix(path: spec.addr.path), gatekeeper: spec.gatekeeper, httpd: nil, status: status)
         }
     }
 
     private static func listen(
-        _ turn: Turn, _ context: ServiceContext, _ endpoint: RelayListener.Endpoint, gatekeeper: Ref, status: ServiceStatus
+        _ turn: Turn, _ context: ServiceContext, _ endpoint: RelayListener.Endpoint, gatekeeper: Ref, httpd: Ref?, status: ServiceStatus
     ) {
         status.set(turn, .started)
         let logger = context.logger
         turn.linkedTask(producing: { () async -> RelayListener? in
             do {
-                return try await RelayListener.bind(endpoint, exporting: gatekeeper, limits: context.limits, logger: logger, group: context.group)
+                return try await RelayListener.bind(endpoint, exporting: gatekeeper, limits: context.limits, logger: logger, group: context.group, httpd: httpd)
             } catch {
                 logger.error("relay listener failed", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
                 return nil
@@ -47,6 +51,7 @@ enum RelayListenerService {
             }
             if let port = bound.port {
                 status.publish(turn, object: Server.BoundPort(port: SignedInteger(port)).preserves(as: Ref.self))
+                if let httpd { turn.assert(httpd, Http.HttpListener(port: SignedInteger(port))) }
             }
             status.set(turn, .ready)
             context.listeners.add(bound)

@@ -17,6 +17,8 @@ enum ServiceHost {
         ConfigWatcherService.register(turn, context)
         DebtReporterService.register(turn, context)
         DaemonService.register(turn, context)
+        HTTPRouterService.register(turn, context)
+        HTTPStaticFilesService.register(turn, context)
         LogService.run(turn, log: context.log, logger: context.logger)
     }
 
