@@ -1,6 +1,7 @@
 import Foundation
 import Preserves
 import Syndicate
+import SyndicateProtocols
 import TestSupport
 import Testing
 
@@ -81,6 +82,57 @@ struct UpstreamConfigTests {
         #expect(escape.status.hasPrefix("HTTP/1.1 404"))
         // The protocol still works on the same port.
         await #expect(ServerNetworkTests.served(try RawPeer(port: 9001)))
+    }
+
+    @Test("gatekeeper-config.pr (without its noise step): the inner gatekeeper service runs, and its labelled refs enforce usernames for syndicate-py peers")
+    func gatekeeperConfig() async throws {
+        // The file runs unchanged; a second file of the test's own exposes the inner gatekeeper
+        // at the outer one under a plain sturdy ref, standing in for the noise binding.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatekeeper-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.config("gatekeeper-config.pr"), toPath: directory.appendingPathComponent("gatekeeper-config.pr").path)
+        try """
+            ? <service-object <gatekeeper _> ?inner> [
+              <bind <ref {oid: "inner-gatekeeper" key: #""}> $inner #f>
+            ]
+            """.write(to: directory.appendingPathComponent("expose-inner.pr"), atomically: true, encoding: .utf8)
+        let server = try await Self.server(directory.path, port: 9222)
+        defer { server.kill() }
+        let inner: Sturdy.SturdyRef<Ref> = try SturdyRefs.mint(oid: .string("inner-gatekeeper"), key: [])
+        let via = ["\(inner.preserves)"]
+        let address = #"<tcp "127.0.0.1" 9222>"#
+        // The refs the config's comments give: the service's root capability, and alice's and
+        // bob's attenuations, which wrap everything in <labelled NAME …>. (The config's lines
+        // that unwrap labelled *Observe*s match patterns written `<rec Present …>`, the
+        // pattern syntax before 2024; the py-0.19.3 revision writes them `<group <rec Present> …>`,
+        // so labelled peers cannot observe, and the watcher here uses the root capability.)
+        let rootRef = #"<ref {oid: a-service, sig: #[JTTGQeYCgohMXW/2S2XH8g]}>"#
+        let aliceRef = #"<ref {caveats: [<rewrite <bind <_>> <rec labelled [<lit "alice">, <ref 0>]>>], oid: a-service, sig: #[CXn7+rAoO3Xr6Y6Laap3OA]}>"#
+        let bobRef = #"<ref {caveats: [<rewrite <bind <_>> <rec labelled [<lit "bob">, <ref 0>]>>], oid: a-service, sig: #[/75BbF77LOiqNcvpzNHf0g]}>"#
+        let watcher = try await PythonPeer.chat(name: "watcher", address: address, ref: rootRef, via: via)
+        // Alice and bob claim to be "mallory" and "eve"; their labels say who they are.
+        let alice = try await PythonPeer.chat(name: "mallory", address: address, ref: aliceRef, via: via)
+        let bob = try await PythonPeer.chat(name: "eve", address: address, ref: bobRef, via: via)
+        defer {
+            watcher.kill()
+            alice.kill()
+            bob.kill()
+        }
+        #expect(await watcher.waitFor("CONNECTED"))
+        #expect(await alice.waitFor("CONNECTED"))
+        #expect(await bob.waitFor("CONNECTED"))
+        #expect(await watcher.waitFor("PRESENT alice"))
+        #expect(await watcher.waitFor("PRESENT bob"))
+        alice.send("say hello")
+        #expect(await watcher.waitFor("SAYS alice hello"))
+        #expect(await watcher.waitForLine(timeout: 1) { $0 == "PRESENT mallory" || $0 == "PRESENT eve" || $0.hasPrefix("SAYS mallory") } == nil)
+        alice.kill()
+        #expect(await watcher.waitFor("ABSENT alice"))
+        // A forged ref is rejected by the inner gatekeeper.
+        let forged = #"<ref {oid: a-service, sig: #[AAAAAAAAAAAAAAAAAAAAAA]}>"#
+        let mallory = try await PythonPeer.chat(name: "mallory", address: address, ref: forged, via: via)
+        defer { mallory.kill() }
+        #expect(await mallory.waitForLine { $0.hasPrefix("REJECTED") } != nil)
     }
 
     @Test("benchmark-config.pr: the well-known ref resolves to its root dataspace on port 9001")
