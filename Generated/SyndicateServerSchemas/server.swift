@@ -171,7 +171,7 @@ extension Server {
 
         /// Observes `server.ListenAddress` values of the alternative `tcp`.
         public static func tcpPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SyndicateProtocols.TransportAddress.Tcp) in _x.preserves(as: Embedded.self) })
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp"))), entries: [:]), literal: { (_x: SyndicateProtocols.TransportAddress.Tcp) in _x.preserves(as: Embedded.self) })
             return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .tcp(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "server.ListenAddress", expected: "the alternative tcp")
@@ -182,7 +182,7 @@ extension Server {
 
         /// Observes `server.ListenAddress` values of the alternative `unix`.
         public static func unixPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Unix> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SyndicateProtocols.TransportAddress.Unix) in _x.preserves(as: Embedded.self) })
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("unix"))), entries: [:]), literal: { (_x: SyndicateProtocols.TransportAddress.Unix) in _x.preserves(as: Embedded.self) })
             return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .unix(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "server.ListenAddress", expected: "the alternative unix")

@@ -21,6 +21,16 @@ import Testing
         #expect(try tp.decode([value.preserves]) == value)
     }
 
+    @Test func openReferencesToRecordsRequireTheirLabel() throws {
+        let tp: DataspacePatterns.TypedPattern<E, Gatekeeper.ResolvePath<E>> = Gatekeeper.ResolvePath.pattern()
+        guard case .group(_, let entries) = tp.shape else {
+            Issue.record("unexpected shape \(tp.shape)")
+            return
+        }
+        #expect(entries[.integer(0)] == .group(type: .rec(label: Self.symbol("route")), entries: [:]))
+        #expect(entries[.integer(1)] == .discard)
+    }
+
     @Test func literalFieldsBecomeLiteralPatternsAndAreCheckedExactly() throws {
         let tp: DataspacePatterns.TypedPattern<E, Protocol.Assert<E>> =
             Protocol.Assert.pattern(assertion: .literal(.sequence([1, 2])), handle: .literal(7))
