@@ -98,6 +98,16 @@ import Testing
         #expect(try tp.map(\.handle).decode([Protocol.Assert<E>(assertion: 1, handle: 9).preserves]) == 9)
     }
 
+    @Test func anySchemaTypeHasATypedPattern() throws {
+        let events = DataspacePatterns.TypedPattern<E, Protocol.Event<E>>(of: Protocol.Event<E>.self)
+        let retract = Protocol.Event<E>.retract(Protocol.Retract(handle: 2))
+        #expect(events.shape == .discard)
+        #expect(try events.decode([retract.preserves]) == retract)
+        let retracts = DataspacePatterns.TypedPattern<E, Protocol.Retract>(of: Protocol.Retract.self, shape: .literal(.record(Record(label: Self.symbol("R"), fields: [2]))))
+        #expect(try retracts.decode([Protocol.Retract(handle: 2).preserves(as: E.self)]).handle == 2)
+        #expect(throws: SchemaParseError.self) { try retracts.decode([.string("not a retract")]) }
+    }
+
     @Test func patternsAreGeneratedOnlyWhereDataspacePatternsIsVisible() throws {
         let metaschema = try GeneratedCodeTests.generate("PreservesMetaschema")
         #expect(!metaschema.contains { $0.contents.contains("TypedPattern") })
