@@ -576,6 +576,22 @@ extension DataspacePatterns {
     }
 }
 
+extension DataspacePatterns.TypedPattern where Output: Preserves.SchemaRepresentable, Output.Embedded == Embedded {
+    /// Observes values of a schema type that match `shape` (by default any value: decoding
+    /// keeps those that parse). Generated types have more precise `pattern(…)` functions.
+    public init(of type: Output.Type, shape: DataspacePatterns.Pattern<Embedded> = .discard) {
+        self.init(shape: shape, parse: { (value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output in try Output(preserves: value) })
+    }
+}
+
+extension DataspacePatterns.TypedPattern where Output: Preserves.SchemaPlainRepresentable {
+    /// Observes values of a schema type that match `shape` (by default any value: decoding
+    /// keeps those that parse). Generated types have more precise `pattern(…)` functions.
+    public init(of type: Output.Type, shape: DataspacePatterns.Pattern<Embedded> = .discard) {
+        self.init(shape: shape, parse: { (value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output in try Output(preserves: value) })
+    }
+}
+
 extension DataspacePatterns.Pattern {
     /// A pattern matching `value`: atoms and embedded values as literals, records, sequences
     /// and dictionaries as groups of literals (open, as every group is: decoding checks the

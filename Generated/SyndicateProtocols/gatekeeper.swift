@@ -219,7 +219,7 @@ extension Gatekeeper {
 
         /// Observes `gatekeeper.Bound` values of the alternative `Rejected`.
         public static func rejectedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rejected<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Rejected<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected"))), entries: [:]), literal: { (_x: Rejected<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .rejected(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "gatekeeper.Bound", expected: "the alternative Rejected")
@@ -438,7 +438,7 @@ extension Gatekeeper {
         /// Observes `gatekeeper.ResolvePath` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(route: DataspacePatterns.FieldPattern<Embedded, Route<Embedded>> = .any, addr: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, control: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([route.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Route<Embedded>) in _x.preserves }), addr.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), control.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([route.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: [:]), literal: { (_x: Route<Embedded>) in _x.preserves }), addr.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), control.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 try route.check(_result.route, "gatekeeper.ResolvePath")
                 try addr.check(_result.addr, "gatekeeper.ResolvePath")
@@ -518,7 +518,7 @@ extension Gatekeeper {
 
         /// Observes `gatekeeper.Resolved` values of the alternative `Rejected`.
         public static func rejectedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rejected<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Rejected<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected"))), entries: [:]), literal: { (_x: Rejected<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .rejected(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "gatekeeper.Resolved", expected: "the alternative Rejected")
@@ -713,7 +713,7 @@ extension Gatekeeper {
 
     /// Observes `gatekeeper.TransportControl` values that match `value`.
     public static func patternTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ForceDisconnect> = .any) -> DataspacePatterns.TypedPattern<Embedded, TransportControl> {
-        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ForceDisconnect) in _x.preserves(as: Embedded.self) })
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect"))), entries: [:]), literal: { (_x: ForceDisconnect) in _x.preserves(as: Embedded.self) })
         return DataspacePatterns.TypedPattern<Embedded, TransportControl>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl in try Gatekeeper.parseTransportControl(_value) }, check: { (_result: TransportControl) throws(Preserves.SchemaParseError) in try value.check(_result, "gatekeeper.TransportControl") })
     }
 }

@@ -760,7 +760,7 @@ extension Noise {
 
         /// Observes `noise.SessionItem` values of the alternative `Initiator`.
         public static func initiatorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Initiator<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Initiator<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("initiator"))), entries: [:]), literal: { (_x: Initiator<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .initiator(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "noise.SessionItem", expected: "the alternative Initiator")

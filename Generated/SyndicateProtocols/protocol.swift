@@ -191,7 +191,7 @@ extension Protocol {
 
         /// Observes `protocol.Event` values of the alternative `Assert`.
         public static func assertPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Assert<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Assert<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("A"))), entries: [:]), literal: { (_x: Assert<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .assert(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Assert")
@@ -202,7 +202,7 @@ extension Protocol {
 
         /// Observes `protocol.Event` values of the alternative `Retract`.
         public static func retractPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Retract> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Retract) in _x.preserves(as: Embedded.self) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("R"))), entries: [:]), literal: { (_x: Retract) in _x.preserves(as: Embedded.self) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .retract(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Retract")
@@ -213,7 +213,7 @@ extension Protocol {
 
         /// Observes `protocol.Event` values of the alternative `Message`.
         public static func messagePattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Message<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Message<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("M"))), entries: [:]), literal: { (_x: Message<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .message(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Message")
@@ -224,7 +224,7 @@ extension Protocol {
 
         /// Observes `protocol.Event` values of the alternative `Sync`.
         public static func syncPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Sync<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Sync<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("S"))), entries: [:]), literal: { (_x: Sync<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .sync(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Sync")
@@ -470,7 +470,7 @@ extension Protocol {
 
         /// Observes `protocol.Packet` values of the alternative `Error`.
         public static func errorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Error<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Error<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: Error<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .error(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "the alternative Error")
@@ -492,7 +492,7 @@ extension Protocol {
 
         /// Observes `protocol.Packet` values of the alternative `Nop`.
         public static func nopPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Nop> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Nop) in _x.preserves(as: Embedded.self) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false)), literal: { (_x: Nop) in _x.preserves(as: Embedded.self) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .nop(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "the alternative Nop")

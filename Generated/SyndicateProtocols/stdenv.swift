@@ -99,7 +99,7 @@ extension Stdenv {
 
         /// Observes `stdenv.StandardRoute` values of the alternative `general`.
         public static func generalPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Gatekeeper.Route<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Gatekeeper.Route<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: [:]), literal: { (_x: Gatekeeper.Route<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .general(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "stdenv.StandardRoute", expected: "the alternative general")

@@ -409,7 +409,7 @@ extension Stream {
 
         /// Observes `stream.Sink` values of the alternative `StreamError`.
         public static func streamErrorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, StreamError> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .streamError(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative StreamError")
@@ -530,7 +530,7 @@ extension Stream {
 
         /// Observes `stream.Source` values of the alternative `StreamError`.
         public static func streamErrorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, StreamError> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .streamError(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "stream.Source", expected: "the alternative StreamError")

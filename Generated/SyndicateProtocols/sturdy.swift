@@ -129,7 +129,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Caveat` values of the alternative `Rewrite`.
         public static func rewritePattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rewrite<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Rewrite<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rewrite"))), entries: [:]), literal: { (_x: Rewrite<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .rewrite(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "the alternative Rewrite")
@@ -140,7 +140,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Caveat` values of the alternative `Alts`.
         public static func altsPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Alts<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Alts<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or"))), entries: [:]), literal: { (_x: Alts<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .alts(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "the alternative Alts")
@@ -151,7 +151,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Caveat` values of the alternative `Reject`.
         public static func rejectPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Reject<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Reject<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("reject"))), entries: [:]), literal: { (_x: Reject<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .reject(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "the alternative Reject")
@@ -968,7 +968,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Pattern` values of the alternative `PDiscard`.
         public static func pDiscardPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PDiscard> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PDiscard) in _x.preserves(as: Embedded.self) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("_"))), entries: [:]), literal: { (_x: PDiscard) in _x.preserves(as: Embedded.self) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .pDiscard(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PDiscard")
@@ -990,7 +990,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Pattern` values of the alternative `PEmbedded`.
         public static func pEmbeddedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PEmbedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PEmbedded) in _x.preserves(as: Embedded.self) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("Embedded"))), literal: { (_x: PEmbedded) in _x.preserves(as: Embedded.self) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .pEmbedded(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PEmbedded")
@@ -1001,7 +1001,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Pattern` values of the alternative `PBind`.
         public static func pBindPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PBind<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PBind<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind"))), entries: [:]), literal: { (_x: PBind<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .pBind(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PBind")
@@ -1012,7 +1012,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Pattern` values of the alternative `PAnd`.
         public static func pAndPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PAnd<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PAnd<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and"))), entries: [:]), literal: { (_x: PAnd<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .pAnd(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PAnd")
@@ -1023,7 +1023,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Pattern` values of the alternative `PNot`.
         public static func pNotPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PNot<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PNot<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("not"))), entries: [:]), literal: { (_x: PNot<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .pNot(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PNot")
@@ -1034,7 +1034,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Pattern` values of the alternative `Lit`.
         public static func litPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Lit<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Lit<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit"))), entries: [:]), literal: { (_x: Lit<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .lit(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative Lit")
@@ -1540,7 +1540,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Template` values of the alternative `TAttenuate`.
         public static func tAttenuatePattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TAttenuate<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TAttenuate<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate"))), entries: [:]), literal: { (_x: TAttenuate<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .tAttenuate(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "the alternative TAttenuate")
@@ -1551,7 +1551,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Template` values of the alternative `TRef`.
         public static func tRefPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TRef> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TRef) in _x.preserves(as: Embedded.self) })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))), entries: [:]), literal: { (_x: TRef) in _x.preserves(as: Embedded.self) })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .tRef(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "the alternative TRef")
@@ -1562,7 +1562,7 @@ extension Sturdy {
 
         /// Observes `sturdy.Template` values of the alternative `Lit`.
         public static func litPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Lit<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Lit<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit"))), entries: [:]), literal: { (_x: Lit<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .lit(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "the alternative Lit")

@@ -202,7 +202,7 @@ extension Trace {
 
         /// Observes `trace.ActionDescription` values of the alternative `dequeue`.
         public static func dequeuePattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .dequeue(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative dequeue")
@@ -213,7 +213,7 @@ extension Trace {
 
         /// Observes `trace.ActionDescription` values of the alternative `enqueue`.
         public static func enqueuePattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .enqueue(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative enqueue")
@@ -224,7 +224,7 @@ extension Trace {
 
         /// Observes `trace.ActionDescription` values of the alternative `dequeueInternal`.
         public static func dequeueInternalPattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .dequeueInternal(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative dequeueInternal")
@@ -235,7 +235,7 @@ extension Trace {
 
         /// Observes `trace.ActionDescription` values of the alternative `enqueueInternal`.
         public static func enqueueInternalPattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .enqueueInternal(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative enqueueInternal")
@@ -394,7 +394,7 @@ extension Trace {
 
         /// Observes `trace.ActorActivation` values of the alternative `turn`.
         public static func turnPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TurnDescription<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnDescription<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn"))), entries: [:]), literal: { (_x: TurnDescription<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .turn(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "the alternative turn")
@@ -592,7 +592,7 @@ extension Trace {
 
         /// Observes `trace.ExitStatus` values of the alternative `Error`.
         public static func errorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Protocol.Error<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Error<Embedded>) in _x.preserves })
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: Protocol.Error<Embedded>) in _x.preserves })
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .error(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.ExitStatus", expected: "the alternative Error")
@@ -1006,7 +1006,7 @@ extension Trace {
         /// Observes `trace.TargetedTurnEvent` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(target: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any, detail: DataspacePatterns.FieldPattern<Embedded, TurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([target.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Target<Embedded>) in _x.preserves }), detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnEvent<Embedded>) in _x.preserves })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([target.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity"))), entries: [:]), literal: { (_x: Target<Embedded>) in _x.preserves }), detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnEvent<Embedded>) in _x.preserves })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 try target.check(_result.target, "trace.TargetedTurnEvent")
                 try detail.check(_result.detail, "trace.TargetedTurnEvent")
@@ -1474,7 +1474,7 @@ extension Trace {
 
         /// Observes `trace.TurnEvent` values of the alternative `sync`.
         public static func syncPattern(peer: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("sync"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([peer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Target<Embedded>) in _x.preserves })]))
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("sync"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([peer.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity"))), entries: [:]), literal: { (_x: Target<Embedded>) in _x.preserves })]))
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .sync(let _f0) = _result else {
                     throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative sync")

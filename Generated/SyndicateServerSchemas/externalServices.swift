@@ -187,7 +187,7 @@ extension ExternalServices {
 
         /// Observes `externalServices.CommandLine` values of the alternative `full`.
         public static func fullPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, FullCommandLine> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
-            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FullCommandLine) in _x.preserves(as: Embedded.self) })
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .arr, entries: [:]), literal: { (_x: FullCommandLine) in _x.preserves(as: Embedded.self) })
             return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
                 guard case .full(let _payload) = _result else {
                     throw Preserves.SchemaParseError(definition: "externalServices.CommandLine", expected: "the alternative full")
@@ -1594,7 +1594,7 @@ extension ExternalServices {
 
     /// Observes `externalServices.Service` values that match `value`.
     public static func patternService<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, DaemonService<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Service<Embedded>> {
-        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: DaemonService<Embedded>) in _x.preserves })
+        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon"))), entries: [:]), literal: { (_x: DaemonService<Embedded>) in _x.preserves })
         return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Service<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Service<Embedded> in try ExternalServices.parseService(_value) }, check: { (_result: Service<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "externalServices.Service") })
     }
 }

@@ -200,12 +200,40 @@ struct DataspacePatternCode {
         }
     }
 
-    /// A position the caller cannot constrain: a literal's pattern, or any value.
+    /// A position the caller leaves open: a literal's pattern; for a reference to a record,
+    /// sequence or dictionary definition, a group of that kind with no entries (the label is
+    /// what the dataspace's index branches on); otherwise any value.
     func openShape(_ simple: Schema.SimplePattern) -> Expression {
-        if case .lit(let literal) = simple {
+        switch simple {
+        case .lit(let literal):
             return pattern.dot("literal").call(.unlabeled(LiteralCode.value(literal, embedded: embedded)))
+        case .ref(let ref):
+            return referenceShape(model.resolve(ref, from: module.path), visited: [])
+        default:
+            return pattern.dot("discard")
         }
-        return pattern.dot("discard")
+    }
+
+    /// The outermost shape of a referenced definition, through aliases (not into its fields,
+    /// so recursive definitions end).
+    func referenceShape(_ q: QualifiedName, visited: Set<QualifiedName>) -> Expression {
+        guard !visited.contains(q), let d = model.definition(q) else { return pattern.dot("discard") }
+        let group = pattern.dot("group")
+        switch d.definition {
+        case .pattern(.simplePattern(.lit(let literal))):
+            return pattern.dot("literal").call(.unlabeled(LiteralCode.value(literal, embedded: embedded)))
+        case .pattern(.simplePattern(.ref(let next))):
+            return referenceShape(model.resolve(next, from: q.module), visited: visited.union([q]))
+        case .pattern(.compoundPattern(.rec(.anonymous(.simplePattern(.lit(let label))), _))):
+            let type = Expression.member(nil, "rec").call(.labeled("label", LiteralCode.value(label, embedded: embedded)))
+            return group.call(.labeled("type", type), .labeled("entries", .dictionary([])))
+        case .pattern(.compoundPattern(.tuple)), .pattern(.compoundPattern(.tuplePrefix)):
+            return group.call(.labeled("type", .member(nil, "arr")), .labeled("entries", .dictionary([])))
+        case .pattern(.compoundPattern(.dict)):
+            return group.call(.labeled("type", .member(nil, "dict")), .labeled("entries", .dictionary([])))
+        default:
+            return pattern.dot("discard")
+        }
     }
 
     /// A field's part of the shape, from its `FieldPattern` parameter `name`.

@@ -10,8 +10,35 @@ struct DataspacePatternSupport {
         [
             .mark("Typed dataspace patterns"),
             .extensionBlock(ExtensionDescription(extendedType: .named(namespace), members: [.type(typedPattern), .type(fieldPattern)])),
+            .extensionBlock(ExtensionDescription(
+                extendedType: .named([namespace, "TypedPattern"], generics: []),
+                requirements: [.conformance(output, .named("Preserves.SchemaRepresentable")), .sameType(.named("Output.Embedded"), embedded)],
+                members: [ofType(parse: Expression.name("Output").call(.labeled("preserves", .name("value"))).tried)])),
+            .extensionBlock(ExtensionDescription(
+                extendedType: .named([namespace, "TypedPattern"], generics: []),
+                requirements: [.conformance(output, .named("Preserves.SchemaPlainRepresentable"))],
+                members: [ofType(parse: Expression.name("Output").call(.labeled("preserves", .name("value"))).tried)])),
             .extensionBlock(ExtensionDescription(extendedType: .named([namespace, "Pattern"], generics: []), members: patternHelpers)),
         ]
+    }
+
+    /// `init(of:shape:)`: a typed pattern for any schema type, from a shape (any value by default).
+    func ofType(parse: Expression) -> Declaration {
+        .function(FunctionDescription(
+            documentation: [
+                "Observes values of a schema type that match `shape` (by default any value: decoding",
+                "keeps those that parse). Generated types have more precise `pattern(…)` functions.",
+            ],
+            access: access, kind: .initializer,
+            parameters: [
+                Parameter(label: "of", name: "type", type: .metatype(output)),
+                Parameter(name: "shape", type: .named([namespace, "Pattern"], generics: [embedded]), defaultValue: .member(nil, "discard")),
+            ],
+            body: [.expression(Expression.name("self").dot("init").call(
+                .labeled("shape", .name("shape")),
+                .labeled("parse", .closure(Closure(
+                    parameters: [ClosureParameter(name: "value", type: value)], throwing: error, result: output,
+                    body: [.expression(parse)])))))]))
     }
 
     // MARK: Vocabulary

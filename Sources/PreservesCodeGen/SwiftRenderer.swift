@@ -271,7 +271,14 @@ struct SwiftRenderer {
             w.line("// MARK: - \(title)")
         case .extensionBlock(let e):
             w.startLine()
-            w.write("extension \(type(e.extendedType)) {")
+            let requirements = e.requirements.map { r in
+                switch r {
+                case .conformance(let t, let p): "\(type(t)): \(type(p))"
+                case .sameType(let a, let b): "\(type(a)) == \(type(b))"
+                }
+            }
+            let whereClause = requirements.isEmpty ? "" : " where " + requirements.joined(separator: ", ")
+            w.write("extension \(type(e.extendedType))\(whereClause) {")
             w.indented { w in members(e.members, &w) }
             w.line("}")
         case .type(let t):

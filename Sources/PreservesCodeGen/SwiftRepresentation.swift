@@ -201,7 +201,16 @@ struct GenericParameter: Hashable, Sendable {
 
 struct ExtensionDescription: Hashable, Sendable {
     var extendedType: TypeUsage
+    /// The `where` clause of a constrained extension.
+    var requirements: [GenericRequirement] = []
     var members: [Declaration]
+}
+
+enum GenericRequirement: Hashable, Sendable {
+    /// `T: P`
+    case conformance(TypeUsage, TypeUsage)
+    /// `T == U`
+    case sameType(TypeUsage, TypeUsage)
 }
 
 struct TypeDescription: Hashable, Sendable {

@@ -21,6 +21,16 @@ import Testing
         #expect(try tp.decode([value.preserves]) == value)
     }
 
+    @Test func openReferencesToRecordsRequireTheirLabel() throws {
+        let tp: DataspacePatterns.TypedPattern<E, Gatekeeper.ResolvePath<E>> = Gatekeeper.ResolvePath.pattern()
+        guard case .group(_, let entries) = tp.shape else {
+            Issue.record("unexpected shape \(tp.shape)")
+            return
+        }
+        #expect(entries[.integer(0)] == .group(type: .rec(label: Self.symbol("route")), entries: [:]))
+        #expect(entries[.integer(1)] == .discard)
+    }
+
     @Test func literalFieldsBecomeLiteralPatternsAndAreCheckedExactly() throws {
         let tp: DataspacePatterns.TypedPattern<E, Protocol.Assert<E>> =
             Protocol.Assert.pattern(assertion: .literal(.sequence([1, 2])), handle: .literal(7))
@@ -86,6 +96,16 @@ import Testing
         let tp: DataspacePatterns.TypedPattern<E, Protocol.Assert<E>> = Protocol.Assert.pattern()
         #expect(throws: SchemaParseError.self) { try tp.decode([.record(Record(label: Self.symbol("A"), fields: [.string("x"), .string("not a handle")]))]) }
         #expect(try tp.map(\.handle).decode([Protocol.Assert<E>(assertion: 1, handle: 9).preserves]) == 9)
+    }
+
+    @Test func anySchemaTypeHasATypedPattern() throws {
+        let events = DataspacePatterns.TypedPattern<E, Protocol.Event<E>>(of: Protocol.Event<E>.self)
+        let retract = Protocol.Event<E>.retract(Protocol.Retract(handle: 2))
+        #expect(events.shape == .discard)
+        #expect(try events.decode([retract.preserves]) == retract)
+        let retracts = DataspacePatterns.TypedPattern<E, Protocol.Retract>(of: Protocol.Retract.self, shape: .literal(.record(Record(label: Self.symbol("R"), fields: [2]))))
+        #expect(try retracts.decode([Protocol.Retract(handle: 2).preserves(as: E.self)]).handle == 2)
+        #expect(throws: SchemaParseError.self) { try retracts.decode([.string("not a retract")]) }
     }
 
     @Test func patternsAreGeneratedOnlyWhereDataspacePatternsIsVisible() throws {
