@@ -26,6 +26,7 @@ public struct NoiseHandshake: Sendable {
     /// Starts a handshake.
     /// - Parameters:
     ///   - protocolName: e.g. `Noise_NK_25519_ChaChaPoly_BLAKE2s`.
+    ///   - initiator: whether this side writes the first message.
     ///   - prologue: data both sides must agree on (Syndicate: the service selector's canonical encoding).
     ///   - staticKey: this side's static key pair, when the pattern has one.
     ///   - remoteStaticKey: the peer's static public key, when it is known in advance.
