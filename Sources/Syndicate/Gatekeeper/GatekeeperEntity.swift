@@ -52,6 +52,8 @@ public final class GatekeeperEntity: Entity {
                 let session = target.attenuated(by: SturdyRefs.caveats(of: ref))
                 turn.assert(request.observer, Gatekeeper.Resolved<Ref>.accepted(responderSession: session).preserves)
             }
+        case "noise":
+            resolveNoise(turn, request)
         default:
             reject(turn, request, "unsupported step type \(request.step.stepType.name)")
         }
