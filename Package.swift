@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // X25519 and ChaCha20-Poly1305 for the Noise transport (Sources/Syndicate/Noise).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -69,10 +71,15 @@ let package = Package(
             path: "Generated/SyndicateServerSchemas",
             swiftSettings: runtimeSettings
         ),
-        // The actor runtime, dataspace, gatekeeper and the relay's protocol state machine (no I/O).
+        // The actor runtime, dataspace, gatekeeper, the relay's protocol state machine and the
+        // Noise protocol's (no I/O).
         .target(
             name: "Syndicate",
-            dependencies: ["Preserves", "SyndicateProtocols", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Preserves", "SyndicateProtocols",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: runtimeSettings
         ),
         // Transports for the relay over swift-nio: TCP, Unix sockets, WebSocket and stdio, for

@@ -19,11 +19,29 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "swift-syndicate", path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // Child processes, free ports, blocking sockets and /proc readings, shared by both tools.
         .target(
             name: "BenchmarkSupport",
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        ),
+        // The example programs' shared code (Examples/SyndicateExamples, through a symlink), which
+        // the broker suite's roles run: compiled here, so that the root package need not make it
+        // a product.
+        .target(
+            name: "BenchmarkExamples",
+            dependencies: [
+                .product(name: "Preserves", package: "swift-syndicate"),
+                .product(name: "SyndicateProtocols", package: "swift-syndicate"),
+                .product(name: "Syndicate", package: "swift-syndicate"),
+                .product(name: "SyndicateNIO", package: "swift-syndicate"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),
                 .enableUpcomingFeature("MemberImportVisibility"),
@@ -40,12 +58,7 @@ let package = Package(
                 .product(name: "Syndicate", package: "swift-syndicate"),
                 .product(name: "SyndicateNIO", package: "swift-syndicate"),
                 .product(name: "SyndicateServer", package: "swift-syndicate"),
-                // The example programs, run as they are (found beside this program) by the
-                // broker suite: depending on the executable products makes the same
-                // `swift run -c release` build them.
-                .product(name: "producer", package: "swift-syndicate"),
-                .product(name: "consumer", package: "swift-syndicate"),
-                .product(name: "pingpong", package: "swift-syndicate"),
+                "BenchmarkExamples",
             ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),

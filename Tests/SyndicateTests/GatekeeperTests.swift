@@ -57,7 +57,7 @@ import Testing
 
     @Test func unknownStepTypesAreRejected() async throws {
         let (gatekeeper, _) = try await Self.server()
-        let (answer, _) = try await Self.resolve(gatekeeper, try anyValue("<noise {}>"))
+        let (answer, _) = try await Self.resolve(gatekeeper, try anyValue("<carrier-pigeon {}>"))
         #expect(answer.record(label: "rejected") != nil)
     }
 

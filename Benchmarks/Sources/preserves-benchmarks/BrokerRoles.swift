@@ -2,13 +2,15 @@ import BenchmarkSupport
 import Foundation
 import Preserves
 import Syndicate
+import BenchmarkExamples
 import SyndicateNIO
 import SyndicateProtocols
 import SyndicateServer
 
 /// The processes the broker suite starts: this same program, run with `--role NAME ARGS…`.
-/// The broker role runs SyndicateServer; the Redis roles are the RESP equivalents of the
-/// example programs (`producer`, `consumer`, `pingpong`), which the suite runs as they are.
+/// The Syndicate roles run the example programs' code (BenchmarkExamples: the sources of
+/// Examples/SyndicateExamples) against a broker
+/// that runs SyndicateServer; the Redis roles are their RESP equivalents.
 enum BrokerRoles {
     static let flag = "--role"
 
@@ -23,6 +25,23 @@ enum BrokerRoles {
             if arg(1) > 0 { options.threads = arg(1) }
             _ = await SyndicateBroker.start(options)
             while true { try? await Task.sleep(for: .seconds(3600)) }
+        case "consumer":
+            await client(port: arg(0)) { turn, ds in
+                ConsumerProgram.run(turn, ds: ds) { emit("\($0) messages in the last second") }
+            }
+        case "producer":
+            let (a, b) = (arg(1), arg(2))
+            await client(port: arg(0)) { turn, ds in
+                ProducerProgram.run(turn, ds: ds, messagesPerTurn: a, padding: b)
+            }
+        case "pong":
+            await client(port: arg(0)) { turn, ds in PongProgram.run(turn, ds: ds) }
+        case "ping":
+            let samples = arg(1)
+            await client(port: arg(0)) { turn, ds in
+                PingProgram.run(turn, ds: ds, turns: 1, messagesPerTurn: 1, reportEvery: samples, padding: 0,
+                                report: { emit("\($0)") })
+            }
         case "idle":
             idleConnections(port: arg(0), count: arg(1))
         case "redis-publisher": RedisClients.publisher(port: arg(0), perBatch: arg(1), padding: arg(2))
@@ -33,6 +52,16 @@ enum BrokerRoles {
             FileHandle.standardError.write(Data("unknown role \(role)\n".utf8))
             exit(2)
         }
+    }
+
+    private static func client(port: Int, _ body: @escaping @Sendable (Turn, Ref) throws -> Void) async -> Never {
+        let actor = SyndicateActor.boot(name: "client") { turn in
+            turn.connect(to: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate) { turn, ds in
+                try body(turn, ds)
+            }
+        }
+        _ = await actor.terminated()
+        exit(1)
     }
 
     /// Opens `count` connections that each resolve the well-known ref and then stay idle.

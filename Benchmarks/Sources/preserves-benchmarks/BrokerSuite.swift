@@ -11,27 +11,6 @@ struct BrokerSuite: BenchmarkSuite {
 
     struct Skipped: Error, CustomStringConvertible { var description: String }
 
-    /// A client of a measurement: the Syndicate side runs the example programs themselves, the
-    /// Redis side this program's equivalent roles.
-    enum Party {
-        case role([String])
-        case example(String, port: Int, [String])
-
-        func start() throws -> ChildProcess {
-            switch self {
-            case .role(let arguments): try ChildProcess.role(arguments)
-            case .example(let name, let port, let arguments): try ChildProcess.example(name, port: port, arguments)
-            }
-        }
-
-        var name: String {
-            switch self {
-            case .role(let arguments): arguments.first ?? "role"
-            case .example(let name, _, let arguments): ([name] + arguments.prefix(1)).joined(separator: " ")
-            }
-        }
-    }
-
     func run(options: BenchmarkOptions) throws -> Bool {
         let seconds = options.quick ? 2 : 6
         let samples = options.quick ? 200 : 2000
@@ -42,7 +21,7 @@ struct BrokerSuite: BenchmarkSuite {
             let broker = try ChildProcess.role(["broker", "\(port)"])
             defer { broker.kill() }
             try Self.waitForPort(port)
-            let rate = try Self.throughput(consumer: .example("consumer", port: port, []), producer: .example("producer", port: port, ["-a", "\(perBatch)", "-b", "0"]), seconds: seconds)
+            let rate = try Self.throughput(consumer: ["consumer", "\(port)"], producer: ["producer", "\(port)", "\(perBatch)", "0"], seconds: seconds)
             print("syndicate producer→consumer: \(Int(rate)) msg/s")
             return true
         }
@@ -56,10 +35,10 @@ struct BrokerSuite: BenchmarkSuite {
         defer { redisServer.kill() }
         try Self.waitForPort(redisPort)
 
-        let synRate = try Self.throughput(consumer: .example("consumer", port: synPort, []), producer: .example("producer", port: synPort, ["-a", "\(perBatch)", "-b", "0"]), seconds: seconds)
-        let redisRate = try Self.throughput(consumer: .role(["redis-subscriber", "\(redisPort)"]), producer: .role(["redis-publisher", "\(redisPort)", "\(perBatch)", "0"]), seconds: seconds)
-        let synLatency = try Self.latency(pong: .example("pingpong", port: synPort, ["pong"]), ping: .example("pingpong", port: synPort, ["ping", "-l", "\(samples)"]))
-        let redisLatency = try Self.latency(pong: .role(["redis-pong", "\(redisPort)"]), ping: .role(["redis-ping", "\(redisPort)", "\(samples)"]))
+        let synRate = try Self.throughput(consumer: ["consumer", "\(synPort)"], producer: ["producer", "\(synPort)", "\(perBatch)", "0"], seconds: seconds)
+        let redisRate = try Self.throughput(consumer: ["redis-subscriber", "\(redisPort)"], producer: ["redis-publisher", "\(redisPort)", "\(perBatch)", "0"], seconds: seconds)
+        let synLatency = try Self.latency(pong: ["pong", "\(synPort)"], ping: ["ping", "\(synPort)", "\(samples)"])
+        let redisLatency = try Self.latency(pong: ["redis-pong", "\(redisPort)"], ping: ["redis-ping", "\(redisPort)", "\(samples)"])
 
         let connections = options.quick ? 100 : 1000
         let before = broker.residentKiB ?? 0
@@ -98,27 +77,27 @@ struct BrokerSuite: BenchmarkSuite {
     }
 
     /// Median of the consumer's per-second counts, skipping the first (warm-up) second.
-    static func throughput(consumer: Party, producer: Party, seconds: Int) throws -> Double {
-        let consumerProcess = try consumer.start()
+    static func throughput(consumer: [String], producer: [String], seconds: Int) throws -> Double {
+        let consumerProcess = try ChildProcess.role(consumer)
         defer { consumerProcess.kill() }
         Thread.sleep(forTimeInterval: 0.5)
-        let producerProcess = try producer.start()
+        let producerProcess = try ChildProcess.role(producer)
         defer { producerProcess.kill() }
         let lines = consumerProcess.waitForLines(seconds + 2, timeout: Double(seconds + 10)) { $0.hasSuffix("messages in the last second") }
         let counts = lines.compactMap { Int($0.split(separator: " ").first ?? "") }.filter { $0 > 0 }
-        guard counts.count >= 2 else { throw Skipped(description: "no messages counted by \(consumer.name)") }
+        guard counts.count >= 2 else { throw Skipped(description: "no messages counted by \(consumer[0])") }
         return median(counts.dropFirst().map(Double.init))
     }
 
     /// The p50 of the second percentile report (the first includes warm-up).
-    static func latency(pong: Party, ping: Party) throws -> Double {
-        let pongProcess = try pong.start()
+    static func latency(pong: [String], ping: [String]) throws -> Double {
+        let pongProcess = try ChildProcess.role(pong)
         defer { pongProcess.kill() }
         Thread.sleep(forTimeInterval: 0.5)
-        let pingProcess = try ping.start()
+        let pingProcess = try ChildProcess.role(ping)
         defer { pingProcess.kill() }
         let reports = pingProcess.waitForLines(2, timeout: 60) { $0.hasPrefix("rtt:") }
-        guard let last = reports.last, let p50 = p50(of: last) else { throw Skipped(description: "no round trips reported by \(ping.name)") }
+        guard let last = reports.last, let p50 = p50(of: last) else { throw Skipped(description: "no round trips reported by \(ping[0])") }
         return p50
     }
 

@@ -53,6 +53,8 @@ public final class GatekeeperEntity: Entity {
                 let session = bind.target.attenuated(by: SturdyRefs.caveats(of: ref))
                 turn.assert(request.observer, Gatekeeper.Resolved<Ref>.accepted(responderSession: session))
             }
+        case "noise":
+            resolveNoise(turn, request)
         default:
             reject(turn, request, "unsupported step type \(request.step.stepType.name)")
         }
