@@ -45,7 +45,8 @@ let package = Package(
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),
                 .enableUpcomingFeature("MemberImportVisibility"),
-            ]
+            ],
+            plugins: [.plugin(name: "PreservesSchemaPlugin", package: "swift-syndicate")]
         ),
         .executableTarget(
             name: "preserves-benchmarks",

@@ -16,7 +16,8 @@ public enum SchemaSources {
             let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
             return [(input, [Symbol(stem)])]
         }
-        let root = URL(fileURLWithPath: input).standardizedFileURL
+        // A symlinked directory (a target that is a link to another) is listed through its target.
+        let root = URL(fileURLWithPath: input).resolvingSymlinksInPath().standardizedFileURL
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
             throw SchemaError(.io, file: input, at: nil, "cannot list directory")
         }

@@ -7,7 +7,7 @@ import SyndicateProtocols
 /// client's subscriptions) needs.
 ///
 /// The schema compiler generates patterns of this kind for every schema definition. For any
-/// schema type without generated patterns, ``ValuePattern`` observes whole values.
+/// schema type, ``TypedPattern`` `(of:shape:)` observes whole values.
 ///
 /// **A value that matches the pattern but does not decode** (the dataspace's patterns are looser
 /// than schemas: a record pattern with two fields also matches records with three) is skipped:
@@ -34,40 +34,14 @@ extension DataspacePatterns.Pattern: ObservationPattern where Embedded == Ref {
 /// Generated patterns (`Says.pattern(who: .literal("alice"))`) are observations of their type.
 extension DataspacePatterns.TypedPattern: ObservationPattern where Embedded == Ref {}
 
-/// Observes whole values of a schema type: binds the value at the top of the assertion (or
-/// message), constrained by a further pattern if given, and parses it as `Output`.
+/// A generated pattern, or one made for any schema type with `TypedPattern(of: T.self)` (whole
+/// values of `T`, narrowed by a `shape` if given): a dataspace pattern that captures the whole
+/// value and decodes it as `Output`.
 ///
 /// ```swift
-/// let anyRejection = ValuePattern(of: Gatekeeper.Rejected<Ref>.self)
+/// let anyRejection = TypedPattern(of: Gatekeeper.Rejected<Ref>.self)
 /// ```
-public struct ValuePattern<Output: Sendable>: ObservationPattern {
-    public let pattern: Pattern
-    private let parse: @Sendable (AnyValue) throws -> Output
-
-    init(constraint: Pattern, parse: @escaping @Sendable (AnyValue) throws -> Output) {
-        self.pattern = .bind(pattern: constraint)
-        self.parse = parse
-    }
-
-    public func decode(_ captures: [AnyValue]) throws -> Output {
-        guard let first = captures.first else { throw SchemaParseError(definition: "ValuePattern", expected: "one captured value") }
-        return try parse(first)
-    }
-}
-
-extension ValuePattern where Output: SchemaRepresentable, Output.Embedded == Ref {
-    /// Values of `type` that also match `constraint` (by default, any value).
-    public init(of type: Output.Type = Output.self, matching constraint: Pattern = .discard) {
-        self.init(constraint: constraint) { try Output(preserves: $0) }
-    }
-}
-
-extension ValuePattern where Output: SchemaPlainRepresentable {
-    /// Values of `type` that also match `constraint` (by default, any value).
-    public init(of type: Output.Type = Output.self, matching constraint: Pattern = .discard) {
-        self.init(constraint: constraint) { try Output(preserves: $0) }
-    }
-}
+public typealias TypedPattern<Output> = DataspacePatterns.TypedPattern<Ref, Output>
 
 /// Where typed observers report values they skip (see ``ObservationPattern``).
 enum TypedObservation {

@@ -22,7 +22,10 @@ struct ServerNetworkTests {
     static func listeningAddresses(port: Int) -> [String] {
         var out: [String] = []
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            // Read to the end: /proc files report size 0, and a whole-file read may stop at the
+            // first page when many sockets are open.
+            guard let data = FileHandle(forReadingAtPath: file)?.readDataToEndOfFile() else { continue }
+            let text = String(decoding: data, as: UTF8.self)
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 3, fields[3] == "0A" else { continue }

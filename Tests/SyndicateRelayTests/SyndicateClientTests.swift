@@ -95,7 +95,7 @@ struct SyndicateClientTests {
         let sender = try await SyndicateClient.connect(to: broker.address)
         let receiver = try await SyndicateClient.connect(to: broker.address)
         let all = try await receiver.messages(of: Tcp.self)
-        let narrowed = try await receiver.messages(matching: ValuePattern(of: Tcp.self, matching: .rec("tcp", .lit("even"))))
+        let narrowed = try await receiver.messages(matching: TypedPattern(of: Tcp.self, shape: .rec("tcp", .lit("even"))))
         for i in 0..<200 {
             try sender.send(Tcp(host: i % 2 == 0 ? "even" : "odd", port: SignedInteger(i)))
         }

@@ -13,7 +13,7 @@ import TestSupport
         let recorder = Recorder()
         let (_, ds) = try await dataspaceActor()
         SyndicateActor.boot(name: "observer") { turn in
-            turn.during(ds, ValuePattern(of: Tcp.self)) { turn, address in
+            turn.during(ds, TypedPattern(of: Tcp.self)) { turn, address in
                 recorder.add("+\(address.host):\(address.port)")
                 turn.onStop { _ in recorder.add("-\(address.host):\(address.port)") }
             }
@@ -37,11 +37,11 @@ import TestSupport
         let (_, ds) = try await dataspaceActor()
         let ready = Box<Bool>()
         SyndicateActor.boot(name: "observer") { turn in
-            turn.onMessage(ds, ValuePattern(of: Tcp.self, matching: .rec("tcp", .lit("x")))) { _, address in
+            turn.onMessage(ds, TypedPattern(of: Tcp.self, shape: .rec("tcp", .lit("x")))) { _, address in
                 recorder.add("message \(address.port)")
             }
             turn.onAssertion(
-                ds, ValuePattern(of: Tcp.self),
+                ds, TypedPattern(of: Tcp.self),
                 onAssert: { _, address, _ in recorder.add("assert \(address.host)") },
                 onRetract: { _, address, _ in recorder.add("retract \(address.host)") })
             turn.sync(ds) { _ in ready.set(true) }

@@ -268,12 +268,12 @@ public final class SyndicateClient: Sendable {
     /// Messages that are values of a schema type (and match `constraint`, if given).
     public func messages<T: SchemaRepresentable>(of type: T.Type, matching constraint: Pattern = .discard) async throws -> DataspaceSubscription<T>
     where T.Embedded == Ref {
-        try await messages(matching: ValuePattern(of: type, matching: constraint))
+        try await messages(matching: TypedPattern(of: type, shape: constraint))
     }
 
     /// Messages that are values of a schema type (and match `constraint`, if given).
     public func messages<T: SchemaPlainRepresentable>(of type: T.Type, matching constraint: Pattern = .discard) async throws -> DataspaceSubscription<T> {
-        try await messages(matching: ValuePattern(of: type, matching: constraint))
+        try await messages(matching: TypedPattern(of: type, shape: constraint))
     }
 
     /// Assertions in the dataspace that match `observation`, decoded, as they come and go:
@@ -301,12 +301,12 @@ public final class SyndicateClient: Sendable {
     /// Assertions that are values of a schema type (and match `constraint`, if given).
     public func assertions<T: SchemaRepresentable>(of type: T.Type, matching constraint: Pattern = .discard) async throws -> DataspaceSubscription<AssertionEvent<T>>
     where T.Embedded == Ref {
-        try await assertions(matching: ValuePattern(of: type, matching: constraint))
+        try await assertions(matching: TypedPattern(of: type, shape: constraint))
     }
 
     /// Assertions that are values of a schema type (and match `constraint`, if given).
     public func assertions<T: SchemaPlainRepresentable>(of type: T.Type, matching constraint: Pattern = .discard) async throws -> DataspaceSubscription<AssertionEvent<T>> {
-        try await assertions(matching: ValuePattern(of: type, matching: constraint))
+        try await assertions(matching: TypedPattern(of: type, shape: constraint))
     }
 
     /// Sets up an observer in a facet of its own, waits until the broker has it, and returns
