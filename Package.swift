@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "Preserves", "SyndicateProtocols", "Syndicate",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -171,7 +172,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Examples/SyndicateExamples",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["PreservesSchemaPlugin"]
         ),
         .executableTarget(
             name: "producer",
@@ -205,15 +207,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "hello-client",
-            dependencies: ["Preserves", "Syndicate", "SyndicateNIO"],
+            dependencies: ["Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO"],
             path: "Examples/hello-client",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["PreservesSchemaPlugin"]
         ),
         .executableTarget(
             name: "dataspace-demo",
-            dependencies: ["Preserves", "Syndicate"],
+            dependencies: ["Preserves", "SyndicateProtocols", "Syndicate"],
             path: "Examples/dataspace-demo",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["PreservesSchemaPlugin"]
         ),
         .executableTarget(
             name: "syndicate-macaroon",
@@ -269,7 +273,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyndicateServerTests",
-            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateServer"],
+            dependencies: ["TestSupport", "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateServer", "SyndicateServerSchemas"],
             swiftSettings: strictSettings
         ),
         .testTarget(

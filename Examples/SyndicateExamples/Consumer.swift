@@ -5,7 +5,7 @@ import Syndicate
 public enum ConsumerProgram {
     public static func run(_ turn: Turn, ds: Ref, report: @escaping (Int) -> Void) {
         var count = 0
-        turn.onMessage(ds, P.rec("Says", P.bind(), P.bind())) { _, _ in count += 1 }
+        turn.onMessage(ds, Examples.Says<Ref>.pattern()) { _, _ in count += 1 }
         turn.every(.seconds(1)) { _ in
             report(count)
             count = 0

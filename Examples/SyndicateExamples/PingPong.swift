@@ -5,8 +5,8 @@ import Syndicate
 /// `pingpong pong`: answers every `<Ping ns pad>` message with `<Pong ns pad>`.
 public enum PongProgram {
     public static func run(_ turn: Turn, ds: Ref) {
-        turn.onMessage(ds, P.rec("Ping", P.bind(), P.bind())) { turn, captures in
-            turn.message(ds, .record(Record(label: .symbol("Pong"), fields: [captures[0], captures[1]])))
+        turn.onMessage(ds, Examples.Ping.pattern()) { turn, ping in
+            turn.message(ds, Examples.Pong(sentAt: ping.sentAt, padding: ping.padding))
         }
     }
 }
@@ -46,16 +46,16 @@ public enum PingProgram {
         var turnsThisSecond = 0
         var eventsThisSecond = 0
         var sampledThisTurn = false
-        turn.onMessage(ds, P.rec("Pong", P.bind(), P.bind())) { turn, captures in
+        turn.onMessage(ds, Examples.Pong.pattern()) { turn, pong in
             eventsThisSecond += 1
             if reportEvery == 0 {
-                turn.message(ds, ExampleRecords.ping("Ping", wallClockNanoseconds(), pad))
+                turn.message(ds, freshPing(padding: pad))
                 return
             }
             guard !sampledThisTurn else { return }
             sampledThisTurn = true
             turnsThisSecond += 1
-            if let sent = captures[0].integer?.exactly(UInt64.self) {
+            if let sent = pong.sentAt.exactly(UInt64.self) {
                 samples.append(Double(wallClockNanoseconds() &- sent) / 1e6)
             }
             if samples.count >= reportEvery {
@@ -65,13 +65,13 @@ public enum PingProgram {
             // One fresh ping per turn, once the turn's events are all in.
             turn.preCommit { turn in
                 sampledThisTurn = false
-                turn.message(ds, ExampleRecords.ping("Ping", wallClockNanoseconds(), pad))
+                turn.message(ds, freshPing(padding: pad))
             }
         }
         for _ in 0..<max(1, turns) {
             turn.later { turn in
                 for _ in 0..<max(1, messagesPerTurn) {
-                    turn.message(ds, ExampleRecords.ping("Ping", wallClockNanoseconds(), pad))
+                    turn.message(ds, freshPing(padding: pad))
                 }
             }
         }

@@ -9,7 +9,7 @@ import Syndicate
 /// bound.
 public enum ProducerProgram {
     public static func run(_ turn: Turn, ds: Ref, messagesPerTurn: Int, padding: Int, window: Int = 16) {
-        let message = ExampleRecords.says("producer", .byteString([UInt8](repeating: 0, count: padding)))
+        let message = Examples.Says<Ref>(who: "producer", what: .byteString([UInt8](repeating: 0, count: padding))).preserves
         func batch(_ turn: Turn) {
             for _ in 0..<messagesPerTurn { turn.message(ds, message) }
             turn.sync(ds) { turn in batch(turn) }

@@ -6,7 +6,7 @@ import Syndicate
 public enum StateProducerProgram {
     public static func run(_ turn: Turn, ds: Ref, pid: Int, window: Int = 4) {
         func cycle(_ turn: Turn) {
-            let handle = turn.assert(ds, ExampleRecords.present(pid))
+            let handle = turn.assert(ds, Examples.Present<Ref>(who: .integer(SignedInteger(pid))))
             turn.sync(ds) { turn in
                 turn.retract(handle)
                 turn.sync(ds) { turn in cycle(turn) }
@@ -31,7 +31,7 @@ public enum StateConsumerProgram {
 
     public static func run(_ turn: Turn, ds: Ref, report: @escaping (Report) -> Void) {
         var current = Report()
-        turn.during(ds, P.rec("Present", P.bind())) { turn, _ in
+        turn.during(ds, Examples.Present<Ref>.pattern()) { turn, _ in
             current.events += 1
             current.arrivals += 1
             current.present += 1

@@ -8,19 +8,19 @@ let watcher = SyndicateActor.boot(name: "watcher") { turn in
     let ds = turn.createDataspace()
 
     // While a <Present name> assertion exists, this facet runs; its retraction stops it.
-    turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
-        print("\(captures[0]) arrived")
-        turn.onStop { _ in print("\(captures[0]) left") }
+    turn.during(ds, Demo.Present.pattern()) { turn, present in
+        print("\(present.who) arrived")
+        turn.onStop { _ in print("\(present.who) left") }
     }
     // Every <Says who what> message.
-    turn.onMessage(ds, P.rec("Says", P.bind(), P.bind())) { _, captures in
-        print("\(captures[0]) says \(captures[1])")
+    turn.onMessage(ds, Demo.Says.pattern()) { _, says in
+        print("\(says.who) says \(says.what)")
     }
 
     for name in ["alice", "bob"] {
         turn.spawn(name: name) { turn in
-            turn.assert(ds, .record("Present", .string(name)))
-            turn.message(ds, .record("Says", .string(name), "hello"))
+            turn.assert(ds, Demo.Present(who: name))
+            turn.message(ds, Demo.Says(who: name, what: "hello"))
             // Stopping the actor retracts its assertions: the watcher sees them leave.
             turn.after(.milliseconds(100)) { $0.stopActor() }
         }

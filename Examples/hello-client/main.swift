@@ -1,26 +1,31 @@
-// A client of the broker: connects, resolves the well-known sturdy ref, asserts <Present "swift">,
-// waits to see its own assertion come back from the dataspace, then leaves (exit status 0).
+// A client of the broker on the async API: connects, asserts a typed `Greeting` (generated from
+// hello.prs by the build plugin), receives it back from the dataspace, retracts it by cancelling
+// the task that holds it, sees the retraction, and exits 0.
 //
 //     swift run syndicate-server -p 9001 &
 //     swift run hello-client [PORT]
 import Foundation
-import Preserves
-import Syndicate
 import SyndicateNIO
+import SyndicateProtocols
 
 let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 9001
 
-let client = SyndicateActor.boot(name: "hello") { turn in
-    turn.connect(to: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate) { turn, ds in
-        turn.assert(ds, .record("Present", "swift"))
-        turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
-            print("present: \(captures[0])")
-            if captures[0] == "swift" { turn.stopActor() }
+do {
+    try await SyndicateClient.withConnection(to: .tcp(host: "127.0.0.1", port: port)) { client in
+        let greetings = try await client.assertions(matching: Hello.Greeting.pattern(from: .literal("swift")))
+        let holder = Task { try await client.hold(Hello.Greeting(from: "swift", text: "hello")) }
+        for try await event in greetings {
+            switch event {
+            case .added(let greeting):
+                print("greeting from \(greeting.from): \(greeting.text)")
+                holder.cancel()
+            case .removed(let greeting):
+                print("retracted: greeting from \(greeting.from)")
+                return
+            }
         }
     }
-    turn.after(.seconds(10)) { turn in try turn.fail("no answer from the broker within 10 s") }
+} catch {
+    print("hello-client: \(error)")
+    exit(1)
 }
-
-let status = await client.terminated()
-print("hello-client: \(status)")
-exit(status == .normal ? 0 : 1)

@@ -46,12 +46,36 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBooleanCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDoubleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSignedIntegerCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseByteStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSymbolCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBooleanCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDoubleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSignedIntegerCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseByteStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSymbolCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.AtomKind", expected: "one of its alternatives (Boolean, Double, SignedInteger, String, ByteString, Symbol)", alternatives: failures)
         }
 
@@ -119,8 +143,8 @@ extension Schema {
 
         public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "named", minimumFieldCount: 2, "schema.Binding", expected: "a record <named …> with at least 2 fields")
-            let name = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[0], "schema.Binding") }
-            let pattern = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record1.fields[1]) }
+            let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[0], "schema.Binding") })
+            let pattern = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record1.fields[1]) })
             self.init(name: name, pattern: pattern)
         }
 
@@ -143,7 +167,7 @@ extension Schema {
 
         public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bundle", minimumFieldCount: 1, "schema.Bundle", expected: "a record <bundle …> with at least 1 field")
-            let modules = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseModules(_record1.fields[0]) }
+            let modules = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseModules(_record1.fields[0]) })
             self.init(modules: modules)
         }
 
@@ -181,10 +205,26 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRecCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTupleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTuplePrefixCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRecCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTupleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTuplePrefixCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.CompoundPattern", expected: "one of its alternatives (rec, tuple, tuplePrefix, dict)", alternatives: failures)
         }
 
@@ -193,9 +233,9 @@ extension Schema {
             case .rec(let label, let fields):
                 return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("rec")), fields: [label.preserves, fields.preserves]))
             case .tuple(let patterns):
-                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("tuple")), fields: [Preserves.Value<Swift.Never>.sequence(patterns.map { _item7 in _item7.preserves })]))
+                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("tuple")), fields: [Preserves.Value<Swift.Never>.sequence(patterns.map({ _item7 in _item7.preserves }))]))
             case .tuplePrefix(let fixed, let variable):
-                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("tuplePrefix")), fields: [Preserves.Value<Swift.Never>.sequence(fixed.map { _item8 in _item8.preserves }), variable.preserves]))
+                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("tuplePrefix")), fields: [Preserves.Value<Swift.Never>.sequence(fixed.map({ _item8 in _item8.preserves })), variable.preserves]))
             case .dict(let entries):
                 return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("dict")), fields: [serializeDictionaryEntries(entries)]))
             }
@@ -203,27 +243,27 @@ extension Schema {
 
         private static func parseRecCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "schema.CompoundPattern", expected: "a record <rec …> with at least 2 fields")
-            let label = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _record1.fields[0]) }
-            let fields = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _record1.fields[1]) }
+            let label = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _record1.fields[0]) })
+            let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _record1.fields[1]) })
             return .rec(label: label, fields: fields)
         }
 
         private static func parseTupleCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "tuple", minimumFieldCount: 1, "schema.CompoundPattern", expected: "a record <tuple …> with at least 1 field")
-            let patterns = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record2.fields[0], "schema.CompoundPattern") { (_item3: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item3) } }
+            let patterns = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record2.fields[0], "schema.CompoundPattern", { (_item3: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item3) }) })
             return .tuple(patterns: patterns)
         }
 
         private static func parseTuplePrefixCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "tuplePrefix", minimumFieldCount: 2, "schema.CompoundPattern", expected: "a record <tuplePrefix …> with at least 2 fields")
-            let fixed = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record4.fields[0], "schema.CompoundPattern") { (_item5: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item5) } }
-            let variable = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try NamedSimplePattern(preserves: _record4.fields[1]) }
+            let fixed = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record4.fields[0], "schema.CompoundPattern", { (_item5: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item5) }) })
+            let variable = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try NamedSimplePattern(preserves: _record4.fields[1]) })
             return .tuplePrefix(fixed: fixed, variable: variable)
         }
 
         private static func parseDictCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "schema.CompoundPattern", expected: "a record <dict …> with at least 1 field")
-            let entries = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseDictionaryEntries(_record6.fields[0]) }
+            let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseDictionaryEntries(_record6.fields[0]) })
             return .dict(entries: entries)
         }
     }
@@ -252,18 +292,30 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseOrCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAndCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePatternCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseOrCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAndCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePatternCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.Definition", expected: "one of its alternatives (or, and, Pattern)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Swift.Never> {
             switch self {
             case .or(let pattern0, let pattern1, let patternN):
-                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Swift.Never>.sequence([pattern0.preserves, pattern1.preserves] + patternN.map { _item7 in _item7.preserves })]))
+                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Swift.Never>.sequence([pattern0.preserves, pattern1.preserves] + patternN.map({ _item7 in _item7.preserves }))]))
             case .and(let pattern0, let pattern1, let patternN):
-                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Swift.Never>.sequence([pattern0.preserves, pattern1.preserves] + patternN.map { _item8 in _item8.preserves })]))
+                return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Swift.Never>.sequence([pattern0.preserves, pattern1.preserves] + patternN.map({ _item8 in _item8.preserves }))]))
             case .pattern(let x):
                 return x.preserves
             }
@@ -271,27 +323,27 @@ extension Schema {
 
         private static func parseOrCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "schema.Definition", expected: "a record <or …> with at least 1 field")
-            let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in
+            let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
                 let _items2 = try Preserves.SchemaParsing.sequence(_record1.fields[0], "schema.Definition")
                 try Preserves.SchemaParsing.requireCount(_items2.count, atLeast: 2, "schema.Definition", expected: "at least 2 elements")
-                let pattern0 = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try NamedAlternative(preserves: _items2[0]) }
-                let pattern1 = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try NamedAlternative(preserves: _items2[1]) }
-                let patternN = try Preserves.SchemaParsing.elements(_items2.dropFirst(2), offset: 2) { (_item3: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedAlternative(preserves: _item3) }
+                let pattern0 = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try NamedAlternative(preserves: _items2[0]) })
+                let pattern1 = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try NamedAlternative(preserves: _items2[1]) })
+                let patternN = try Preserves.SchemaParsing.elements(_items2.dropFirst(2), offset: 2, { (_item3: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedAlternative(preserves: _item3) })
                 return (pattern0, pattern1, patternN)
-            }
+            })
             return .or(pattern0: pattern0, pattern1: pattern1, patternN: patternN)
         }
 
         private static func parseAndCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "and", minimumFieldCount: 1, "schema.Definition", expected: "a record <and …> with at least 1 field")
-            let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in
+            let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
                 let _items5 = try Preserves.SchemaParsing.sequence(_record4.fields[0], "schema.Definition")
                 try Preserves.SchemaParsing.requireCount(_items5.count, atLeast: 2, "schema.Definition", expected: "at least 2 elements")
-                let pattern0 = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _items5[0]) }
-                let pattern1 = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _items5[1]) }
-                let patternN = try Preserves.SchemaParsing.elements(_items5.dropFirst(2), offset: 2) { (_item6: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item6) }
+                let pattern0 = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _items5[0]) })
+                let pattern1 = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _items5[1]) })
+                let patternN = try Preserves.SchemaParsing.elements(_items5.dropFirst(2), offset: 2, { (_item6: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item6) })
                 return (pattern0, pattern1, patternN)
-            }
+            })
             return .and(pattern0: pattern0, pattern1: pattern1, patternN: patternN)
         }
 
@@ -314,7 +366,7 @@ extension Schema {
 
     /// The value that `Definitions` (`schema.Definitions`) stands for.
     public static func serializeDefinitions(_ x: Definitions) -> Preserves.Value<Swift.Never> {
-        return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Swift.Never>.symbol(_entry3.key), _entry3.value.preserves) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Swift.Never>.symbol(_entry3.key), _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
     }
 }
 
@@ -331,7 +383,7 @@ extension Schema {
 
     /// The value that `DictionaryEntries` (`schema.DictionaryEntries`) stands for.
     public static func serializeDictionaryEntries(_ x: DictionaryEntries) -> Preserves.Value<Swift.Never> {
-        return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map { _entry3 in (_entry3.key, _entry3.value.preserves) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (_entry3.key, _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
     }
 }
 
@@ -353,8 +405,16 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseFalseCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRefCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseFalseCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRefCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.EmbeddedTypeName", expected: "one of its alternatives (false, Ref)", alternatives: failures)
         }
 
@@ -386,12 +446,12 @@ extension Schema {
 
     /// Parses `ModulePath` (`schema.ModulePath`) from a value.
     public static func parseModulePath<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ModulePath {
-        return try Preserves.SchemaParsing.sequenceOf(value, "schema.ModulePath") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_item1, "schema.ModulePath") }
+        return try Preserves.SchemaParsing.sequenceOf(value, "schema.ModulePath", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_item1, "schema.ModulePath") })
     }
 
     /// The value that `ModulePath` (`schema.ModulePath`) stands for.
     public static func serializeModulePath<Embedded: Preserves.PreservesEmbedded>(_ x: ModulePath, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.sequence(x.map { _item2 in Preserves.Value<Embedded>.symbol(_item2) })
+        return Preserves.Value<Embedded>.sequence(x.map({ _item2 in Preserves.Value<Embedded>.symbol(_item2) }))
     }
 }
 
@@ -408,7 +468,7 @@ extension Schema {
 
     /// The value that `Modules` (`schema.Modules`) stands for.
     public static func serializeModules(_ x: Modules) -> Preserves.Value<Swift.Never> {
-        return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map { _entry3 in (serializeModulePath(_entry3.key, as: Swift.Never.self), _entry3.value.preserves) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (serializeModulePath(_entry3.key, as: Swift.Never.self), _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
     }
 }
 
@@ -428,8 +488,8 @@ extension Schema {
         public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "schema.NamedAlternative")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "schema.NamedAlternative", expected: "at least 2 elements")
-            let variantLabel = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "schema.NamedAlternative") }
-            let pattern = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try Pattern(preserves: _items1[1]) }
+            let variantLabel = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "schema.NamedAlternative") })
+            let pattern = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try Pattern(preserves: _items1[1]) })
             self.init(variantLabel: variantLabel, pattern: pattern)
         }
 
@@ -457,8 +517,16 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseNamedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAnonymousCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseNamedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAnonymousCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.NamedPattern", expected: "one of its alternatives (named, anonymous)", alternatives: failures)
         }
 
@@ -499,8 +567,16 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseNamedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAnonymousCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseNamedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAnonymousCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.NamedSimplePattern", expected: "one of its alternatives (named, anonymous)", alternatives: failures)
         }
 
@@ -541,8 +617,16 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSimplePatternCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCompoundPatternCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSimplePatternCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCompoundPatternCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.Pattern", expected: "one of its alternatives (SimplePattern, CompoundPattern)", alternatives: failures)
         }
 
@@ -580,8 +664,8 @@ extension Schema {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 2, "schema.Ref", expected: "a record <ref …> with at least 2 fields")
-            let module = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseModulePath(_record1.fields[0]) }
-            let name = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[1], "schema.Ref") }
+            let module = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseModulePath(_record1.fields[0]) })
+            let name = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[1], "schema.Ref") })
             self.init(module: module, name: name)
         }
 
@@ -608,16 +692,16 @@ extension Schema {
 
         public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "schema", minimumFieldCount: 1, "schema.Schema", expected: "a record <schema …> with at least 1 field")
-            let (definitions, embeddedType, version) = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in
+            let (definitions, embeddedType, version) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
                 let _entries2 = try Preserves.SchemaParsing.dictionary(_record1.fields[0], "schema.Schema")
                 let _entry3 = try Preserves.SchemaParsing.entry(_entries2, Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("definitions")), "schema.Schema", expected: "a dictionary with the key definitions")
-                let definitions = try Preserves.withSchemaPath(.key("definitions")) { () throws(Preserves.SchemaParseError) in try parseDefinitions(_entry3) }
+                let definitions = try Preserves.withSchemaPath(.key("definitions"), { () throws(Preserves.SchemaParseError) in try parseDefinitions(_entry3) })
                 let _entry4 = try Preserves.SchemaParsing.entry(_entries2, Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("embeddedType")), "schema.Schema", expected: "a dictionary with the key embeddedType")
-                let embeddedType = try Preserves.withSchemaPath(.key("embeddedType")) { () throws(Preserves.SchemaParseError) in try EmbeddedTypeName(preserves: _entry4) }
+                let embeddedType = try Preserves.withSchemaPath(.key("embeddedType"), { () throws(Preserves.SchemaParseError) in try EmbeddedTypeName(preserves: _entry4) })
                 let _entry5 = try Preserves.SchemaParsing.entry(_entries2, Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("version")), "schema.Schema", expected: "a dictionary with the key version")
-                let version = try Preserves.withSchemaPath(.key("version")) { () throws(Preserves.SchemaParseError) in try Version(preserves: _entry5) }
+                let version = try Preserves.withSchemaPath(.key("version"), { () throws(Preserves.SchemaParseError) in try Version(preserves: _entry5) })
                 return (definitions, embeddedType, version)
-            }
+            })
             self.init(definitions: definitions, embeddedType: embeddedType, version: version)
         }
 
@@ -675,14 +759,46 @@ extension Schema {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAnyCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAtomCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEmbeddedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLitCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSeqofCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSetofCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictofCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRefCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAnyCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAtomCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEmbeddedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLitCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSeqofCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSetofCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictofCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRefCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "schema.SimplePattern", expected: "one of its alternatives (any, atom, embedded, lit, seqof, setof, dictof, Ref)", alternatives: failures)
         }
 
@@ -714,13 +830,13 @@ extension Schema {
 
         private static func parseAtomCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "atom", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <atom …> with at least 1 field")
-            let atomKind = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try AtomKind(preserves: _record1.fields[0]) }
+            let atomKind = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AtomKind(preserves: _record1.fields[0]) })
             return .atom(atomKind: atomKind)
         }
 
         private static func parseEmbeddedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "embedded", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <embedded …> with at least 1 field")
-            let interface = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record2.fields[0]) }
+            let interface = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record2.fields[0]) })
             return .embedded(interface: interface)
         }
 
@@ -732,20 +848,20 @@ extension Schema {
 
         private static func parseSeqofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "seqof", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <seqof …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record4.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record4.fields[0]) })
             return .seqof(pattern: pattern)
         }
 
         private static func parseSetofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "setof", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <setof …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record5.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record5.fields[0]) })
             return .setof(pattern: pattern)
         }
 
         private static func parseDictofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "dictof", minimumFieldCount: 2, "schema.SimplePattern", expected: "a record <dictof …> with at least 2 fields")
-            let key = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record6.fields[0]) }
-            let value = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record6.fields[1]) }
+            let key = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record6.fields[0]) })
+            let value = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record6.fields[1]) })
             return .dictof(key: key, value: value)
         }
 

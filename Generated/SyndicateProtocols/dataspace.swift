@@ -23,13 +23,23 @@ extension Dataspace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "Observe", minimumFieldCount: 2, "dataspace.Observe", expected: "a record <Observe …> with at least 2 fields")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try DataspacePatterns.Pattern<Embedded>(preserves: _record1.fields[0]) }
-            let observer = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "dataspace.Observe") }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try DataspacePatterns.Pattern<Embedded>(preserves: _record1.fields[0]) })
+            let observer = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "dataspace.Observe") })
             self.init(pattern: pattern, observer: observer)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Observe")), fields: [self.pattern.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
+        }
+
+        /// Observes `dataspace.Observe` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, DataspacePatterns.Pattern<Embedded>> = .any, observer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Observe"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: DataspacePatterns.Pattern<Embedded>) in _x.preserves }), observer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try pattern.check(_result.pattern, "dataspace.Observe")
+                try observer.check(_result.observer, "dataspace.Observe")
+            })
         }
     }
 }

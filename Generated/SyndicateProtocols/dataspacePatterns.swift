@@ -51,13 +51,41 @@ extension DataspacePatterns {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBoolCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDoubleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseIntCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBytesCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSymbolCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEmbeddedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBoolCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDoubleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseIntCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBytesCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSymbolCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEmbeddedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "one of its alternatives (bool, double, int, string, bytes, symbol, embedded)", alternatives: failures)
         }
 
@@ -107,6 +135,89 @@ extension DataspacePatterns {
         private static func parseEmbeddedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .embedded(try Preserves.SchemaParsing.embedded(value, "dataspacePatterns.AnyAtom"))
         }
+
+        /// Observes every `dataspacePatterns.AnyAtom` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `dataspacePatterns.AnyAtom` values of the alternative `bool`.
+        public static func boolPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.Bool> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Bool) in Preserves.Value<Embedded>.boolean(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bool(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "the alternative bool")
+                }
+                try payload.check(_payload, "dataspacePatterns.AnyAtom")
+            })
+        }
+
+        /// Observes `dataspacePatterns.AnyAtom` values of the alternative `double`.
+        public static func doublePattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .double(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "the alternative double")
+                }
+                try payload.check(_payload, "dataspacePatterns.AnyAtom")
+            })
+        }
+
+        /// Observes `dataspacePatterns.AnyAtom` values of the alternative `int`.
+        public static func intPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .int(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "the alternative int")
+                }
+                try payload.check(_payload, "dataspacePatterns.AnyAtom")
+            })
+        }
+
+        /// Observes `dataspacePatterns.AnyAtom` values of the alternative `string`.
+        public static func stringPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "the alternative string")
+                }
+                try payload.check(_payload, "dataspacePatterns.AnyAtom")
+            })
+        }
+
+        /// Observes `dataspacePatterns.AnyAtom` values of the alternative `bytes`.
+        public static func bytesPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bytes(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "the alternative bytes")
+                }
+                try payload.check(_payload, "dataspacePatterns.AnyAtom")
+            })
+        }
+
+        /// Observes `dataspacePatterns.AnyAtom` values of the alternative `symbol`.
+        public static func symbolPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .symbol(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "the alternative symbol")
+                }
+                try payload.check(_payload, "dataspacePatterns.AnyAtom")
+            })
+        }
+
+        /// Observes `dataspacePatterns.AnyAtom` values of the alternative `embedded`.
+        public static func embeddedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .embedded(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.AnyAtom", expected: "the alternative embedded")
+                }
+                try payload.check(_payload, "dataspacePatterns.AnyAtom")
+            })
+        }
     }
 }
 
@@ -133,9 +244,21 @@ extension DataspacePatterns {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRecCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseArrCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRecCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseArrCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "dataspacePatterns.GroupType", expected: "one of its alternatives (rec, arr, dict)", alternatives: failures)
         }
 
@@ -164,6 +287,43 @@ extension DataspacePatterns {
         private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 0, "dataspacePatterns.GroupType", expected: "a record <dict …> with at least 0 fields")
             return .dict
+        }
+
+        /// Observes every `dataspacePatterns.GroupType` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `dataspacePatterns.GroupType` values of the alternative `rec`.
+        public static func recPattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rec(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.GroupType", expected: "the alternative rec")
+                }
+                try label.check(_f0, "dataspacePatterns.GroupType")
+            })
+        }
+
+        /// Observes `dataspacePatterns.GroupType` values of the alternative `arr`.
+        public static func arrPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .arr = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.GroupType", expected: "the alternative arr")
+                }
+            })
+        }
+
+        /// Observes `dataspacePatterns.GroupType` values of the alternative `dict`.
+        public static func dictPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .dict = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.GroupType", expected: "the alternative dict")
+                }
+            })
         }
     }
 }
@@ -200,10 +360,26 @@ extension DataspacePatterns {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseDiscardCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBindCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLitCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseGroupCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseDiscardCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBindCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLitCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseGroupCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "dataspacePatterns.Pattern", expected: "one of its alternatives (discard, bind, lit, group)", alternatives: failures)
         }
 
@@ -216,7 +392,7 @@ extension DataspacePatterns {
             case .lit(let value):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit")), fields: [value.preserves]))
             case .group(let type, let entries):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group")), fields: [type.preserves, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map { _entry7 in (_entry7.key, _entry7.value.preserves) }, uniquingKeysWith: { first, _ in first }))]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group")), fields: [type.preserves, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry7 in (_entry7.key, _entry7.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
             }
         }
 
@@ -227,21 +403,252 @@ extension DataspacePatterns {
 
         private static func parseBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 1, "dataspacePatterns.Pattern", expected: "a record <bind …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record2.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record2.fields[0]) })
             return .bind(pattern: pattern)
         }
 
         private static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "lit", minimumFieldCount: 1, "dataspacePatterns.Pattern", expected: "a record <lit …> with at least 1 field")
-            let value = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try AnyAtom<Embedded>(preserves: _record3.fields[0]) }
+            let value = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AnyAtom<Embedded>(preserves: _record3.fields[0]) })
             return .lit(value: value)
         }
 
         private static func parseGroupCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "group", minimumFieldCount: 2, "dataspacePatterns.Pattern", expected: "a record <group …> with at least 2 fields")
-            let type = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try GroupType<Embedded>(preserves: _record4.fields[0]) }
-            let entries = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record4.fields[1], "dataspacePatterns.Pattern", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key5 }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value6) }) }
+            let type = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try GroupType<Embedded>(preserves: _record4.fields[0]) })
+            let entries = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record4.fields[1], "dataspacePatterns.Pattern", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key5 }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value6) }) })
             return .group(type: type, entries: entries)
+        }
+
+        /// Observes every `dataspacePatterns.Pattern` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `dataspacePatterns.Pattern` values of the alternative `discard`.
+        public static func discardPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("_"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .`discard` = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.Pattern", expected: "the alternative discard")
+                }
+            })
+        }
+
+        /// Observes `dataspacePatterns.Pattern` values of the alternative `bind`.
+        public static func bindPattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bind(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.Pattern", expected: "the alternative bind")
+                }
+                try pattern.check(_f0, "dataspacePatterns.Pattern")
+            })
+        }
+
+        /// Observes `dataspacePatterns.Pattern` values of the alternative `lit`.
+        public static func litPattern(value: DataspacePatterns.FieldPattern<Embedded, AnyAtom<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: AnyAtom<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .lit(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.Pattern", expected: "the alternative lit")
+                }
+                try value.check(_f0, "dataspacePatterns.Pattern")
+            })
+        }
+
+        /// Observes `dataspacePatterns.Pattern` values of the alternative `group`.
+        public static func groupPattern(type: DataspacePatterns.FieldPattern<Embedded, GroupType<Embedded>> = .any, entries: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>: Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([type.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: GroupType<Embedded>) in _x.preserves }), entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Pattern<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (_entry1.key, _entry1.value.preserves) }), uniquingKeysWith: { first, _ in first })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .group(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "dataspacePatterns.Pattern", expected: "the alternative group")
+                }
+                try type.check(_f0, "dataspacePatterns.Pattern")
+                try entries.check(_f1, "dataspacePatterns.Pattern")
+            })
+        }
+    }
+}
+
+// MARK: - Typed dataspace patterns
+
+extension DataspacePatterns {
+    /// A dataspace pattern that observes values of one Swift type, and decodes what it captures
+    /// back into that type.
+    ///
+    /// ``pattern`` binds the whole observed value (one capture) and requires the ``shape``. The
+    /// dataspace's matching is open (a record pattern with two fields matches records with more),
+    /// so ``decode(_:)`` parses the capture with the type's own parser and checks every literal
+    /// constraint exactly: a value that matches ``pattern`` but is not a valid `Output` (or not
+    /// the literal asked for) makes it throw.
+    public nonisolated struct TypedPattern<Embedded: Preserves.PreservesEmbedded, Output>: Swift.Sendable {
+        /// What observed values must look like, without captures: what nested patterns contribute.
+        public let shape: Pattern<Embedded>
+
+        /// The pattern to observe: ``shape``, captured as a whole.
+        public let pattern: Pattern<Embedded>
+
+        private let parse: @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output
+        private let validate: @Sendable (Output) throws(Preserves.SchemaParseError) -> Swift.Void
+
+        /// A typed pattern from a shape, the parser of the values it observes, and a check of
+        /// the parsed value against the constraints the shape cannot state exactly.
+        public init(shape: Pattern<Embedded>, parse: @escaping @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output, check: @escaping @Sendable (Output) throws(Preserves.SchemaParseError) -> Swift.Void = { _ in }) {
+            self.shape = shape
+            self.pattern = .bind(pattern: shape)
+            self.parse = parse
+            self.validate = check
+        }
+
+        /// The observed value, from the captures of ``pattern`` in the order the dataspace
+        /// delivers them (the whole value is the first).
+        public func decode(_ captures: [Preserves.Value<Embedded>]) throws(Preserves.SchemaParseError) -> Output {
+            guard let value = captures.first else {
+                throw Preserves.SchemaParseError(definition: "dataspacePatterns.TypedPattern", expected: "the captured value")
+            }
+            return try decode(value: value)
+        }
+
+        /// Parses one observed value and checks it against the constraints.
+        public func decode(value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output {
+            let output = try parse(value)
+            try validate(output)
+            return output
+        }
+
+        /// Checks an already parsed value against the pattern's constraints.
+        public func check(_ output: Output) throws(Preserves.SchemaParseError) {
+            try validate(output)
+        }
+
+        /// The same observation, decoding to a part or a transformation of the value
+        /// (`Says.pattern().map(\.what)`).
+        public func map<T>(_ transform: @escaping @Sendable (Output) throws(Preserves.SchemaParseError) -> T) -> TypedPattern<Embedded, T> {
+            let parse = self.parse
+            let validate = self.validate
+            return TypedPattern<Embedded, T>(shape: shape, parse: { (value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> T in
+                let output = try parse(value)
+                try validate(output)
+                return try transform(output)
+            })
+        }
+    }
+
+    /// A constraint on one field (or the payload) of a generated type's pattern.
+    public nonisolated enum FieldPattern<Embedded: Preserves.PreservesEmbedded, Field: Swift.Equatable & Swift.Sendable>: Swift.Sendable {
+        /// Any value the field's schema allows (checked when decoding).
+        case any
+
+        /// Exactly this value.
+        case literal(Field)
+
+        /// A value the nested typed pattern observes.
+        case pattern(TypedPattern<Embedded, Field>)
+
+        /// The field's part of the shape: `open` for ``any``, the literal's value as a pattern, or
+        /// the nested pattern's shape.
+        public func shape(open: Pattern<Embedded>, literal: (Field) -> Preserves.Value<Embedded>) -> Pattern<Embedded> {
+            switch self {
+            case .any:
+                return open
+            case .literal(let value):
+                return Pattern<Embedded>.literal(literal(value))
+            case .pattern(let nested):
+                return nested.shape
+            }
+        }
+
+        /// Checks the parsed field against the constraint (`definition` names where, for errors).
+        public func check(_ field: Field, _ definition: Swift.StaticString) throws(Preserves.SchemaParseError) {
+            switch self {
+            case .any:
+                return
+            case .literal(let value):
+                guard value == field else {
+                    throw Preserves.SchemaParseError(definition: definition, expected: "the literal value the pattern asks for")
+                }
+            case .pattern(let nested):
+                try nested.check(field)
+            }
+        }
+    }
+}
+
+extension DataspacePatterns.TypedPattern where Output: Preserves.SchemaRepresentable, Output.Embedded == Embedded {
+    /// Observes values of a schema type that match `shape` (by default any value: decoding
+    /// keeps those that parse). Generated types have more precise `pattern(…)` functions.
+    public init(of type: Output.Type, shape: DataspacePatterns.Pattern<Embedded> = .discard) {
+        self.init(shape: shape, parse: { (value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output in try Output(preserves: value) })
+    }
+}
+
+extension DataspacePatterns.TypedPattern where Output: Preserves.SchemaPlainRepresentable {
+    /// Observes values of a schema type that match `shape` (by default any value: decoding
+    /// keeps those that parse). Generated types have more precise `pattern(…)` functions.
+    public init(of type: Output.Type, shape: DataspacePatterns.Pattern<Embedded> = .discard) {
+        self.init(shape: shape, parse: { (value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output in try Output(preserves: value) })
+    }
+}
+
+extension DataspacePatterns.Pattern {
+    /// A pattern matching `value`: atoms and embedded values as literals, records, sequences
+    /// and dictionaries as groups of literals (open, as every group is: decoding checks the
+    /// exact value). Sets cannot be matched structurally and match any value here.
+    public static func literal(_ value: Preserves.Value<Embedded>) -> Self {
+        switch value.unannotated {
+        case .boolean(let b):
+            return .lit(value: .bool(b))
+        case .double(let d):
+            return .lit(value: .double(d))
+        case .integer(let i):
+            return .lit(value: .int(i))
+        case .string(let s):
+            return .lit(value: .string(s))
+        case .byteString(let b):
+            return .lit(value: .bytes(b))
+        case .symbol(let s):
+            return .lit(value: .symbol(s))
+        case .embedded(let r):
+            return .lit(value: .embedded(r))
+        case .record(let r):
+            return .group(type: .rec(label: r.label), entries: indexed(r.fields.map({ literal($0) })))
+        case .sequence(let items):
+            return .group(type: .arr, entries: indexed(items.map({ literal($0) })))
+        case .dictionary(let d):
+            return .group(type: .dict, entries: Swift.Dictionary(uniqueKeysWithValues: d.map({ ($0.key, literal($0.value)) })))
+        case .set, .annotated:
+            return .discard
+        }
+    }
+
+    /// A record pattern whose label is given by a pattern: a group when the label is a literal,
+    /// otherwise any value (a dataspace group needs its label).
+    public static func record(label: Self, entries: [Preserves.Value<Embedded>: Self]) -> Self {
+        guard case .lit(let atom) = label else {
+            return .discard
+        }
+        return .group(type: .rec(label: atom.preserves), entries: entries)
+    }
+
+    /// Group entries keyed by position.
+    public static func indexed(_ items: [Self]) -> [Preserves.Value<Embedded>: Self] {
+        return Swift.Dictionary(uniqueKeysWithValues: items.enumerated().map({ (Preserves.Value<Embedded>.integer(Preserves.SignedInteger($0.offset)), $0.element) }))
+    }
+
+    /// A pattern requiring both `a` and `b` where one shape can say so (a discard gives way, groups
+    /// of the same type merge their entries); otherwise `a` (decoding checks the rest).
+    public static func intersection(_ a: Self, _ b: Self) -> Self {
+        switch (a, b) {
+        case (.discard, _):
+            return b
+        case (_, .discard):
+            return a
+        case (.group(let t1, let e1), .group(let t2, let e2)) where t1 == t2:
+            return .group(type: t1, entries: e1.merging(e2, uniquingKeysWith: { intersection($0, $1) }))
+        default:
+            return a
         }
     }
 }

@@ -49,14 +49,25 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 3, "gatekeeper.Bind", expected: "a record <bind …> with at least 3 fields")
-            let description_ = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Description<Embedded>(preserves: _record1.fields[0]) }
-            let target = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Bind") }
-            let observer = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try BindObserver<Embedded>(preserves: _record1.fields[2]) }
+            let description_ = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Description<Embedded>(preserves: _record1.fields[0]) })
+            let target = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Bind") })
+            let observer = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try BindObserver<Embedded>(preserves: _record1.fields[2]) })
             self.init(description_: description_, target: target, observer: observer)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind")), fields: [self.description_.preserves, Preserves.Value<Embedded>.embedded(self.target), self.observer.preserves]))
+        }
+
+        /// Observes `gatekeeper.Bind` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(description_: DataspacePatterns.FieldPattern<Embedded, Description<Embedded>> = .any, target: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, observer: DataspacePatterns.FieldPattern<Embedded, BindObserver<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Description<Embedded>) in _x.preserves }), target.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), observer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: BindObserver<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try description_.check(_result.description_, "gatekeeper.Bind")
+                try target.check(_result.target, "gatekeeper.Bind")
+                try observer.check(_result.observer, "gatekeeper.Bind")
+            })
         }
     }
 }
@@ -79,8 +90,16 @@ extension Gatekeeper {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "gatekeeper.BindObserver", expected: "one of its alternatives (present, absent)", alternatives: failures)
         }
 
@@ -100,6 +119,33 @@ extension Gatekeeper {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "gatekeeper.BindObserver", expected: "the literal #f")
             return .absent
+        }
+
+        /// Observes every `gatekeeper.BindObserver` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `gatekeeper.BindObserver` values of the alternative `present`.
+        public static func presentPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.BindObserver", expected: "the alternative present")
+                }
+                try payload.check(_payload, "gatekeeper.BindObserver")
+            })
+        }
+
+        /// Observes `gatekeeper.BindObserver` values of the alternative `absent`.
+        public static func absentPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.BindObserver", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -122,8 +168,16 @@ extension Gatekeeper {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBoundCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRejectedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBoundCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRejectedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "gatekeeper.Bound", expected: "one of its alternatives (bound, Rejected)", alternatives: failures)
         }
 
@@ -138,12 +192,40 @@ extension Gatekeeper {
 
         private static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bound", minimumFieldCount: 1, "gatekeeper.Bound", expected: "a record <bound …> with at least 1 field")
-            let pathStep = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[0]) }
+            let pathStep = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[0]) })
             return .bound(pathStep: pathStep)
         }
 
         private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
+        }
+
+        /// Observes every `gatekeeper.Bound` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `gatekeeper.Bound` values of the alternative `bound`.
+        public static func boundPattern(pathStep: DataspacePatterns.FieldPattern<Embedded, PathStep<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bound"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pathStep.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathStep<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bound(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Bound", expected: "the alternative bound")
+                }
+                try pathStep.check(_f0, "gatekeeper.Bound")
+            })
+        }
+
+        /// Observes `gatekeeper.Bound` values of the alternative `Rejected`.
+        public static func rejectedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rejected<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected"))), entries: [:]), literal: { (_x: Rejected<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rejected(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Bound", expected: "the alternative Rejected")
+                }
+                try payload.check(_payload, "gatekeeper.Bound")
+            })
         }
     }
 }
@@ -163,7 +245,7 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Description")
-            let stepType = try Preserves.withSchemaPath(.label) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Description") }
+            let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Description") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Description", expected: "at least 1 element")
             let detail = _record1.fields[0]
             self.init(stepType: stepType, detail: detail)
@@ -171,6 +253,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Observes `gatekeeper.Description` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.record(label: stepType.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try stepType.check(_result.stepType, "gatekeeper.Description")
+                try detail.check(_result.detail, "gatekeeper.Description")
+            })
         }
     }
 }
@@ -191,6 +283,12 @@ extension Gatekeeper {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect")), fields: []))
         }
+
+        /// Observes `gatekeeper.ForceDisconnect` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect"))), entries: [:]), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
     }
 }
 
@@ -209,7 +307,7 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.PathStep")
-            let stepType = try Preserves.withSchemaPath(.label) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.PathStep") }
+            let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.PathStep") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.PathStep", expected: "at least 1 element")
             let detail = _record1.fields[0]
             self.init(stepType: stepType, detail: detail)
@@ -217,6 +315,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Observes `gatekeeper.PathStep` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.record(label: stepType.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try stepType.check(_result.stepType, "gatekeeper.PathStep")
+                try detail.check(_result.detail, "gatekeeper.PathStep")
+            })
         }
     }
 }
@@ -241,6 +349,13 @@ extension Gatekeeper {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected")), fields: [self.detail]))
         }
+
+        /// Observes `gatekeeper.Rejected` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try detail.check(_result.detail, "gatekeeper.Rejected") })
+        }
     }
 }
 
@@ -263,13 +378,23 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve", minimumFieldCount: 2, "gatekeeper.Resolve", expected: "a record <resolve …> with at least 2 fields")
-            let step = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Step<Embedded>(preserves: _record1.fields[0]) }
-            let observer = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Resolve") }
+            let step = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Step<Embedded>(preserves: _record1.fields[0]) })
+            let observer = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Resolve") })
             self.init(step: step, observer: observer)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve")), fields: [self.step.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
+        }
+
+        /// Observes `gatekeeper.Resolve` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(step: DataspacePatterns.FieldPattern<Embedded, Step<Embedded>> = .any, observer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([step.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Step<Embedded>) in _x.preserves }), observer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try step.check(_result.step, "gatekeeper.Resolve")
+                try observer.check(_result.observer, "gatekeeper.Resolve")
+            })
         }
     }
 }
@@ -299,15 +424,27 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve-path", minimumFieldCount: 4, "gatekeeper.ResolvePath", expected: "a record <resolve-path …> with at least 4 fields")
-            let route = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Route<Embedded>(preserves: _record1.fields[0]) }
+            let route = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Route<Embedded>(preserves: _record1.fields[0]) })
             let addr = _record1.fields[1]
-            let control = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "gatekeeper.ResolvePath") }
-            let resolved = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[3]) }
+            let control = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "gatekeeper.ResolvePath") })
+            let resolved = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[3]) })
             self.init(route: route, addr: addr, control: control, resolved: resolved)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path")), fields: [self.route.preserves, self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
+        }
+
+        /// Observes `gatekeeper.ResolvePath` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(route: DataspacePatterns.FieldPattern<Embedded, Route<Embedded>> = .any, addr: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, control: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([route.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: [:]), literal: { (_x: Route<Embedded>) in _x.preserves }), addr.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), control.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try route.check(_result.route, "gatekeeper.ResolvePath")
+                try addr.check(_result.addr, "gatekeeper.ResolvePath")
+                try control.check(_result.control, "gatekeeper.ResolvePath")
+                try resolved.check(_result.resolved, "gatekeeper.ResolvePath")
+            })
         }
     }
 }
@@ -330,8 +467,16 @@ extension Gatekeeper {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAcceptedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRejectedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAcceptedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRejectedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "gatekeeper.Resolved", expected: "one of its alternatives (accepted, Rejected)", alternatives: failures)
         }
 
@@ -346,12 +491,40 @@ extension Gatekeeper {
 
         private static func parseAcceptedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "accepted", minimumFieldCount: 1, "gatekeeper.Resolved", expected: "a record <accepted …> with at least 1 field")
-            let responderSession = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.Resolved") }
+            let responderSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.Resolved") })
             return .accepted(responderSession: responderSession)
         }
 
         private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
+        }
+
+        /// Observes every `gatekeeper.Resolved` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `gatekeeper.Resolved` values of the alternative `accepted`.
+        public static func acceptedPattern(responderSession: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("accepted"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([responderSession.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .accepted(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Resolved", expected: "the alternative accepted")
+                }
+                try responderSession.check(_f0, "gatekeeper.Resolved")
+            })
+        }
+
+        /// Observes `gatekeeper.Resolved` values of the alternative `Rejected`.
+        public static func rejectedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rejected<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected"))), entries: [:]), literal: { (_x: Rejected<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rejected(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "gatekeeper.Resolved", expected: "the alternative Rejected")
+                }
+                try payload.check(_payload, "gatekeeper.Resolved")
+            })
         }
     }
 }
@@ -373,14 +546,25 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "path-step", minimumFieldCount: 3, "gatekeeper.ResolvedPathStep", expected: "a record <path-step …> with at least 3 fields")
-            let origin = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.ResolvedPathStep") }
-            let pathStep = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[1]) }
-            let resolved = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) }
+            let origin = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.ResolvedPathStep") })
+            let pathStep = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[1]) })
+            let resolved = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) })
             self.init(origin: origin, pathStep: pathStep, resolved: resolved)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("path-step")), fields: [Preserves.Value<Embedded>.embedded(self.origin), self.pathStep.preserves, self.resolved.preserves]))
+        }
+
+        /// Observes `gatekeeper.ResolvedPathStep` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(origin: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, pathStep: DataspacePatterns.FieldPattern<Embedded, PathStep<Embedded>> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("path-step"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([origin.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), pathStep.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathStep<Embedded>) in _x.preserves }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try origin.check(_result.origin, "gatekeeper.ResolvedPathStep")
+                try pathStep.check(_result.pathStep, "gatekeeper.ResolvedPathStep")
+                try resolved.check(_result.resolved, "gatekeeper.ResolvedPathStep")
+            })
         }
     }
 }
@@ -413,13 +597,23 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "route", minimumFieldCount: 1, "gatekeeper.Route", expected: "a record <route …> with at least 1 field")
-            let transports = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "gatekeeper.Route") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item2 } }
-            let pathSteps = try Preserves.SchemaParsing.elements(_record1.fields.dropFirst(1), offset: 1) { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _item3) }
+            let transports = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "gatekeeper.Route", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item2 }) })
+            let pathSteps = try Preserves.SchemaParsing.elements(_record1.fields.dropFirst(1), offset: 1, { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _item3) })
             self.init(transports: transports, pathSteps: pathSteps)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route")), fields: [Preserves.Value<Embedded>.sequence(self.transports.map { _item4 in _item4 })] + self.pathSteps.map { _item5 in _item5.preserves }))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route")), fields: [Preserves.Value<Embedded>.sequence(self.transports.map({ _item4 in _item4 }))] + self.pathSteps.map({ _item5 in _item5.preserves })))
+        }
+
+        /// Observes `gatekeeper.Route` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(transports: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>]> = .any, pathSteps: DataspacePatterns.FieldPattern<Embedded, [PathStep<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([transports.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1 })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try transports.check(_result.transports, "gatekeeper.Route")
+                try pathSteps.check(_result.pathSteps, "gatekeeper.Route")
+            })
         }
     }
 }
@@ -439,7 +633,7 @@ extension Gatekeeper {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Step")
-            let stepType = try Preserves.withSchemaPath(.label) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Step") }
+            let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Step") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Step", expected: "at least 1 element")
             let detail = _record1.fields[0]
             self.init(stepType: stepType, detail: detail)
@@ -447,6 +641,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Observes `gatekeeper.Step` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.record(label: stepType.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), entries: DataspacePatterns.Pattern<Embedded>.indexed([detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try stepType.check(_result.stepType, "gatekeeper.Step")
+                try detail.check(_result.detail, "gatekeeper.Step")
+            })
         }
     }
 }
@@ -469,13 +673,24 @@ extension Gatekeeper {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "connect-transport", minimumFieldCount: 3, "gatekeeper.TransportConnection", expected: "a record <connect-transport …> with at least 3 fields")
             let addr = _record1.fields[0]
-            let control = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.TransportConnection") }
-            let resolved = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) }
+            let control = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.TransportConnection") })
+            let resolved = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Resolved<Embedded>(preserves: _record1.fields[2]) })
             self.init(addr: addr, control: control, resolved: resolved)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("connect-transport")), fields: [self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
+        }
+
+        /// Observes `gatekeeper.TransportConnection` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, control: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("connect-transport"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), control.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), resolved.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Resolved<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "gatekeeper.TransportConnection")
+                try control.check(_result.control, "gatekeeper.TransportConnection")
+                try resolved.check(_result.resolved, "gatekeeper.TransportConnection")
+            })
         }
     }
 }
@@ -494,5 +709,11 @@ extension Gatekeeper {
     /// The value that `TransportControl` (`gatekeeper.TransportControl`) stands for.
     public static func serializeTransportControl<Embedded: Preserves.PreservesEmbedded>(_ x: TransportControl, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return x.preserves(as: Embedded.self)
+    }
+
+    /// Observes `gatekeeper.TransportControl` values that match `value`.
+    public static func patternTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ForceDisconnect> = .any) -> DataspacePatterns.TypedPattern<Embedded, TransportControl> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect"))), entries: [:]), literal: { (_x: ForceDisconnect) in _x.preserves(as: Embedded.self) })
+        return DataspacePatterns.TypedPattern<Embedded, TransportControl>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl in try Gatekeeper.parseTransportControl(_value) }, check: { (_result: TransportControl) throws(Preserves.SchemaParseError) in try value.check(_result, "gatekeeper.TransportControl") })
     }
 }

@@ -26,8 +26,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBytesCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBytesCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.Chunk", expected: "one of its alternatives (string, bytes)", alternatives: failures)
         }
 
@@ -47,6 +55,34 @@ extension Http {
         private static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "http.Chunk"))
         }
+
+        /// Observes every `http.Chunk` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.Chunk` values of the alternative `string`.
+        public static func stringPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.Chunk", expected: "the alternative string")
+                }
+                try payload.check(_payload, "http.Chunk")
+            })
+        }
+
+        /// Observes `http.Chunk` values of the alternative `bytes`.
+        public static func bytesPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bytes(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.Chunk", expected: "the alternative bytes")
+                }
+                try payload.check(_payload, "http.Chunk")
+            })
+        }
     }
 }
 
@@ -63,7 +99,13 @@ extension Http {
 
     /// The value that `Headers` (`http.Headers`) stands for.
     public static func serializeHeaders<Embedded: Preserves.PreservesEmbedded>(_ x: Headers, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), Preserves.Value<Embedded>.string(_entry3.value)) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), Preserves.Value<Embedded>.string(_entry3.value)) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Observes `http.Headers` values that match `value`.
+    public static func patternHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Swift.String]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Headers> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Swift.String]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), Preserves.Value<Embedded>.string(_entry1.value)) }), uniquingKeysWith: { first, _ in first })) })
+        return DataspacePatterns.TypedPattern<Embedded, Headers>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers in try Http.parseHeaders(_value) }, check: { (_result: Headers) throws(Preserves.SchemaParseError) in try value.check(_result, "http.Headers") })
     }
 }
 
@@ -85,8 +127,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseHostCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAnyCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseHostCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAnyCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.HostPattern", expected: "one of its alternatives (host, any)", alternatives: failures)
         }
 
@@ -106,6 +156,33 @@ extension Http {
         private static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.HostPattern", expected: "the literal #f")
             return .`any`
+        }
+
+        /// Observes every `http.HostPattern` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.HostPattern` values of the alternative `host`.
+        public static func hostPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .host(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HostPattern", expected: "the alternative host")
+                }
+                try payload.check(_payload, "http.HostPattern")
+            })
+        }
+
+        /// Observes `http.HostPattern` values of the alternative `any`.
+        public static func anyPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .`any` = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HostPattern", expected: "the alternative any")
+                }
+            })
         }
     }
 }
@@ -134,16 +211,29 @@ extension Http {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-bind", minimumFieldCount: 5, "http.HttpBinding", expected: "a record <http-bind …> with at least 5 fields")
-            let host = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) }
-            let port = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpBinding") }
-            let method = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) }
-            let path = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) }
-            let handler = try Preserves.withSchemaPath(.field(4)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[4], "http.HttpBinding") }
+            let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
+            let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpBinding") })
+            let method = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) })
+            let path = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) })
+            let handler = try Preserves.withSchemaPath(.field(4), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[4], "http.HttpBinding") })
             self.init(host: host, port: port, method: method, path: path, handler: handler)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-bind")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self), Preserves.Value<Embedded>.embedded(self.handler)]))
+        }
+
+        /// Observes `http.HttpBinding` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any, handler: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-bind"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: HostPattern) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: MethodPattern) in _x.preserves(as: Embedded.self) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathPattern) in serializePathPattern(_x, as: Embedded.self) }), handler.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try host.check(_result.host, "http.HttpBinding")
+                try port.check(_result.port, "http.HttpBinding")
+                try method.check(_result.method, "http.HttpBinding")
+                try path.check(_result.path, "http.HttpBinding")
+                try handler.check(_result.handler, "http.HttpBinding")
+            })
         }
     }
 }
@@ -165,13 +255,23 @@ extension Http {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "request", minimumFieldCount: 2, "http.HttpContext", expected: "a record <request …> with at least 2 fields")
-            let req = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try HttpRequest(preserves: _record1.fields[0]) }
-            let res = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "http.HttpContext") }
+            let req = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HttpRequest(preserves: _record1.fields[0]) })
+            let res = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "http.HttpContext") })
             self.init(req: req, res: res)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("request")), fields: [self.req.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.res)]))
+        }
+
+        /// Observes `http.HttpContext` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(req: DataspacePatterns.FieldPattern<Embedded, HttpRequest> = .any, res: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("request"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([req.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request"))), entries: [:]), literal: { (_x: HttpRequest) in _x.preserves(as: Embedded.self) }), res.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try req.check(_result.req, "http.HttpContext")
+                try res.check(_result.res, "http.HttpContext")
+            })
         }
     }
 }
@@ -192,12 +292,19 @@ extension Http {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-listener", minimumFieldCount: 1, "http.HttpListener", expected: "a record <http-listener …> with at least 1 field")
-            let port = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpListener") }
+            let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpListener") })
             self.init(port: port)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-listener")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Observes `http.HttpListener` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-listener"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try port.check(_result.port, "http.HttpListener") })
         }
     }
 }
@@ -231,19 +338,35 @@ extension Http {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-request", minimumFieldCount: 8, "http.HttpRequest", expected: "a record <http-request …> with at least 8 fields")
-            let sequenceNumber = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpRequest") }
-            let host = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try RequestHost(preserves: _record1.fields[1]) }
-            let port = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[2], "http.HttpRequest") }
-            let method = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[3], "http.HttpRequest") }
-            let path = try Preserves.withSchemaPath(.field(4)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[4], "http.HttpRequest") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "http.HttpRequest") } }
-            let headers = try Preserves.withSchemaPath(.field(5)) { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[5]) }
-            let query = try Preserves.withSchemaPath(.field(6)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record1.fields[6], "http.HttpRequest", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key3, "http.HttpRequest") }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_value4, "http.HttpRequest") { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try QueryValue(preserves: _item5) } }) }
-            let body = try Preserves.withSchemaPath(.field(7)) { () throws(Preserves.SchemaParseError) in try RequestBody(preserves: _record1.fields[7]) }
+            let sequenceNumber = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpRequest") })
+            let host = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try RequestHost(preserves: _record1.fields[1]) })
+            let port = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[2], "http.HttpRequest") })
+            let method = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[3], "http.HttpRequest") })
+            let path = try Preserves.withSchemaPath(.field(4), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[4], "http.HttpRequest", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "http.HttpRequest") }) })
+            let headers = try Preserves.withSchemaPath(.field(5), { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[5]) })
+            let query = try Preserves.withSchemaPath(.field(6), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record1.fields[6], "http.HttpRequest", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key3, "http.HttpRequest") }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_value4, "http.HttpRequest", { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try QueryValue(preserves: _item5) }) }) })
+            let body = try Preserves.withSchemaPath(.field(7), { () throws(Preserves.SchemaParseError) in try RequestBody(preserves: _record1.fields[7]) })
             self.init(sequenceNumber: sequenceNumber, host: host, port: port, method: method, path: path, headers: headers, query: query, body: body)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request")), fields: [Preserves.Value<Embedded>.integer(self.sequenceNumber), self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), Preserves.Value<Embedded>.symbol(self.method), Preserves.Value<Embedded>.sequence(self.path.map { _item6 in Preserves.Value<Embedded>.string(_item6) }), serializeHeaders(self.headers, as: Embedded.self), Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map { _entry7 in (Preserves.Value<Embedded>.symbol(_entry7.key), Preserves.Value<Embedded>.sequence(_entry7.value.map { _item8 in _item8.preserves(as: Embedded.self) })) }, uniquingKeysWith: { first, _ in first })), self.body.preserves(as: Embedded.self)]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request")), fields: [Preserves.Value<Embedded>.integer(self.sequenceNumber), self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), Preserves.Value<Embedded>.symbol(self.method), Preserves.Value<Embedded>.sequence(self.path.map({ _item6 in Preserves.Value<Embedded>.string(_item6) })), serializeHeaders(self.headers, as: Embedded.self), Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map({ _entry7 in (Preserves.Value<Embedded>.symbol(_entry7.key), Preserves.Value<Embedded>.sequence(_entry7.value.map({ _item8 in _item8.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })), self.body.preserves(as: Embedded.self)]))
+        }
+
+        /// Observes `http.HttpRequest` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(sequenceNumber: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, host: DataspacePatterns.FieldPattern<Embedded, RequestHost> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, path: DataspacePatterns.FieldPattern<Embedded, [Swift.String]> = .any, headers: DataspacePatterns.FieldPattern<Embedded, Headers> = .any, query: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: [QueryValue]]> = .any, body: DataspacePatterns.FieldPattern<Embedded, RequestBody> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([sequenceNumber.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestHost) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.String]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in Preserves.Value<Embedded>.string(_item1) })) }), headers.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Headers) in serializeHeaders(_x, as: Embedded.self) }), query.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: [QueryValue]]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry2 in (Preserves.Value<Embedded>.symbol(_entry2.key), Preserves.Value<Embedded>.sequence(_entry2.value.map({ _item3 in _item3.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })) }), body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RequestBody) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try sequenceNumber.check(_result.sequenceNumber, "http.HttpRequest")
+                try host.check(_result.host, "http.HttpRequest")
+                try port.check(_result.port, "http.HttpRequest")
+                try method.check(_result.method, "http.HttpRequest")
+                try path.check(_result.path, "http.HttpRequest")
+                try headers.check(_result.headers, "http.HttpRequest")
+                try query.check(_result.query, "http.HttpRequest")
+                try body.check(_result.body, "http.HttpRequest")
+            })
         }
     }
 }
@@ -284,10 +407,26 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStatusCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseHeaderCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseChunkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDoneCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStatusCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseHeaderCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseChunkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDoneCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "one of its alternatives (status, header, chunk, done)", alternatives: failures)
         }
 
@@ -306,28 +445,80 @@ extension Http {
 
         private static func parseStatusCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "status", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <status …> with at least 2 fields")
-            let code = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpResponse") }
-            let message = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "http.HttpResponse") }
+            let code = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpResponse") })
+            let message = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "http.HttpResponse") })
             return .status(code: code, message: message)
         }
 
         private static func parseHeaderCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "header", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <header …> with at least 2 fields")
-            let name = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record2.fields[0], "http.HttpResponse") }
-            let value = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record2.fields[1], "http.HttpResponse") }
+            let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record2.fields[0], "http.HttpResponse") })
+            let value = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record2.fields[1], "http.HttpResponse") })
             return .header(name: name, value: value)
         }
 
         private static func parseChunkCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "chunk", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <chunk …> with at least 1 field")
-            let chunk = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record3.fields[0]) }
+            let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record3.fields[0]) })
             return .chunk(chunk: chunk)
         }
 
         private static func parseDoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "done", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <done …> with at least 1 field")
-            let chunk = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record4.fields[0]) }
+            let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record4.fields[0]) })
             return .done(chunk: chunk)
+        }
+
+        /// Observes every `http.HttpResponse` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `status`.
+        public static func statusPattern<Embedded: Preserves.PreservesEmbedded>(code: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("status"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([code.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .status(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative status")
+                }
+                try code.check(_f0, "http.HttpResponse")
+                try message.check(_f1, "http.HttpResponse")
+            })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `header`.
+        public static func headerPattern<Embedded: Preserves.PreservesEmbedded>(name: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, value: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("header"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([name.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) }), value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .header(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative header")
+                }
+                try name.check(_f0, "http.HttpResponse")
+                try value.check(_f1, "http.HttpResponse")
+            })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `chunk`.
+        public static func chunkPattern<Embedded: Preserves.PreservesEmbedded>(chunk: DataspacePatterns.FieldPattern<Embedded, Chunk> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("chunk"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([chunk.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Chunk) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .chunk(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative chunk")
+                }
+                try chunk.check(_f0, "http.HttpResponse")
+            })
+        }
+
+        /// Observes `http.HttpResponse` values of the alternative `done`.
+        public static func donePattern<Embedded: Preserves.PreservesEmbedded>(chunk: DataspacePatterns.FieldPattern<Embedded, Chunk> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("done"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([chunk.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Chunk) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .done(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.HttpResponse", expected: "the alternative done")
+                }
+                try chunk.check(_f0, "http.HttpResponse")
+            })
         }
     }
 }
@@ -354,15 +545,27 @@ extension Http {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-service", minimumFieldCount: 4, "http.HttpService", expected: "a record <http-service …> with at least 4 fields")
-            let host = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) }
-            let port = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpService") }
-            let method = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) }
-            let path = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) }
+            let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
+            let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpService") })
+            let method = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try MethodPattern(preserves: _record1.fields[2]) })
+            let path = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try parsePathPattern(_record1.fields[3]) })
             self.init(host: host, port: port, method: method, path: path)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-service")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self)]))
+        }
+
+        /// Observes `http.HttpService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: HostPattern) in _x.preserves(as: Embedded.self) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) }), method.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: MethodPattern) in _x.preserves(as: Embedded.self) }), path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PathPattern) in serializePathPattern(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try host.check(_result.host, "http.HttpService")
+                try port.check(_result.port, "http.HttpService")
+                try method.check(_result.method, "http.HttpService")
+                try path.check(_result.path, "http.HttpService")
+            })
         }
     }
 }
@@ -385,8 +588,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAnyCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSpecificCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAnyCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSpecificCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.MethodPattern", expected: "one of its alternatives (any, specific)", alternatives: failures)
         }
 
@@ -406,6 +617,33 @@ extension Http {
 
         private static func parseSpecificCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .specific(try Preserves.SchemaParsing.symbol(value, "http.MethodPattern"))
+        }
+
+        /// Observes every `http.MethodPattern` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.MethodPattern` values of the alternative `any`.
+        public static func anyPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .`any` = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.MethodPattern", expected: "the alternative any")
+                }
+            })
+        }
+
+        /// Observes `http.MethodPattern` values of the alternative `specific`.
+        public static func specificPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .specific(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.MethodPattern", expected: "the alternative specific")
+                }
+                try payload.check(_payload, "http.MethodPattern")
+            })
         }
     }
 }
@@ -427,6 +665,12 @@ extension Http {
     public static func serializeMimeType<Embedded: Preserves.PreservesEmbedded>(_ x: MimeType, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.symbol(x)
     }
+
+    /// Observes `http.MimeType` values that match `value`.
+    public static func patternMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, MimeType> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
+        return DataspacePatterns.TypedPattern<Embedded, MimeType>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType in try Http.parseMimeType(_value) }, check: { (_result: MimeType) throws(Preserves.SchemaParseError) in try value.check(_result, "http.MimeType") })
+    }
 }
 
 // MARK: - http.PathPattern
@@ -437,12 +681,18 @@ extension Http {
 
     /// Parses `PathPattern` (`http.PathPattern`) from a value.
     public static func parsePathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern {
-        return try Preserves.SchemaParsing.sequenceOf(value, "http.PathPattern") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathPatternElement(preserves: _item1) }
+        return try Preserves.SchemaParsing.sequenceOf(value, "http.PathPattern", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathPatternElement(preserves: _item1) })
     }
 
     /// The value that `PathPattern` (`http.PathPattern`) stands for.
     public static func serializePathPattern<Embedded: Preserves.PreservesEmbedded>(_ x: PathPattern, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.sequence(x.map { _item2 in _item2.preserves(as: Embedded.self) })
+        return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves(as: Embedded.self) }))
+    }
+
+    /// Observes `http.PathPattern` values that match `value`.
+    public static func patternPathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [PathPatternElement]> = .any) -> DataspacePatterns.TypedPattern<Embedded, PathPattern> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [PathPatternElement]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves(as: Embedded.self) })) })
+        return DataspacePatterns.TypedPattern<Embedded, PathPattern>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern in try Http.parsePathPattern(_value) }, check: { (_result: PathPattern) throws(Preserves.SchemaParseError) in try value.check(_result, "http.PathPattern") })
     }
 }
 
@@ -469,9 +719,21 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseLabelCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseWildcardCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRestCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseLabelCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseWildcardCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRestCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "one of its alternatives (label, wildcard, rest)", alternatives: failures)
         }
 
@@ -499,6 +761,43 @@ extension Http {
             try Preserves.SchemaParsing.literalSymbol(value, "...", "http.PathPatternElement", expected: "the literal ...")
             return .rest
         }
+
+        /// Observes every `http.PathPatternElement` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.PathPatternElement` values of the alternative `label`.
+        public static func labelPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .label(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "the alternative label")
+                }
+                try payload.check(_payload, "http.PathPatternElement")
+            })
+        }
+
+        /// Observes `http.PathPatternElement` values of the alternative `wildcard`.
+        public static func wildcardPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("_")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .wildcard = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "the alternative wildcard")
+                }
+            })
+        }
+
+        /// Observes `http.PathPatternElement` values of the alternative `rest`.
+        public static func restPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("...")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rest = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.PathPatternElement", expected: "the alternative rest")
+                }
+            })
+        }
     }
 }
 
@@ -520,8 +819,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFileCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFileCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.QueryValue", expected: "one of its alternatives (string, file)", alternatives: failures)
         }
 
@@ -540,10 +847,40 @@ extension Http {
 
         private static func parseFileCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "file", minimumFieldCount: 3, "http.QueryValue", expected: "a record <file …> with at least 3 fields")
-            let filename = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "http.QueryValue") }
-            let headers = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[1]) }
-            let body = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_record1.fields[2], "http.QueryValue") }
+            let filename = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "http.QueryValue") })
+            let headers = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[1]) })
+            let body = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_record1.fields[2], "http.QueryValue") })
             return .file(filename: filename, headers: headers, body: body)
+        }
+
+        /// Observes every `http.QueryValue` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.QueryValue` values of the alternative `string`.
+        public static func stringPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.QueryValue", expected: "the alternative string")
+                }
+                try payload.check(_payload, "http.QueryValue")
+            })
+        }
+
+        /// Observes `http.QueryValue` values of the alternative `file`.
+        public static func filePattern<Embedded: Preserves.PreservesEmbedded>(filename: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, headers: DataspacePatterns.FieldPattern<Embedded, Headers> = .any, body: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("file"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([filename.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), headers.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Headers) in serializeHeaders(_x, as: Embedded.self) }), body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .file(let _f0, let _f1, let _f2) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.QueryValue", expected: "the alternative file")
+                }
+                try filename.check(_f0, "http.QueryValue")
+                try headers.check(_f1, "http.QueryValue")
+                try body.check(_f2, "http.QueryValue")
+            })
         }
     }
 }
@@ -566,8 +903,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.RequestBody", expected: "one of its alternatives (absent, present)", alternatives: failures)
         }
 
@@ -587,6 +932,33 @@ extension Http {
 
         private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.byteString(value, "http.RequestBody"))
+        }
+
+        /// Observes every `http.RequestBody` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.RequestBody` values of the alternative `absent`.
+        public static func absentPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestBody", expected: "the alternative absent")
+                }
+            })
+        }
+
+        /// Observes `http.RequestBody` values of the alternative `present`.
+        public static func presentPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestBody", expected: "the alternative present")
+                }
+                try payload.check(_payload, "http.RequestBody")
+            })
         }
     }
 }
@@ -609,8 +981,16 @@ extension Http {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "http.RequestHost", expected: "one of its alternatives (absent, present)", alternatives: failures)
         }
 
@@ -630,6 +1010,33 @@ extension Http {
 
         private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.string(value, "http.RequestHost"))
+        }
+
+        /// Observes every `http.RequestHost` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `http.RequestHost` values of the alternative `absent`.
+        public static func absentPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestHost", expected: "the alternative absent")
+                }
+            })
+        }
+
+        /// Observes `http.RequestHost` values of the alternative `present`.
+        public static func presentPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "http.RequestHost", expected: "the alternative present")
+                }
+                try payload.check(_payload, "http.RequestHost")
+            })
         }
     }
 }

@@ -23,6 +23,11 @@ extension Noise {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s")
         }
+
+        /// Observes the literal `noise.DefaultProtocol`.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s")), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
     }
 }
 
@@ -41,12 +46,19 @@ extension Noise {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "initiator", minimumFieldCount: 1, "noise.Initiator", expected: "a record <initiator …> with at least 1 field")
-            let initiatorSession = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "noise.Initiator") }
+            let initiatorSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "noise.Initiator") })
             self.init(initiatorSession: initiatorSession)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("initiator")), fields: [Preserves.Value<Embedded>.embedded(self.initiatorSession)]))
+        }
+
+        /// Observes `noise.Initiator` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(initiatorSession: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("initiator"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([initiatorSession.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try initiatorSession.check(_result.initiatorSession, "noise.Initiator") })
         }
     }
 }
@@ -68,6 +80,12 @@ extension Noise {
     public static func serializeNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseDescriptionDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
     }
+
+    /// Observes `noise.NoiseDescriptionDetail` values that match `value`.
+    public static func patternNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, NoiseServiceSpec<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseDescriptionDetail<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseServiceSpec<Embedded>) in _x.preserves })
+        return DataspacePatterns.TypedPattern<Embedded, NoiseDescriptionDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> in try Noise.parseNoiseDescriptionDetail(_value) }, check: { (_result: NoiseDescriptionDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.NoiseDescriptionDetail") })
+    }
 }
 
 // MARK: - noise.NoisePathStepDetail
@@ -86,6 +104,12 @@ extension Noise {
     /// The value that `NoisePathStepDetail` (`noise.NoisePathStepDetail`) stands for.
     public static func serializeNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoisePathStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Observes `noise.NoisePathStepDetail` values that match `value`.
+    public static func patternNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, NoiseSpec<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoisePathStepDetail<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseSpec<Embedded>) in _x.preserves })
+        return DataspacePatterns.TypedPattern<Embedded, NoisePathStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> in try Noise.parseNoisePathStepDetail(_value) }, check: { (_result: NoisePathStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.NoisePathStepDetail") })
     }
 }
 
@@ -115,16 +139,28 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.NoisePreSharedKeys", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .present(let preSharedKeys):
-                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): Preserves.Value<Embedded>.sequence(preSharedKeys.map { _item7 in Preserves.Value<Embedded>.byteString(_item7) })])
+                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): Preserves.Value<Embedded>.sequence(preSharedKeys.map({ _item7 in Preserves.Value<Embedded>.byteString(_item7) }))])
             case .invalid(let preSharedKeys):
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys])
             case .absent:
@@ -135,7 +171,7 @@ extension Noise {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")), "noise.NoisePreSharedKeys", expected: "a dictionary with the key preSharedKeys")
-            let preSharedKeys = try Preserves.withSchemaPath(.key("preSharedKeys")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "noise.NoisePreSharedKeys") { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item3, "noise.NoisePreSharedKeys") } }
+            let preSharedKeys = try Preserves.withSchemaPath(.key("preSharedKeys"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "noise.NoisePreSharedKeys", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item3, "noise.NoisePreSharedKeys") }) })
             return .present(preSharedKeys: preSharedKeys)
         }
 
@@ -149,6 +185,44 @@ extension Noise {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             return .absent
+        }
+
+        /// Observes every `noise.NoisePreSharedKeys` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `noise.NoisePreSharedKeys` values of the alternative `present`.
+        public static func presentPattern(preSharedKeys: DataspacePatterns.FieldPattern<Embedded, [[Swift.UInt8]]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [[Swift.UInt8]]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in Preserves.Value<Embedded>.byteString(_item1) })) })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.NoisePreSharedKeys", expected: "the alternative present")
+                }
+                try preSharedKeys.check(_f0, "noise.NoisePreSharedKeys")
+            })
+        }
+
+        /// Observes `noise.NoisePreSharedKeys` values of the alternative `invalid`.
+        public static func invalidPattern(preSharedKeys: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.NoisePreSharedKeys", expected: "the alternative invalid")
+                }
+                try preSharedKeys.check(_f0, "noise.NoisePreSharedKeys")
+            })
+        }
+
+        /// Observes `noise.NoisePreSharedKeys` values of the alternative `absent`.
+        public static func absentPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.NoisePreSharedKeys", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -178,9 +252,21 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.NoiseProtocol", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -198,7 +284,7 @@ extension Noise {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "noise.NoiseProtocol", expected: "a dictionary with the key protocol")
-            let `protocol` = try Preserves.withSchemaPath(.key("protocol")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "noise.NoiseProtocol") }
+            let `protocol` = try Preserves.withSchemaPath(.key("protocol"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "noise.NoiseProtocol") })
             return .present(protocol: `protocol`)
         }
 
@@ -212,6 +298,44 @@ extension Noise {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             return .absent
+        }
+
+        /// Observes every `noise.NoiseProtocol` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `noise.NoiseProtocol` values of the alternative `present`.
+        public static func presentPattern(protocol: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.NoiseProtocol", expected: "the alternative present")
+                }
+                try `protocol`.check(_f0, "noise.NoiseProtocol")
+            })
+        }
+
+        /// Observes `noise.NoiseProtocol` values of the alternative `invalid`.
+        public static func invalidPattern(protocol: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.NoiseProtocol", expected: "the alternative invalid")
+                }
+                try `protocol`.check(_f0, "noise.NoiseProtocol")
+            })
+        }
+
+        /// Observes `noise.NoiseProtocol` values of the alternative `absent`.
+        public static func absentPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.NoiseProtocol", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -238,6 +362,16 @@ extension Noise {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([self.base.preserves, self.secretKey.preserves])
         }
+
+        /// Observes `noise.NoiseServiceSpec` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(base: DataspacePatterns.FieldPattern<Embedded, NoiseSpec<Embedded>> = .any, secretKey: DataspacePatterns.FieldPattern<Embedded, SecretKeyField<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.intersection(base.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseSpec<Embedded>) in _x.preserves }), secretKey.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: SecretKeyField<Embedded>) in _x.preserves }))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try base.check(_result.base, "noise.NoiseServiceSpec")
+                try secretKey.check(_result.secretKey, "noise.NoiseServiceSpec")
+            })
+        }
     }
 }
 
@@ -261,9 +395,9 @@ extension Noise {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseSpec")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "noise.NoiseSpec", expected: "a dictionary with the key key")
-            let key = try Preserves.withSchemaPath(.key("key")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.NoiseSpec") }
+            let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.NoiseSpec") })
             let _entry3 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("service")), "noise.NoiseSpec", expected: "a dictionary with the key service")
-            let service = try Preserves.withSchemaPath(.key("service")) { () throws(Preserves.SchemaParseError) in try parseServiceSelector(_entry3) }
+            let service = try Preserves.withSchemaPath(.key("service"), { () throws(Preserves.SchemaParseError) in try parseServiceSelector(_entry3) })
             let `protocol` = try NoiseProtocol<Embedded>(preserves: value)
             let preSharedKeys = try NoisePreSharedKeys<Embedded>(preserves: value)
             self.init(key: key, service: service, protocol: `protocol`, preSharedKeys: preSharedKeys)
@@ -271,6 +405,18 @@ extension Noise {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("service")): serializeServiceSelector(self.service)]), self.`protocol`.preserves, self.preSharedKeys.preserves])
+        }
+
+        /// Observes `noise.NoiseSpec` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(key: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, service: DataspacePatterns.FieldPattern<Embedded, ServiceSelector<Embedded>> = .any, protocol: DataspacePatterns.FieldPattern<Embedded, NoiseProtocol<Embedded>> = .any, preSharedKeys: DataspacePatterns.FieldPattern<Embedded, NoisePreSharedKeys<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.intersection(DataspacePatterns.Pattern<Embedded>.intersection(DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): key.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) }), Preserves.Value<Embedded>.symbol(Preserves.Symbol("service")): service.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ServiceSelector<Embedded>) in serializeServiceSelector(_x) })]), `protocol`.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseProtocol<Embedded>) in _x.preserves })), preSharedKeys.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoisePreSharedKeys<Embedded>) in _x.preserves }))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try key.check(_result.key, "noise.NoiseSpec")
+                try service.check(_result.service, "noise.NoiseSpec")
+                try `protocol`.check(_result.`protocol`, "noise.NoiseSpec")
+                try preSharedKeys.check(_result.preSharedKeys, "noise.NoiseSpec")
+            })
         }
     }
 }
@@ -292,6 +438,12 @@ extension Noise {
     public static func serializeNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return serializeServiceSelector(x)
     }
+
+    /// Observes `noise.NoiseStepDetail` values that match `value`.
+    public static func patternNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ServiceSelector<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseStepDetail<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ServiceSelector<Embedded>) in serializeServiceSelector(_x) })
+        return DataspacePatterns.TypedPattern<Embedded, NoiseStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> in try Noise.parseNoiseStepDetail(_value) }, check: { (_result: NoiseStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.NoiseStepDetail") })
+    }
 }
 
 // MARK: - noise.NoiseStepType
@@ -311,6 +463,11 @@ extension Noise {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("noise"))
+        }
+
+        /// Observes the literal `noise.NoiseStepType`.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("noise"))), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
         }
     }
 }
@@ -335,8 +492,16 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseCompleteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFragmentedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseCompleteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFragmentedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.Packet", expected: "one of its alternatives (complete, fragmented)", alternatives: failures)
         }
 
@@ -345,7 +510,7 @@ extension Noise {
             case .complete(let x):
                 return Preserves.Value<Embedded>.byteString(x)
             case .fragmented(let x):
-                return Preserves.Value<Embedded>.sequence(x.map { _item2 in Preserves.Value<Embedded>.byteString(_item2) })
+                return Preserves.Value<Embedded>.sequence(x.map({ _item2 in Preserves.Value<Embedded>.byteString(_item2) }))
             }
         }
 
@@ -354,7 +519,35 @@ extension Noise {
         }
 
         private static func parseFragmentedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
-            return .fragmented(try Preserves.SchemaParsing.sequenceOf(value, "noise.Packet") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item1, "noise.Packet") })
+            return .fragmented(try Preserves.SchemaParsing.sequenceOf(value, "noise.Packet", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item1, "noise.Packet") }))
+        }
+
+        /// Observes every `noise.Packet` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `noise.Packet` values of the alternative `complete`.
+        public static func completePattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .complete(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.Packet", expected: "the alternative complete")
+                }
+                try payload.check(_payload, "noise.Packet")
+            })
+        }
+
+        /// Observes `noise.Packet` values of the alternative `fragmented`.
+        public static func fragmentedPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, [[Swift.UInt8]]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [[Swift.UInt8]]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in Preserves.Value<Embedded>.byteString(_item1) })) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .fragmented(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.Packet", expected: "the alternative fragmented")
+                }
+                try payload.check(_payload, "noise.Packet")
+            })
         }
     }
 }
@@ -382,9 +575,21 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.SecretKeyField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -402,7 +607,7 @@ extension Noise {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
-            let secretKey = try Preserves.withSchemaPath(.key("secretKey")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.SecretKeyField") }
+            let secretKey = try Preserves.withSchemaPath(.key("secretKey"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.SecretKeyField") })
             return .present(secretKey: secretKey)
         }
 
@@ -416,6 +621,44 @@ extension Noise {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             return .absent
+        }
+
+        /// Observes every `noise.SecretKeyField` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `noise.SecretKeyField` values of the alternative `present`.
+        public static func presentPattern(secretKey: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")): secretKey.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.SecretKeyField", expected: "the alternative present")
+                }
+                try secretKey.check(_f0, "noise.SecretKeyField")
+            })
+        }
+
+        /// Observes `noise.SecretKeyField` values of the alternative `invalid`.
+        public static func invalidPattern(secretKey: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")): secretKey.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.SecretKeyField", expected: "the alternative invalid")
+                }
+                try secretKey.check(_f0, "noise.SecretKeyField")
+            })
+        }
+
+        /// Observes `noise.SecretKeyField` values of the alternative `absent`.
+        public static func absentPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.SecretKeyField", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -436,6 +679,12 @@ extension Noise {
     /// The value that `ServiceSelector` (`noise.ServiceSelector`) stands for.
     public static func serializeServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ x: ServiceSelector<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `noise.ServiceSelector` values that match `value`.
+    public static func patternServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ServiceSelector<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, ServiceSelector<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> in try Noise.parseServiceSelector(_value) }, check: { (_result: ServiceSelector<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "noise.ServiceSelector") })
     }
 }
 
@@ -473,8 +722,16 @@ extension Noise {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseInitiatorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePacketCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseInitiatorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePacketCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "noise.SessionItem", expected: "one of its alternatives (Initiator, Packet)", alternatives: failures)
         }
 
@@ -493,6 +750,34 @@ extension Noise {
 
         private static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .packet(try Packet(preserves: value))
+        }
+
+        /// Observes every `noise.SessionItem` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `noise.SessionItem` values of the alternative `Initiator`.
+        public static func initiatorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Initiator<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("initiator"))), entries: [:]), literal: { (_x: Initiator<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .initiator(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.SessionItem", expected: "the alternative Initiator")
+                }
+                try payload.check(_payload, "noise.SessionItem")
+            })
+        }
+
+        /// Observes `noise.SessionItem` values of the alternative `Packet`.
+        public static func packetPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Packet> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Packet) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .packet(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "noise.SessionItem", expected: "the alternative Packet")
+                }
+                try payload.check(_payload, "noise.SessionItem")
+            })
         }
     }
 }

@@ -23,13 +23,23 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "A", minimumFieldCount: 2, "protocol.Assert", expected: "a record <A …> with at least 2 fields")
-            let assertion = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) }
-            let handle = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[1]) }
+            let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
+            let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[1]) })
             self.init(assertion: assertion, handle: handle)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("A")), fields: [serializeAssertion(self.assertion), serializeHandle(self.handle, as: Embedded.self)]))
+        }
+
+        /// Observes `protocol.Assert` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(assertion: DataspacePatterns.FieldPattern<Embedded, Assertion<Embedded>> = .any, handle: DataspacePatterns.FieldPattern<Embedded, Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("A"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([assertion.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Assertion<Embedded>) in serializeAssertion(_x) }), handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Handle) in serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try assertion.check(_result.assertion, "protocol.Assert")
+                try handle.check(_result.handle, "protocol.Assert")
+            })
         }
     }
 }
@@ -49,6 +59,12 @@ extension Protocol {
     public static func serializeAssertion<Embedded: Preserves.PreservesEmbedded>(_ x: Assertion<Embedded>) -> Preserves.Value<Embedded> {
         return x
     }
+
+    /// Observes `protocol.Assertion` values that match `value`.
+    public static func patternAssertion<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Assertion<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, Assertion<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> in try Protocol.parseAssertion(_value) }, check: { (_result: Assertion<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Assertion") })
+    }
 }
 
 // MARK: - protocol.Error
@@ -66,13 +82,23 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "error", minimumFieldCount: 2, "protocol.Error", expected: "a record <error …> with at least 2 fields")
-            let message = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "protocol.Error") }
+            let message = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "protocol.Error") })
             let detail = _record1.fields[1]
             self.init(message: message, detail: detail)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error")), fields: [Preserves.Value<Embedded>.string(self.message), self.detail]))
+        }
+
+        /// Observes `protocol.Error` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try message.check(_result.message, "protocol.Error")
+                try detail.check(_result.detail, "protocol.Error")
+            })
         }
     }
 }
@@ -105,10 +131,26 @@ extension Protocol {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAssertCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRetractCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseMessageCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSyncCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAssertCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRetractCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseMessageCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSyncCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "one of its alternatives (Assert, Retract, Message, Sync)", alternatives: failures)
         }
 
@@ -140,6 +182,56 @@ extension Protocol {
         private static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .sync(try Sync<Embedded>(preserves: value))
         }
+
+        /// Observes every `protocol.Event` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `protocol.Event` values of the alternative `Assert`.
+        public static func assertPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Assert<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("A"))), entries: [:]), literal: { (_x: Assert<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .assert(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Assert")
+                }
+                try payload.check(_payload, "protocol.Event")
+            })
+        }
+
+        /// Observes `protocol.Event` values of the alternative `Retract`.
+        public static func retractPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Retract> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("R"))), entries: [:]), literal: { (_x: Retract) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .retract(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Retract")
+                }
+                try payload.check(_payload, "protocol.Event")
+            })
+        }
+
+        /// Observes `protocol.Event` values of the alternative `Message`.
+        public static func messagePattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Message<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("M"))), entries: [:]), literal: { (_x: Message<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .message(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Message")
+                }
+                try payload.check(_payload, "protocol.Event")
+            })
+        }
+
+        /// Observes `protocol.Event` values of the alternative `Sync`.
+        public static func syncPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Sync<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("S"))), entries: [:]), literal: { (_x: Sync<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .sync(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Event", expected: "the alternative Sync")
+                }
+                try payload.check(_payload, "protocol.Event")
+            })
+        }
     }
 }
 
@@ -160,12 +252,22 @@ extension Protocol {
             let _record1 = try Preserves.SchemaParsing.record(value, "protocol.Extension")
             let label = _record1.label
             let _fields2 = Preserves.Value<Embedded>.sequence(Swift.Array(_record1.fields))
-            let fields = try Preserves.SchemaParsing.sequenceOf(_fields2, "protocol.Extension") { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item3 }
+            let fields = try Preserves.SchemaParsing.sequenceOf(_fields2, "protocol.Extension", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item3 })
             self.init(label: label, fields: fields)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: self.label, fields: (Preserves.Value<Embedded>.sequence(self.fields.map { _item4 in _item4 }).sequence ?? [])))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: self.label, fields: (Preserves.Value<Embedded>.sequence(self.fields.map({ _item4 in _item4 })).sequence ?? [])))
+        }
+
+        /// Observes `protocol.Extension` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, fields: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.record(label: label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try label.check(_result.label, "protocol.Extension")
+                try fields.check(_result.fields, "protocol.Extension")
+            })
         }
     }
 }
@@ -185,6 +287,12 @@ extension Protocol {
     public static func serializeHandle<Embedded: Preserves.PreservesEmbedded>(_ x: Handle, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
     }
+
+    /// Observes `protocol.Handle` values that match `value`.
+    public static func patternHandle<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Handle> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
+        return DataspacePatterns.TypedPattern<Embedded, Handle>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Handle in try Protocol.parseHandle(_value) }, check: { (_result: Handle) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Handle") })
+    }
 }
 
 // MARK: - protocol.Message
@@ -200,12 +308,19 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "M", minimumFieldCount: 1, "protocol.Message", expected: "a record <M …> with at least 1 field")
-            let body = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) }
+            let body = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
             self.init(body: body)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("M")), fields: [serializeAssertion(self.body)]))
+        }
+
+        /// Observes `protocol.Message` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(body: DataspacePatterns.FieldPattern<Embedded, Assertion<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("M"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Assertion<Embedded>) in serializeAssertion(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try body.check(_result.body, "protocol.Message") })
         }
     }
 }
@@ -225,6 +340,11 @@ extension Protocol {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.boolean(false)
         }
+
+        /// Observes the literal `protocol.Nop`.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false)), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
     }
 }
 
@@ -242,6 +362,12 @@ extension Protocol {
     /// The value that `Oid` (`protocol.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
+    }
+
+    /// Observes `protocol.Oid` values that match `value`.
+    public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
+        return DataspacePatterns.TypedPattern<Embedded, Oid>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid in try Protocol.parseOid(_value) }, check: { (_result: Oid) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Oid") })
     }
 }
 
@@ -273,10 +399,26 @@ extension Protocol {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTurnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseExtensionCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNopCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTurnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseExtensionCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNopCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "one of its alternatives (Turn, Error, Extension, Nop)", alternatives: failures)
         }
 
@@ -308,6 +450,56 @@ extension Protocol {
         private static func parseNopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .nop(try Nop(preserves: value))
         }
+
+        /// Observes every `protocol.Packet` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `protocol.Packet` values of the alternative `Turn`.
+        public static func turnPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Turn<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Turn<Embedded>) in serializeTurn(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .turn(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "the alternative Turn")
+                }
+                try payload.check(_payload, "protocol.Packet")
+            })
+        }
+
+        /// Observes `protocol.Packet` values of the alternative `Error`.
+        public static func errorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Error<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: Error<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .error(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "the alternative Error")
+                }
+                try payload.check(_payload, "protocol.Packet")
+            })
+        }
+
+        /// Observes `protocol.Packet` values of the alternative `Extension`.
+        public static func extensionPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Extension<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Extension<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .`extension`(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "the alternative Extension")
+                }
+                try payload.check(_payload, "protocol.Packet")
+            })
+        }
+
+        /// Observes `protocol.Packet` values of the alternative `Nop`.
+        public static func nopPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Nop> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false)), literal: { (_x: Nop) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .nop(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "protocol.Packet", expected: "the alternative Nop")
+                }
+                try payload.check(_payload, "protocol.Packet")
+            })
+        }
     }
 }
 
@@ -324,12 +516,19 @@ extension Protocol {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "R", minimumFieldCount: 1, "protocol.Retract", expected: "a record <R …> with at least 1 field")
-            let handle = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[0]) }
+            let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[0]) })
             self.init(handle: handle)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("R")), fields: [serializeHandle(self.handle, as: Embedded.self)]))
+        }
+
+        /// Observes `protocol.Retract` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(handle: DataspacePatterns.FieldPattern<Embedded, Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("R"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Handle) in serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try handle.check(_result.handle, "protocol.Retract") })
         }
     }
 }
@@ -347,12 +546,19 @@ extension Protocol {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "S", minimumFieldCount: 1, "protocol.Sync", expected: "a record <S …> with at least 1 field")
-            let peer = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "protocol.Sync") }
+            let peer = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "protocol.Sync") })
             self.init(peer: peer)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("S")), fields: [Preserves.Value<Embedded>.embedded(self.peer)]))
+        }
+
+        /// Observes `protocol.Sync` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(peer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("S"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([peer.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try peer.check(_result.peer, "protocol.Sync") })
         }
     }
 }
@@ -365,12 +571,18 @@ extension Protocol {
 
     /// Parses `Turn` (`protocol.Turn`) from a value.
     public static func parseTurn<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> {
-        return try Preserves.SchemaParsing.sequenceOf(value, "protocol.Turn") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _item1) }
+        return try Preserves.SchemaParsing.sequenceOf(value, "protocol.Turn", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _item1) })
     }
 
     /// The value that `Turn` (`protocol.Turn`) stands for.
     public static func serializeTurn<Embedded: Preserves.PreservesEmbedded>(_ x: Turn<Embedded>) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.sequence(x.map { _item2 in _item2.preserves })
+        return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves }))
+    }
+
+    /// Observes `protocol.Turn` values that match `value`.
+    public static func patternTurn<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [TurnEvent<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Turn<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [TurnEvent<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })
+        return DataspacePatterns.TypedPattern<Embedded, Turn<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> in try Protocol.parseTurn(_value) }, check: { (_result: Turn<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "protocol.Turn") })
     }
 }
 
@@ -390,13 +602,23 @@ extension Protocol {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "protocol.TurnEvent")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "protocol.TurnEvent", expected: "at least 2 elements")
-            let oid = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try parseOid(_items1[0]) }
-            let event = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try Event<Embedded>(preserves: _items1[1]) }
+            let oid = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try parseOid(_items1[0]) })
+            let event = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try Event<Embedded>(preserves: _items1[1]) })
             self.init(oid: oid, event: event)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.sequence([serializeOid(self.oid, as: Embedded.self), self.event.preserves])
+        }
+
+        /// Observes `protocol.TurnEvent` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(oid: DataspacePatterns.FieldPattern<Embedded, Oid> = .any, event: DataspacePatterns.FieldPattern<Embedded, Event<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .arr, entries: DataspacePatterns.Pattern<Embedded>.indexed([oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Oid) in serializeOid(_x, as: Embedded.self) }), event.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Event<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try oid.check(_result.oid, "protocol.TurnEvent")
+                try event.check(_result.event, "protocol.TurnEvent")
+            })
         }
     }
 }

@@ -32,6 +32,13 @@ extension Service {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("require-service")), fields: [self.serviceName]))
         }
+
+        /// Observes `service.RequireService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("require-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "service.RequireService") })
+        }
     }
 }
 
@@ -56,6 +63,13 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart-service")), fields: [self.serviceName]))
+        }
+
+        /// Observes `service.RestartService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "service.RestartService") })
         }
     }
 }
@@ -83,6 +97,13 @@ extension Service {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("run-service")), fields: [self.serviceName]))
         }
+
+        /// Observes `service.RunService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("run-service"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "service.RunService") })
+        }
     }
 }
 
@@ -106,12 +127,22 @@ extension Service {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "depends-on", minimumFieldCount: 2, "service.ServiceDependency", expected: "a record <depends-on …> with at least 2 fields")
             let depender = _record1.fields[0]
-            let dependee = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try ServiceState<Embedded>(preserves: _record1.fields[1]) }
+            let dependee = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try ServiceState<Embedded>(preserves: _record1.fields[1]) })
             self.init(depender: depender, dependee: dependee)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("depends-on")), fields: [self.depender, self.dependee.preserves]))
+        }
+
+        /// Observes `service.ServiceDependency` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(depender: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, dependee: DataspacePatterns.FieldPattern<Embedded, ServiceState<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("depends-on"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([depender.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), dependee.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-state"))), entries: [:]), literal: { (_x: ServiceState<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try depender.check(_result.depender, "service.ServiceDependency")
+                try dependee.check(_result.dependee, "service.ServiceDependency")
+            })
         }
     }
 }
@@ -142,6 +173,16 @@ extension Service {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-object")), fields: [self.serviceName, self.object]))
         }
+
+        /// Observes `service.ServiceObject` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, object: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-object"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), object.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try serviceName.check(_result.serviceName, "service.ServiceObject")
+                try object.check(_result.object, "service.ServiceObject")
+            })
+        }
     }
 }
 
@@ -169,12 +210,22 @@ extension Service {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "service-state", minimumFieldCount: 2, "service.ServiceState", expected: "a record <service-state …> with at least 2 fields")
             let serviceName = _record1.fields[0]
-            let state = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try State<Embedded>(preserves: _record1.fields[1]) }
+            let state = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try State<Embedded>(preserves: _record1.fields[1]) })
             self.init(serviceName: serviceName, state: state)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-state")), fields: [self.serviceName, self.state.preserves]))
+        }
+
+        /// Observes `service.ServiceState` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, state: DataspacePatterns.FieldPattern<Embedded, State<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-state"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), state.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: State<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try serviceName.check(_result.serviceName, "service.ServiceState")
+                try state.check(_result.state, "service.ServiceState")
+            })
         }
     }
 }
@@ -214,11 +265,31 @@ extension Service {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStartedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseReadyCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFailedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCompleteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUserDefinedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStartedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseReadyCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFailedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCompleteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseUserDefinedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "service.State", expected: "one of its alternatives (started, ready, failed, complete, userDefined)", alternatives: failures)
         }
 
@@ -259,6 +330,63 @@ extension Service {
 
         private static func parseUserDefinedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .userDefined(value)
+        }
+
+        /// Observes every `service.State` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `service.State` values of the alternative `started`.
+        public static func startedPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("started")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .started = _result else {
+                    throw Preserves.SchemaParseError(definition: "service.State", expected: "the alternative started")
+                }
+            })
+        }
+
+        /// Observes `service.State` values of the alternative `ready`.
+        public static func readyPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("ready")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .ready = _result else {
+                    throw Preserves.SchemaParseError(definition: "service.State", expected: "the alternative ready")
+                }
+            })
+        }
+
+        /// Observes `service.State` values of the alternative `failed`.
+        public static func failedPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("failed")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .failed = _result else {
+                    throw Preserves.SchemaParseError(definition: "service.State", expected: "the alternative failed")
+                }
+            })
+        }
+
+        /// Observes `service.State` values of the alternative `complete`.
+        public static func completePattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("complete")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .complete = _result else {
+                    throw Preserves.SchemaParseError(definition: "service.State", expected: "the alternative complete")
+                }
+            })
+        }
+
+        /// Observes `service.State` values of the alternative `userDefined`.
+        public static func userDefinedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .userDefined(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "service.State", expected: "the alternative userDefined")
+                }
+                try payload.check(_payload, "service.State")
+            })
         }
     }
 }

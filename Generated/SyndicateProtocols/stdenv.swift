@@ -37,15 +37,23 @@ extension Stdenv {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStandardCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseGeneralCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStandardCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseGeneralCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stdenv.StandardRoute", expected: "one of its alternatives (standard, general)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .standard(let transports, let key, let service, let sig, let oid, let caveats):
-                return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.sequence(transports.map { _item4 in _item4.preserves }), Preserves.Value<Embedded>.byteString(key), service, Preserves.Value<Embedded>.byteString(sig), oid] + caveats.map { _item5 in _item5.preserves })
+                return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.sequence(transports.map({ _item4 in _item4.preserves })), Preserves.Value<Embedded>.byteString(key), service, Preserves.Value<Embedded>.byteString(sig), oid] + caveats.map({ _item5 in _item5.preserves }))
             case .general(let x):
                 return x.preserves
             }
@@ -54,17 +62,50 @@ extension Stdenv {
         private static func parseStandardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "stdenv.StandardRoute")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 5, "stdenv.StandardRoute", expected: "at least 5 elements")
-            let transports = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_items1[0], "stdenv.StandardRoute") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try StandardTransport<Embedded>(preserves: _item2) } }
-            let key = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_items1[1], "stdenv.StandardRoute") }
+            let transports = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_items1[0], "stdenv.StandardRoute", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try StandardTransport<Embedded>(preserves: _item2) }) })
+            let key = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_items1[1], "stdenv.StandardRoute") })
             let service = _items1[2]
-            let sig = try Preserves.withSchemaPath(.index(3)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_items1[3], "stdenv.StandardRoute") }
+            let sig = try Preserves.withSchemaPath(.index(3), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_items1[3], "stdenv.StandardRoute") })
             let oid = _items1[4]
-            let caveats = try Preserves.SchemaParsing.elements(_items1.dropFirst(5), offset: 5) { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Sturdy.Caveat<Embedded>(preserves: _item3) }
+            let caveats = try Preserves.SchemaParsing.elements(_items1.dropFirst(5), offset: 5, { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Sturdy.Caveat<Embedded>(preserves: _item3) })
             return .standard(transports: transports, key: key, service: service, sig: sig, oid: oid, caveats: caveats)
         }
 
         private static func parseGeneralCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .general(try Gatekeeper.Route<Embedded>(preserves: value))
+        }
+
+        /// Observes every `stdenv.StandardRoute` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stdenv.StandardRoute` values of the alternative `standard`.
+        public static func standardPattern(transports: DataspacePatterns.FieldPattern<Embedded, [StandardTransport<Embedded>]> = .any, key: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, service: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, sig: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, oid: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, caveats: DataspacePatterns.FieldPattern<Embedded, [Sturdy.Caveat<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .arr, entries: DataspacePatterns.Pattern<Embedded>.indexed([transports.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [StandardTransport<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) }), key.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) }), service.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), sig.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) }), oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .standard(let _f0, let _f1, let _f2, let _f3, let _f4, let _f5) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stdenv.StandardRoute", expected: "the alternative standard")
+                }
+                try transports.check(_f0, "stdenv.StandardRoute")
+                try key.check(_f1, "stdenv.StandardRoute")
+                try service.check(_f2, "stdenv.StandardRoute")
+                try sig.check(_f3, "stdenv.StandardRoute")
+                try oid.check(_f4, "stdenv.StandardRoute")
+                try caveats.check(_f5, "stdenv.StandardRoute")
+            })
+        }
+
+        /// Observes `stdenv.StandardRoute` values of the alternative `general`.
+        public static func generalPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Gatekeeper.Route<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route"))), entries: [:]), literal: { (_x: Gatekeeper.Route<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .general(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stdenv.StandardRoute", expected: "the alternative general")
+                }
+                try payload.check(_payload, "stdenv.StandardRoute")
+            })
         }
     }
 }
@@ -87,8 +128,16 @@ extension Stdenv {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseWsUrlCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseOtherCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseWsUrlCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseOtherCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stdenv.StandardTransport", expected: "one of its alternatives (wsUrl, other)", alternatives: failures)
         }
 
@@ -107,6 +156,34 @@ extension Stdenv {
 
         private static func parseOtherCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .other(value)
+        }
+
+        /// Observes every `stdenv.StandardTransport` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stdenv.StandardTransport` values of the alternative `wsUrl`.
+        public static func wsUrlPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .wsUrl(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stdenv.StandardTransport", expected: "the alternative wsUrl")
+                }
+                try payload.check(_payload, "stdenv.StandardTransport")
+            })
+        }
+
+        /// Observes `stdenv.StandardTransport` values of the alternative `other`.
+        public static func otherPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .other(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stdenv.StandardTransport", expected: "the alternative other")
+                }
+                try payload.check(_payload, "stdenv.StandardTransport")
+            })
         }
     }
 }

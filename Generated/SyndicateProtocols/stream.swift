@@ -28,8 +28,16 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseCountCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUnboundedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseCountCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseUnboundedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.CreditAmount", expected: "one of its alternatives (count, unbounded)", alternatives: failures)
         }
 
@@ -49,6 +57,33 @@ extension Stream {
         private static func parseUnboundedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "unbounded", "stream.CreditAmount", expected: "the literal unbounded")
             return .unbounded
+        }
+
+        /// Observes every `stream.CreditAmount` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.CreditAmount` values of the alternative `count`.
+        public static func countPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .count(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.CreditAmount", expected: "the alternative count")
+                }
+                try payload.check(_payload, "stream.CreditAmount")
+            })
+        }
+
+        /// Observes `stream.CreditAmount` values of the alternative `unbounded`.
+        public static func unboundedPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("unbounded")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .unbounded = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.CreditAmount", expected: "the alternative unbounded")
+                }
+            })
         }
     }
 }
@@ -71,8 +106,16 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseLfCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCrlfCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseLfCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCrlfCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.LineMode", expected: "one of its alternatives (lf, crlf)", alternatives: failures)
         }
 
@@ -93,6 +136,32 @@ extension Stream {
         private static func parseCrlfCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "crlf", "stream.LineMode", expected: "the literal crlf")
             return .crlf
+        }
+
+        /// Observes every `stream.LineMode` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.LineMode` values of the alternative `lf`.
+        public static func lfPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("lf")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .lf = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.LineMode", expected: "the alternative lf")
+                }
+            })
+        }
+
+        /// Observes `stream.LineMode` values of the alternative `crlf`.
+        public static func crlfPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("crlf")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .crlf = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.LineMode", expected: "the alternative crlf")
+                }
+            })
         }
     }
 }
@@ -127,10 +196,26 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBytesCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinesCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePacketCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseObjectCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBytesCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinesCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePacketCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseObjectCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "one of its alternatives (bytes, lines, packet, object)", alternatives: failures)
         }
 
@@ -158,7 +243,7 @@ extension Stream {
 
         private static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "packet", minimumFieldCount: 1, "stream.Mode", expected: "a record <packet …> with at least 1 field")
-            let size = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "stream.Mode") }
+            let size = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "stream.Mode") })
             return .packet(size: size)
         }
 
@@ -166,6 +251,55 @@ extension Stream {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "object", minimumFieldCount: 1, "stream.Mode", expected: "a record <object …> with at least 1 field")
             let description_ = _record2.fields[0]
             return .object(description_: description_)
+        }
+
+        /// Observes every `stream.Mode` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `bytes`.
+        public static func bytesPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("bytes")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bytes = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative bytes")
+                }
+            })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `lines`.
+        public static func linesPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, LineMode> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: LineMode) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .lines(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative lines")
+                }
+                try payload.check(_payload, "stream.Mode")
+            })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `packet`.
+        public static func packetPattern(size: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("packet"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([size.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .packet(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative packet")
+                }
+                try size.check(_f0, "stream.Mode")
+            })
+        }
+
+        /// Observes `stream.Mode` values of the alternative `object`.
+        public static func objectPattern(description_: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("object"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .object(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Mode", expected: "the alternative object")
+                }
+                try description_.check(_f0, "stream.Mode")
+            })
         }
     }
 }
@@ -198,10 +332,26 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSourceCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStreamErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDataCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEofCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSourceCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStreamErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDataCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEofCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "one of its alternatives (source, StreamError, data, eof)", alternatives: failures)
         }
 
@@ -220,7 +370,7 @@ extension Stream {
 
         private static func parseSourceCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "source", minimumFieldCount: 1, "stream.Sink", expected: "a record <source …> with at least 1 field")
-            let controller = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Sink") }
+            let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Sink") })
             return .source(controller: controller)
         }
 
@@ -231,13 +381,63 @@ extension Stream {
         private static func parseDataCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "data", minimumFieldCount: 2, "stream.Sink", expected: "a record <data …> with at least 2 fields")
             let payload = _record2.fields[0]
-            let mode = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) }
+            let mode = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) })
             return .data(payload: payload, mode: mode)
         }
 
         private static func parseEofCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "eof", minimumFieldCount: 0, "stream.Sink", expected: "a record <eof …> with at least 0 fields")
             return .eof
+        }
+
+        /// Observes every `stream.Sink` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `source`.
+        public static func sourcePattern(controller: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("source"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([controller.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .source(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative source")
+                }
+                try controller.check(_f0, "stream.Sink")
+            })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `StreamError`.
+        public static func streamErrorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, StreamError> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .streamError(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative StreamError")
+                }
+                try payload.check(_payload, "stream.Sink")
+            })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `data`.
+        public static func dataPattern(payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, mode: DataspacePatterns.FieldPattern<Embedded, Mode<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("data"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), mode.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Mode<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .data(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative data")
+                }
+                try payload.check(_f0, "stream.Sink")
+                try mode.check(_f1, "stream.Sink")
+            })
+        }
+
+        /// Observes `stream.Sink` values of the alternative `eof`.
+        public static func eofPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("eof"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .eof = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Sink", expected: "the alternative eof")
+                }
+            })
         }
     }
 }
@@ -265,9 +465,21 @@ extension Stream {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSinkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStreamErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCreditCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSinkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStreamErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCreditCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "stream.Source", expected: "one of its alternatives (sink, StreamError, credit)", alternatives: failures)
         }
 
@@ -284,7 +496,7 @@ extension Stream {
 
         private static func parseSinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "sink", minimumFieldCount: 1, "stream.Source", expected: "a record <sink …> with at least 1 field")
-            let controller = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Source") }
+            let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Source") })
             return .sink(controller: controller)
         }
 
@@ -294,9 +506,49 @@ extension Stream {
 
         private static func parseCreditCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "credit", minimumFieldCount: 2, "stream.Source", expected: "a record <credit …> with at least 2 fields")
-            let amount = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try CreditAmount(preserves: _record2.fields[0]) }
-            let mode = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) }
+            let amount = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try CreditAmount(preserves: _record2.fields[0]) })
+            let mode = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) })
             return .credit(amount: amount, mode: mode)
+        }
+
+        /// Observes every `stream.Source` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `stream.Source` values of the alternative `sink`.
+        public static func sinkPattern(controller: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("sink"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([controller.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .sink(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Source", expected: "the alternative sink")
+                }
+                try controller.check(_f0, "stream.Source")
+            })
+        }
+
+        /// Observes `stream.Source` values of the alternative `StreamError`.
+        public static func streamErrorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, StreamError> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: StreamError) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .streamError(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Source", expected: "the alternative StreamError")
+                }
+                try payload.check(_payload, "stream.Source")
+            })
+        }
+
+        /// Observes `stream.Source` values of the alternative `credit`.
+        public static func creditPattern(amount: DataspacePatterns.FieldPattern<Embedded, CreditAmount> = .any, mode: DataspacePatterns.FieldPattern<Embedded, Mode<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("credit"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([amount.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: CreditAmount) in _x.preserves(as: Embedded.self) }), mode.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Mode<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .credit(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "stream.Source", expected: "the alternative credit")
+                }
+                try amount.check(_f0, "stream.Source")
+                try mode.check(_f1, "stream.Source")
+            })
         }
     }
 }
@@ -320,14 +572,25 @@ extension Stream {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "stream-connection", minimumFieldCount: 3, "stream.StreamConnection", expected: "a record <stream-connection …> with at least 3 fields")
-            let source = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.StreamConnection") }
-            let sink = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "stream.StreamConnection") }
+            let source = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.StreamConnection") })
+            let sink = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "stream.StreamConnection") })
             let spec = _record1.fields[2]
             self.init(source: source, sink: sink, spec: spec)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-connection")), fields: [Preserves.Value<Embedded>.embedded(self.source), Preserves.Value<Embedded>.embedded(self.sink), self.spec]))
+        }
+
+        /// Observes `stream.StreamConnection` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(source: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, sink: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-connection"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([source.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), sink.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), spec.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try source.check(_result.source, "stream.StreamConnection")
+                try sink.check(_result.sink, "stream.StreamConnection")
+                try spec.check(_result.spec, "stream.StreamConnection")
+            })
         }
     }
 }
@@ -347,12 +610,19 @@ extension Stream {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "error", minimumFieldCount: 1, "stream.StreamError", expected: "a record <error …> with at least 1 field")
-            let message = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "stream.StreamError") }
+            let message = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "stream.StreamError") })
             self.init(message: message)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error")), fields: [Preserves.Value<Embedded>.string(self.message)]))
+        }
+
+        /// Observes `stream.StreamError` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try message.check(_result.message, "stream.StreamError") })
         }
     }
 }
@@ -373,12 +643,22 @@ extension Stream {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "stream-listener-error", minimumFieldCount: 2, "stream.StreamListenerError", expected: "a record <stream-listener-error …> with at least 2 fields")
             let spec = _record1.fields[0]
-            let message = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "stream.StreamListenerError") }
+            let message = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "stream.StreamListenerError") })
             self.init(spec: spec, message: message)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-error")), fields: [self.spec, Preserves.Value<Embedded>.string(self.message)]))
+        }
+
+        /// Observes `stream.StreamListenerError` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-error"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([spec.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), message.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try spec.check(_result.spec, "stream.StreamListenerError")
+                try message.check(_result.message, "stream.StreamListenerError")
+            })
         }
     }
 }
@@ -404,6 +684,13 @@ extension Stream {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-ready")), fields: [self.spec]))
+        }
+
+        /// Observes `stream.StreamListenerReady` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-ready"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([spec.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try spec.check(_result.spec, "stream.StreamListenerReady") })
         }
     }
 }

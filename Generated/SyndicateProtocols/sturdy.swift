@@ -21,12 +21,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "sturdy.Alts", expected: "a record <or …> with at least 1 field")
-            let alternatives = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.Alts") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Rewrite<Embedded>(preserves: _item2) } }
+            let alternatives = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.Alts", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Rewrite<Embedded>(preserves: _item2) }) })
             self.init(alternatives: alternatives)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Embedded>.sequence(self.alternatives.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Embedded>.sequence(self.alternatives.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Observes `sturdy.Alts` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(alternatives: DataspacePatterns.FieldPattern<Embedded, [Rewrite<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([alternatives.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Rewrite<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try alternatives.check(_result.alternatives, "sturdy.Alts") })
         }
     }
 }
@@ -62,10 +69,26 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRewriteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAltsCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRejectCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUnknownCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRewriteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAltsCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRejectCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseUnknownCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "one of its alternatives (Rewrite, Alts, Reject, unknown)", alternatives: failures)
         }
 
@@ -97,6 +120,56 @@ extension Sturdy {
         private static func parseUnknownCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .unknown(value)
         }
+
+        /// Observes every `sturdy.Caveat` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.Caveat` values of the alternative `Rewrite`.
+        public static func rewritePattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Rewrite<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rewrite"))), entries: [:]), literal: { (_x: Rewrite<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rewrite(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "the alternative Rewrite")
+                }
+                try payload.check(_payload, "sturdy.Caveat")
+            })
+        }
+
+        /// Observes `sturdy.Caveat` values of the alternative `Alts`.
+        public static func altsPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Alts<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or"))), entries: [:]), literal: { (_x: Alts<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .alts(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "the alternative Alts")
+                }
+                try payload.check(_payload, "sturdy.Caveat")
+            })
+        }
+
+        /// Observes `sturdy.Caveat` values of the alternative `Reject`.
+        public static func rejectPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Reject<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("reject"))), entries: [:]), literal: { (_x: Reject<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .reject(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "the alternative Reject")
+                }
+                try payload.check(_payload, "sturdy.Caveat")
+            })
+        }
+
+        /// Observes `sturdy.Caveat` values of the alternative `unknown`.
+        public static func unknownPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .unknown(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Caveat", expected: "the alternative unknown")
+                }
+                try payload.check(_payload, "sturdy.Caveat")
+            })
+        }
     }
 }
 
@@ -123,16 +196,28 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.CaveatsField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .present(let caveats):
-                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): Preserves.Value<Embedded>.sequence(caveats.map { _item7 in _item7.preserves })])
+                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): Preserves.Value<Embedded>.sequence(caveats.map({ _item7 in _item7.preserves }))])
             case .invalid(let caveats):
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats])
             case .absent:
@@ -143,7 +228,7 @@ extension Sturdy {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
-            let caveats = try Preserves.withSchemaPath(.key("caveats")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "sturdy.CaveatsField") { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) } }
+            let caveats = try Preserves.withSchemaPath(.key("caveats"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "sturdy.CaveatsField", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) }) })
             return .present(caveats: caveats)
         }
 
@@ -157,6 +242,44 @@ extension Sturdy {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             return .absent
+        }
+
+        /// Observes every `sturdy.CaveatsField` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.CaveatsField` values of the alternative `present`.
+        public static func presentPattern(caveats: DataspacePatterns.FieldPattern<Embedded, [Caveat<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Caveat<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.CaveatsField", expected: "the alternative present")
+                }
+                try caveats.check(_f0, "sturdy.CaveatsField")
+            })
+        }
+
+        /// Observes `sturdy.CaveatsField` values of the alternative `invalid`.
+        public static func invalidPattern(caveats: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.CaveatsField", expected: "the alternative invalid")
+                }
+                try caveats.check(_f0, "sturdy.CaveatsField")
+            })
+        }
+
+        /// Observes `sturdy.CaveatsField` values of the alternative `absent`.
+        public static func absentPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.CaveatsField", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -181,6 +304,13 @@ extension Sturdy {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit")), fields: [self.value]))
         }
+
+        /// Observes `sturdy.Lit` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try value.check(_result.value, "sturdy.Lit") })
+        }
     }
 }
 
@@ -199,6 +329,12 @@ extension Sturdy {
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
     }
+
+    /// Observes `sturdy.Oid` values that match `value`.
+    public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
+        return DataspacePatterns.TypedPattern<Embedded, Oid>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid in try Sturdy.parseOid(_value) }, check: { (_result: Oid) throws(Preserves.SchemaParseError) in try value.check(_result, "sturdy.Oid") })
+    }
 }
 
 // MARK: - sturdy.PAnd
@@ -214,12 +350,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "and", minimumFieldCount: 1, "sturdy.PAnd", expected: "a record <and …> with at least 1 field")
-            let patterns = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.PAnd") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) } }
+            let patterns = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.PAnd", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             self.init(patterns: patterns)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Embedded>.sequence(self.patterns.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Embedded>.sequence(self.patterns.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Observes `sturdy.PAnd` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(patterns: DataspacePatterns.FieldPattern<Embedded, [Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([patterns.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try patterns.check(_result.patterns, "sturdy.PAnd") })
         }
     }
 }
@@ -262,12 +405,36 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBooleanCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDoubleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSignedIntegerCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseByteStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSymbolCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBooleanCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDoubleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSignedIntegerCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseByteStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSymbolCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "one of its alternatives (Boolean, Double, SignedInteger, String, ByteString, Symbol)", alternatives: failures)
         }
 
@@ -317,6 +484,72 @@ extension Sturdy {
             try Preserves.SchemaParsing.literalSymbol(value, "Symbol", "sturdy.PAtom", expected: "the literal Symbol")
             return .symbol
         }
+
+        /// Observes every `sturdy.PAtom` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.PAtom` values of the alternative `Boolean`.
+        public static func booleanPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("Boolean")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .boolean = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "the alternative Boolean")
+                }
+            })
+        }
+
+        /// Observes `sturdy.PAtom` values of the alternative `Double`.
+        public static func doublePattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("Double")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .double = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "the alternative Double")
+                }
+            })
+        }
+
+        /// Observes `sturdy.PAtom` values of the alternative `SignedInteger`.
+        public static func signedIntegerPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("SignedInteger")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .signedInteger = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "the alternative SignedInteger")
+                }
+            })
+        }
+
+        /// Observes `sturdy.PAtom` values of the alternative `String`.
+        public static func stringPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("String")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "the alternative String")
+                }
+            })
+        }
+
+        /// Observes `sturdy.PAtom` values of the alternative `ByteString`.
+        public static func byteStringPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("ByteString")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .byteString = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "the alternative ByteString")
+                }
+            })
+        }
+
+        /// Observes `sturdy.PAtom` values of the alternative `Symbol`.
+        public static func symbolPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("Symbol")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .symbol = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PAtom", expected: "the alternative Symbol")
+                }
+            })
+        }
     }
 }
 
@@ -333,12 +566,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 1, "sturdy.PBind", expected: "a record <bind …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind")), fields: [self.pattern.preserves]))
+        }
+
+        /// Observes `sturdy.PBind` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try pattern.check(_result.pattern, "sturdy.PBind") })
         }
     }
 }
@@ -366,40 +606,92 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRecCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseArrCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRecCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseArrCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "one of its alternatives (rec, arr, dict)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .rec(let label, let fields):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map { _item8 in _item8.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map({ _item8 in _item8.preserves }))]))
             case .arr(let items):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map { _item9 in _item9.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map({ _item9 in _item9.preserves }))]))
             case .dict(let entries):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map { _entry10 in (_entry10.key, _entry10.value.preserves) }, uniquingKeysWith: { first, _ in first }))]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry10 in (_entry10.key, _entry10.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
             }
         }
 
         private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.PCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
-            let fields = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.PCompound") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) } }
+            let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.PCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
         private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <arr …> with at least 1 field")
-            let items = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.PCompound") { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item4) } }
+            let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.PCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
         private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <dict …> with at least 1 field")
-            let entries = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.PCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value7) }) }
+            let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.PCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
+        }
+
+        /// Observes every `sturdy.PCompound` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.PCompound` values of the alternative `rec`.
+        public static func recPattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, fields: DataspacePatterns.FieldPattern<Embedded, [Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), fields.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rec(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "the alternative rec")
+                }
+                try label.check(_f0, "sturdy.PCompound")
+                try fields.check(_f1, "sturdy.PCompound")
+            })
+        }
+
+        /// Observes `sturdy.PCompound` values of the alternative `arr`.
+        public static func arrPattern(items: DataspacePatterns.FieldPattern<Embedded, [Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([items.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Pattern<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item2 in _item2.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .arr(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "the alternative arr")
+                }
+                try items.check(_f0, "sturdy.PCompound")
+            })
+        }
+
+        /// Observes `sturdy.PCompound` values of the alternative `dict`.
+        public static func dictPattern(entries: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>: Pattern<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Pattern<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry3 in (_entry3.key, _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .dict(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.PCompound", expected: "the alternative dict")
+                }
+                try entries.check(_f0, "sturdy.PCompound")
+            })
         }
     }
 }
@@ -420,6 +712,12 @@ extension Sturdy {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("_")), fields: []))
         }
+
+        /// Observes `sturdy.PDiscard` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("_"))), entries: [:]), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
     }
 }
 
@@ -438,6 +736,11 @@ extension Sturdy {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("Embedded"))
         }
+
+        /// Observes the literal `sturdy.PEmbedded`.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("Embedded"))), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
     }
 }
 
@@ -454,12 +757,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "not", minimumFieldCount: 1, "sturdy.PNot", expected: "a record <not …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("not")), fields: [self.pattern.preserves]))
+        }
+
+        /// Observes `sturdy.PNot` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("not"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try pattern.check(_result.pattern, "sturdy.PNot") })
         }
     }
 }
@@ -484,13 +794,24 @@ extension Sturdy {
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")), "sturdy.Parameters", expected: "a dictionary with the key oid")
             let oid = _entry2
             let _entry3 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("sig")), "sturdy.Parameters", expected: "a dictionary with the key sig")
-            let sig = try Preserves.withSchemaPath(.key("sig")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry3, "sturdy.Parameters") }
+            let sig = try Preserves.withSchemaPath(.key("sig"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry3, "sturdy.Parameters") })
             let caveats = try CaveatsField<Embedded>(preserves: value)
             self.init(oid: oid, sig: sig, caveats: caveats)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid, Preserves.Value<Embedded>.symbol(Preserves.Symbol("sig")): Preserves.Value<Embedded>.byteString(self.sig)]), self.caveats.preserves])
+        }
+
+        /// Observes `sturdy.Parameters` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(oid: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, sig: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, caveats: DataspacePatterns.FieldPattern<Embedded, CaveatsField<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.intersection(DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), Preserves.Value<Embedded>.symbol(Preserves.Symbol("sig")): sig.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })]), caveats.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: CaveatsField<Embedded>) in _x.preserves }))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try oid.check(_result.oid, "sturdy.Parameters")
+                try sig.check(_result.sig, "sturdy.Parameters")
+                try caveats.check(_result.caveats, "sturdy.Parameters")
+            })
         }
     }
 }
@@ -543,14 +864,46 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePDiscardCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePAtomCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePEmbeddedCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePBindCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePAndCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePNotCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLitCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePCompoundCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePDiscardCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePAtomCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePEmbeddedCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePBindCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePAndCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePNotCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLitCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePCompoundCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "one of its alternatives (PDiscard, PAtom, PEmbedded, PBind, PAnd, PNot, Lit, PCompound)", alternatives: failures)
         }
 
@@ -606,6 +959,100 @@ extension Sturdy {
         private static func parsePCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pCompound(try PCompound<Embedded>(preserves: value))
         }
+
+        /// Observes every `sturdy.Pattern` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `PDiscard`.
+        public static func pDiscardPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PDiscard> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("_"))), entries: [:]), literal: { (_x: PDiscard) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .pDiscard(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PDiscard")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `PAtom`.
+        public static func pAtomPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PAtom> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PAtom) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .pAtom(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PAtom")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `PEmbedded`.
+        public static func pEmbeddedPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PEmbedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("Embedded"))), literal: { (_x: PEmbedded) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .pEmbedded(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PEmbedded")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `PBind`.
+        public static func pBindPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PBind<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind"))), entries: [:]), literal: { (_x: PBind<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .pBind(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PBind")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `PAnd`.
+        public static func pAndPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PAnd<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and"))), entries: [:]), literal: { (_x: PAnd<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .pAnd(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PAnd")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `PNot`.
+        public static func pNotPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PNot<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("not"))), entries: [:]), literal: { (_x: PNot<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .pNot(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PNot")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `Lit`.
+        public static func litPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Lit<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit"))), entries: [:]), literal: { (_x: Lit<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .lit(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative Lit")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
+
+        /// Observes `sturdy.Pattern` values of the alternative `PCompound`.
+        public static func pCompoundPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, PCompound<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: PCompound<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .pCompound(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Pattern", expected: "the alternative PCompound")
+                }
+                try payload.check(_payload, "sturdy.Pattern")
+            })
+        }
     }
 }
 
@@ -622,12 +1069,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "reject", minimumFieldCount: 1, "sturdy.Reject", expected: "a record <reject …> with at least 1 field")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("reject")), fields: [self.pattern.preserves]))
+        }
+
+        /// Observes `sturdy.Reject` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("reject"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try pattern.check(_result.pattern, "sturdy.Reject") })
         }
     }
 }
@@ -647,13 +1101,23 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rewrite", minimumFieldCount: 2, "sturdy.Rewrite", expected: "a record <rewrite …> with at least 2 fields")
-            let pattern = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) }
-            let template = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[1]) }
+            let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
+            let template = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[1]) })
             self.init(pattern: pattern, template: template)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rewrite")), fields: [self.pattern.preserves, self.template.preserves]))
+        }
+
+        /// Observes `sturdy.Rewrite` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any, template: DataspacePatterns.FieldPattern<Embedded, Template<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rewrite"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([pattern.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Pattern<Embedded>) in _x.preserves }), template.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Template<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try pattern.check(_result.pattern, "sturdy.Rewrite")
+                try template.check(_result.template, "sturdy.Rewrite")
+            })
         }
     }
 }
@@ -676,7 +1140,7 @@ extension Sturdy {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.SturdyDescriptionDetail")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "sturdy.SturdyDescriptionDetail", expected: "a dictionary with the key key")
-            let key = try Preserves.withSchemaPath(.key("key")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "sturdy.SturdyDescriptionDetail") }
+            let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "sturdy.SturdyDescriptionDetail") })
             let _entry3 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")), "sturdy.SturdyDescriptionDetail", expected: "a dictionary with the key oid")
             let oid = _entry3
             self.init(key: key, oid: oid)
@@ -684,6 +1148,16 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid])
+        }
+
+        /// Observes `sturdy.SturdyDescriptionDetail` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(key: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, oid: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): key.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) }), Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try key.check(_result.key, "sturdy.SturdyDescriptionDetail")
+                try oid.check(_result.oid, "sturdy.SturdyDescriptionDetail")
+            })
         }
     }
 }
@@ -702,6 +1176,12 @@ extension Sturdy {
     /// The value that `SturdyPathStepDetail` (`sturdy.SturdyPathStepDetail`) stands for.
     public static func serializeSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyPathStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Observes `sturdy.SturdyPathStepDetail` values that match `value`.
+    public static func patternSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, SturdyPathStepDetail<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })
+        return DataspacePatterns.TypedPattern<Embedded, SturdyPathStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> in try Sturdy.parseSturdyPathStepDetail(_value) }, check: { (_result: SturdyPathStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "sturdy.SturdyPathStepDetail") })
     }
 }
 
@@ -726,12 +1206,19 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.SturdyRef", expected: "a record <ref …> with at least 1 field")
-            let parameters = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Parameters<Embedded>(preserves: _record1.fields[0]) }
+            let parameters = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Parameters<Embedded>(preserves: _record1.fields[0]) })
             self.init(parameters: parameters)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [self.parameters.preserves]))
+        }
+
+        /// Observes `sturdy.SturdyRef` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(parameters: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([parameters.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try parameters.check(_result.parameters, "sturdy.SturdyRef") })
         }
     }
 }
@@ -753,6 +1240,12 @@ extension Sturdy {
     public static func serializeSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
     }
+
+    /// Observes `sturdy.SturdyStepDetail` values that match `value`.
+    public static func patternSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, SturdyStepDetail<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })
+        return DataspacePatterns.TypedPattern<Embedded, SturdyStepDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> in try Sturdy.parseSturdyStepDetail(_value) }, check: { (_result: SturdyStepDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "sturdy.SturdyStepDetail") })
+    }
 }
 
 // MARK: - sturdy.SturdyStepType
@@ -772,6 +1265,11 @@ extension Sturdy {
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))
         }
+
+        /// Observes the literal `sturdy.SturdyStepType`.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
     }
 }
 
@@ -790,13 +1288,23 @@ extension Sturdy {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "attenuate", minimumFieldCount: 2, "sturdy.TAttenuate", expected: "a record <attenuate …> with at least 2 fields")
-            let template = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[0]) }
-            let attenuation = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TAttenuate") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item2) } }
+            let template = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[0]) })
+            let attenuation = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TAttenuate", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item2) }) })
             self.init(template: template, attenuation: attenuation)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate")), fields: [self.template.preserves, Preserves.Value<Embedded>.sequence(self.attenuation.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate")), fields: [self.template.preserves, Preserves.Value<Embedded>.sequence(self.attenuation.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Observes `sturdy.TAttenuate` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(template: DataspacePatterns.FieldPattern<Embedded, Template<Embedded>> = .any, attenuation: DataspacePatterns.FieldPattern<Embedded, [Caveat<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([template.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Template<Embedded>) in _x.preserves }), attenuation.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Caveat<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try template.check(_result.template, "sturdy.TAttenuate")
+                try attenuation.check(_result.attenuation, "sturdy.TAttenuate")
+            })
         }
     }
 }
@@ -824,40 +1332,92 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRecCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseArrCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDictCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRecCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseArrCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDictCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "one of its alternatives (rec, arr, dict)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .rec(let label, let fields):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map { _item8 in _item8.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec")), fields: [label, Preserves.Value<Embedded>.sequence(fields.map({ _item8 in _item8.preserves }))]))
             case .arr(let items):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map { _item9 in _item9.preserves })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map({ _item9 in _item9.preserves }))]))
             case .dict(let entries):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map { _entry10 in (_entry10.key, _entry10.value.preserves) }, uniquingKeysWith: { first, _ in first }))]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry10 in (_entry10.key, _entry10.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
             }
         }
 
         private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.TCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
-            let fields = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TCompound") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item2) } }
+            let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
         private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <arr …> with at least 1 field")
-            let items = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.TCompound") { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item4) } }
+            let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.TCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
         private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <dict …> with at least 1 field")
-            let entries = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.TCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _value7) }) }
+            let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.TCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
+        }
+
+        /// Observes every `sturdy.TCompound` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.TCompound` values of the alternative `rec`.
+        public static func recPattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, fields: DataspacePatterns.FieldPattern<Embedded, [Template<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rec"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), fields.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Template<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .rec(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "the alternative rec")
+                }
+                try label.check(_f0, "sturdy.TCompound")
+                try fields.check(_f1, "sturdy.TCompound")
+            })
+        }
+
+        /// Observes `sturdy.TCompound` values of the alternative `arr`.
+        public static func arrPattern(items: DataspacePatterns.FieldPattern<Embedded, [Template<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([items.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Template<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item2 in _item2.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .arr(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "the alternative arr")
+                }
+                try items.check(_f0, "sturdy.TCompound")
+            })
+        }
+
+        /// Observes `sturdy.TCompound` values of the alternative `dict`.
+        public static func dictPattern(entries: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>: Template<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([entries.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Value<Embedded>: Template<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry3 in (_entry3.key, _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .dict(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.TCompound", expected: "the alternative dict")
+                }
+                try entries.check(_f0, "sturdy.TCompound")
+            })
         }
     }
 }
@@ -875,12 +1435,19 @@ extension Sturdy {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.TRef", expected: "a record <ref …> with at least 1 field")
-            let binding = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "sturdy.TRef") }
+            let binding = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "sturdy.TRef") })
             self.init(binding: binding)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [Preserves.Value<Embedded>.integer(self.binding)]))
+        }
+
+        /// Observes `sturdy.TRef` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(binding: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([binding.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try binding.check(_result.binding, "sturdy.TRef") })
         }
     }
 }
@@ -913,10 +1480,26 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTAttenuateCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTRefCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLitCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTCompoundCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTAttenuateCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTRefCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLitCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTCompoundCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "one of its alternatives (TAttenuate, TRef, Lit, TCompound)", alternatives: failures)
         }
 
@@ -948,6 +1531,56 @@ extension Sturdy {
         private static func parseTCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tCompound(try TCompound<Embedded>(preserves: value))
         }
+
+        /// Observes every `sturdy.Template` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.Template` values of the alternative `TAttenuate`.
+        public static func tAttenuatePattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TAttenuate<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate"))), entries: [:]), literal: { (_x: TAttenuate<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tAttenuate(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "the alternative TAttenuate")
+                }
+                try payload.check(_payload, "sturdy.Template")
+            })
+        }
+
+        /// Observes `sturdy.Template` values of the alternative `TRef`.
+        public static func tRefPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TRef> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))), entries: [:]), literal: { (_x: TRef) in _x.preserves(as: Embedded.self) })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tRef(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "the alternative TRef")
+                }
+                try payload.check(_payload, "sturdy.Template")
+            })
+        }
+
+        /// Observes `sturdy.Template` values of the alternative `Lit`.
+        public static func litPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Lit<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit"))), entries: [:]), literal: { (_x: Lit<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .lit(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "the alternative Lit")
+                }
+                try payload.check(_payload, "sturdy.Template")
+            })
+        }
+
+        /// Observes `sturdy.Template` values of the alternative `TCompound`.
+        public static func tCompoundPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TCompound<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TCompound<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tCompound(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.Template", expected: "the alternative TCompound")
+                }
+                try payload.check(_payload, "sturdy.Template")
+            })
+        }
     }
 }
 
@@ -969,8 +1602,16 @@ extension Sturdy {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseMineCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseYoursCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseMineCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseYoursCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "sturdy.WireRef", expected: "one of its alternatives (mine, yours)", alternatives: failures)
         }
 
@@ -979,25 +1620,54 @@ extension Sturdy {
             case .mine(let oid):
                 return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), serializeOid(oid, as: Embedded.self)])
             case .yours(let oid, let attenuation):
-                return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), serializeOid(oid, as: Embedded.self)] + attenuation.map { _item4 in _item4.preserves })
+                return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), serializeOid(oid, as: Embedded.self)] + attenuation.map({ _item4 in _item4.preserves }))
             }
         }
 
         private static func parseMineCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
-            try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items1[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), "sturdy.WireRef", expected: "the literal 0") }
-            let oid = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try parseOid(_items1[1]) }
+            try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items1[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), "sturdy.WireRef", expected: "the literal 0") })
+            let oid = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try parseOid(_items1[1]) })
             return .mine(oid: oid)
         }
 
         private static func parseYoursCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items2 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items2.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
-            try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items2[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), "sturdy.WireRef", expected: "the literal 1") }
-            let oid = try Preserves.withSchemaPath(.index(1)) { () throws(Preserves.SchemaParseError) in try parseOid(_items2[1]) }
-            let attenuation = try Preserves.SchemaParsing.elements(_items2.dropFirst(2), offset: 2) { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) }
+            try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items2[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), "sturdy.WireRef", expected: "the literal 1") })
+            let oid = try Preserves.withSchemaPath(.index(1), { () throws(Preserves.SchemaParseError) in try parseOid(_items2[1]) })
+            let attenuation = try Preserves.SchemaParsing.elements(_items2.dropFirst(2), offset: 2, { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) })
             return .yours(oid: oid, attenuation: attenuation)
+        }
+
+        /// Observes every `sturdy.WireRef` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `sturdy.WireRef` values of the alternative `mine`.
+        public static func minePattern(oid: DataspacePatterns.FieldPattern<Embedded, Oid> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .arr, entries: DataspacePatterns.Pattern<Embedded>.indexed([DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0))), oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Oid) in serializeOid(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .mine(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.WireRef", expected: "the alternative mine")
+                }
+                try oid.check(_f0, "sturdy.WireRef")
+            })
+        }
+
+        /// Observes `sturdy.WireRef` values of the alternative `yours`.
+        public static func yoursPattern(oid: DataspacePatterns.FieldPattern<Embedded, Oid> = .any, attenuation: DataspacePatterns.FieldPattern<Embedded, [Caveat<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .arr, entries: DataspacePatterns.Pattern<Embedded>.indexed([DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1))), oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Oid) in serializeOid(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .yours(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "sturdy.WireRef", expected: "the alternative yours")
+                }
+                try oid.check(_f0, "sturdy.WireRef")
+                try attenuation.check(_f1, "sturdy.WireRef")
+            })
         }
     }
 }

@@ -23,13 +23,23 @@ extension Tcp {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-local", minimumFieldCount: 2, "tcp.TcpLocal", expected: "a record <tcp-local …> with at least 2 fields")
-            let host = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpLocal") }
-            let port = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpLocal") }
+            let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpLocal") })
+            let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpLocal") })
             self.init(host: host, port: port)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-local")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Observes `tcp.TcpLocal` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-local"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try host.check(_result.host, "tcp.TcpLocal")
+                try port.check(_result.port, "tcp.TcpLocal")
+            })
         }
     }
 }
@@ -51,14 +61,25 @@ extension Tcp {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-peer", minimumFieldCount: 3, "tcp.TcpPeerInfo", expected: "a record <tcp-peer …> with at least 3 fields")
-            let handle = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "tcp.TcpPeerInfo") }
-            let local = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try TcpLocal(preserves: _record1.fields[1]) }
-            let remote = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try TcpRemote(preserves: _record1.fields[2]) }
+            let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "tcp.TcpPeerInfo") })
+            let local = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TcpLocal(preserves: _record1.fields[1]) })
+            let remote = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try TcpRemote(preserves: _record1.fields[2]) })
             self.init(handle: handle, local: local, remote: remote)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-peer")), fields: [Preserves.Value<Embedded>.embedded(self.handle), self.local.preserves(as: Embedded.self), self.remote.preserves(as: Embedded.self)]))
+        }
+
+        /// Observes `tcp.TcpPeerInfo` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(handle: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, local: DataspacePatterns.FieldPattern<Embedded, TcpLocal> = .any, remote: DataspacePatterns.FieldPattern<Embedded, TcpRemote> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-peer"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), local.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-local"))), entries: [:]), literal: { (_x: TcpLocal) in _x.preserves(as: Embedded.self) }), remote.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-remote"))), entries: [:]), literal: { (_x: TcpRemote) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try handle.check(_result.handle, "tcp.TcpPeerInfo")
+                try local.check(_result.local, "tcp.TcpPeerInfo")
+                try remote.check(_result.remote, "tcp.TcpPeerInfo")
+            })
         }
     }
 }
@@ -78,13 +99,23 @@ extension Tcp {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-remote", minimumFieldCount: 2, "tcp.TcpRemote", expected: "a record <tcp-remote …> with at least 2 fields")
-            let host = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpRemote") }
-            let port = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpRemote") }
+            let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpRemote") })
+            let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpRemote") })
             self.init(host: host, port: port)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-remote")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Observes `tcp.TcpRemote` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-remote"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([host.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), port.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try host.check(_result.host, "tcp.TcpRemote")
+                try port.check(_result.port, "tcp.TcpRemote")
+            })
         }
     }
 }

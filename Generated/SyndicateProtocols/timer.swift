@@ -21,12 +21,19 @@ extension Timer {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "later-than", minimumFieldCount: 1, "timer.LaterThan", expected: "a record <later-than …> with at least 1 field")
-            let seconds = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "timer.LaterThan") }
+            let seconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "timer.LaterThan") })
             self.init(seconds: seconds)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("later-than")), fields: [Preserves.Value<Embedded>.double(self.seconds)]))
+        }
+
+        /// Observes `timer.LaterThan` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("later-than"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([seconds.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try seconds.check(_result.seconds, "timer.LaterThan") })
         }
     }
 }
@@ -49,13 +56,24 @@ extension Timer {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "set-timer", minimumFieldCount: 3, "timer.SetTimer", expected: "a record <set-timer …> with at least 3 fields")
             let label = _record1.fields[0]
-            let seconds = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.SetTimer") }
-            let kind = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try TimerKind(preserves: _record1.fields[2]) }
+            let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.SetTimer") })
+            let kind = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try TimerKind(preserves: _record1.fields[2]) })
             self.init(label: label, seconds: seconds, kind: kind)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("set-timer")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds), self.kind.preserves(as: Embedded.self)]))
+        }
+
+        /// Observes `timer.SetTimer` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any, kind: DataspacePatterns.FieldPattern<Embedded, TimerKind> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("set-timer"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), seconds.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) }), kind.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TimerKind) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try label.check(_result.label, "timer.SetTimer")
+                try seconds.check(_result.seconds, "timer.SetTimer")
+                try kind.check(_result.kind, "timer.SetTimer")
+            })
         }
     }
 }
@@ -76,12 +94,22 @@ extension Timer {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "timer-expired", minimumFieldCount: 2, "timer.TimerExpired", expected: "a record <timer-expired …> with at least 2 fields")
             let label = _record1.fields[0]
-            let seconds = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.TimerExpired") }
+            let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.TimerExpired") })
             self.init(label: label, seconds: seconds)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("timer-expired")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds)]))
+        }
+
+        /// Observes `timer.TimerExpired` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("timer-expired"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([label.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), seconds.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try label.check(_result.label, "timer.TimerExpired")
+                try seconds.check(_result.seconds, "timer.TimerExpired")
+            })
         }
     }
 }
@@ -109,9 +137,21 @@ extension Timer {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseRelativeCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsoluteCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseClearCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseRelativeCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsoluteCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseClearCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "one of its alternatives (relative, absolute, clear)", alternatives: failures)
         }
 
@@ -139,6 +179,42 @@ extension Timer {
         private static func parseClearCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "clear", "timer.TimerKind", expected: "the literal clear")
             return .clear
+        }
+
+        /// Observes every `timer.TimerKind` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `timer.TimerKind` values of the alternative `relative`.
+        public static func relativePattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("relative")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .relative = _result else {
+                    throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "the alternative relative")
+                }
+            })
+        }
+
+        /// Observes `timer.TimerKind` values of the alternative `absolute`.
+        public static func absolutePattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("absolute")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absolute = _result else {
+                    throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "the alternative absolute")
+                }
+            })
+        }
+
+        /// Observes `timer.TimerKind` values of the alternative `clear`.
+        public static func clearPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("clear")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .clear = _result else {
+                    throw Preserves.SchemaParseError(definition: "timer.TimerKind", expected: "the alternative clear")
+                }
+            })
         }
     }
 }

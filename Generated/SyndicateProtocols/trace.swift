@@ -63,15 +63,51 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseDequeueCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEnqueueCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDequeueInternalCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseEnqueueInternalCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSpawnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFacetStartCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFacetStopCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinkedTaskStartCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseDequeueCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEnqueueCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDequeueInternalCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseEnqueueInternalCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSpawnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFacetStartCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFacetStopCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinkedTaskStartCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "one of its alternatives (dequeue, enqueue, dequeueInternal, enqueueInternal, spawn, link, facetStart, facetStop, linkedTaskStart)", alternatives: failures)
         }
 
@@ -90,9 +126,9 @@ extension Trace {
             case .link(let parentActor, let childToParent, let childActor, let parentToChild):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("link")), fields: [serializeActorId(parentActor), Protocol.serializeHandle(childToParent, as: Embedded.self), serializeActorId(childActor), Protocol.serializeHandle(parentToChild, as: Embedded.self)]))
             case .facetStart(let path):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start")), fields: [Preserves.Value<Embedded>.sequence(path.map { _item12 in serializeFacetId(_item12) })]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start")), fields: [Preserves.Value<Embedded>.sequence(path.map({ _item12 in serializeFacetId(_item12) }))]))
             case .facetStop(let path, let reason):
-                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop")), fields: [Preserves.Value<Embedded>.sequence(path.map { _item13 in serializeFacetId(_item13) }), reason.preserves(as: Embedded.self)]))
+                return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop")), fields: [Preserves.Value<Embedded>.sequence(path.map({ _item13 in serializeFacetId(_item13) })), reason.preserves(as: Embedded.self)]))
             case .linkedTaskStart(let taskName, let id):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("linked-task-start")), fields: [taskName.preserves, serializeTaskId(id)]))
             }
@@ -100,62 +136,173 @@ extension Trace {
 
         private static func parseDequeueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "dequeue", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <dequeue …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record1.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record1.fields[0]) })
             return .dequeue(event: event)
         }
 
         private static func parseEnqueueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "enqueue", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <enqueue …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record2.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record2.fields[0]) })
             return .enqueue(event: event)
         }
 
         private static func parseDequeueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "dequeue-internal", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <dequeue-internal …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record3.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record3.fields[0]) })
             return .dequeueInternal(event: event)
         }
 
         private static func parseEnqueueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "enqueue-internal", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <enqueue-internal …> with at least 1 field")
-            let event = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record4.fields[0]) }
+            let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record4.fields[0]) })
             return .enqueueInternal(event: event)
         }
 
         private static func parseSpawnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "spawn", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <spawn …> with at least 2 fields")
-            let link = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_record5.fields[0], "trace.ActionDescription") }
-            let id = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[1]) }
+            let link = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_record5.fields[0], "trace.ActionDescription") })
+            let id = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[1]) })
             return .spawn(link: link, id: id)
         }
 
         private static func parseLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "link", minimumFieldCount: 4, "trace.ActionDescription", expected: "a record <link …> with at least 4 fields")
-            let parentActor = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[0]) }
-            let childToParent = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[1]) }
-            let childActor = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[2]) }
-            let parentToChild = try Preserves.withSchemaPath(.field(3)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[3]) }
+            let parentActor = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[0]) })
+            let childToParent = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[1]) })
+            let childActor = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[2]) })
+            let parentToChild = try Preserves.withSchemaPath(.field(3), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[3]) })
             return .link(parentActor: parentActor, childToParent: childToParent, childActor: childActor, parentToChild: parentToChild)
         }
 
         private static func parseFacetStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record7 = try Preserves.SchemaParsing.record(value, label: "facet-start", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <facet-start …> with at least 1 field")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record7.fields[0], "trace.ActionDescription") { (_item8: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item8) } }
+            let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record7.fields[0], "trace.ActionDescription", { (_item8: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item8) }) })
             return .facetStart(path: path)
         }
 
         private static func parseFacetStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record9 = try Preserves.SchemaParsing.record(value, label: "facet-stop", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <facet-stop …> with at least 2 fields")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record9.fields[0], "trace.ActionDescription") { (_item10: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item10) } }
-            let reason = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try FacetStopReason(preserves: _record9.fields[1]) }
+            let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record9.fields[0], "trace.ActionDescription", { (_item10: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item10) }) })
+            let reason = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try FacetStopReason(preserves: _record9.fields[1]) })
             return .facetStop(path: path, reason: reason)
         }
 
         private static func parseLinkedTaskStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record11 = try Preserves.SchemaParsing.record(value, label: "linked-task-start", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <linked-task-start …> with at least 2 fields")
-            let taskName = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record11.fields[0]) }
-            let id = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseTaskId(_record11.fields[1]) }
+            let taskName = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record11.fields[0]) })
+            let id = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseTaskId(_record11.fields[1]) })
             return .linkedTaskStart(taskName: taskName, id: id)
+        }
+
+        /// Observes every `trace.ActionDescription` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `dequeue`.
+        public static func dequeuePattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .dequeue(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative dequeue")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `enqueue`.
+        public static func enqueuePattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .enqueue(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative enqueue")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `dequeueInternal`.
+        public static func dequeueInternalPattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dequeue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .dequeueInternal(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative dequeueInternal")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `enqueueInternal`.
+        public static func enqueueInternalPattern(event: DataspacePatterns.FieldPattern<Embedded, TargetedTurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("enqueue-internal"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([event.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: [:]), literal: { (_x: TargetedTurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .enqueueInternal(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative enqueueInternal")
+                }
+                try event.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `spawn`.
+        public static func spawnPattern(link: DataspacePatterns.FieldPattern<Embedded, Swift.Bool> = .any, id: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("spawn"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([link.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Bool) in Preserves.Value<Embedded>.boolean(_x) }), id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .spawn(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative spawn")
+                }
+                try link.check(_f0, "trace.ActionDescription")
+                try id.check(_f1, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `link`.
+        public static func linkPattern(parentActor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, childToParent: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any, childActor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, parentToChild: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("link"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([parentActor.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), childToParent.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) }), childActor.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), parentToChild.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .link(let _f0, let _f1, let _f2, let _f3) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative link")
+                }
+                try parentActor.check(_f0, "trace.ActionDescription")
+                try childToParent.check(_f1, "trace.ActionDescription")
+                try childActor.check(_f2, "trace.ActionDescription")
+                try parentToChild.check(_f3, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `facetStart`.
+        public static func facetStartPattern(path: DataspacePatterns.FieldPattern<Embedded, [FacetId<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in serializeFacetId(_item1) })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .facetStart(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative facetStart")
+                }
+                try path.check(_f0, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `facetStop`.
+        public static func facetStopPattern(path: DataspacePatterns.FieldPattern<Embedded, [FacetId<Embedded>]> = .any, reason: DataspacePatterns.FieldPattern<Embedded, FacetStopReason> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [FacetId<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item2 in serializeFacetId(_item2) })) }), reason.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FacetStopReason) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .facetStop(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative facetStop")
+                }
+                try path.check(_f0, "trace.ActionDescription")
+                try reason.check(_f1, "trace.ActionDescription")
+            })
+        }
+
+        /// Observes `trace.ActionDescription` values of the alternative `linkedTaskStart`.
+        public static func linkedTaskStartPattern(taskName: DataspacePatterns.FieldPattern<Embedded, Name<Embedded>> = .any, id: DataspacePatterns.FieldPattern<Embedded, TaskId<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("linked-task-start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([taskName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Name<Embedded>) in _x.preserves }), id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TaskId<Embedded>) in serializeTaskId(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .linkedTaskStart(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActionDescription", expected: "the alternative linkedTaskStart")
+                }
+                try taskName.check(_f0, "trace.ActionDescription")
+                try id.check(_f1, "trace.ActionDescription")
+            })
         }
     }
 }
@@ -183,9 +330,21 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStartCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTurnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStopCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStartCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTurnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStopCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "one of its alternatives (start, turn, stop)", alternatives: failures)
         }
 
@@ -202,7 +361,7 @@ extension Trace {
 
         private static func parseStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "start", minimumFieldCount: 1, "trace.ActorActivation", expected: "a record <start …> with at least 1 field")
-            let actorName = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record1.fields[0]) }
+            let actorName = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record1.fields[0]) })
             return .start(actorName: actorName)
         }
 
@@ -212,8 +371,47 @@ extension Trace {
 
         private static func parseStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "stop", minimumFieldCount: 1, "trace.ActorActivation", expected: "a record <stop …> with at least 1 field")
-            let status = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try ExitStatus<Embedded>(preserves: _record2.fields[0]) }
+            let status = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try ExitStatus<Embedded>(preserves: _record2.fields[0]) })
             return .stop(status: status)
+        }
+
+        /// Observes every `trace.ActorActivation` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.ActorActivation` values of the alternative `start`.
+        public static func startPattern(actorName: DataspacePatterns.FieldPattern<Embedded, Name<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("start"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([actorName.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Name<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .start(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "the alternative start")
+                }
+                try actorName.check(_f0, "trace.ActorActivation")
+            })
+        }
+
+        /// Observes `trace.ActorActivation` values of the alternative `turn`.
+        public static func turnPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, TurnDescription<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn"))), entries: [:]), literal: { (_x: TurnDescription<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .turn(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "the alternative turn")
+                }
+                try payload.check(_payload, "trace.ActorActivation")
+            })
+        }
+
+        /// Observes `trace.ActorActivation` values of the alternative `stop`.
+        public static func stopPattern(status: DataspacePatterns.FieldPattern<Embedded, ExitStatus<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stop"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([status.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ExitStatus<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .stop(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ActorActivation", expected: "the alternative stop")
+                }
+                try status.check(_f0, "trace.ActorActivation")
+            })
         }
     }
 }
@@ -232,6 +430,12 @@ extension Trace {
     /// The value that `ActorId` (`trace.ActorId`) stands for.
     public static func serializeActorId<Embedded: Preserves.PreservesEmbedded>(_ x: ActorId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.ActorId` values that match `value`.
+    public static func patternActorId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ActorId<Embedded> in try Trace.parseActorId(_value) }, check: { (_result: ActorId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.ActorId") })
     }
 }
 
@@ -257,8 +461,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseValueCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseOpaqueCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseValueCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseOpaqueCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.AssertionDescription", expected: "one of its alternatives (value, opaque)", alternatives: failures)
         }
 
@@ -282,6 +494,34 @@ extension Trace {
             let description_ = _record2.fields[0]
             return .opaque(description_: description_)
         }
+
+        /// Observes every `trace.AssertionDescription` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.AssertionDescription` values of the alternative `value`.
+        public static func valuePattern(value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("value"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .value(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.AssertionDescription", expected: "the alternative value")
+                }
+                try value.check(_f0, "trace.AssertionDescription")
+            })
+        }
+
+        /// Observes `trace.AssertionDescription` values of the alternative `opaque`.
+        public static func opaquePattern(description_: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("opaque"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .opaque(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.AssertionDescription", expected: "the alternative opaque")
+                }
+                try description_.check(_f0, "trace.AssertionDescription")
+            })
+        }
     }
 }
 
@@ -303,8 +543,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseOkCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseErrorCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseOkCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.ExitStatus", expected: "one of its alternatives (ok, Error)", alternatives: failures)
         }
 
@@ -325,6 +573,33 @@ extension Trace {
         private static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .error(try Protocol.Error<Embedded>(preserves: value))
         }
+
+        /// Observes every `trace.ExitStatus` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.ExitStatus` values of the alternative `ok`.
+        public static func okPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("ok")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .ok = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ExitStatus", expected: "the alternative ok")
+                }
+            })
+        }
+
+        /// Observes `trace.ExitStatus` values of the alternative `Error`.
+        public static func errorPattern(_ payload: DataspacePatterns.FieldPattern<Embedded, Protocol.Error<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = payload.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error"))), entries: [:]), literal: { (_x: Protocol.Error<Embedded>) in _x.preserves })
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .error(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.ExitStatus", expected: "the alternative Error")
+                }
+                try payload.check(_payload, "trace.ExitStatus")
+            })
+        }
     }
 }
 
@@ -342,6 +617,12 @@ extension Trace {
     /// The value that `FacetId` (`trace.FacetId`) stands for.
     public static func serializeFacetId<Embedded: Preserves.PreservesEmbedded>(_ x: FacetId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.FacetId` values that match `value`.
+    public static func patternFacetId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, FacetId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, FacetId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> FacetId<Embedded> in try Trace.parseFacetId(_value) }, check: { (_result: FacetId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.FacetId") })
     }
 }
 
@@ -373,10 +654,26 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseExplicitActionCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInertCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseParentStoppingCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseActorStoppingCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseExplicitActionCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInertCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseParentStoppingCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseActorStoppingCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "one of its alternatives (explicitAction, inert, parentStopping, actorStopping)", alternatives: failures)
         }
 
@@ -412,6 +709,52 @@ extension Trace {
             try Preserves.SchemaParsing.literalSymbol(value, "actor-stopping", "trace.FacetStopReason", expected: "the literal actor-stopping")
             return .actorStopping
         }
+
+        /// Observes every `trace.FacetStopReason` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `explicitAction`.
+        public static func explicitActionPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("explicit-action")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .explicitAction = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative explicitAction")
+                }
+            })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `inert`.
+        public static func inertPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("inert")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .inert = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative inert")
+                }
+            })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `parentStopping`.
+        public static func parentStoppingPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("parent-stopping")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .parentStopping = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative parentStopping")
+                }
+            })
+        }
+
+        /// Observes `trace.FacetStopReason` values of the alternative `actorStopping`.
+        public static func actorStoppingPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("actor-stopping")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .actorStopping = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.FacetStopReason", expected: "the alternative actorStopping")
+                }
+            })
+        }
     }
 }
 
@@ -433,8 +776,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseCancelledCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNormalCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseCancelledCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNormalCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.LinkedTaskReleaseReason", expected: "one of its alternatives (cancelled, normal)", alternatives: failures)
         }
 
@@ -455,6 +806,32 @@ extension Trace {
         private static func parseNormalCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "normal", "trace.LinkedTaskReleaseReason", expected: "the literal normal")
             return .normal
+        }
+
+        /// Observes every `trace.LinkedTaskReleaseReason` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.LinkedTaskReleaseReason` values of the alternative `cancelled`.
+        public static func cancelledPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("cancelled")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .cancelled = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.LinkedTaskReleaseReason", expected: "the alternative cancelled")
+                }
+            })
+        }
+
+        /// Observes `trace.LinkedTaskReleaseReason` values of the alternative `normal`.
+        public static func normalPattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("normal")))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .normal = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.LinkedTaskReleaseReason", expected: "the alternative normal")
+                }
+            })
         }
     }
 }
@@ -477,8 +854,16 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAnonymousCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNamedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAnonymousCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNamedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.Name", expected: "one of its alternatives (anonymous, named)", alternatives: failures)
         }
 
@@ -501,6 +886,33 @@ extension Trace {
             let name = _record2.fields[0]
             return .named(name: name)
         }
+
+        /// Observes every `trace.Name` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.Name` values of the alternative `anonymous`.
+        public static func anonymousPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("anonymous"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .anonymous = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.Name", expected: "the alternative anonymous")
+                }
+            })
+        }
+
+        /// Observes `trace.Name` values of the alternative `named`.
+        public static func namedPattern(name: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("named"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([name.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .named(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.Name", expected: "the alternative named")
+                }
+                try name.check(_f0, "trace.Name")
+            })
+        }
     }
 }
 
@@ -518,6 +930,12 @@ extension Trace {
     /// The value that `Oid` (`trace.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.Oid` values that match `value`.
+    public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid<Embedded> in try Trace.parseOid(_value) }, check: { (_result: Oid<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.Oid") })
     }
 }
 
@@ -538,14 +956,25 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "entity", minimumFieldCount: 3, "trace.Target", expected: "a record <entity …> with at least 3 fields")
-            let `actor` = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[0]) }
-            let facet = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseFacetId(_record1.fields[1]) }
-            let oid = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try parseOid(_record1.fields[2]) }
+            let `actor` = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[0]) })
+            let facet = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseFacetId(_record1.fields[1]) })
+            let oid = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try parseOid(_record1.fields[2]) })
             self.init(actor: `actor`, facet: facet, oid: oid)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity")), fields: [serializeActorId(self.`actor`), serializeFacetId(self.facet), serializeOid(self.oid)]))
+        }
+
+        /// Observes `trace.Target` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(actor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, facet: DataspacePatterns.FieldPattern<Embedded, FacetId<Embedded>> = .any, oid: DataspacePatterns.FieldPattern<Embedded, Oid<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([`actor`.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), facet.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FacetId<Embedded>) in serializeFacetId(_x) }), oid.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Oid<Embedded>) in serializeOid(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try `actor`.check(_result.`actor`, "trace.Target")
+                try facet.check(_result.facet, "trace.Target")
+                try oid.check(_result.oid, "trace.Target")
+            })
         }
     }
 }
@@ -565,13 +994,23 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "event", minimumFieldCount: 2, "trace.TargetedTurnEvent", expected: "a record <event …> with at least 2 fields")
-            let target = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record1.fields[0]) }
-            let detail = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _record1.fields[1]) }
+            let target = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record1.fields[0]) })
+            let detail = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _record1.fields[1]) })
             self.init(target: target, detail: detail)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event")), fields: [self.target.preserves, self.detail.preserves]))
+        }
+
+        /// Observes `trace.TargetedTurnEvent` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(target: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any, detail: DataspacePatterns.FieldPattern<Embedded, TurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([target.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity"))), entries: [:]), literal: { (_x: Target<Embedded>) in _x.preserves }), detail.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnEvent<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try target.check(_result.target, "trace.TargetedTurnEvent")
+                try detail.check(_result.detail, "trace.TargetedTurnEvent")
+            })
         }
     }
 }
@@ -590,6 +1029,12 @@ extension Trace {
     /// The value that `TaskId` (`trace.TaskId`) stands for.
     public static func serializeTaskId<Embedded: Preserves.PreservesEmbedded>(_ x: TaskId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.TaskId` values that match `value`.
+    public static func patternTaskId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, TaskId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, TaskId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TaskId<Embedded> in try Trace.parseTaskId(_value) }, check: { (_result: TaskId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.TaskId") })
     }
 }
 
@@ -610,14 +1055,25 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "trace", minimumFieldCount: 3, "trace.TraceEntry", expected: "a record <trace …> with at least 3 fields")
-            let timestamp = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "trace.TraceEntry") }
-            let `actor` = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[1]) }
-            let item = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try ActorActivation<Embedded>(preserves: _record1.fields[2]) }
+            let timestamp = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "trace.TraceEntry") })
+            let `actor` = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[1]) })
+            let item = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try ActorActivation<Embedded>(preserves: _record1.fields[2]) })
             self.init(timestamp: timestamp, actor: `actor`, item: item)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("trace")), fields: [Preserves.Value<Embedded>.double(self.timestamp), serializeActorId(self.`actor`), self.item.preserves]))
+        }
+
+        /// Observes `trace.TraceEntry` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(timestamp: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any, actor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, item: DataspacePatterns.FieldPattern<Embedded, ActorActivation<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("trace"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([timestamp.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) }), `actor`.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), item.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorActivation<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try timestamp.check(_result.timestamp, "trace.TraceEntry")
+                try `actor`.check(_result.`actor`, "trace.TraceEntry")
+                try item.check(_result.item, "trace.TraceEntry")
+            })
         }
     }
 }
@@ -662,12 +1118,36 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTurnCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseCleanupCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseLinkedTaskReleaseCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parsePeriodicActivationCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseDelayCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseExternalCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTurnCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseCleanupCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseLinkedTaskReleaseCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parsePeriodicActivationCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseDelayCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseExternalCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "one of its alternatives (turn, cleanup, linkedTaskRelease, periodicActivation, delay, external)", alternatives: failures)
         }
 
@@ -690,7 +1170,7 @@ extension Trace {
 
         private static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "caused-by", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <caused-by …> with at least 1 field")
-            let id = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) }
+            let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) })
             return .turn(id: id)
         }
 
@@ -701,21 +1181,21 @@ extension Trace {
 
         private static func parseLinkedTaskReleaseCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "linked-task-release", minimumFieldCount: 2, "trace.TurnCause", expected: "a record <linked-task-release …> with at least 2 fields")
-            let id = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTaskId(_record3.fields[0]) }
-            let reason = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try LinkedTaskReleaseReason(preserves: _record3.fields[1]) }
+            let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTaskId(_record3.fields[0]) })
+            let reason = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try LinkedTaskReleaseReason(preserves: _record3.fields[1]) })
             return .linkedTaskRelease(id: id, reason: reason)
         }
 
         private static func parsePeriodicActivationCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "periodic-activation", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <periodic-activation …> with at least 1 field")
-            let period = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record4.fields[0], "trace.TurnCause") }
+            let period = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record4.fields[0], "trace.TurnCause") })
             return .periodicActivation(period: period)
         }
 
         private static func parseDelayCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "delay", minimumFieldCount: 2, "trace.TurnCause", expected: "a record <delay …> with at least 2 fields")
-            let causingTurn = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTurnId(_record5.fields[0]) }
-            let amount = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record5.fields[1], "trace.TurnCause") }
+            let causingTurn = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record5.fields[0]) })
+            let amount = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record5.fields[1], "trace.TurnCause") })
             return .delay(causingTurn: causingTurn, amount: amount)
         }
 
@@ -723,6 +1203,79 @@ extension Trace {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "external", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <external …> with at least 1 field")
             let description_ = _record6.fields[0]
             return .external(description_: description_)
+        }
+
+        /// Observes every `trace.TurnCause` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `turn`.
+        public static func turnPattern(id: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("caused-by"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .turn(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative turn")
+                }
+                try id.check(_f0, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `cleanup`.
+        public static func cleanupPattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("cleanup"))), entries: [:])
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .cleanup = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative cleanup")
+                }
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `linkedTaskRelease`.
+        public static func linkedTaskReleasePattern(id: DataspacePatterns.FieldPattern<Embedded, TaskId<Embedded>> = .any, reason: DataspacePatterns.FieldPattern<Embedded, LinkedTaskReleaseReason> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("linked-task-release"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TaskId<Embedded>) in serializeTaskId(_x) }), reason.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: LinkedTaskReleaseReason) in _x.preserves(as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .linkedTaskRelease(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative linkedTaskRelease")
+                }
+                try id.check(_f0, "trace.TurnCause")
+                try reason.check(_f1, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `periodicActivation`.
+        public static func periodicActivationPattern(period: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("periodic-activation"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([period.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .periodicActivation(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative periodicActivation")
+                }
+                try period.check(_f0, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `delay`.
+        public static func delayPattern(causingTurn: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any, amount: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("delay"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([causingTurn.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) }), amount.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .delay(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative delay")
+                }
+                try causingTurn.check(_f0, "trace.TurnCause")
+                try amount.check(_f1, "trace.TurnCause")
+            })
+        }
+
+        /// Observes `trace.TurnCause` values of the alternative `external`.
+        public static func externalPattern(description_: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("external"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([description_.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .external(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnCause", expected: "the alternative external")
+                }
+                try description_.check(_f0, "trace.TurnCause")
+            })
         }
     }
 }
@@ -746,14 +1299,25 @@ extension Trace {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "turn", minimumFieldCount: 3, "trace.TurnDescription", expected: "a record <turn …> with at least 3 fields")
-            let id = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) }
-            let cause = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try TurnCause<Embedded>(preserves: _record1.fields[1]) }
-            let actions = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[2], "trace.TurnDescription") { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try ActionDescription<Embedded>(preserves: _item2) } }
+            let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) })
+            let cause = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TurnCause<Embedded>(preserves: _record1.fields[1]) })
+            let actions = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[2], "trace.TurnDescription", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try ActionDescription<Embedded>(preserves: _item2) }) })
             self.init(id: id, cause: cause, actions: actions)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn")), fields: [serializeTurnId(self.id), self.cause.preserves, Preserves.Value<Embedded>.sequence(self.actions.map { _item3 in _item3.preserves })]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn")), fields: [serializeTurnId(self.id), self.cause.preserves, Preserves.Value<Embedded>.sequence(self.actions.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Observes `trace.TurnDescription` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(id: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any, cause: DataspacePatterns.FieldPattern<Embedded, TurnCause<Embedded>> = .any, actions: DataspacePatterns.FieldPattern<Embedded, [ActionDescription<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnId<Embedded>) in serializeTurnId(_x) }), cause.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: TurnCause<Embedded>) in _x.preserves }), actions.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [ActionDescription<Embedded>]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves })) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try id.check(_result.id, "trace.TurnDescription")
+                try cause.check(_result.cause, "trace.TurnDescription")
+                try actions.check(_result.actions, "trace.TurnDescription")
+            })
         }
     }
 }
@@ -793,11 +1357,31 @@ extension Trace {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAssertCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRetractCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseMessageCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSyncCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBreakLinkCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAssertCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRetractCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseMessageCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSyncCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBreakLinkCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "one of its alternatives (assert, retract, message, sync, breakLink)", alternatives: failures)
         }
 
@@ -818,34 +1402,97 @@ extension Trace {
 
         private static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "assert", minimumFieldCount: 2, "trace.TurnEvent", expected: "a record <assert …> with at least 2 fields")
-            let assertion = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record1.fields[0]) }
-            let handle = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record1.fields[1]) }
+            let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record1.fields[0]) })
+            let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record1.fields[1]) })
             return .assert(assertion: assertion, handle: handle)
         }
 
         private static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "retract", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <retract …> with at least 1 field")
-            let handle = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record2.fields[0]) }
+            let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record2.fields[0]) })
             return .retract(handle: handle)
         }
 
         private static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "message", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <message …> with at least 1 field")
-            let body = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record3.fields[0]) }
+            let body = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record3.fields[0]) })
             return .message(body: body)
         }
 
         private static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "sync", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <sync …> with at least 1 field")
-            let peer = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record4.fields[0]) }
+            let peer = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record4.fields[0]) })
             return .sync(peer: peer)
         }
 
         private static func parseBreakLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "break-link", minimumFieldCount: 2, "trace.TurnEvent", expected: "a record <break-link …> with at least 2 fields")
-            let source = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[0]) }
-            let handle = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record5.fields[1]) }
+            let source = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[0]) })
+            let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record5.fields[1]) })
             return .breakLink(source: source, handle: handle)
+        }
+
+        /// Observes every `trace.TurnEvent` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `assert`.
+        public static func assertPattern(assertion: DataspacePatterns.FieldPattern<Embedded, AssertionDescription<Embedded>> = .any, handle: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("assert"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([assertion.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: AssertionDescription<Embedded>) in _x.preserves }), handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .assert(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative assert")
+                }
+                try assertion.check(_f0, "trace.TurnEvent")
+                try handle.check(_f1, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `retract`.
+        public static func retractPattern(handle: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("retract"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .retract(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative retract")
+                }
+                try handle.check(_f0, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `message`.
+        public static func messagePattern(body: DataspacePatterns.FieldPattern<Embedded, AssertionDescription<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("message"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([body.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: AssertionDescription<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .message(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative message")
+                }
+                try body.check(_f0, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `sync`.
+        public static func syncPattern(peer: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("sync"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([peer.shape(open: DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity"))), entries: [:]), literal: { (_x: Target<Embedded>) in _x.preserves })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .sync(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative sync")
+                }
+                try peer.check(_f0, "trace.TurnEvent")
+            })
+        }
+
+        /// Observes `trace.TurnEvent` values of the alternative `breakLink`.
+        public static func breakLinkPattern(source: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, handle: DataspacePatterns.FieldPattern<Embedded, Protocol.Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("break-link"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([source.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ActorId<Embedded>) in serializeActorId(_x) }), handle.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol.Handle) in Protocol.serializeHandle(_x, as: Embedded.self) })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .breakLink(let _f0, let _f1) = _result else {
+                    throw Preserves.SchemaParseError(definition: "trace.TurnEvent", expected: "the alternative breakLink")
+                }
+                try source.check(_f0, "trace.TurnEvent")
+                try handle.check(_f1, "trace.TurnEvent")
+            })
         }
     }
 }
@@ -864,5 +1511,11 @@ extension Trace {
     /// The value that `TurnId` (`trace.TurnId`) stands for.
     public static func serializeTurnId<Embedded: Preserves.PreservesEmbedded>(_ x: TurnId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Observes `trace.TurnId` values that match `value`.
+    public static func patternTurnId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, TurnId<Embedded>> {
+        let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+        return DataspacePatterns.TypedPattern<Embedded, TurnId<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TurnId<Embedded> in try Trace.parseTurnId(_value) }, check: { (_result: TurnId<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "trace.TurnId") })
     }
 }

@@ -23,13 +23,23 @@ extension Worker {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "Instance", minimumFieldCount: 2, "worker.Instance", expected: "a record <Instance …> with at least 2 fields")
-            let name = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "worker.Instance") }
+            let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "worker.Instance") })
             let argument = _record1.fields[1]
             self.init(name: name, argument: argument)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Instance")), fields: [Preserves.Value<Embedded>.string(self.name), self.argument]))
+        }
+
+        /// Observes `worker.Instance` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(name: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, argument: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: DataspacePatterns.Pattern<Embedded> = DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Instance"))), entries: DataspacePatterns.Pattern<Embedded>.indexed([name.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), argument.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try name.check(_result.name, "worker.Instance")
+                try argument.check(_result.argument, "worker.Instance")
+            })
         }
     }
 }

@@ -4,6 +4,7 @@
 // swiftlint:disable all
 
 import Preserves
+import SyndicateProtocols
 
 /// The types of schema module `documentation`.
 public enum Documentation {}
@@ -33,9 +34,21 @@ extension Documentation {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "documentation.Description", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -53,7 +66,7 @@ extension Documentation {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "documentation.Description")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")), "documentation.Description", expected: "a dictionary with the key description")
-            let description_ = try Preserves.withSchemaPath(.key("description")) { () throws(Preserves.SchemaParseError) in try IOList(preserves: _entry2) }
+            let description_ = try Preserves.withSchemaPath(.key("description"), { () throws(Preserves.SchemaParseError) in try IOList(preserves: _entry2) })
             return .present(description_: description_)
         }
 
@@ -67,6 +80,44 @@ extension Documentation {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "documentation.Description")
             return .absent
+        }
+
+        /// Observes every `documentation.Description` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `documentation.Description` values of the alternative `present`.
+        public static func presentPattern(description_: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, IOList> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")): description_.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: IOList) in _x.preserves(as: Embedded.self) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.Description", expected: "the alternative present")
+                }
+                try description_.check(_f0, "documentation.Description")
+            })
+        }
+
+        /// Observes `documentation.Description` values of the alternative `invalid`.
+        public static func invalidPattern(description_: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")): description_.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.Description", expected: "the alternative invalid")
+                }
+                try description_.check(_f0, "documentation.Description")
+            })
+        }
+
+        /// Observes `documentation.Description` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.Description", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -96,9 +147,21 @@ extension Documentation {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseBytesCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNestedCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseBytesCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNestedCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "documentation.IOList", expected: "one of its alternatives (bytes, string, nested)", alternatives: failures)
         }
 
@@ -109,7 +172,7 @@ extension Documentation {
             case .string(let x):
                 return Preserves.Value<Embedded>.string(x)
             case .nested(let x):
-                return Preserves.Value<Embedded>.sequence(x.map { _item2 in _item2.preserves(as: Embedded.self) })
+                return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves(as: Embedded.self) }))
             }
         }
 
@@ -122,7 +185,46 @@ extension Documentation {
         }
 
         private static func parseNestedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
-            return .nested(try Preserves.SchemaParsing.sequenceOf(value, "documentation.IOList") { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try IOList(preserves: _item1) })
+            return .nested(try Preserves.SchemaParsing.sequenceOf(value, "documentation.IOList", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try IOList(preserves: _item1) }))
+        }
+
+        /// Observes every `documentation.IOList` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `documentation.IOList` values of the alternative `bytes`.
+        public static func bytesPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Swift.UInt8]) in Preserves.Value<Embedded>.byteString(_x) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .bytes(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.IOList", expected: "the alternative bytes")
+                }
+                try payload.check(_payload, "documentation.IOList")
+            })
+        }
+
+        /// Observes `documentation.IOList` values of the alternative `string`.
+        public static func stringPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.IOList", expected: "the alternative string")
+                }
+                try payload.check(_payload, "documentation.IOList")
+            })
+        }
+
+        /// Observes `documentation.IOList` values of the alternative `nested`.
+        public static func nestedPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [IOList]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [IOList]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in _item1.preserves(as: Embedded.self) })) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .nested(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.IOList", expected: "the alternative nested")
+                }
+                try payload.check(_payload, "documentation.IOList")
+            })
         }
     }
 }
@@ -145,12 +247,22 @@ extension Documentation {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "metadata", minimumFieldCount: 2, "documentation.Metadata", expected: "a record <metadata …> with at least 2 fields")
             let object = _record1.fields[0]
-            let info = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record1.fields[1], "documentation.Metadata", key: { (_key2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key2, "documentation.Metadata") }, value: { (_value3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value3 }) }
+            let info = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record1.fields[1], "documentation.Metadata", key: { (_key2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key2, "documentation.Metadata") }, value: { (_value3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value3 }) })
             self.init(object: object, info: info)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metadata")), fields: [self.object, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.info.map { _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }, uniquingKeysWith: { first, _ in first }))]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metadata")), fields: [self.object, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.info.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first }))]))
+        }
+
+        /// Observes `documentation.Metadata` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(object: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, info: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metadata"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([object.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), info.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }), uniquingKeysWith: { first, _ in first })) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try object.check(_result.object, "documentation.Metadata")
+                try info.check(_result.info, "documentation.Metadata")
+            })
         }
     }
 }
@@ -178,9 +290,21 @@ extension Documentation {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "documentation.Url", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -198,7 +322,7 @@ extension Documentation {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "documentation.Url")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")), "documentation.Url", expected: "a dictionary with the key url")
-            let url = try Preserves.withSchemaPath(.key("url")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "documentation.Url") }
+            let url = try Preserves.withSchemaPath(.key("url"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "documentation.Url") })
             return .present(url: url)
         }
 
@@ -212,6 +336,44 @@ extension Documentation {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "documentation.Url")
             return .absent
+        }
+
+        /// Observes every `documentation.Url` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `documentation.Url` values of the alternative `present`.
+        public static func presentPattern(url: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")): url.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.Url", expected: "the alternative present")
+                }
+                try url.check(_f0, "documentation.Url")
+            })
+        }
+
+        /// Observes `documentation.Url` values of the alternative `invalid`.
+        public static func invalidPattern(url: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")): url.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.Url", expected: "the alternative invalid")
+                }
+                try url.check(_f0, "documentation.Url")
+            })
+        }
+
+        /// Observes `documentation.Url` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "documentation.Url", expected: "the alternative absent")
+                }
+            })
         }
     }
 }

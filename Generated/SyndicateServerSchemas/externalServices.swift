@@ -4,6 +4,7 @@
 // swiftlint:disable all
 
 import Preserves
+import SyndicateProtocols
 
 /// The types of schema module `externalServices`.
 public enum ExternalServices {}
@@ -31,9 +32,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ClearEnv", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -51,7 +64,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")), "externalServices.ClearEnv", expected: "a dictionary with the key clearEnv")
-            let clearEnv = try Preserves.withSchemaPath(.key("clearEnv")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ClearEnv") }
+            let clearEnv = try Preserves.withSchemaPath(.key("clearEnv"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ClearEnv") })
             return .present(clearEnv: clearEnv)
         }
 
@@ -65,6 +78,44 @@ extension ExternalServices {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             return .absent
+        }
+
+        /// Observes every `externalServices.ClearEnv` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.ClearEnv` values of the alternative `present`.
+        public static func presentPattern(clearEnv: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.Bool> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")): clearEnv.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Bool) in Preserves.Value<Embedded>.boolean(_x) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ClearEnv", expected: "the alternative present")
+                }
+                try clearEnv.check(_f0, "externalServices.ClearEnv")
+            })
+        }
+
+        /// Observes `externalServices.ClearEnv` values of the alternative `invalid`.
+        public static func invalidPattern(clearEnv: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")): clearEnv.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ClearEnv", expected: "the alternative invalid")
+                }
+                try clearEnv.check(_f0, "externalServices.ClearEnv")
+            })
+        }
+
+        /// Observes `externalServices.ClearEnv` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ClearEnv", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -87,8 +138,16 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseShellCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFullCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseShellCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFullCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.CommandLine", expected: "one of its alternatives (shell, full)", alternatives: failures)
         }
 
@@ -107,6 +166,34 @@ extension ExternalServices {
 
         private static func parseFullCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .full(try FullCommandLine(preserves: value))
+        }
+
+        /// Observes every `externalServices.CommandLine` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.CommandLine` values of the alternative `shell`.
+        public static func shellPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .shell(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.CommandLine", expected: "the alternative shell")
+                }
+                try payload.check(_payload, "externalServices.CommandLine")
+            })
+        }
+
+        /// Observes `externalServices.CommandLine` values of the alternative `full`.
+        public static func fullPattern<Embedded: Preserves.PreservesEmbedded>(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, FullCommandLine> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .arr, entries: [:]), literal: { (_x: FullCommandLine) in _x.preserves(as: Embedded.self) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .full(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.CommandLine", expected: "the alternative full")
+                }
+                try payload.check(_payload, "externalServices.CommandLine")
+            })
         }
     }
 }
@@ -127,12 +214,22 @@ extension ExternalServices {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "daemon", minimumFieldCount: 2, "externalServices.DaemonProcess", expected: "a record <daemon …> with at least 2 fields")
             let id = _record1.fields[0]
-            let config = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try DaemonProcessSpec<Embedded>(preserves: _record1.fields[1]) }
+            let config = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try DaemonProcessSpec<Embedded>(preserves: _record1.fields[1]) })
             self.init(id: id, config: config)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon")), fields: [self.id, self.config.preserves]))
+        }
+
+        /// Observes `externalServices.DaemonProcess` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(id: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, config: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, DaemonProcessSpec<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x }), config.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: DaemonProcessSpec<Embedded>) in _x.preserves })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try id.check(_result.id, "externalServices.DaemonProcess")
+                try config.check(_result.config, "externalServices.DaemonProcess")
+            })
         }
     }
 }
@@ -160,9 +257,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSimpleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseOneShotCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFullCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSimpleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseOneShotCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFullCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.DaemonProcessSpec", expected: "one of its alternatives (simple, oneShot, full)", alternatives: failures)
         }
 
@@ -183,12 +292,51 @@ extension ExternalServices {
 
         private static func parseOneShotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "one-shot", minimumFieldCount: 1, "externalServices.DaemonProcessSpec", expected: "a record <one-shot …> with at least 1 field")
-            let setup = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _record1.fields[0]) }
+            let setup = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _record1.fields[0]) })
             return .oneShot(setup: setup)
         }
 
         private static func parseFullCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .full(try FullDaemonProcess<Embedded>(preserves: value))
+        }
+
+        /// Observes every `externalServices.DaemonProcessSpec` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.DaemonProcessSpec` values of the alternative `simple`.
+        public static func simplePattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, CommandLine> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: CommandLine) in _x.preserves(as: Embedded.self) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .simple(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.DaemonProcessSpec", expected: "the alternative simple")
+                }
+                try payload.check(_payload, "externalServices.DaemonProcessSpec")
+            })
+        }
+
+        /// Observes `externalServices.DaemonProcessSpec` values of the alternative `oneShot`.
+        public static func oneShotPattern(setup: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, CommandLine> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("one-shot"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([setup.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: CommandLine) in _x.preserves(as: Embedded.self) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .oneShot(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.DaemonProcessSpec", expected: "the alternative oneShot")
+                }
+                try setup.check(_f0, "externalServices.DaemonProcessSpec")
+            })
+        }
+
+        /// Observes `externalServices.DaemonProcessSpec` values of the alternative `full`.
+        public static func fullPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, FullDaemonProcess<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FullDaemonProcess<Embedded>) in _x.preserves })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .full(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.DaemonProcessSpec", expected: "the alternative full")
+                }
+                try payload.check(_payload, "externalServices.DaemonProcessSpec")
+            })
         }
     }
 }
@@ -212,6 +360,13 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon")), fields: [self.id]))
+        }
+
+        /// Observes `externalServices.DaemonService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(id: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([id.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try id.check(_result.id, "externalServices.DaemonService") })
         }
     }
 }
@@ -239,9 +394,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSetCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseRemoveCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSetCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseRemoveCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.EnvValue", expected: "one of its alternatives (set, remove, invalid)", alternatives: failures)
         }
 
@@ -267,6 +434,44 @@ extension ExternalServices {
 
         private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .invalid(value)
+        }
+
+        /// Observes every `externalServices.EnvValue` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.EnvValue` values of the alternative `set`.
+        public static func setPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .`set`(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.EnvValue", expected: "the alternative set")
+                }
+                try payload.check(_payload, "externalServices.EnvValue")
+            })
+        }
+
+        /// Observes `externalServices.EnvValue` values of the alternative `remove`.
+        public static func removePattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .remove = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.EnvValue", expected: "the alternative remove")
+                }
+            })
+        }
+
+        /// Observes `externalServices.EnvValue` values of the alternative `invalid`.
+        public static func invalidPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.EnvValue", expected: "the alternative invalid")
+                }
+                try payload.check(_payload, "externalServices.EnvValue")
+            })
         }
     }
 }
@@ -294,9 +499,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseStringCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseSymbolCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseStringCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseSymbolCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.EnvVariable", expected: "one of its alternatives (string, symbol, invalid)", alternatives: failures)
         }
 
@@ -322,6 +539,45 @@ extension ExternalServices {
         private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .invalid(value)
         }
+
+        /// Observes every `externalServices.EnvVariable` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.EnvVariable` values of the alternative `string`.
+        public static func stringPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .string(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.EnvVariable", expected: "the alternative string")
+                }
+                try payload.check(_payload, "externalServices.EnvVariable")
+            })
+        }
+
+        /// Observes `externalServices.EnvVariable` values of the alternative `symbol`.
+        public static func symbolPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .symbol(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.EnvVariable", expected: "the alternative symbol")
+                }
+                try payload.check(_payload, "externalServices.EnvVariable")
+            })
+        }
+
+        /// Observes `externalServices.EnvVariable` values of the alternative `invalid`.
+        public static func invalidPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.EnvVariable", expected: "the alternative invalid")
+                }
+                try payload.check(_payload, "externalServices.EnvVariable")
+            })
+        }
     }
 }
 
@@ -341,13 +597,23 @@ extension ExternalServices {
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "externalServices.FullCommandLine")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 1, "externalServices.FullCommandLine", expected: "at least 1 element")
-            let program = try Preserves.withSchemaPath(.index(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "externalServices.FullCommandLine") }
-            let args = try Preserves.SchemaParsing.elements(_items1.dropFirst(1), offset: 1) { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "externalServices.FullCommandLine") }
+            let program = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "externalServices.FullCommandLine") })
+            let args = try Preserves.SchemaParsing.elements(_items1.dropFirst(1), offset: 1, { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item2, "externalServices.FullCommandLine") })
             self.init(program: program, args: args)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.string(self.program)] + self.args.map { _item3 in Preserves.Value<Embedded>.string(_item3) })
+            return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.string(self.program)] + self.args.map({ _item3 in Preserves.Value<Embedded>.string(_item3) }))
+        }
+
+        /// Observes `externalServices.FullCommandLine` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(program: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, args: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Swift.String]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .arr, entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([program.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try program.check(_result.program, "externalServices.FullCommandLine")
+                try args.check(_result.args, "externalServices.FullCommandLine")
+            })
         }
     }
 }
@@ -380,6 +646,18 @@ extension ExternalServices {
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([self.process.preserves, self.readyOnStart.preserves, self.restart.preserves, self.`protocol`.preserves])
         }
+
+        /// Observes `externalServices.FullDaemonProcess` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(process: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, FullProcess<Embedded>> = .any, readyOnStart: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ReadyOnStart<Embedded>> = .any, restart: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, RestartField<Embedded>> = .any, protocol: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ProtocolField<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.intersection(SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.intersection(SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.intersection(process.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FullProcess<Embedded>) in _x.preserves }), readyOnStart.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ReadyOnStart<Embedded>) in _x.preserves })), restart.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RestartField<Embedded>) in _x.preserves })), `protocol`.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ProtocolField<Embedded>) in _x.preserves }))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try process.check(_result.process, "externalServices.FullDaemonProcess")
+                try readyOnStart.check(_result.readyOnStart, "externalServices.FullDaemonProcess")
+                try restart.check(_result.restart, "externalServices.FullDaemonProcess")
+                try `protocol`.check(_result.`protocol`, "externalServices.FullDaemonProcess")
+            })
+        }
     }
 }
 
@@ -403,7 +681,7 @@ extension ExternalServices {
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.FullProcess")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("argv")), "externalServices.FullProcess", expected: "a dictionary with the key argv")
-            let argv = try Preserves.withSchemaPath(.key("argv")) { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _entry2) }
+            let argv = try Preserves.withSchemaPath(.key("argv"), { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _entry2) })
             let env = try ProcessEnv<Embedded>(preserves: value)
             let dir = try ProcessDir<Embedded>(preserves: value)
             let clearEnv = try ClearEnv<Embedded>(preserves: value)
@@ -412,6 +690,18 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("argv")): self.argv.preserves(as: Embedded.self)]), self.env.preserves, self.dir.preserves, self.clearEnv.preserves])
+        }
+
+        /// Observes `externalServices.FullProcess` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(argv: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, CommandLine> = .any, env: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ProcessEnv<Embedded>> = .any, dir: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ProcessDir<Embedded>> = .any, clearEnv: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ClearEnv<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.intersection(SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.intersection(SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.intersection(SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("argv")): argv.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: CommandLine) in _x.preserves(as: Embedded.self) })]), env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ProcessEnv<Embedded>) in _x.preserves })), dir.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ProcessDir<Embedded>) in _x.preserves })), clearEnv.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ClearEnv<Embedded>) in _x.preserves }))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try argv.check(_result.argv, "externalServices.FullProcess")
+                try env.check(_result.env, "externalServices.FullProcess")
+                try dir.check(_result.dir, "externalServices.FullProcess")
+                try clearEnv.check(_result.clearEnv, "externalServices.FullProcess")
+            })
         }
     }
 }
@@ -434,8 +724,16 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseSimpleCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseFullCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseSimpleCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseFullCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.Process", expected: "one of its alternatives (simple, full)", alternatives: failures)
         }
 
@@ -454,6 +752,34 @@ extension ExternalServices {
 
         private static func parseFullCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .full(try FullProcess<Embedded>(preserves: value))
+        }
+
+        /// Observes every `externalServices.Process` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.Process` values of the alternative `simple`.
+        public static func simplePattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, CommandLine> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: CommandLine) in _x.preserves(as: Embedded.self) })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .simple(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.Process", expected: "the alternative simple")
+                }
+                try payload.check(_payload, "externalServices.Process")
+            })
+        }
+
+        /// Observes `externalServices.Process` values of the alternative `full`.
+        public static func fullPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, FullProcess<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: FullProcess<Embedded>) in _x.preserves })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .full(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.Process", expected: "the alternative full")
+                }
+                try payload.check(_payload, "externalServices.Process")
+            })
         }
     }
 }
@@ -481,9 +807,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ProcessDir", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -501,7 +839,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessDir")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")), "externalServices.ProcessDir", expected: "a dictionary with the key dir")
-            let dir = try Preserves.withSchemaPath(.key("dir")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "externalServices.ProcessDir") }
+            let dir = try Preserves.withSchemaPath(.key("dir"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "externalServices.ProcessDir") })
             return .present(dir: dir)
         }
 
@@ -515,6 +853,44 @@ extension ExternalServices {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessDir")
             return .absent
+        }
+
+        /// Observes every `externalServices.ProcessDir` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.ProcessDir` values of the alternative `present`.
+        public static func presentPattern(dir: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")): dir.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProcessDir", expected: "the alternative present")
+                }
+                try dir.check(_f0, "externalServices.ProcessDir")
+            })
+        }
+
+        /// Observes `externalServices.ProcessDir` values of the alternative `invalid`.
+        public static func invalidPattern(dir: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")): dir.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProcessDir", expected: "the alternative invalid")
+                }
+                try dir.check(_f0, "externalServices.ProcessDir")
+            })
+        }
+
+        /// Observes `externalServices.ProcessDir` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProcessDir", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -542,16 +918,28 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ProcessEnv", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             switch self {
             case .present(let env):
-                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): Preserves.Value<Embedded>.dictionary(Swift.Dictionary(env.map { _entry8 in (_entry8.key.preserves, _entry8.value.preserves) }, uniquingKeysWith: { first, _ in first }))])
+                return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): Preserves.Value<Embedded>.dictionary(Swift.Dictionary(env.map({ _entry8 in (_entry8.key.preserves, _entry8.value.preserves) }), uniquingKeysWith: { first, _ in first }))])
             case .invalid(let env):
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env])
             case .absent:
@@ -562,7 +950,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")), "externalServices.ProcessEnv", expected: "a dictionary with the key env")
-            let env = try Preserves.withSchemaPath(.key("env")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_entry2, "externalServices.ProcessEnv", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvVariable<Embedded>(preserves: _key3) }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvValue<Embedded>(preserves: _value4) }) }
+            let env = try Preserves.withSchemaPath(.key("env"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_entry2, "externalServices.ProcessEnv", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvVariable<Embedded>(preserves: _key3) }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvValue<Embedded>(preserves: _value4) }) })
             return .present(env: env)
         }
 
@@ -576,6 +964,44 @@ extension ExternalServices {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessEnv")
             return .absent
+        }
+
+        /// Observes every `externalServices.ProcessEnv` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.ProcessEnv` values of the alternative `present`.
+        public static func presentPattern(env: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [EnvVariable<Embedded>: EnvValue<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [EnvVariable<Embedded>: EnvValue<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (_entry1.key.preserves, _entry1.value.preserves) }), uniquingKeysWith: { first, _ in first })) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProcessEnv", expected: "the alternative present")
+                }
+                try env.check(_f0, "externalServices.ProcessEnv")
+            })
+        }
+
+        /// Observes `externalServices.ProcessEnv` values of the alternative `invalid`.
+        public static func invalidPattern(env: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProcessEnv", expected: "the alternative invalid")
+                }
+                try env.check(_f0, "externalServices.ProcessEnv")
+            })
+        }
+
+        /// Observes `externalServices.ProcessEnv` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProcessEnv", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -603,9 +1029,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseNoneCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseBinarySyndicateCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTextSyndicateCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseNoneCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseBinarySyndicateCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTextSyndicateCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.Protocol", expected: "one of its alternatives (none, binarySyndicate, textSyndicate)", alternatives: failures)
         }
 
@@ -634,6 +1072,42 @@ extension ExternalServices {
             try Preserves.SchemaParsing.literalSymbol(value, "text/syndicate", "externalServices.Protocol", expected: "the literal text/syndicate")
             return .textSyndicate
         }
+
+        /// Observes every `externalServices.Protocol` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.Protocol` values of the alternative `none`.
+        public static func nonePattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("none")))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .none = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.Protocol", expected: "the alternative none")
+                }
+            })
+        }
+
+        /// Observes `externalServices.Protocol` values of the alternative `binarySyndicate`.
+        public static func binarySyndicatePattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("application/syndicate")))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .binarySyndicate = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.Protocol", expected: "the alternative binarySyndicate")
+                }
+            })
+        }
+
+        /// Observes `externalServices.Protocol` values of the alternative `textSyndicate`.
+        public static func textSyndicatePattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("text/syndicate")))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .textSyndicate = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.Protocol", expected: "the alternative textSyndicate")
+                }
+            })
+        }
     }
 }
 
@@ -660,9 +1134,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ProtocolField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -680,7 +1166,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProtocolField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "externalServices.ProtocolField", expected: "a dictionary with the key protocol")
-            let `protocol` = try Preserves.withSchemaPath(.key("protocol")) { () throws(Preserves.SchemaParseError) in try Protocol_(preserves: _entry2) }
+            let `protocol` = try Preserves.withSchemaPath(.key("protocol"), { () throws(Preserves.SchemaParseError) in try Protocol_(preserves: _entry2) })
             return .present(protocol: `protocol`)
         }
 
@@ -694,6 +1180,44 @@ extension ExternalServices {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProtocolField")
             return .absent
+        }
+
+        /// Observes every `externalServices.ProtocolField` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.ProtocolField` values of the alternative `present`.
+        public static func presentPattern(protocol: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Protocol_> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Protocol_) in _x.preserves(as: Embedded.self) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProtocolField", expected: "the alternative present")
+                }
+                try `protocol`.check(_f0, "externalServices.ProtocolField")
+            })
+        }
+
+        /// Observes `externalServices.ProtocolField` values of the alternative `invalid`.
+        public static func invalidPattern(protocol: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProtocolField", expected: "the alternative invalid")
+                }
+                try `protocol`.check(_f0, "externalServices.ProtocolField")
+            })
+        }
+
+        /// Observes `externalServices.ProtocolField` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ProtocolField", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -721,9 +1245,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.ReadyOnStart", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -741,7 +1277,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")), "externalServices.ReadyOnStart", expected: "a dictionary with the key readyOnStart")
-            let readyOnStart = try Preserves.withSchemaPath(.key("readyOnStart")) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ReadyOnStart") }
+            let readyOnStart = try Preserves.withSchemaPath(.key("readyOnStart"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ReadyOnStart") })
             return .present(readyOnStart: readyOnStart)
         }
 
@@ -755,6 +1291,44 @@ extension ExternalServices {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             return .absent
+        }
+
+        /// Observes every `externalServices.ReadyOnStart` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.ReadyOnStart` values of the alternative `present`.
+        public static func presentPattern(readyOnStart: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.Bool> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")): readyOnStart.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Bool) in Preserves.Value<Embedded>.boolean(_x) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ReadyOnStart", expected: "the alternative present")
+                }
+                try readyOnStart.check(_f0, "externalServices.ReadyOnStart")
+            })
+        }
+
+        /// Observes `externalServices.ReadyOnStart` values of the alternative `invalid`.
+        public static func invalidPattern(readyOnStart: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")): readyOnStart.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ReadyOnStart", expected: "the alternative invalid")
+                }
+                try readyOnStart.check(_f0, "externalServices.ReadyOnStart")
+            })
+        }
+
+        /// Observes `externalServices.ReadyOnStart` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.ReadyOnStart", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -782,9 +1356,21 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parsePresentCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseInvalidCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAbsentCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parsePresentCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseInvalidCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAbsentCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.RestartField", expected: "one of its alternatives (present, invalid, absent)", alternatives: failures)
         }
 
@@ -802,7 +1388,7 @@ extension ExternalServices {
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.RestartField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")), "externalServices.RestartField", expected: "a dictionary with the key restart")
-            let restart = try Preserves.withSchemaPath(.key("restart")) { () throws(Preserves.SchemaParseError) in try RestartPolicy(preserves: _entry2) }
+            let restart = try Preserves.withSchemaPath(.key("restart"), { () throws(Preserves.SchemaParseError) in try RestartPolicy(preserves: _entry2) })
             return .present(restart: restart)
         }
 
@@ -816,6 +1402,44 @@ extension ExternalServices {
         private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.RestartField")
             return .absent
+        }
+
+        /// Observes every `externalServices.RestartField` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.RestartField` values of the alternative `present`.
+        public static func presentPattern(restart: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, RestartPolicy> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")): restart.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: RestartPolicy) in _x.preserves(as: Embedded.self) })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .present(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.RestartField", expected: "the alternative present")
+                }
+                try restart.check(_f0, "externalServices.RestartField")
+            })
+        }
+
+        /// Observes `externalServices.RestartField` values of the alternative `invalid`.
+        public static func invalidPattern(restart: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")): restart.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .invalid(let _f0) = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.RestartField", expected: "the alternative invalid")
+                }
+                try restart.check(_f0, "externalServices.RestartField")
+            })
+        }
+
+        /// Observes `externalServices.RestartField` values of the alternative `absent`.
+        public static func absentPattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .dict, entries: [:])
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .absent = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.RestartField", expected: "the alternative absent")
+                }
+            })
         }
     }
 }
@@ -848,10 +1472,26 @@ extension ExternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseAlwaysCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseOnErrorCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseAllCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseNeverCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseAlwaysCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseOnErrorCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseAllCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseNeverCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "externalServices.RestartPolicy", expected: "one of its alternatives (always, onError, all, never)", alternatives: failures)
         }
 
@@ -887,6 +1527,52 @@ extension ExternalServices {
             try Preserves.SchemaParsing.literalSymbol(value, "never", "externalServices.RestartPolicy", expected: "the literal never")
             return .never
         }
+
+        /// Observes every `externalServices.RestartPolicy` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `externalServices.RestartPolicy` values of the alternative `always`.
+        public static func alwaysPattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("always")))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .always = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.RestartPolicy", expected: "the alternative always")
+                }
+            })
+        }
+
+        /// Observes `externalServices.RestartPolicy` values of the alternative `onError`.
+        public static func onErrorPattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("on-error")))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .onError = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.RestartPolicy", expected: "the alternative onError")
+                }
+            })
+        }
+
+        /// Observes `externalServices.RestartPolicy` values of the alternative `all`.
+        public static func allPattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("all")))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .all = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.RestartPolicy", expected: "the alternative all")
+                }
+            })
+        }
+
+        /// Observes `externalServices.RestartPolicy` values of the alternative `never`.
+        public static func neverPattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.symbol(Preserves.Symbol("never")))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .never = _result else {
+                    throw Preserves.SchemaParseError(definition: "externalServices.RestartPolicy", expected: "the alternative never")
+                }
+            })
+        }
     }
 }
 
@@ -904,5 +1590,11 @@ extension ExternalServices {
     /// The value that `Service` (`externalServices.Service`) stands for.
     public static func serializeService<Embedded: Preserves.PreservesEmbedded>(_ x: Service<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Observes `externalServices.Service` values that match `value`.
+    public static func patternService<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, DaemonService<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Service<Embedded>> {
+        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon"))), entries: [:]), literal: { (_x: DaemonService<Embedded>) in _x.preserves })
+        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Service<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Service<Embedded> in try ExternalServices.parseService(_value) }, check: { (_result: Service<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "externalServices.Service") })
     }
 }

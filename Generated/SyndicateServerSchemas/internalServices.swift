@@ -22,7 +22,13 @@ extension InternalServices {
 
     /// The value that `ConfigEnv` (`internalServices.ConfigEnv`) stands for.
     public static func serializeConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ x: ConfigEnv<Embedded>) -> Preserves.Value<Embedded> {
-        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map { _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }, uniquingKeysWith: { first, _ in first }))
+        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Observes `internalServices.ConfigEnv` values that match `value`.
+    public static func patternConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>> {
+        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }), uniquingKeysWith: { first, _ in first })) })
+        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> in try InternalServices.parseConfigEnv(_value) }, check: { (_result: ConfigEnv<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "internalServices.ConfigEnv") })
     }
 }
 
@@ -41,13 +47,23 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "config-watcher", minimumFieldCount: 2, "internalServices.ConfigWatcher", expected: "a record <config-watcher …> with at least 2 fields")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.ConfigWatcher") }
-            let env = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try parseConfigEnv(_record1.fields[1]) }
+            let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.ConfigWatcher") })
+            let env = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseConfigEnv(_record1.fields[1]) })
             self.init(path: path, env: env)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher")), fields: [Preserves.Value<Embedded>.string(self.path), serializeConfigEnv(self.env)]))
+        }
+
+        /// Observes `internalServices.ConfigWatcher` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(path: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, env: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, ConfigEnv<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([path.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), env.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ConfigEnv<Embedded>) in serializeConfigEnv(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try path.check(_result.path, "internalServices.ConfigWatcher")
+                try env.check(_result.env, "internalServices.ConfigWatcher")
+            })
         }
     }
 }
@@ -65,12 +81,19 @@ extension InternalServices {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "debt-reporter", minimumFieldCount: 1, "internalServices.DebtReporter", expected: "a record <debt-reporter …> with at least 1 field")
-            let intervalSeconds = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "internalServices.DebtReporter") }
+            let intervalSeconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "internalServices.DebtReporter") })
             self.init(intervalSeconds: intervalSeconds)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("debt-reporter")), fields: [Preserves.Value<Embedded>.double(self.intervalSeconds)]))
+        }
+
+        /// Observes `internalServices.DebtReporter` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(intervalSeconds: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("debt-reporter"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([intervalSeconds.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.Double) in Preserves.Value<Embedded>.double(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try intervalSeconds.check(_result.intervalSeconds, "internalServices.DebtReporter") })
         }
     }
 }
@@ -88,12 +111,19 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "gatekeeper", minimumFieldCount: 1, "internalServices.Gatekeeper", expected: "a record <gatekeeper …> with at least 1 field")
-            let bindspace = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.Gatekeeper") }
+            let bindspace = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.Gatekeeper") })
             self.init(bindspace: bindspace)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper")), fields: [Preserves.Value<Embedded>.embedded(self.bindspace)]))
+        }
+
+        /// Observes `internalServices.Gatekeeper` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(bindspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([bindspace.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try bindspace.check(_result.bindspace, "internalServices.Gatekeeper") })
         }
     }
 }
@@ -111,12 +141,19 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-router", minimumFieldCount: 1, "internalServices.HttpRouter", expected: "a record <http-router …> with at least 1 field")
-            let httpd = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.HttpRouter") }
+            let httpd = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.HttpRouter") })
             self.init(httpd: httpd)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-router")), fields: [Preserves.Value<Embedded>.embedded(self.httpd)]))
+        }
+
+        /// Observes `internalServices.HttpRouter` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(httpd: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-router"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([httpd.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try httpd.check(_result.httpd, "internalServices.HttpRouter") })
         }
     }
 }
@@ -136,13 +173,23 @@ extension InternalServices {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-static-files", minimumFieldCount: 2, "internalServices.HttpStaticFileServer", expected: "a record <http-static-files …> with at least 2 fields")
-            let dir = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.HttpStaticFileServer") }
-            let pathPrefixElements = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "internalServices.HttpStaticFileServer") }
+            let dir = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.HttpStaticFileServer") })
+            let pathPrefixElements = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "internalServices.HttpStaticFileServer") })
             self.init(dir: dir, pathPrefixElements: pathPrefixElements)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-static-files")), fields: [Preserves.Value<Embedded>.string(self.dir), Preserves.Value<Embedded>.integer(self.pathPrefixElements)]))
+        }
+
+        /// Observes `internalServices.HttpStaticFileServer` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(dir: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, pathPrefixElements: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-static-files"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([dir.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), pathPrefixElements.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try dir.check(_result.dir, "internalServices.HttpStaticFileServer")
+                try pathPrefixElements.check(_result.pathPrefixElements, "internalServices.HttpStaticFileServer")
+            })
         }
     }
 }
@@ -165,8 +212,16 @@ extension InternalServices {
                 return
             }
             var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTcpWithoutHttpCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseTcpWithHttpCase(value) } catch { failures.append(error) }
+            do {
+                _ = try Self.parseTcpWithoutHttpCase(value)
+            } catch {
+                failures.append(error)
+            }
+            do {
+                _ = try Self.parseTcpWithHttpCase(value)
+            } catch {
+                failures.append(error)
+            }
             throw Preserves.SchemaParseError(definition: "internalServices.TcpRelayListener", expected: "one of its alternatives (TcpWithoutHttp, TcpWithHttp)", alternatives: failures)
         }
 
@@ -185,6 +240,34 @@ extension InternalServices {
 
         private static func parseTcpWithHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tcpWithHttp(try TcpWithHttp<Embedded>(preserves: value))
+        }
+
+        /// Observes every `internalServices.TcpRelayListener` value. A dataspace pattern cannot express
+        /// alternatives, so this matches any value and decoding keeps those that parse.
+        public static func pattern() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+
+        /// Observes `internalServices.TcpRelayListener` values of the alternative `TcpWithoutHttp`.
+        public static func tcpWithoutHttpPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, TcpWithoutHttp<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: [:]), literal: { (_x: TcpWithoutHttp<Embedded>) in _x.preserves })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tcpWithoutHttp(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "internalServices.TcpRelayListener", expected: "the alternative TcpWithoutHttp")
+                }
+                try payload.check(_payload, "internalServices.TcpRelayListener")
+            })
+        }
+
+        /// Observes `internalServices.TcpRelayListener` values of the alternative `TcpWithHttp`.
+        public static func tcpWithHttpPattern(_ payload: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, TcpWithHttp<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = payload.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: [:]), literal: { (_x: TcpWithHttp<Embedded>) in _x.preserves })
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                guard case .tcpWithHttp(let _payload) = _result else {
+                    throw Preserves.SchemaParseError(definition: "internalServices.TcpRelayListener", expected: "the alternative TcpWithHttp")
+                }
+                try payload.check(_payload, "internalServices.TcpRelayListener")
+            })
         }
     }
 }
@@ -206,14 +289,25 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 3, "internalServices.TcpWithHttp", expected: "a record <relay-listener …> with at least 3 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithHttp") }
-            let httpd = try Preserves.withSchemaPath(.field(2)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "internalServices.TcpWithHttp") }
+            let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
+            let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithHttp") })
+            let httpd = try Preserves.withSchemaPath(.field(2), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[2], "internalServices.TcpWithHttp") })
             self.init(addr: addr, gatekeeper: gatekeeper, httpd: httpd)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper), Preserves.Value<Embedded>.embedded(self.httpd)]))
+        }
+
+        /// Observes `internalServices.TcpWithHttp` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, httpd: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp"))), entries: [:]), literal: { (_x: SyndicateProtocols.TransportAddress.Tcp) in _x.preserves(as: Embedded.self) }), gatekeeper.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) }), httpd.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "internalServices.TcpWithHttp")
+                try gatekeeper.check(_result.gatekeeper, "internalServices.TcpWithHttp")
+                try httpd.check(_result.httpd, "internalServices.TcpWithHttp")
+            })
         }
     }
 }
@@ -233,13 +327,23 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.TcpWithoutHttp", expected: "a record <relay-listener …> with at least 2 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithoutHttp") }
+            let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
+            let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithoutHttp") })
             self.init(addr: addr, gatekeeper: gatekeeper)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+        }
+
+        /// Observes `internalServices.TcpWithoutHttp` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp"))), entries: [:]), literal: { (_x: SyndicateProtocols.TransportAddress.Tcp) in _x.preserves(as: Embedded.self) }), gatekeeper.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "internalServices.TcpWithoutHttp")
+                try gatekeeper.check(_result.gatekeeper, "internalServices.TcpWithoutHttp")
+            })
         }
     }
 }
@@ -259,13 +363,23 @@ extension InternalServices {
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.UnixRelayListener", expected: "a record <relay-listener …> with at least 2 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Unix(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.UnixRelayListener") }
+            let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Unix(preserves: _record1.fields[0]) })
+            let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.UnixRelayListener") })
             self.init(addr: addr, gatekeeper: gatekeeper)
         }
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+        }
+
+        /// Observes `internalServices.UnixRelayListener` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Unix> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([addr.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("unix"))), entries: [:]), literal: { (_x: SyndicateProtocols.TransportAddress.Unix) in _x.preserves(as: Embedded.self) }), gatekeeper.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try addr.check(_result.addr, "internalServices.UnixRelayListener")
+                try gatekeeper.check(_result.gatekeeper, "internalServices.UnixRelayListener")
+            })
         }
     }
 }

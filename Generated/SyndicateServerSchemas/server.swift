@@ -12,6 +12,9 @@ public enum Server {}
 // MARK: - server.BoundPort
 
 extension Server {
+    /// Records of this broker's own that upstream's service schemas (internalServices.prs and the
+    /// others beside this file) do not define. Services themselves are upstream's records:
+    /// `<relay-listener …>`, `<config-watcher …>`, `<gatekeeper …>`, `<debt-reporter …>`, `<daemon …>`.
     /// The service object a TCP relay listener publishes once bound:
     /// `<service-object <relay-listener …> <port N>>`, N being the port actually bound.
     ///
@@ -25,139 +28,147 @@ extension Server {
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "port", minimumFieldCount: 1, "server.BoundPort", expected: "a record <port …> with at least 1 field")
-            let port = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") }
+            let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") })
             self.init(port: port)
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
         }
+
+        /// Observes `server.BoundPort` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([port.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try port.check(_result.port, "server.BoundPort") })
+        }
     }
 }
 
-// MARK: - server.ConfigWatcher
+// MARK: - server.CoreService
 
 extension Server {
-    /// A service that runs the `*.pr` scripts at `path` (a file, or a directory searched
-    /// recursively), re-running a script when it changes. `env` names the script's variables.
+    /// Declares that `serviceName` is part of the core, so it does not wait for `<milestone core>`
+    /// (upstream syndicate-server's dependency tracker observes the same record).
     ///
-    /// - Remark: Generated from `server.ConfigWatcher`.
-    public nonisolated struct ConfigWatcher<Embedded: Preserves.PreservesEmbedded>: Swift.Sendable, Swift.Hashable, Preserves.SchemaRepresentable {
-        public var path: Swift.String
-        public var env: Preserves.Value<Embedded>
+    /// - Remark: Generated from `server.CoreService`.
+    public nonisolated struct CoreService<Embedded: Preserves.PreservesEmbedded>: Swift.Sendable, Swift.Hashable, Preserves.SchemaRepresentable {
+        public var serviceName: Preserves.Value<Embedded>
 
-        public init(path: Swift.String, env: Preserves.Value<Embedded>) {
-            self.path = path
-            self.env = env
+        public init(serviceName: Preserves.Value<Embedded>) {
+            self.serviceName = serviceName
         }
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
-            let _record1 = try Preserves.SchemaParsing.record(value, label: "config-watcher", minimumFieldCount: 2, "server.ConfigWatcher", expected: "a record <config-watcher …> with at least 2 fields")
-            let path = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.ConfigWatcher") }
-            let env = _record1.fields[1]
-            self.init(path: path, env: env)
+            let _record1 = try Preserves.SchemaParsing.record(value, label: "core-service", minimumFieldCount: 1, "server.CoreService", expected: "a record <core-service …> with at least 1 field")
+            let serviceName = _record1.fields[0]
+            self.init(serviceName: serviceName)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher")), fields: [Preserves.Value<Embedded>.string(self.path), self.env]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("core-service")), fields: [self.serviceName]))
+        }
+
+        /// Observes `server.CoreService` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(serviceName: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("core-service"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([serviceName.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try serviceName.check(_result.serviceName, "server.CoreService") })
         }
     }
 }
 
-// MARK: - server.GatekeeperService
+// MARK: - server.LogDetail
 
 extension Server {
-    /// A service: a gatekeeper answering `resolve` requests from the bindings in `bindspace`.
-    ///
-    /// - Remark: Generated from `server.GatekeeperService`.
-    public nonisolated struct GatekeeperService<Embedded: Preserves.PreservesEmbedded>: Swift.Sendable, Swift.Hashable, Preserves.SchemaRepresentable {
-        public var bindspace: Embedded
+    /// - Remark: Generated from `server.LogDetail`.
+    public typealias LogDetail<Embedded: Preserves.PreservesEmbedded> = [Preserves.Symbol: Preserves.Value<Embedded>]
 
-        public init(bindspace: Embedded) {
-            self.bindspace = bindspace
+    /// Parses `LogDetail` (`server.LogDetail`) from a value.
+    public static func parseLogDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> {
+        return try Preserves.SchemaParsing.dictionaryOf(value, "server.LogDetail", key: { (_key1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "server.LogDetail") }, value: { (_value2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value2 })
+    }
+
+    /// The value that `LogDetail` (`server.LogDetail`) stands for.
+    public static func serializeLogDetail<Embedded: Preserves.PreservesEmbedded>(_ x: LogDetail<Embedded>) -> Preserves.Value<Embedded> {
+        return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Observes `server.LogDetail` values that match `value`.
+    public static func patternLogDetail<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, LogDetail<Embedded>> {
+        let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }), uniquingKeysWith: { first, _ in first })) })
+        return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, LogDetail<Embedded>>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> in try Server.parseLogDetail(_value) }, check: { (_result: LogDetail<Embedded>) throws(Preserves.SchemaParseError) in try value.check(_result, "server.LogDetail") })
+    }
+}
+
+// MARK: - server.LogEntry
+
+extension Server {
+    /// A log entry, sent as a message to `$log` (upstream syndicate-server's logger prints these).
+    ///
+    /// - Remark: Generated from `server.LogEntry`.
+    public nonisolated struct LogEntry<Embedded: Preserves.PreservesEmbedded>: Swift.Sendable, Swift.Hashable, Preserves.SchemaRepresentable {
+        public var timestamp: Swift.String
+        public var detail: LogDetail<Embedded>
+
+        public init(timestamp: Swift.String, detail: LogDetail<Embedded>) {
+            self.timestamp = timestamp
+            self.detail = detail
         }
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
-            let _record1 = try Preserves.SchemaParsing.record(value, label: "gatekeeper", minimumFieldCount: 1, "server.GatekeeperService", expected: "a record <gatekeeper …> with at least 1 field")
-            let bindspace = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "server.GatekeeperService") }
-            self.init(bindspace: bindspace)
+            let _record1 = try Preserves.SchemaParsing.record(value, label: "log", minimumFieldCount: 2, "server.LogEntry", expected: "a record <log …> with at least 2 fields")
+            let timestamp = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.LogEntry") })
+            let detail = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseLogDetail(_record1.fields[1]) })
+            self.init(timestamp: timestamp, detail: detail)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper")), fields: [Preserves.Value<Embedded>.embedded(self.bindspace)]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("log")), fields: [Preserves.Value<Embedded>.string(self.timestamp), serializeLogDetail(self.detail)]))
+        }
+
+        /// Observes `server.LogEntry` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(timestamp: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, detail: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, LogDetail<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("log"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([timestamp.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Swift.String) in Preserves.Value<Embedded>.string(_x) }), detail.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: LogDetail<Embedded>) in serializeLogDetail(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in
+                try timestamp.check(_result.timestamp, "server.LogEntry")
+                try detail.check(_result.detail, "server.LogEntry")
+            })
         }
     }
 }
 
-// MARK: - server.ListenAddress
+// MARK: - server.Milestone
 
 extension Server {
-    /// Where a relay listener listens. TCP listeners also accept WebSocket connections.
+    /// A milestone: a service that does nothing but become ready once its dependencies are (upstream
+    /// syndicate-server's `<milestone NAME>`, from an earlier revision of its internalServices.prs).
+    /// Every service waits for `<service-state <milestone core> ready>` unless it is a core service.
     ///
-    /// - Remark: Generated from `server.ListenAddress`.
-    public nonisolated enum ListenAddress: Swift.Sendable, Swift.Hashable, Preserves.SchemaPlainRepresentable {
-        case tcp(SyndicateProtocols.TransportAddress.Tcp)
-        case unix(SyndicateProtocols.TransportAddress.Unix)
+    /// - Remark: Generated from `server.Milestone`.
+    public nonisolated struct Milestone<Embedded: Preserves.PreservesEmbedded>: Swift.Sendable, Swift.Hashable, Preserves.SchemaRepresentable {
+        public var name: Preserves.Value<Embedded>
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
-            if let result = try? Self.parseTcpCase(value) {
-                self = result
-                return
-            }
-            if let result = try? Self.parseUnixCase(value) {
-                self = result
-                return
-            }
-            var failures: [Preserves.SchemaParseError] = []
-            do { _ = try Self.parseTcpCase(value) } catch { failures.append(error) }
-            do { _ = try Self.parseUnixCase(value) } catch { failures.append(error) }
-            throw Preserves.SchemaParseError(definition: "server.ListenAddress", expected: "one of its alternatives (tcp, unix)", alternatives: failures)
-        }
-
-        public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
-            switch self {
-            case .tcp(let x):
-                return x.preserves(as: Embedded.self)
-            case .unix(let x):
-                return x.preserves(as: Embedded.self)
-            }
-        }
-
-        private static func parseTcpCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
-            return .tcp(try SyndicateProtocols.TransportAddress.Tcp(preserves: value))
-        }
-
-        private static func parseUnixCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
-            return .unix(try SyndicateProtocols.TransportAddress.Unix(preserves: value))
-        }
-    }
-}
-
-// MARK: - server.RelayListener
-
-extension Server {
-    /// A service, required with `<require-service <relay-listener ADDR $gatekeeper>>`: a socket
-    /// whose connections each speak the Syndicate protocol and see `gatekeeper` as oid 0.
-    ///
-    /// - Remark: Generated from `server.RelayListener`.
-    public nonisolated struct RelayListener<Embedded: Preserves.PreservesEmbedded>: Swift.Sendable, Swift.Hashable, Preserves.SchemaRepresentable {
-        public var addr: ListenAddress
-        public var gatekeeper: Embedded
-
-        public init(addr: ListenAddress, gatekeeper: Embedded) {
-            self.addr = addr
-            self.gatekeeper = gatekeeper
+        public init(name: Preserves.Value<Embedded>) {
+            self.name = name
         }
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
-            let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "server.RelayListener", expected: "a record <relay-listener …> with at least 2 fields")
-            let addr = try Preserves.withSchemaPath(.field(0)) { () throws(Preserves.SchemaParseError) in try ListenAddress(preserves: _record1.fields[0]) }
-            let gatekeeper = try Preserves.withSchemaPath(.field(1)) { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "server.RelayListener") }
-            self.init(addr: addr, gatekeeper: gatekeeper)
+            let _record1 = try Preserves.SchemaParsing.record(value, label: "milestone", minimumFieldCount: 1, "server.Milestone", expected: "a record <milestone …> with at least 1 field")
+            let name = _record1.fields[0]
+            self.init(name: name)
         }
 
         public var preserves: Preserves.Value<Embedded> {
-            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("milestone")), fields: [self.name]))
+        }
+
+        /// Observes `server.Milestone` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(name: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("milestone"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([name.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try name.check(_result.name, "server.Milestone") })
         }
     }
 }

@@ -34,6 +34,11 @@ struct PreservesSchemaPlugin: BuildToolPlugin {
             arguments += ["--include-module", "\(protocols.path)=\(protocolsProductName)"]
             inputs += schemaFiles(under: protocols).map { URL(fileURLWithPath: $0) }
         }
+        // Dataspace patterns refer to SyndicateProtocols' DataspacePatterns: a target that
+        // cannot import that module gets none.
+        if !target.recursiveTargetDependencies.contains(where: { $0.name == protocolsProductName }) {
+            arguments.append("--no-dataspace-patterns")
+        }
         return [
             .buildCommand(
                 displayName: "Generating Swift from \(schemas.count) Preserves schema(s) in \(target.name)",

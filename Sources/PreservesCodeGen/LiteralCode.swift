@@ -1,9 +1,9 @@
 import Preserves
 
-/// Spells Preserves values and text as Swift source.
+/// Preserves values and text as Swift expressions.
 enum LiteralCode {
-    /// A Swift string literal for `text`.
-    static func string(_ text: String) -> String {
+    /// A Swift string literal's source for `text`.
+    static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -23,30 +23,42 @@ enum LiteralCode {
         return out + "\""
     }
 
-    /// A Swift expression of type `Preserves.Value<embedded>` equal to `value`.
-    static func value(_ value: Value<Never>, embedded: String) -> String {
-        let v = "Preserves.Value<\(embedded)>"
+    /// `Preserves.Value<embedded>`.
+    static func valueType(_ embedded: TypeUsage) -> TypeUsage { .named("Preserves.Value", [embedded]) }
+
+    /// An expression of type `Preserves.Value<embedded>` equal to `value`.
+    static func value(_ value: Value<Never>, embedded: TypeUsage) -> Expression {
+        let v = Expression.type(valueType(embedded))
         switch value {
-        case .boolean(let b): return "\(v).boolean(\(b))"
-        case .double(let d): return "\(v).double(Swift.Double(bitPattern: 0x\(String(d.bitPattern, radix: 16))))"
+        case .boolean(let b):
+            return v.dot("boolean").call(.unlabeled(.literal(.bool(b))))
+        case .double(let d):
+            let bits = Expression.type(.named("Swift.Double")).call(.labeled("bitPattern", .literal(.number("0x" + String(d.bitPattern, radix: 16)))))
+            return v.dot("double").call(.unlabeled(bits))
         case .integer(let i):
-            if let n = i.int { return "\(v).integer(Preserves.SignedInteger(\(n)))" }
-            return "\(v).integer(Preserves.SignedInteger(decimal: \(string(i.description)))!)"
-        case .string(let s): return "\(v).string(\(string(s)))"
-        case .byteString(let b): return "\(v).byteString([\(b.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))])"
-        case .symbol(let s): return "\(v).symbol(Preserves.Symbol(\(string(s.name))))"
+            let integer = Expression.type(.named("Preserves.SignedInteger"))
+            if let n = i.int { return v.dot("integer").call(.unlabeled(integer.call(.unlabeled(.int(n))))) }
+            return v.dot("integer").call(.unlabeled(.forceUnwrap(integer.call(.labeled("decimal", .string(i.description))))))
+        case .string(let s):
+            return v.dot("string").call(.unlabeled(.string(s)))
+        case .byteString(let b):
+            return v.dot("byteString").call(.unlabeled(.array(b.map { .literal(.number("0x" + String($0, radix: 16))) })))
+        case .symbol(let s):
+            return v.dot("symbol").call(.unlabeled(.type(.named("Preserves.Symbol")).call(.unlabeled(.string(s.name)))))
         case .record(let r):
-            let fields = r.fields.map { Self.value($0, embedded: embedded) }.joined(separator: ", ")
-            return "\(v).record(Preserves.Record(label: \(Self.value(r.label, embedded: embedded)), fields: [\(fields)]))"
+            let record = Expression.type(.named("Preserves.Record")).call(
+                .labeled("label", Self.value(r.label, embedded: embedded)),
+                .labeled("fields", .array(r.fields.map { Self.value($0, embedded: embedded) })))
+            return v.dot("record").call(.unlabeled(record))
         case .sequence(let items):
-            return "\(v).sequence([\(items.map { Self.value($0, embedded: embedded) }.joined(separator: ", "))])"
+            return v.dot("sequence").call(.unlabeled(.array(items.map { Self.value($0, embedded: embedded) })))
         case .set(let items):
-            return "\(v).set([\(items.sorted().map { Self.value($0, embedded: embedded) }.joined(separator: ", "))])"
+            return v.dot("set").call(.unlabeled(.array(items.sorted().map { Self.value($0, embedded: embedded) })))
         case .dictionary(let entries):
-            if entries.isEmpty { return "\(v).dictionary([:])" }
-            let body = entries.sorted { $0.key < $1.key }
-                .map { "\(Self.value($0.key, embedded: embedded)): \(Self.value($0.value, embedded: embedded))" }
-            return "\(v).dictionary([\(body.joined(separator: ", "))])"
+            let body = entries.sorted { $0.key < $1.key }.map {
+                DictionaryEntry(key: Self.value($0.key, embedded: embedded), value: Self.value($0.value, embedded: embedded))
+            }
+            return v.dot("dictionary").call(.unlabeled(.dictionary(body)))
         case .annotated(let a):
             return Self.value(a.value, embedded: embedded)
         }

@@ -1,7 +1,7 @@
 import Preserves
 import PreservesSchema
 
-/// Writes the parse and unparse code for patterns, in the context of one definition.
+/// Builds the parse and unparse code for patterns, in the context of one definition.
 ///
 /// Simple patterns become expressions; compound patterns become statements that bind each named
 /// field to a local constant of the same Swift name. Every nested part is parsed under
@@ -12,48 +12,61 @@ struct PatternCode {
     /// `module.Name` of the definition, for error messages.
     let definitionName: String
     /// How the embedded type is spelled here (a generic parameter or a concrete type).
-    let embedded: String
+    let embedded: TypeUsage
     private var counter = 0
 
-    init(model: TypeModel, module: ModuleModel, definition: QualifiedName, embedded: String) {
+    init(model: TypeModel, module: ModuleModel, definition: QualifiedName, embedded: TypeUsage) {
         self.model = model
         self.module = module
         self.definitionName = definition.description
         self.embedded = embedded
     }
 
-    var valueType: String { "Preserves.Value<\(embedded)>" }
-    var definitionLiteral: String { LiteralCode.string(definitionName) }
-    let errorType = "Preserves.SchemaParseError"
+    var valueType: TypeUsage { LiteralCode.valueType(embedded) }
+    var value: Expression { .type(valueType) }
+    var definitionLiteral: Expression { .string(definitionName) }
+    static let errorType = TypeUsage.named("Preserves.SchemaParseError")
+    var errorType: TypeUsage { Self.errorType }
+    static let parsing = Expression.type(.named("Preserves.SchemaParsing"))
 
     mutating func fresh(_ stem: String) -> String {
         counter += 1
         return "_\(stem)\(counter)"
     }
 
+    /// `try Preserves.SchemaParsing.name(arguments)`
+    func parsing(_ name: String, _ arguments: [Argument]) -> Expression {
+        Self.parsing.dot(name).call(arguments).tried
+    }
+
+    /// `{ (name: Value) throws(SchemaParseError) in body }`
+    func elementClosure(_ name: String, _ body: Expression) -> Expression {
+        .closure(Closure(parameters: [ClosureParameter(name: name, type: valueType)], throwing: errorType, body: [.expression(body)]))
+    }
+
     // MARK: Types
 
-    /// The Swift spelling of a field type.
-    func spell(_ t: FieldType) -> String {
+    /// The Swift type of a field type.
+    func spell(_ t: FieldType) -> TypeUsage {
         switch t {
         case .any: return valueType
         case .embedded: return embedded
         case .atom(let kind): return Self.atomType(kind)
-        case .array(let e): return "[\(spell(e))]"
-        case .set(let e): return "Swift.Set<\(spell(e))>"
-        case .dictionary(let k, let v): return "[\(spell(k)): \(spell(v))]"
-        case .ref(let q): return typeName(q) + (isGeneric(q) ? "<\(embedded)>" : "")
+        case .array(let e): return .array(spell(e))
+        case .set(let e): return .named("Swift.Set", [spell(e)])
+        case .dictionary(let k, let v): return .dictionary(key: spell(k), value: spell(v))
+        case .ref(let q): return typeName(q).specialized(isGeneric(q) ? [embedded] : [])
         }
     }
 
-    static func atomType(_ kind: Schema.AtomKind) -> String {
+    static func atomType(_ kind: Schema.AtomKind) -> TypeUsage {
         switch kind {
-        case .boolean: "Swift.Bool"
-        case .double: "Swift.Double"
-        case .signedInteger: "Preserves.SignedInteger"
-        case .string: "Swift.String"
-        case .byteString: "[Swift.UInt8]"
-        case .symbol: "Preserves.Symbol"
+        case .boolean: .named("Swift.Bool")
+        case .double: .named("Swift.Double")
+        case .signedInteger: .named("Preserves.SignedInteger")
+        case .string: .named("Swift.String")
+        case .byteString: .array(.named("Swift.UInt8"))
+        case .symbol: .named("Preserves.Symbol")
         }
     }
 
@@ -63,21 +76,28 @@ struct PatternCode {
 
     func isPlain(_ q: QualifiedName) -> Bool { !model.embeddingDependent.contains(q) }
 
-    /// The prefix that reaches the namespace of `q` from this module ("" for this module).
-    func namespacePrefix(_ q: QualifiedName) -> String {
-        if q.module == module.path { return "" }
-        guard let target = model.modules[q.module] else { return "" }
+    /// The path that reaches the namespace of `q` from this module (empty for this module).
+    func namespacePath(_ q: QualifiedName) -> [String] {
+        if q.module == module.path { return [] }
+        guard let target = model.modules[q.module] else { return [] }
         if let external = target.externalSwiftModule, !external.isEmpty {
             // `Module.Protocol` and `Module.Type` would parse as metatypes; the import makes the
             // namespace visible unqualified.
-            if target.namespace == "Protocol" || target.namespace == "Type" { return "\(target.namespace)." }
-            return "\(external).\(target.namespace)."
+            if target.namespace == "Protocol" || target.namespace == "Type" { return [target.namespace] }
+            return [external, target.namespace]
         }
-        return "\(target.namespace)."
+        return [target.namespace]
     }
 
-    func typeName(_ q: QualifiedName) -> String {
-        namespacePrefix(q) + (model.definition(q)?.swiftName ?? SwiftNames.typeName(q.name.name))
+    /// A member of the namespace of `q` (`parseX`), as an expression.
+    func namespaceMember(_ q: QualifiedName, _ name: String) -> Expression {
+        let path = namespacePath(q)
+        guard !path.isEmpty else { return .name(name) }
+        return Expression.type(.named(path, generics: [])).dot(name)
+    }
+
+    func typeName(_ q: QualifiedName) -> TypeUsage {
+        .named(namespacePath(q) + [model.definition(q)?.swiftName ?? SwiftNames.typeName(q.name.name)], generics: [])
     }
 
     func isAlias(_ q: QualifiedName) -> Bool {
@@ -88,11 +108,11 @@ struct PatternCode {
     // MARK: Parsing simple patterns
 
     /// An expression parsing `value` against `pattern`; `nil` for literals (see ``literalCheck``).
-    mutating func parseExpression(_ pattern: Schema.SimplePattern, _ value: String) -> String? {
+    mutating func parseExpression(_ pattern: Schema.SimplePattern, _ v: Expression) -> Expression? {
         let d = definitionLiteral
         switch pattern {
         case .any:
-            return value
+            return v
         case .atom(let kind):
             let helper = switch kind {
             case .boolean: "bool"
@@ -102,50 +122,55 @@ struct PatternCode {
             case .byteString: "byteString"
             case .symbol: "symbol"
             }
-            return "try Preserves.SchemaParsing.\(helper)(\(value), \(d))"
+            return parsing(helper, [.unlabeled(v), .unlabeled(d)])
         case .embedded:
-            return "try Preserves.SchemaParsing.embedded(\(value), \(d))"
+            return parsing("embedded", [.unlabeled(v), .unlabeled(d)])
         case .lit:
             return nil
         case .seqof(let element):
             let item = fresh("item")
-            return "try Preserves.SchemaParsing.sequenceOf(\(value), \(d)) { (\(item): \(valueType)) throws(\(errorType)) in \(elementExpression(element, item)) }"
+            return parsing("sequenceOf", [.unlabeled(v), .unlabeled(d), .unlabeled(elementClosure(item, elementExpression(element, .name(item))))])
         case .setof(let element):
             let item = fresh("item")
-            return "try Preserves.SchemaParsing.setOf(\(value), \(d)) { (\(item): \(valueType)) throws(\(errorType)) in \(elementExpression(element, item)) }"
+            return parsing("setOf", [.unlabeled(v), .unlabeled(d), .unlabeled(elementClosure(item, elementExpression(element, .name(item))))])
         case .dictof(let key, let element):
             let k = fresh("key")
-            let v = fresh("value")
-            return "try Preserves.SchemaParsing.dictionaryOf(\(value), \(d), key: { (\(k): \(valueType)) throws(\(errorType)) in \(elementExpression(key, k)) }, value: { (\(v): \(valueType)) throws(\(errorType)) in \(elementExpression(element, v)) })"
+            let e = fresh("value")
+            return parsing("dictionaryOf", [
+                .unlabeled(v), .unlabeled(d),
+                .labeled("key", elementClosure(k, elementExpression(key, .name(k)))),
+                .labeled("value", elementClosure(e, elementExpression(element, .name(e)))),
+            ])
         case .ref(let ref):
             let q = model.resolve(ref, from: module.path)
             if isAlias(q) {
-                return "try \(namespacePrefix(q))parse\(model.definition(q)!.swiftName)(\(value))"
+                return namespaceMember(q, "parse\(model.definition(q)!.swiftName)").call(.unlabeled(v)).tried
             }
-            return "try \(spell(.ref(q)))(preserves: \(value))"
+            return Expression.type(spell(.ref(q))).call(.labeled("preserves", v)).tried
         }
     }
 
     /// An element of a collection: a literal element is checked and kept as a value.
-    mutating func elementExpression(_ pattern: Schema.SimplePattern, _ value: String) -> String {
-        if let e = parseExpression(pattern, value) { return e }
-        return "{ () throws(\(errorType)) -> \(valueType) in \(literalCheck(pattern, value)); return \(value) }()"
+    mutating func elementExpression(_ pattern: Schema.SimplePattern, _ v: Expression) -> Expression {
+        if let e = parseExpression(pattern, v) { return e }
+        let check = Closure(throwing: errorType, result: valueType, body: [.expression(literalCheck(pattern, v)), .returnStatement(v)])
+        return .call(.parenthesized(.closure(check)), [])
     }
 
-    /// A statement checking that `value` is the literal of `pattern`.
-    func literalCheck(_ pattern: Schema.SimplePattern, _ value: String) -> String {
-        guard case .lit(let literal) = pattern else { return "" }
-        let expected = LiteralCode.string("the literal " + literal.description)
+    /// An expression checking that `value` is the literal of `pattern`.
+    func literalCheck(_ pattern: Schema.SimplePattern, _ v: Expression) -> Expression {
+        guard case .lit(let literal) = pattern else { return .tuple([]) }
+        let expected = Expression.string("the literal " + literal.description)
         if case .symbol(let s) = literal {
-            return "try Preserves.SchemaParsing.literalSymbol(\(value), \(LiteralCode.string(s.name)), \(definitionLiteral), expected: \(expected))"
+            return parsing("literalSymbol", [.unlabeled(v), .unlabeled(.string(s.name)), .unlabeled(definitionLiteral), .labeled("expected", expected)])
         }
-        return "try Preserves.SchemaParsing.literal(\(value), \(LiteralCode.value(literal, embedded: embedded)), \(definitionLiteral), expected: \(expected))"
+        return parsing("literal", [.unlabeled(v), .unlabeled(LiteralCode.value(literal, embedded: embedded)), .unlabeled(definitionLiteral), .labeled("expected", expected)])
     }
 
     // MARK: Unparsing simple patterns
 
     /// An expression giving the value for `pattern` from the Swift value `x`.
-    mutating func unparseExpression(_ pattern: Schema.SimplePattern, _ x: String) -> String {
+    mutating func unparseExpression(_ pattern: Schema.SimplePattern, _ x: Expression) -> Expression {
         switch pattern {
         case .any:
             return x
@@ -158,34 +183,44 @@ struct PatternCode {
             case .byteString: "byteString"
             case .symbol: "symbol"
             }
-            return "\(valueType).\(c)(\(x))"
+            return value.dot(c).call(.unlabeled(x))
         case .embedded:
-            return "\(valueType).embedded(\(x))"
+            return value.dot("embedded").call(.unlabeled(x))
         case .lit(let literal):
             return LiteralCode.value(literal, embedded: embedded)
         case .seqof(let element):
             let item = fresh("item")
-            return "\(valueType).sequence(\(x).map { \(item) in \(unparseElement(element, item)) })"
+            return value.dot("sequence").call(.unlabeled(map(x, item, unparseElement(element, .name(item)))))
         case .setof(let element):
             let item = fresh("item")
-            return "\(valueType).set(Swift.Set(\(x).map { \(item) in \(unparseElement(element, item)) }))"
+            let set = Expression.type(.named("Swift.Set")).call(.unlabeled(map(x, item, unparseElement(element, .name(item)))))
+            return value.dot("set").call(.unlabeled(set))
         case .dictof(let key, let element):
             let entry = fresh("entry")
-            return "\(valueType).dictionary(Swift.Dictionary(\(x).map { \(entry) in (\(unparseElement(key, entry + ".key")), \(unparseElement(element, entry + ".value"))) }, uniquingKeysWith: { first, _ in first }))"
+            let pair = Expression.tuple([unparseElement(key, Expression.name(entry).dot("key")), unparseElement(element, Expression.name(entry).dot("value"))])
+            let dictionary = Expression.type(.named("Swift.Dictionary")).call(
+                .unlabeled(map(x, entry, pair)),
+                .labeled("uniquingKeysWith", .closure(Closure(parameters: [ClosureParameter(name: "first"), ClosureParameter(name: "_")], body: [.expression(.name("first"))]))))
+            return value.dot("dictionary").call(.unlabeled(dictionary))
         case .ref(let ref):
             let q = model.resolve(ref, from: module.path)
             let name = model.definition(q)!.swiftName
+            let asEmbedding = Argument.labeled("as", Expression.type(embedded).dot("self"))
             if isAlias(q) {
-                return isPlain(q)
-                    ? "\(namespacePrefix(q))serialize\(name)(\(x), as: \(embedded).self)"
-                    : "\(namespacePrefix(q))serialize\(name)(\(x))"
+                let serialize = namespaceMember(q, "serialize\(name)")
+                return isPlain(q) ? serialize.call(.unlabeled(x), asEmbedding) : serialize.call(.unlabeled(x))
             }
-            return isPlain(q) ? "\(x).preserves(as: \(embedded).self)" : "\(x).preserves"
+            return isPlain(q) ? x.dot("preserves").call(asEmbedding) : x.dot("preserves")
         }
     }
 
+    /// `x.map { item in body }`
+    func map(_ x: Expression, _ item: String, _ body: Expression) -> Expression {
+        x.dot("map").call(.unlabeled(.closure(Closure(parameters: [ClosureParameter(name: item)], body: [.expression(body)]))))
+    }
+
     /// Collections of literals hold the values themselves (see ``elementExpression``).
-    mutating func unparseElement(_ pattern: Schema.SimplePattern, _ x: String) -> String {
+    mutating func unparseElement(_ pattern: Schema.SimplePattern, _ x: Expression) -> Expression {
         if case .lit = pattern { return x }
         return unparseExpression(pattern, x)
     }
@@ -197,28 +232,29 @@ struct PatternCode {
         case sequence(String)
         case recordFields(String)
 
-        var collection: String {
+        var collection: Expression {
             switch self {
-            case .sequence(let s): s
-            case .recordFields(let r): "\(r).fields"
+            case .sequence(let s): .name(s)
+            case .recordFields(let r): Expression.name(r).dot("fields")
             }
         }
 
-        func step(_ i: Int) -> String {
+        func step(_ i: Int) -> Expression {
             switch self {
-            case .sequence: ".index(\(i))"
-            case .recordFields: ".field(\(i))"
+            case .sequence: Expression.member(nil, "index").call(.unlabeled(.int(i)))
+            case .recordFields: Expression.member(nil, "field").call(.unlabeled(.int(i)))
             }
         }
     }
 
     /// Statements matching `value` against `pattern`, binding its named fields.
-    mutating func parseCompound(_ pattern: Schema.CompoundPattern, _ value: String) -> [CodeLine] {
+    mutating func parseCompound(_ pattern: Schema.CompoundPattern, _ v: Expression) -> [Statement] {
         let d = definitionLiteral
         switch pattern {
         case .rec(let label, let fields):
             let r = fresh("record")
-            var lines: [CodeLine] = []
+            var head: Expression
+            var rest: [Statement] = []
             let fieldTuple: (fixed: Int, isTuple: Bool)? =
                 switch fields {
                 case .anonymous(.compoundPattern(.tuple(let items))): (items.count, true)
@@ -228,88 +264,85 @@ struct PatternCode {
             var fastPath = false
             if case .anonymous(.simplePattern(.lit(.symbol(let s)))) = label, let fieldTuple {
                 fastPath = true
-                let expected = LiteralCode.string("a record <\(s.description) …> with at least \(fieldTuple.fixed) field\(fieldTuple.fixed == 1 ? "" : "s")")
-                lines.append(.line("let \(r) = try Preserves.SchemaParsing.record(\(value), label: \(LiteralCode.string(s.name)), minimumFieldCount: \(fieldTuple.fixed), \(d), expected: \(expected))"))
+                let expected = "a record <\(s.description) …> with at least \(fieldTuple.fixed) field\(fieldTuple.fixed == 1 ? "" : "s")"
+                head = parsing("record", [
+                    .unlabeled(v), .labeled("label", .string(s.name)), .labeled("minimumFieldCount", .int(fieldTuple.fixed)),
+                    .unlabeled(d), .labeled("expected", .string(expected)),
+                ])
             } else {
-                lines.append(.line("let \(r) = try Preserves.SchemaParsing.record(\(value), \(d))"))
-                lines += parseNamed(label, "\(r).label", step: ".label")
+                head = parsing("record", [.unlabeled(v), .unlabeled(d)])
+                rest += parseNamed(label, Expression.name(r).dot("label"), step: .member(nil, "label"))
             }
             switch fields {
             case .anonymous(.compoundPattern(.tuple(let items))):
-                lines += parseTuple(items, variable: nil, source: .recordFields(r), checkCount: !fastPath)
+                rest += parseTuple(items, variable: nil, source: .recordFields(r), checkCount: !fastPath)
             case .anonymous(.compoundPattern(.tuplePrefix(let fixed, let variable))):
-                lines += parseTuple(fixed, variable: variable, source: .recordFields(r), checkCount: !fastPath)
+                rest += parseTuple(fixed, variable: variable, source: .recordFields(r), checkCount: !fastPath)
             default:
                 let all = fresh("fields")
-                lines.append(.line("let \(all) = \(valueType).sequence(Swift.Array(\(r).fields))"))
-                lines += parseNamed(fields, all, step: nil)
+                let fieldsValue = value.dot("sequence").call(.unlabeled(Expression.type(.named("Swift.Array")).call(.unlabeled(Expression.name(r).dot("fields")))))
+                rest.append(.declare(.let, .name(all), type: nil, value: fieldsValue))
+                rest += parseNamed(fields, .name(all), step: nil)
             }
-            return Self.discardingUnused(r, in: lines)
+            // Every statement after the head reads the record; a record without fields is only checked.
+            return [.declare(.let, rest.isEmpty ? .discard : .name(r), type: nil, value: head)] + rest
         case .tuple(let items):
             let s = fresh("items")
-            return [.line("let \(s) = try Preserves.SchemaParsing.sequence(\(value), \(d))")]
+            return [.declare(.let, .name(s), type: nil, value: parsing("sequence", [.unlabeled(v), .unlabeled(d)]))]
                 + parseTuple(items, variable: nil, source: .sequence(s), checkCount: true)
         case .tuplePrefix(let fixed, let variable):
             let s = fresh("items")
-            return [.line("let \(s) = try Preserves.SchemaParsing.sequence(\(value), \(d))")]
+            return [.declare(.let, .name(s), type: nil, value: parsing("sequence", [.unlabeled(v), .unlabeled(d)]))]
                 + parseTuple(fixed, variable: variable, source: .sequence(s), checkCount: true)
         case .dict(let entries):
             let dict = fresh("entries")
-            var lines: [CodeLine] = [.line("let \(dict) = try Preserves.SchemaParsing.dictionary(\(value), \(d))")]
+            var rest: [Statement] = []
             for (key, pattern) in entries.sorted(by: { $0.key < $1.key }) {
                 let entry = fresh("entry")
-                let expected = LiteralCode.string("a dictionary with the key \(key.description)")
-                lines.append(.line("let \(entry) = try Preserves.SchemaParsing.entry(\(dict), \(LiteralCode.value(key, embedded: embedded)), \(d), expected: \(expected))"))
-                lines += parseNamedSimple(pattern, entry, step: ".key(\(LiteralCode.string(key.description)))")
+                let lookup = parsing("entry", [
+                    .unlabeled(.name(dict)), .unlabeled(LiteralCode.value(key, embedded: embedded)), .unlabeled(d),
+                    .labeled("expected", .string("a dictionary with the key \(key.description)")),
+                ])
+                rest.append(.declare(.let, .name(entry), type: nil, value: lookup))
+                rest += parseNamedSimple(pattern, .name(entry), step: Expression.member(nil, "key").call(.unlabeled(.string(key.description))))
             }
-            return Self.discardingUnused(dict, in: lines)
-        }
-    }
-
-    /// Replaces `let name = e` by `_ = e` when no later line mentions `name` (a record without
-    /// fields, an empty dictionary pattern), keeping the check without an unused constant.
-    static func discardingUnused(_ name: String, in lines: [CodeLine]) -> [CodeLine] {
-        guard case .line(let first)? = lines.first, first.hasPrefix("let \(name) = ") else { return lines }
-        if lines.dropFirst().contains(where: { mentions($0, name) }) { return lines }
-        return [.line("_ = " + first.dropFirst("let \(name) = ".count))] + lines.dropFirst()
-    }
-
-    static func mentions(_ line: CodeLine, _ name: String) -> Bool {
-        switch line {
-        case .line(let text): text.contains(name)
-        case .blank: false
-        case .block(let header, let body, _): header.contains(name) || body.contains { mentions($0, name) }
+            let head = parsing("dictionary", [.unlabeled(v), .unlabeled(d)])
+            return [.declare(.let, entries.isEmpty ? .discard : .name(dict), type: nil, value: head)] + rest
         }
     }
 
     /// Statements matching the elements of `source` against `items` (and a repeated tail).
     mutating func parseTuple(
         _ items: [Schema.NamedPattern], variable: Schema.NamedSimplePattern?, source: ElementSource, checkCount: Bool
-    ) -> [CodeLine] {
-        var lines: [CodeLine] = []
+    ) -> [Statement] {
+        var lines: [Statement] = []
         let c = source.collection
         if checkCount {
-            let expected = LiteralCode.string("at least \(items.count) element\(items.count == 1 ? "" : "s")")
-            lines.append(.line("try Preserves.SchemaParsing.requireCount(\(c).count, atLeast: \(items.count), \(definitionLiteral), expected: \(expected))"))
+            lines.append(.expression(parsing("requireCount", [
+                .unlabeled(c.dot("count")), .labeled("atLeast", .int(items.count)), .unlabeled(definitionLiteral),
+                .labeled("expected", .string("at least \(items.count) element\(items.count == 1 ? "" : "s")")),
+            ])))
         }
         for (i, item) in items.enumerated() {
-            lines += parseNamed(item, "\(c)[\(i)]", step: source.step(i))
+            lines += parseNamed(item, .subscripted(c, .int(i)), step: source.step(i))
         }
         if let variable {
-            let tail = "\(c).dropFirst(\(items.count))"
+            let tail = c.dot("dropFirst").call(.unlabeled(.int(items.count)))
             switch variable {
             case .named(let binding):
                 let name = SwiftNames.escaped(SwiftNames.memberName(binding.name.name))
                 if case .seqof(let element) = binding.pattern {
                     let item = fresh("item")
-                    lines.append(.line("let \(name) = try Preserves.SchemaParsing.elements(\(tail), offset: \(items.count)) { (\(item): \(valueType)) throws(\(errorType)) in \(elementExpression(element, item)) }"))
-                } else if let e = parseExpression(binding.pattern, "\(valueType).sequence(Swift.Array(\(tail)))") {
-                    lines.append(.line("let \(name) = \(e)"))
+                    let e = parsing("elements", [.unlabeled(tail), .labeled("offset", .int(items.count)), .unlabeled(elementClosure(item, elementExpression(element, .name(item))))])
+                    lines.append(.declare(.let, .name(name), type: nil, value: e))
+                } else if let e = parseExpression(binding.pattern, value.dot("sequence").call(.unlabeled(Expression.type(.named("Swift.Array")).call(.unlabeled(tail))))) {
+                    lines.append(.declare(.let, .name(name), type: nil, value: e))
                 }
             case .anonymous(let pattern):
                 if case .seqof(let element) = pattern {
                     let item = fresh("item")
-                    lines.append(.line("_ = try Preserves.SchemaParsing.elements(\(tail), offset: \(items.count)) { (\(item): \(valueType)) throws(\(errorType)) in \(elementExpression(element, item)) }"))
+                    let e = parsing("elements", [.unlabeled(tail), .labeled("offset", .int(items.count)), .unlabeled(elementClosure(item, elementExpression(element, .name(item))))])
+                    lines.append(.declare(.let, .discard, type: nil, value: e))
                 }
             }
         }
@@ -321,98 +354,104 @@ struct PatternCode {
         model.fields(pattern, in: module.path).map { SwiftNames.escaped($0.swiftName) }
     }
 
+    /// `try Preserves.withSchemaPath(step) { () throws(SchemaParseError) in body }`
+    func withSchemaPath(_ step: Expression, _ body: [Statement]) -> Expression {
+        Expression.type(.named("Preserves.withSchemaPath"))
+            .call(.unlabeled(step), .unlabeled(.closure(Closure(throwing: errorType, body: body)))).tried
+    }
+
     /// Statements matching `value` against a possibly named pattern, under path `step`.
-    mutating func parseNamed(_ pattern: Schema.NamedPattern, _ value: String, step: String?) -> [CodeLine] {
+    mutating func parseNamed(_ pattern: Schema.NamedPattern, _ v: Expression, step: Expression?) -> [Statement] {
         switch pattern {
         case .named(let binding):
-            return parseBinding(binding, value, step: step)
+            return parseBinding(binding, v, step: step)
         case .anonymous(.simplePattern(let simple)):
-            if case .lit = simple { return [wrapStatement(literalCheck(simple, value), step: step)] }
-            guard let e = parseExpression(simple, value) else { return [] }
-            return [wrapStatement("_ = \(e)", step: step)]
+            if case .lit = simple { return [wrap(.expression(literalCheck(simple, v)), step: step)] }
+            guard let e = parseExpression(simple, v) else { return [] }
+            return [wrap(.declare(.let, .discard, type: nil, value: e), step: step)]
         case .anonymous(.compoundPattern(let compound)):
-            let body = parseCompound(compound, value)
+            let body = parseCompound(compound, v)
             let names = boundNames(pattern)
             guard let step else { return body }
-            let result: String = switch names.count {
-            case 0: ""
-            case 1: names[0]
-            default: "(" + names.joined(separator: ", ") + ")"
+            switch names.count {
+            case 0:
+                return [.expression(withSchemaPath(step, body))]
+            case 1:
+                return [.declare(.let, .name(names[0]), type: nil, value: withSchemaPath(step, body + [.returnStatement(.name(names[0]))]))]
+            default:
+                return [.declare(.let, .tuple(names), type: nil, value: withSchemaPath(step, body + [.returnStatement(.tuple(names.map(Expression.name)))]))]
             }
-            let header = names.isEmpty
-                ? "try Preserves.withSchemaPath(\(step)) { () throws(\(errorType)) in"
-                : "let \(result) = try Preserves.withSchemaPath(\(step)) { () throws(\(errorType)) in"
-            return [.block(header, body + (names.isEmpty ? [] : [.line("return \(result)")]))]
         }
     }
 
-    mutating func parseNamedSimple(_ pattern: Schema.NamedSimplePattern, _ value: String, step: String?) -> [CodeLine] {
+    mutating func parseNamedSimple(_ pattern: Schema.NamedSimplePattern, _ v: Expression, step: Expression?) -> [Statement] {
         switch pattern {
-        case .named(let binding): parseBinding(binding, value, step: step)
-        case .anonymous(let simple): parseNamed(.anonymous(.simplePattern(simple)), value, step: step)
+        case .named(let binding): parseBinding(binding, v, step: step)
+        case .anonymous(let simple): parseNamed(.anonymous(.simplePattern(simple)), v, step: step)
         }
     }
 
-    mutating func parseBinding(_ binding: Schema.Binding, _ value: String, step: String?) -> [CodeLine] {
+    mutating func parseBinding(_ binding: Schema.Binding, _ v: Expression, step: Expression?) -> [Statement] {
         let name = SwiftNames.escaped(SwiftNames.memberName(binding.name.name))
-        guard let e = parseExpression(binding.pattern, value) else {
-            return [wrapStatement(literalCheck(binding.pattern, value), step: step)]
+        guard let e = parseExpression(binding.pattern, v) else {
+            return [wrap(.expression(literalCheck(binding.pattern, v)), step: step)]
         }
-        if case .any = binding.pattern { return [.line("let \(name) = \(e)")] }
-        guard let step else { return [.line("let \(name) = \(e)")] }
-        return [.line("let \(name) = try Preserves.withSchemaPath(\(step)) { () throws(\(errorType)) in \(e) }")]
+        if case .any = binding.pattern { return [.declare(.let, .name(name), type: nil, value: e)] }
+        guard let step else { return [.declare(.let, .name(name), type: nil, value: e)] }
+        return [.declare(.let, .name(name), type: nil, value: withSchemaPath(step, [.expression(e)]))]
     }
 
-    func wrapStatement(_ statement: String, step: String?) -> CodeLine {
-        guard let step else { return .line(statement) }
-        return .line("try Preserves.withSchemaPath(\(step)) { () throws(\(errorType)) in \(statement) }")
+    func wrap(_ statement: Statement, step: Expression?) -> Statement {
+        guard let step else { return statement }
+        return .expression(withSchemaPath(step, [statement]))
     }
 
     // MARK: Unparsing compound patterns
 
-    /// An expression building the value of `pattern` from fields, where `field` spells a
+    /// An expression building the value of `pattern` from fields, where `field` gives a
     /// field's value (e.g. `self.name`).
-    mutating func unparseCompound(_ pattern: Schema.CompoundPattern, field: (Symbol) -> String) -> String {
+    mutating func unparseCompound(_ pattern: Schema.CompoundPattern, field: (Symbol) -> Expression) -> Expression {
         switch pattern {
         case .rec(let label, let fields):
-            return "\(valueType).record(Preserves.Record(label: \(unparseNamed(label, field: field)), fields: \(unparseElements(fields, field: field))))"
+            let record = Expression.type(.named("Preserves.Record")).call(
+                .labeled("label", unparseNamed(label, field: field)), .labeled("fields", unparseElements(fields, field: field)))
+            return value.dot("record").call(.unlabeled(record))
         case .tuple, .tuplePrefix:
-            return "\(valueType).sequence(\(unparseElements(.anonymous(.compoundPattern(pattern)), field: field)))"
+            return value.dot("sequence").call(.unlabeled(unparseElements(.anonymous(.compoundPattern(pattern)), field: field)))
         case .dict(let entries):
-            if entries.isEmpty { return "\(valueType).dictionary([:])" }
             let body = entries.sorted { $0.key < $1.key }.map { entry in
-                "\(LiteralCode.value(entry.key, embedded: embedded)): \(unparseNamedSimple(entry.value, field: field))"
+                DictionaryEntry(key: LiteralCode.value(entry.key, embedded: embedded), value: unparseNamedSimple(entry.value, field: field))
             }
-            return "\(valueType).dictionary([\(body.joined(separator: ", "))])"
+            return value.dot("dictionary").call(.unlabeled(.dictionary(body)))
         }
     }
 
     /// An expression of type `[Value]`: the elements a tuple-like pattern produces.
-    mutating func unparseElements(_ pattern: Schema.NamedPattern, field: (Symbol) -> String) -> String {
+    mutating func unparseElements(_ pattern: Schema.NamedPattern, field: (Symbol) -> Expression) -> Expression {
         switch pattern {
         case .anonymous(.compoundPattern(.tuple(let items))):
-            return "[" + items.map { unparseNamed($0, field: field) }.joined(separator: ", ") + "]"
+            return .array(items.map { unparseNamed($0, field: field) })
         case .anonymous(.compoundPattern(.tuplePrefix(let fixed, let variable))):
-            let head = "[" + fixed.map { unparseNamed($0, field: field) }.joined(separator: ", ") + "]"
-            let tail: String
+            let head = Expression.array(fixed.map { unparseNamed($0, field: field) })
+            let tail: Expression
             switch variable {
             case .named(let binding):
                 if case .seqof(let element) = binding.pattern {
                     let item = fresh("item")
-                    tail = "\(field(binding.name)).map { \(item) in \(unparseElement(element, item)) }"
+                    tail = map(field(binding.name), item, unparseElement(element, .name(item)))
                 } else {
-                    tail = "(\(unparseExpression(binding.pattern, field(binding.name))).sequence ?? [])"
+                    tail = .parenthesized(.binary(unparseExpression(binding.pattern, field(binding.name)).dot("sequence"), "??", .array([])))
                 }
             case .anonymous:
-                tail = "[]"
+                tail = .array([])
             }
-            return fixed.isEmpty ? tail : "\(head) + \(tail)"
+            return fixed.isEmpty ? tail : .binary(head, "+", tail)
         default:
-            return "(\(unparseNamed(pattern, field: field)).sequence ?? [])"
+            return .parenthesized(.binary(unparseNamed(pattern, field: field).dot("sequence"), "??", .array([])))
         }
     }
 
-    mutating func unparseNamed(_ pattern: Schema.NamedPattern, field: (Symbol) -> String) -> String {
+    mutating func unparseNamed(_ pattern: Schema.NamedPattern, field: (Symbol) -> Expression) -> Expression {
         switch pattern {
         case .named(let binding): unparseExpression(binding.pattern, field(binding.name))
         case .anonymous(.simplePattern(let simple)): unparseAnonymousSimple(simple)
@@ -420,7 +459,7 @@ struct PatternCode {
         }
     }
 
-    mutating func unparseNamedSimple(_ pattern: Schema.NamedSimplePattern, field: (Symbol) -> String) -> String {
+    mutating func unparseNamedSimple(_ pattern: Schema.NamedSimplePattern, field: (Symbol) -> Expression) -> Expression {
         switch pattern {
         case .named(let binding): unparseExpression(binding.pattern, field(binding.name))
         case .anonymous(let simple): unparseAnonymousSimple(simple)
@@ -428,8 +467,8 @@ struct PatternCode {
     }
 
     /// Anonymous positions are literals (the checker rejects any other kind).
-    mutating func unparseAnonymousSimple(_ simple: Schema.SimplePattern) -> String {
+    mutating func unparseAnonymousSimple(_ simple: Schema.SimplePattern) -> Expression {
         if case .lit(let literal) = simple { return LiteralCode.value(literal, embedded: embedded) }
-        return "\(valueType).sequence([])"
+        return value.dot("sequence").call(.unlabeled(.array([])))
     }
 }

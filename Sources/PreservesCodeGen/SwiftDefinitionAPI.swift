@@ -179,33 +179,42 @@ struct SwiftAPISpeller {
             genericParameter: isGeneric ? embeddedParameter : nil, kind: kind, valueType: valueType, members: members)
     }
 
+    /// A field type as readers see it, rendered by the generators' renderer.
     func spell(_ t: FieldType) -> String {
+        SwiftRenderer().type(usage(t))
+    }
+
+    func usage(_ t: FieldType) -> TypeUsage {
         switch t {
-        case .any: "Value<\(embedded)>"
-        case .embedded: embedded
+        case .any: .named("Value", [.named(embedded)])
+        case .embedded: .named(embedded)
         case .atom(let kind): Self.atomType(kind)
-        case .array(let e): "[\(spell(e))]"
-        case .set(let e): "Set<\(spell(e))>"
-        case .dictionary(let k, let v): "[\(spell(k)): \(spell(v))]"
-        case .ref(let q): typeName(q)
+        case .array(let e): .array(usage(e))
+        case .set(let e): .named("Set", [usage(e)])
+        case .dictionary(let k, let v): .dictionary(key: usage(k), value: usage(v))
+        case .ref(let q): typeUsage(q)
         }
     }
 
     func typeName(_ q: QualifiedName) -> String {
+        SwiftRenderer().type(typeUsage(q))
+    }
+
+    func typeUsage(_ q: QualifiedName) -> TypeUsage {
         let namespace = model.modules[q.module]?.namespace ?? SwiftNames.namespaceName(q.module.map(\.name))
         let name = model.definition(q)?.swiftName ?? SwiftNames.typeName(q.name.name)
         let generic = model.configuration.embeddedType == .generic && model.embeddingDependent.contains(q)
-        return "\(namespace).\(name)" + (generic ? "<\(embedded)>" : "")
+        return .named([namespace, name], generics: generic ? [.named(embedded)] : [])
     }
 
-    static func atomType(_ kind: Schema.AtomKind) -> String {
+    static func atomType(_ kind: Schema.AtomKind) -> TypeUsage {
         switch kind {
-        case .boolean: "Bool"
-        case .double: "Double"
-        case .signedInteger: "SignedInteger"
-        case .string: "String"
-        case .byteString: "[UInt8]"
-        case .symbol: "Symbol"
+        case .boolean: .named("Bool")
+        case .double: .named("Double")
+        case .signedInteger: .named("SignedInteger")
+        case .string: .named("String")
+        case .byteString: .array(.named("UInt8"))
+        case .symbol: .named("Symbol")
         }
     }
 }

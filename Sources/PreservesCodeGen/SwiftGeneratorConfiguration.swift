@@ -38,6 +38,11 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
     public var namespaces: [String: String] = [:]
     /// Extra modules to import in every generated file.
     public var additionalImports: [String] = []
+    /// Whether to generate dataspace patterns (`pattern(…)` functions returning
+    /// `DataspacePatterns.TypedPattern`) for every definition. They are generated only where
+    /// the schema module `dataspacePatterns` is visible: generated alongside (with a generic
+    /// embedded type), or mapped to the Swift module that holds it (e.g. `SyndicateProtocols`).
+    public var dataspacePatterns = true
     /// Schema directories or files referred to but generated elsewhere (relative paths in a
     /// configuration file are relative to that file). Map their modules with ``moduleMappings``.
     public var includes: [String] = []
@@ -154,6 +159,11 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
                     let path = schema.hasPrefix("/") || base.isEmpty ? schema : (base as NSString).appendingPathComponent(schema)
                     externalModules[module] = ExternalModule(swiftModule: swiftModule, namespace: namespace, schema: path)
                 }
+            case "dataspacePatterns":
+                guard let flag = item.bool else {
+                    throw ConfigurationError(file: file, message: "dataspacePatterns: expected #t or #f, not \(item)")
+                }
+                dataspacePatterns = flag
             case "additionalImports":
                 guard let items = item.sequence else {
                     throw ConfigurationError(file: file, message: "additionalImports: expected a sequence of module names")
@@ -161,7 +171,7 @@ public struct SwiftGeneratorConfiguration: Sendable, Hashable {
                 additionalImports = []
                 for i in items { additionalImports.append(try text(i)) }
             default:
-                throw ConfigurationError(file: file, message: "unknown configuration key \(name); known keys: accessLevel, embeddedType, moduleMappings, namespaces, includes, externalModules, additionalImports")
+                throw ConfigurationError(file: file, message: "unknown configuration key \(name); known keys: accessLevel, embeddedType, moduleMappings, namespaces, includes, externalModules, additionalImports, dataspacePatterns")
             }
         }
         for (name, external) in externalModules {

@@ -14,23 +14,34 @@ struct SwiftTranslator {
         module.definitions.keys.contains(Symbol("Embedded")) ? "Embedded_" : "Embedded"
     }
 
+    static let embeddedConstraint = TypeUsage.named("Preserves.PreservesEmbedded")
+    static let errorType = PatternCode.errorType
+
+    /// `<Embedded: Preserves.PreservesEmbedded>`
+    var embeddedGenerics: [GenericParameter] { [GenericParameter(name: embeddedParameter, constraint: Self.embeddedConstraint)] }
+
     func translate() -> SwiftFile {
-        var declarations: [SwiftDeclaration] = [
-            .namespace(
-                access: access, name: module.namespace,
-                documentation: ["The types of schema module `\(module.source.dottedPath)`."])
+        var declarations: [Declaration] = [
+            .type(TypeDescription(
+                documentation: ["The types of schema module `\(module.source.dottedPath)`."],
+                access: access, kind: .enum, name: module.namespace))
         ]
         for (name, definition) in module.definitions.sorted(by: { $0.key < $1.key }) {
             declarations.append(.mark("\(module.source.dottedPath).\(name.name)"))
-            declarations.append(.extensionBlock(name: module.namespace, members: translate(definition)))
+            declarations.append(.extensionBlock(ExtensionDescription(
+                extendedType: .named(module.namespace), members: withPatterns(translate(definition), definition))))
+        }
+        if let location = model.patterns, location.swiftModule == nil, module.path == TypeModel.patternsModulePath {
+            declarations += DataspacePatternSupport(access: access, namespace: module.namespace).declarations()
         }
         var imports = ["Preserves"]
+        if let patternsModule = model.patterns?.swiftModule, !module.definitions.isEmpty { imports.append(patternsModule) }
         let external = Set(module.source.references.compactMap { site -> String? in
             let q = model.resolve(site.ref, from: module.path)
             guard let target = model.modules[q.module], let m = target.externalSwiftModule, !m.isEmpty else { return nil }
             return m
         })
-        imports += external.sorted()
+        imports += external.sorted().filter { !imports.contains($0) }
         imports += model.configuration.additionalImports.filter { !imports.contains($0) }
         return SwiftFile(
             headerComments: [
@@ -64,6 +75,14 @@ struct SwiftTranslator {
         }
     }
 
+    /// How the embedded type is spelled inside a definition of this flavor.
+    func embedded(_ flavor: Flavor) -> TypeUsage {
+        switch flavor {
+        case .generic, .plain: .named(embeddedParameter)
+        case .concrete(let t): .named(t)
+        }
+    }
+
     func documentation(_ d: DefinitionModel) -> [String] {
         let comments = d.documentation.filter { line in
             // Drop divider lines such as "-----" that separate sections of a schema.
@@ -74,107 +93,134 @@ struct SwiftTranslator {
 
     // MARK: Definitions
 
-    func translate(_ d: DefinitionModel) -> [SwiftDeclaration] {
+    /// The declarations of a definition with its dataspace patterns added (to the type's
+    /// members, or beside a typealias), when patterns are generated.
+    func withPatterns(_ declarations: [Declaration], _ d: DefinitionModel) -> [Declaration] {
+        guard let location = model.patterns else { return declarations }
         let flavor = flavor(of: d.name)
-        let p = embeddedParameter
-        let embedded: String =
-            switch flavor {
-            case .generic, .plain: p
-            case .concrete(let t): t
-            }
-        var code = PatternCode(model: model, module: module, definition: d.name, embedded: embedded)
-        let typeGenerics: String =
-            if case .generic = flavor { "<\(p): Preserves.PreservesEmbedded>" } else { "" }
+        let generics: [GenericParameter] = if case .plain = flavor { embeddedGenerics } else { [] }
+        if case .alias = d.shape {
+            // A typealias's functions are generic like its parse and serialize functions.
+            let aliasGenerics: [GenericParameter] = if case .concrete = flavor { [] } else { embeddedGenerics }
+            var patterns = DataspacePatternCode(
+                model: model, module: module, location: location, access: access, definition: d,
+                embedded: embedded(flavor), generics: aliasGenerics)
+            return declarations + patterns.namespaceMembers()
+        }
+        var patterns = DataspacePatternCode(
+            model: model, module: module, location: location, access: access, definition: d,
+            embedded: embedded(flavor), generics: generics)
+        let members = patterns.typeMembers()
+        return declarations.map { declaration in
+            guard case .type(var type) = declaration else { return declaration }
+            type.members += members
+            return .type(type)
+        }
+    }
+
+    func translate(_ d: DefinitionModel) -> [Declaration] {
+        let flavor = flavor(of: d.name)
+        var code = PatternCode(model: model, module: module, definition: d.name, embedded: embedded(flavor))
+        let typeGenerics: [GenericParameter] = if case .generic = flavor { embeddedGenerics } else { [] }
         let name = d.swiftName
+        func structure(_ members: [Declaration]) -> [Declaration] {
+            [.type(TypeDescription(
+                documentation: documentation(d), access: access, modifiers: ["nonisolated"], kind: .struct, name: name,
+                generics: typeGenerics, conformances: conformances(flavor), members: members))]
+        }
 
         switch d.shape {
         case .alias(let type):
             return translateAlias(d, type: type, flavor: flavor, code: &code)
         case .newtype(let type):
             guard case .pattern(.simplePattern(let pattern)) = d.definition else { return [] }
-            let members: [SwiftDeclaration] = [
-                .line(documentation: [], text: "\(access) var value: \(code.spell(type))"),
-                .member(documentation: [], signature: "\(access) init(_ value: \(code.spell(type)))", body: [.line("self.value = value")]),
+            let members: [Declaration] = [
+                .variable(VariableDescription(access: access, kind: .var, name: "value", type: code.spell(type))),
+                .function(FunctionDescription(
+                    access: access, kind: .initializer,
+                    parameters: [Parameter(label: "_", name: "value", type: code.spell(type))],
+                    body: [.assign(Expression.name("self").dot("value"), .name("value"))])),
             ] + conversionMembers(flavor: flavor, parse: { code in
-                [.line("self.value = \(code.parseExpression(pattern, "value") ?? "value")")]
+                [.assign(Expression.name("self").dot("value"), code.parseExpression(pattern, .name("value")) ?? .name("value"))]
             }, unparse: { code in
-                [.line("return \(code.unparseExpression(pattern, "self.value"))")]
+                [.returnStatement(code.unparseExpression(pattern, Expression.name("self").dot("value")))]
             }, code: &code)
-            return [.type(SwiftTypeDeclaration(
-                documentation: documentation(d), access: access, kind: .struct, name: name, generics: typeGenerics,
-                conformances: conformances(flavor), members: members))]
+            return structure(members)
         case .unit:
             guard case .pattern(.simplePattern(let pattern)) = d.definition else { return [] }
-            let members: [SwiftDeclaration] = [
-                .member(documentation: [], signature: "\(access) init()", body: [])
+            let members: [Declaration] = [
+                .function(FunctionDescription(access: access, kind: .initializer, body: []))
             ] + conversionMembers(flavor: flavor, parse: { code in
-                [.line(code.literalCheck(pattern, "value"))]
+                [.expression(code.literalCheck(pattern, .name("value")))]
             }, unparse: { code in
-                [.line("return \(code.unparseExpression(pattern, "self"))")]
+                [.returnStatement(code.unparseExpression(pattern, .name("self")))]
             }, code: &code)
-            return [.type(SwiftTypeDeclaration(
-                documentation: documentation(d), access: access, kind: .struct, name: name, generics: typeGenerics,
-                conformances: conformances(flavor), members: members))]
+            return structure(members)
         case .structure(let fields):
-            var members: [SwiftDeclaration] = fields.map { f in
-                .line(documentation: [], text: "\(access) var \(SwiftNames.escaped(f.swiftName)): \(code.spell(f.type))")
+            var members: [Declaration] = fields.map { f in
+                .variable(VariableDescription(access: access, kind: .var, name: SwiftNames.escaped(f.swiftName), type: code.spell(f.type)))
             }
-            let parameters = fields.map { "\(f($0)): \(code.spell($0.type))" }.joined(separator: ", ")
-            members.append(.member(
-                documentation: [], signature: "\(access) init(\(parameters))",
-                body: fields.map { .line("self.\(SwiftNames.escaped($0.swiftName)) = \(SwiftNames.escaped($0.swiftName))") }))
+            members.append(.function(FunctionDescription(
+                access: access, kind: .initializer,
+                parameters: fields.map { Parameter(name: label($0), type: code.spell($0.type)) },
+                body: fields.map {
+                    .assign(Expression.name("self").dot(SwiftNames.escaped($0.swiftName)), .name(SwiftNames.escaped($0.swiftName)))
+                })))
             members += conversionMembers(flavor: flavor, parse: { code in
                 var lines = parseDefinitionBody(d.definition, code: &code)
-                lines.append(.line("self.init(\(fields.map { "\(f($0)): \(SwiftNames.escaped($0.swiftName))" }.joined(separator: ", ")))"))
+                let arguments = fields.map { Argument.labeled(label($0), .name(SwiftNames.escaped($0.swiftName))) }
+                lines.append(.expression(Expression.name("self").dot("init").call(arguments)))
                 return lines
             }, unparse: { code in
-                [.line("return \(unparseDefinitionBody(d.definition, code: &code))")]
+                [.returnStatement(unparseDefinitionBody(d.definition, code: &code))]
             }, code: &code)
-            return [.type(SwiftTypeDeclaration(
-                documentation: documentation(d), access: access, kind: .struct, name: name, generics: typeGenerics,
-                conformances: conformances(flavor), members: members))]
+            return structure(members)
         case .enumeration(let cases):
             return [.type(translateEnum(d, cases: cases, flavor: flavor, generics: typeGenerics, code: &code))]
         }
     }
 
     /// An argument label for a field: its Swift name (labels may be keywords unescaped, except inout).
-    func f(_ field: FieldModel) -> String {
+    func label(_ field: FieldModel) -> String {
         field.swiftName == "inout" ? "`inout`" : field.swiftName
     }
 
-    func conformances(_ flavor: Flavor) -> [String] {
+    func conformances(_ flavor: Flavor) -> [TypeUsage] {
         switch flavor {
-        case .plain: ["Swift.Sendable", "Swift.Hashable", "Preserves.SchemaPlainRepresentable"]
-        case .generic, .concrete: ["Swift.Sendable", "Swift.Hashable", "Preserves.SchemaRepresentable"]
+        case .plain: [.named("Swift.Sendable"), .named("Swift.Hashable"), .named("Preserves.SchemaPlainRepresentable")]
+        case .generic, .concrete: [.named("Swift.Sendable"), .named("Swift.Hashable"), .named("Preserves.SchemaRepresentable")]
         }
     }
 
     /// `init(preserves:)` and `preserves` (or `preserves(as:)`) with the given bodies.
     func conversionMembers(
         flavor: Flavor,
-        parse: (inout PatternCode) -> [CodeLine],
-        unparse: (inout PatternCode) -> [CodeLine],
+        parse: (inout PatternCode) -> [Statement],
+        unparse: (inout PatternCode) -> [Statement],
         code: inout PatternCode
-    ) -> [SwiftDeclaration] {
+    ) -> [Declaration] {
         let p = embeddedParameter
-        let error = "Preserves.SchemaParseError"
         switch flavor {
         case .plain:
+            let value = LiteralCode.valueType(.named(p))
             return [
-                .member(documentation: [],
-                        signature: "\(access) init<\(p): Preserves.PreservesEmbedded>(preserves value: Preserves.Value<\(p)>) throws(\(error))",
-                        body: parse(&code)),
-                .member(documentation: [],
-                        signature: "\(access) func preserves<\(p): Preserves.PreservesEmbedded>(as embedding: \(p).Type) -> Preserves.Value<\(p)>",
-                        body: unparse(&code)),
+                .function(FunctionDescription(
+                    access: access, kind: .initializer, generics: embeddedGenerics,
+                    parameters: [Parameter(label: "preserves", name: "value", type: value)],
+                    throwing: Self.errorType, body: parse(&code))),
+                .function(FunctionDescription(
+                    access: access, kind: .function("preserves"), generics: embeddedGenerics,
+                    parameters: [Parameter(label: "as", name: "embedding", type: .metatype(.named(p)))],
+                    result: value, body: unparse(&code))),
             ]
         case .generic, .concrete:
             return [
-                .member(documentation: [],
-                        signature: "\(access) init(preserves value: \(code.valueType)) throws(\(error))",
-                        body: parse(&code)),
-                .member(documentation: [], signature: "\(access) var preserves: \(code.valueType)", body: unparse(&code)),
+                .function(FunctionDescription(
+                    access: access, kind: .initializer,
+                    parameters: [Parameter(label: "preserves", name: "value", type: code.valueType)],
+                    throwing: Self.errorType, body: parse(&code))),
+                .function(FunctionDescription(
+                    access: access, kind: .computedProperty("preserves"), result: code.valueType, body: unparse(&code))),
             ]
         }
     }
@@ -182,173 +228,172 @@ struct SwiftTranslator {
     // MARK: Bodies
 
     /// Statements parsing `value` against a compound or intersection definition.
-    func parseDefinitionBody(_ definition: Schema.Definition, code: inout PatternCode) -> [CodeLine] {
+    func parseDefinitionBody(_ definition: Schema.Definition, code: inout PatternCode) -> [Statement] {
         switch definition {
         case .pattern(.compoundPattern(let c)):
-            return code.parseCompound(c, "value")
+            return code.parseCompound(c, .name("value"))
         case .and(let a, let b, let rest):
-            return ([a, b] + rest).flatMap { code.parseNamed($0, "value", step: nil) }
+            return ([a, b] + rest).flatMap { code.parseNamed($0, .name("value"), step: nil) }
         default:
             return []
         }
     }
 
-    func unparseDefinitionBody(_ definition: Schema.Definition, code: inout PatternCode) -> String {
-        let field: (Symbol) -> String = { "self." + SwiftNames.escaped(SwiftNames.memberName($0.name)) }
+    func unparseDefinitionBody(_ definition: Schema.Definition, code: inout PatternCode) -> Expression {
+        let field: (Symbol) -> Expression = { Expression.name("self").dot(SwiftNames.escaped(SwiftNames.memberName($0.name))) }
         switch definition {
         case .pattern(.compoundPattern(let c)):
             return code.unparseCompound(c, field: field)
         case .and(let a, let b, let rest):
             let parts = ([a, b] + rest).map { code.unparseNamed($0, field: field) }
-            return "Preserves.SchemaParsing.merge([\(parts.joined(separator: ", "))])"
+            return PatternCode.parsing.dot("merge").call(.unlabeled(.array(parts)))
         default:
-            return code.valueType + ".sequence([])"
+            return code.value.dot("sequence").call(.unlabeled(.array([])))
         }
     }
 
-    func translateAlias(_ d: DefinitionModel, type: FieldType, flavor: Flavor, code: inout PatternCode) -> [SwiftDeclaration] {
+    func translateAlias(_ d: DefinitionModel, type: FieldType, flavor: Flavor, code: inout PatternCode) -> [Declaration] {
         guard case .pattern(.simplePattern(let pattern)) = d.definition else { return [] }
-        let p = embeddedParameter
-        let error = "Preserves.SchemaParseError"
         let name = d.swiftName
         let spelled = code.spell(type)
-        let parse = code.parseExpression(pattern, "value") ?? "value"
-        switch flavor {
-        case .generic:
-            let g = "<\(p): Preserves.PreservesEmbedded>"
-            let serialize = code.unparseExpression(pattern, "x")
-            return [
-                .typeAlias(documentation: documentation(d), access: access, name: name, generics: g, target: spelled),
-                .member(documentation: ["Parses `\(name)` (`\(d.name)`) from a value."],
-                        signature: "\(access) static func parse\(name)\(g)(_ value: Preserves.Value<\(p)>) throws(\(error)) -> \(name)<\(p)>",
-                        body: [.line("return \(parse)")]),
-                .member(documentation: ["The value that `\(name)` (`\(d.name)`) stands for."],
-                        signature: "\(access) static func serialize\(name)\(g)(_ x: \(name)<\(p)>) -> Preserves.Value<\(p)>",
-                        body: [.line("return \(serialize)")]),
-            ]
-        case .concrete(let t):
-            let serialize = code.unparseExpression(pattern, "x")
-            return [
-                .typeAlias(documentation: documentation(d), access: access, name: name, generics: "", target: spelled),
-                .member(documentation: ["Parses `\(name)` (`\(d.name)`) from a value."],
-                        signature: "\(access) static func parse\(name)(_ value: Preserves.Value<\(t)>) throws(\(error)) -> \(name)",
-                        body: [.line("return \(parse)")]),
-                .member(documentation: ["The value that `\(name)` (`\(d.name)`) stands for."],
-                        signature: "\(access) static func serialize\(name)(_ x: \(name)) -> Preserves.Value<\(t)>",
-                        body: [.line("return \(serialize)")]),
-            ]
-        case .plain:
-            let serialize = code.unparseExpression(pattern, "x")
-            let g = "<\(p): Preserves.PreservesEmbedded>"
-            return [
-                .typeAlias(documentation: documentation(d), access: access, name: name, generics: "", target: spelled),
-                .member(documentation: ["Parses `\(name)` (`\(d.name)`) from a value."],
-                        signature: "\(access) static func parse\(name)\(g)(_ value: Preserves.Value<\(p)>) throws(\(error)) -> \(name)",
-                        body: [.line("return \(parse)")]),
-                .member(documentation: ["The value that `\(name)` (`\(d.name)`) stands for."],
-                        signature: "\(access) static func serialize\(name)\(g)(_ x: \(name), as embedding: \(p).Type) -> Preserves.Value<\(p)>",
-                        body: [.line("return \(serialize)")]),
-            ]
+        let parse = code.parseExpression(pattern, .name("value")) ?? .name("value")
+        let serialize = code.unparseExpression(pattern, .name("x"))
+        let value = code.valueType
+        let aliasGenerics: [GenericParameter] = if case .generic = flavor { embeddedGenerics } else { [] }
+        let functionGenerics: [GenericParameter] = if case .concrete = flavor { [] } else { embeddedGenerics }
+        let aliased: TypeUsage = if case .generic = flavor { .named(name, [.named(embeddedParameter)]) } else { .named(name) }
+        var serializeParameters = [Parameter(label: "_", name: "x", type: aliased)]
+        if case .plain = flavor {
+            serializeParameters.append(Parameter(label: "as", name: "embedding", type: .metatype(.named(embeddedParameter))))
         }
+        return [
+            .typeAlias(TypeAliasDescription(documentation: documentation(d), access: access, name: name, generics: aliasGenerics, target: spelled)),
+            .function(FunctionDescription(
+                documentation: ["Parses `\(name)` (`\(d.name)`) from a value."], access: access, modifiers: ["static"],
+                kind: .function("parse\(name)"), generics: functionGenerics,
+                parameters: [Parameter(label: "_", name: "value", type: value)], throwing: Self.errorType, result: aliased,
+                body: [.returnStatement(parse)])),
+            .function(FunctionDescription(
+                documentation: ["The value that `\(name)` (`\(d.name)`) stands for."], access: access, modifiers: ["static"],
+                kind: .function("serialize\(name)"), generics: functionGenerics,
+                parameters: serializeParameters, result: value,
+                body: [.returnStatement(serialize)])),
+        ]
     }
 
     func translateEnum(
-        _ d: DefinitionModel, cases: [CaseModel], flavor: Flavor, generics: String, code: inout PatternCode
-    ) -> SwiftTypeDeclaration {
-        let p = embeddedParameter
-        let error = "Preserves.SchemaParseError"
-        var members: [SwiftDeclaration] = []
+        _ d: DefinitionModel, cases: [CaseModel], flavor: Flavor, generics: [GenericParameter], code: inout PatternCode
+    ) -> TypeDescription {
+        var members: [Declaration] = []
         for c in cases {
-            let payload: String =
+            let payload: [(label: String?, type: TypeUsage)]? =
                 switch c.payload {
-                case .none: ""
-                case .single(let t): "(\(code.spell(t)))"
-                case .fields(let fields): "(" + fields.map { "\($0.swiftName): \(code.spell($0.type))" }.joined(separator: ", ") + ")"
+                case .none: nil
+                case .single(let t): [(label: nil, type: code.spell(t))]
+                case .fields(let fields): fields.map { (label: $0.swiftName, type: code.spell($0.type)) }
                 }
-            members.append(.line(documentation: [], text: "\(c.isIndirect ? "indirect " : "")case \(SwiftNames.escaped(c.swiftName))\(payload)"))
+            members.append(.enumCase(EnumCaseDescription(isIndirect: c.isIndirect, name: SwiftNames.escaped(c.swiftName), associatedValues: payload)))
         }
 
         let isPlain: Bool = if case .plain = flavor { true } else { false }
-        let methodGenerics = isPlain ? "<\(p): Preserves.PreservesEmbedded>" : ""
         let valueType = code.valueType
+        let value = Expression.name("value")
 
         // One function per alternative; the initializer tries them in order.
-        var caseParsers: [SwiftDeclaration] = []
+        var caseParsers: [Declaration] = []
         for c in cases {
-            var body: [CodeLine] = []
+            var body: [Statement] = []
+            let caseValue = Expression.member(nil, SwiftNames.escaped(c.swiftName))
             switch c.pattern {
             case .simplePattern(let simple):
-                if let e = code.parseExpression(simple, "value") {
-                    body.append(.line("return .\(SwiftNames.escaped(c.swiftName))(\(e))"))
+                if let e = code.parseExpression(simple, value) {
+                    body.append(.returnStatement(caseValue.call(.unlabeled(e))))
                 } else {
-                    body.append(.line(code.literalCheck(simple, "value")))
-                    body.append(.line("return .\(SwiftNames.escaped(c.swiftName))"))
+                    body.append(.expression(code.literalCheck(simple, value)))
+                    body.append(.returnStatement(caseValue))
                 }
             case .compoundPattern(let compound):
-                body += code.parseCompound(compound, "value")
+                body += code.parseCompound(compound, value)
                 if case .fields(let fields) = c.payload {
-                    let args = fields.map { "\($0.swiftName): \(SwiftNames.escaped($0.swiftName))" }.joined(separator: ", ")
-                    body.append(.line("return .\(SwiftNames.escaped(c.swiftName))(\(args))"))
+                    body.append(.returnStatement(caseValue.call(fields.map { .labeled($0.swiftName, .name(SwiftNames.escaped($0.swiftName))) })))
                 } else {
-                    body.append(.line("return .\(SwiftNames.escaped(c.swiftName))"))
+                    body.append(.returnStatement(caseValue))
                 }
             }
-            caseParsers.append(.member(
-                documentation: [],
-                signature: "private static func parse\(Self.upperFirst(c.swiftName))Case\(methodGenerics)(_ value: \(valueType)) throws(\(error)) -> Self",
-                body: body))
+            caseParsers.append(.function(FunctionDescription(
+                access: "private", modifiers: ["static"], kind: .function(caseParserName(c)),
+                generics: isPlain ? embeddedGenerics : [],
+                parameters: [Parameter(label: "_", name: "value", type: valueType)], throwing: Self.errorType,
+                result: .named("Self"), body: body)))
         }
 
-        var initBody: [CodeLine] = []
+        var initBody: [Statement] = []
+        let selfType = Expression.name("Self")
         for c in cases {
-            initBody.append(.block("if let result = try? Self.parse\(Self.upperFirst(c.swiftName))Case(value) {", [
-                .line("self = result"), .line("return"),
-            ]))
+            initBody.append(.ifStatement(
+                [.optionalBinding("result", .tryExpression(selfType.dot(caseParserName(c)).call(.unlabeled(value)), optional: true))],
+                then: [.assign(.name("self"), .name("result")), .returnStatement(nil)]))
         }
-        initBody.append(.line("var failures: [\(error)] = []"))
+        initBody.append(.declare(.var, .name("failures"), type: .array(Self.errorType), value: .array([])))
         for c in cases {
-            initBody.append(.line("do { _ = try Self.parse\(Self.upperFirst(c.swiftName))Case(value) } catch { failures.append(error) }"))
+            initBody.append(.doCatch(
+                [.declare(.let, .discard, type: nil, value: selfType.dot(caseParserName(c)).call(.unlabeled(value)).tried)],
+                catch: [.expression(Expression.name("failures").dot("append").call(.unlabeled(.name("error"))))]))
         }
         let labels = cases.map(\.label).joined(separator: ", ")
-        initBody.append(.line("throw \(error)(definition: \(LiteralCode.string(d.name.description)), expected: \(LiteralCode.string("one of its alternatives (\(labels))")), alternatives: failures)"))
+        initBody.append(.throwStatement(Expression.type(Self.errorType).call(
+            .labeled("definition", .string(d.name.description)),
+            .labeled("expected", .string("one of its alternatives (\(labels))")),
+            .labeled("alternatives", .name("failures")))))
 
-        var unparseBody: [CodeLine] = []
-        var switchCases: [CodeLine] = []
+        var switchCases: [SwitchCase] = []
         for c in cases {
             let caseName = SwiftNames.escaped(c.swiftName)
             switch (c.pattern, c.payload) {
             case (.simplePattern(let simple), .single):
-                switchCases.append(.block("case .\(caseName)(let x):", [.line("return \(code.unparseExpression(simple, "x"))")], close: ""))
+                switchCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: ["x"])],
+                                              body: [.returnStatement(code.unparseExpression(simple, .name("x")))]))
             case (.simplePattern(let simple), _):
-                switchCases.append(.block("case .\(caseName):", [.line("return \(code.unparseExpression(simple, "x"))")], close: ""))
+                switchCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: nil)],
+                                              body: [.returnStatement(code.unparseExpression(simple, .name("x")))]))
             case (.compoundPattern(let compound), .fields(let fields)):
-                let bindings = fields.map { "let \(SwiftNames.escaped($0.swiftName))" }.joined(separator: ", ")
-                let e = code.unparseCompound(compound, field: { SwiftNames.escaped(SwiftNames.memberName($0.name)) })
-                switchCases.append(.block("case .\(caseName)(\(bindings)):", [.line("return \(e)")], close: ""))
+                let e = code.unparseCompound(compound, field: { .name(SwiftNames.escaped(SwiftNames.memberName($0.name))) })
+                switchCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: fields.map { SwiftNames.escaped($0.swiftName) })],
+                                              body: [.returnStatement(e)]))
             case (.compoundPattern(let compound), _):
-                let e = code.unparseCompound(compound, field: { _ in "" })
-                switchCases.append(.block("case .\(caseName):", [.line("return \(e)")], close: ""))
+                let e = code.unparseCompound(compound, field: { _ in .name("") })
+                switchCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: nil)], body: [.returnStatement(e)]))
             }
         }
-        unparseBody.append(.block("switch self {", switchCases))
+        let unparseBody: [Statement] = [.switchStatement(.name("self"), switchCases)]
 
         switch flavor {
         case .plain:
-            members.append(.member(documentation: [],
-                signature: "\(access) init<\(p): Preserves.PreservesEmbedded>(preserves value: Preserves.Value<\(p)>) throws(\(error))",
-                body: initBody))
-            members.append(.member(documentation: [],
-                signature: "\(access) func preserves<\(p): Preserves.PreservesEmbedded>(as embedding: \(p).Type) -> Preserves.Value<\(p)>",
-                body: unparseBody))
+            let plainValue = LiteralCode.valueType(.named(embeddedParameter))
+            members.append(.function(FunctionDescription(
+                access: access, kind: .initializer, generics: embeddedGenerics,
+                parameters: [Parameter(label: "preserves", name: "value", type: plainValue)],
+                throwing: Self.errorType, body: initBody)))
+            members.append(.function(FunctionDescription(
+                access: access, kind: .function("preserves"), generics: embeddedGenerics,
+                parameters: [Parameter(label: "as", name: "embedding", type: .metatype(.named(embeddedParameter)))],
+                result: plainValue, body: unparseBody)))
         case .generic, .concrete:
-            members.append(.member(documentation: [],
-                signature: "\(access) init(preserves value: \(valueType)) throws(\(error))", body: initBody))
-            members.append(.member(documentation: [], signature: "\(access) var preserves: \(valueType)", body: unparseBody))
+            members.append(.function(FunctionDescription(
+                access: access, kind: .initializer,
+                parameters: [Parameter(label: "preserves", name: "value", type: valueType)],
+                throwing: Self.errorType, body: initBody)))
+            members.append(.function(FunctionDescription(
+                access: access, kind: .computedProperty("preserves"), result: valueType, body: unparseBody)))
         }
         members += caseParsers
-        return SwiftTypeDeclaration(
-            documentation: documentation(d), access: access, kind: .enum, name: d.swiftName, generics: generics,
-            conformances: conformances(flavor), members: members)
+        return TypeDescription(
+            documentation: documentation(d), access: access, modifiers: ["nonisolated"], kind: .enum, name: d.swiftName,
+            generics: generics, conformances: conformances(flavor), members: members)
+    }
+
+    func caseParserName(_ c: CaseModel) -> String {
+        "parse\(Self.upperFirst(c.swiftName))Case"
     }
 
     static func upperFirst(_ s: String) -> String {

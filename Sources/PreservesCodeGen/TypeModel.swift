@@ -69,6 +69,16 @@ struct DefinitionModel {
     var documentation: [String]
 }
 
+/// Where the `dataspacePatterns` types (and the typed-pattern support) live.
+struct PatternsLocation: Hashable {
+    /// The Swift module to import, when it is not the one being generated.
+    var swiftModule: String?
+    var namespace: String
+
+    /// The qualified name of the namespace, e.g. `SyndicateProtocols.DataspacePatterns`.
+    var path: [String] { (swiftModule.map { [$0] } ?? []) + [namespace] }
+}
+
 /// A module's definitions and where its Swift types live.
 struct ModuleModel {
     var path: Schema.ModulePath
@@ -85,6 +95,9 @@ struct TypeModel {
     var modules: [Schema.ModulePath: ModuleModel] = [:]
     /// Definitions whose types depend on the embedded type (contain `any` or `#:`).
     var embeddingDependent: Set<QualifiedName> = []
+    /// Where the dataspace pattern types are, when patterns are generated (see
+    /// ``SwiftGeneratorConfiguration/dataspacePatterns``).
+    var patterns: PatternsLocation?
 
     /// Builds the model. `modules` are generated; `context` modules are only referred to.
     init(modules: [SchemaModule], context: [SchemaModule], configuration: SwiftGeneratorConfiguration) throws(SwiftGenerationError) {
@@ -110,6 +123,26 @@ struct TypeModel {
         }
         computeEmbeddingDependence()
         try computeRecursion()
+        patterns = locatePatterns()
+    }
+
+    /// The schema module whose `Pattern` type dataspaces match with.
+    static let patternsModulePath: Schema.ModulePath = [Symbol("dataspacePatterns")]
+
+    /// Patterns are generated where `dataspacePatterns` is generated here with a generic
+    /// embedded type, or is mapped to the Swift module that holds its (generic) types.
+    func locatePatterns() -> PatternsLocation? {
+        guard configuration.dataspacePatterns, let m = modules[Self.patternsModulePath],
+            m.definitions[Symbol("Pattern")] != nil, m.definitions[Symbol("AnyAtom")] != nil,
+            m.definitions[Symbol("GroupType")] != nil
+        else { return nil }
+        switch m.externalSwiftModule {
+        case nil:
+            guard configuration.embeddedType == .generic else { return nil }
+            return PatternsLocation(swiftModule: nil, namespace: m.namespace)
+        case let module?:
+            return module.isEmpty ? nil : PatternsLocation(swiftModule: module, namespace: m.namespace)
+        }
     }
 
     static func mapping(for path: Schema.ModulePath, in configuration: SwiftGeneratorConfiguration) -> String? {

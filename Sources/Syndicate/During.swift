@@ -52,7 +52,7 @@ extension Turn {
     /// facet of its own with the pattern's captures; retraction stops that facet.
     ///
     /// ```swift
-    /// turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
+    /// turn.during(ds, Pattern.rec("Present", Pattern.bind())) { turn, captures in
     ///     print("\(captures[0]) arrived")
     ///     turn.onStop { _ in print("\(captures[0]) left") }
     /// }
@@ -82,6 +82,6 @@ extension Turn {
     /// Asserts `<Observe pattern observer>` to `dataspace`.
     @discardableResult
     public func observe(_ dataspace: Ref, _ pattern: Pattern, _ observer: Ref) -> Handle {
-        assert(dataspace, Dataspace.Observe(pattern: pattern, observer: observer).preserves)
+        assert(dataspace, Dataspace.Observe(pattern: pattern, observer: observer))
     }
 }

@@ -4,22 +4,22 @@ import SyndicateProtocols
 /// A dataspace pattern (the generated `dataspacePatterns.Pattern` type).
 public typealias Pattern = DataspacePatterns.Pattern<Ref>
 
-/// Building dataspace patterns:
+/// Building dataspace patterns by hand, as static members of ``Pattern``:
 ///
 /// ```swift
-/// P.rec("Present", P.bind())                 // <Present $>
-/// P.rec("Says", P.lit("alice"), P.bind())    // <Says "alice" $>
-/// P.arr(P.bind(), P.discard)                 // [$ _ ...] (extensible: more items allowed)
-/// P.dict(["name": P.bind()])                 // {name: $ ...}
+/// Pattern.rec("Present", .bind())                // <Present $>
+/// Pattern.rec("Says", .lit("alice"), .bind())    // <Says "alice" $>
+/// Pattern.arr(.bind(), .discard)                 // [$ _ ...] (extensible: more items allowed)
+/// Pattern.dict(["name": .bind()])                // {name: $ ...}
 /// ```
 ///
 /// Group patterns only constrain the positions they mention: a record pattern with two fields
 /// matches records with two or more. An observer receives the sequence of its captures, in
 /// order (an outer `bind` before binds inside it, group entries in key order).
-public enum P {
-    /// Matches anything (and requires the position to exist).
-    public static let discard: Pattern = .discard
-
+///
+/// Patterns for schema-defined records are generated with their types; build patterns by hand
+/// only for values no schema describes.
+extension DataspacePatterns.Pattern where Embedded == Ref {
     /// Captures the value at this position, if it matches `pattern`.
     public static func bind(_ pattern: Pattern = .discard) -> Pattern { .bind(pattern: pattern) }
 
@@ -47,6 +47,11 @@ public enum P {
 
     /// A record labelled `label` whose first fields match `fields`.
     public static func rec(_ label: Symbol, _ fields: Pattern...) -> Pattern {
+        rec(label, fields)
+    }
+
+    /// A record labelled `label` whose first fields match `fields`.
+    public static func rec(_ label: Symbol, _ fields: [Pattern]) -> Pattern {
         .group(type: .rec(label: .symbol(label)), entries: indexed(fields))
     }
 
@@ -57,6 +62,11 @@ public enum P {
 
     /// A sequence whose first items match `items`.
     public static func arr(_ items: Pattern...) -> Pattern {
+        arr(items)
+    }
+
+    /// A sequence whose first items match `items`.
+    public static func arr(_ items: [Pattern]) -> Pattern {
         .group(type: .arr, entries: indexed(items))
     }
 
@@ -70,3 +80,7 @@ public enum P {
         Dictionary(uniqueKeysWithValues: items.enumerated().map { (.integer($0.offset), $0.element) })
     }
 }
+
+/// The pattern builders' former namespace.
+@available(*, deprecated, renamed: "Pattern")
+public typealias P = Pattern

@@ -111,7 +111,11 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
                     guard turn.enter(target.facet) else { continue }
                     try target.entityOnActor().onAssert(turn, value, handle)
                 case .retract(let target, let handle):
-                    guard turn.enter(target.facet) else { continue }
+                    // An entity whose facet has stopped still hears retractions, so it can
+                    // let go of what it holds (a dataspace, of an observer in the same facet:
+                    // otherwise the two keep each other alive). What it asserts or creates
+                    // then has no effect (see Turn.enterStopped).
+                    if !turn.enter(target.facet) { turn.enterStopped(target.facet) }
                     try target.entityOnActor().onRetract(turn, handle)
                 case .message(let target, let value):
                     guard turn.enter(target.facet) else { continue }

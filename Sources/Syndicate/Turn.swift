@@ -25,6 +25,12 @@ public final class Turn {
         self.loan = loan
     }
 
+    /// Makes a stopped facet the active one, to deliver a retraction to one of its entities.
+    /// Assertions and facets made there are ignored.
+    func enterStopped(_ target: Facet) {
+        facet = target
+    }
+
     /// The facet this turn is acting in.
     public var activeFacet: FacetID { facet.id }
 
@@ -42,7 +48,7 @@ public final class Turn {
     @discardableResult
     public func assert(_ ref: Ref, _ value: AnyValue) -> Handle {
         let handle = Handle.fresh()
-        guard let value = Attenuation.apply(ref.attenuation, to: value) else { return handle }
+        guard facet.isAlive, let value = Attenuation.apply(ref.attenuation, to: value) else { return handle }
         let target = ref.underlying
         actor.outbound[handle] = OutboundAssertion(target: target, facet: facet.id)
         facet.outboundHandles.insert(handle)
@@ -121,6 +127,7 @@ public final class Turn {
     @discardableResult
     public func facet(_ boot: (Turn) throws -> Void) rethrows -> FacetID {
         let parent = facet
+        guard parent.isAlive else { return .fresh() }
         let child = Facet(id: .fresh(), parent: parent)
         parent.children[child.id] = child
         actor.facets[child.id] = child
@@ -133,6 +140,18 @@ public final class Turn {
         try boot(self)
         scheduleInertCheck(child)
         return child.id
+    }
+
+    /// Runs `body` with `id` (a live facet of this actor) as the active facet, so what it
+    /// asserts and creates belongs to that facet; returns nil, running nothing, if that facet
+    /// has stopped. For state kept by a facet but changed from handlers in its children.
+    @discardableResult
+    public func inFacet<R>(_ id: FacetID, _ body: (Turn) throws -> R) rethrows -> R? {
+        guard let target = actor.facets[id], target.isAlive else { return nil }
+        let previous = facet
+        facet = target
+        defer { facet = previous }
+        return try body(self)
     }
 
     /// Stops a facet (by default the current one): its children stop first, then its stop

@@ -8,7 +8,8 @@ import Syndicate
 /// `[`, `<` or a byte of `0x80` and above (and, beyond upstream, whitespace, `#` and `@`, which
 /// text packets may start with) begin a Syndicate session on the raw socket; anything else is
 /// taken for HTTP, where a WebSocket upgrade (on any path) starts a
-/// session with one packet per binary message, and other requests get `404`. A request that
+/// session with one packet per binary message, and other requests go to the listener's httpd
+/// dataspace (see ``HTTPDataspaceHandler``) or, without one, get `404`. A request that
 /// is not HTTP gets `400`; either way the connection is then closed.
 final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -16,10 +17,12 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
     private let limits: RelayLimits
     private let logger: Logger
     private let startSession: @Sendable (ChannelRelayTransport) -> RelaySession
+    private let httpd: HTTPDataspace?
 
-    init(limits: RelayLimits, logger: Logger, startSession: @escaping @Sendable (ChannelRelayTransport) -> RelaySession) {
+    init(limits: RelayLimits, logger: Logger, httpd: HTTPDataspace? = nil, startSession: @escaping @Sendable (ChannelRelayTransport) -> RelaySession) {
         self.limits = limits
         self.logger = logger
+        self.httpd = httpd
         self.startSession = startSession
     }
 
@@ -72,8 +75,22 @@ final class ProtocolDetector: ChannelInboundHandler, RemovableChannelHandler {
                 _ = pipeline.removeHandler(name: "syndicate.http-fallback")
                 pipeline.sessionStarted()
             }))
-        try pipeline.addHandler(NotFoundResponder(), name: "syndicate.http-fallback")
+        if let httpd {
+            try pipeline.addHandler(
+                HTTPDataspaceHandler(httpd: httpd.dataspace, port: httpd.port, sequence: httpd.sequence, maxBodySize: limits.maxPacketSize, logger: logger),
+                name: "syndicate.http-fallback")
+        } else {
+            try pipeline.addHandler(NotFoundResponder(), name: "syndicate.http-fallback")
+        }
     }
+}
+
+/// Where a listener serves plain HTTP: the httpd dataspace requests are asserted into, and the
+/// port they name.
+struct HTTPDataspace: Sendable {
+    let dataspace: Ref
+    let port: Int
+    let sequence: HTTPRequestCounter
 }
 
 /// Answers plain HTTP requests (those that do not upgrade to a WebSocket) with `404`.

@@ -40,6 +40,10 @@ public final class RelayListener: Sendable {
     /// Connections open now.
     public var connectionCount: Int { sessions.count }
 
+    /// Each started session's name and the debt of its account: the bytes of work its packets
+    /// caused that are still queued (see `Account`).
+    public func sessionDebts() -> [(session: String, debt: Int)] { sessions.debts }
+
     /// The port actually bound (useful after binding port 0), for TCP listeners.
     public var port: Int? { channel.localAddress?.port }
 
@@ -49,20 +53,27 @@ public final class RelayListener: Sendable {
     /// within `limits.handshakeTimeout` is closed; TCP connections get keep-alive
     /// (`limits.tcpKeepAlive`). When accepting fails for want of file descriptors, the listener
     /// pauses accepting and logs a warning rather than retrying at once.
+    ///
+    /// With `httpd` (TCP only), plain HTTP requests are asserted into that dataspace as
+    /// `<request <http-request …> #:res>` and answered by what `res` is sent (http.prs), as
+    /// upstream's relay listener does when given an httpd space.
     public static func bind(
         _ endpoint: Endpoint, exporting initialRef: Ref, limits: RelayLimits = .default,
         logger: Logger = Logger(label: "syndicate.listener"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        httpd: Ref? = nil
     ) async throws -> RelayListener {
-        try await bind(endpoint, exporting: initialRef, limits: limits, logger: logger, group: group, observer: nil)
+        try await bind(endpoint, exporting: initialRef, limits: limits, logger: logger, group: group, observer: nil, httpd: httpd)
     }
 
     /// ``bind(_:exporting:limits:logger:group:)``, telling `observer` (a test hook) about each session.
     static func bind(
         _ endpoint: Endpoint, exporting initialRef: Ref, limits: RelayLimits, logger: Logger,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, observer: SessionObserver?
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, observer: SessionObserver?,
+        httpd: Ref? = nil
     ) async throws -> RelayListener {
         let connectionCounter = ConnectionCounter()
+        let http = HTTPPort()
         let sessions = SessionTracker()
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -101,7 +112,8 @@ public final class RelayListener: Sendable {
                     }
                     switch endpoint {
                     case .tcp:
-                        try pipeline.addHandler(ProtocolDetector(limits: limits, logger: logger, startSession: start))
+                        let served = httpd.map { HTTPDataspace(dataspace: $0, port: http.port, sequence: http.sequence) }
+                        try pipeline.addHandler(ProtocolDetector(limits: limits, logger: logger, httpd: served, startSession: start))
                     case .unix:
                         try pipeline.addHandler(RelayStreamHandler(limits: limits, logger: logger, startSession: start))
                     }
@@ -114,6 +126,7 @@ public final class RelayListener: Sendable {
         case .unix(let path):
             channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         }
+        http.port = channel.localAddress?.port ?? 0
         logger.info("listening", metadata: ["endpoint": "\(endpoint)", "port": "\(channel.localAddress?.port ?? 0)"])
         return RelayListener(channel: channel, endpoint: endpoint, sessions: sessions)
     }
@@ -139,6 +152,18 @@ struct SessionObserver: Sendable {
 }
 
 /// Numbers connections for actor names.
+/// The port a listener's HTTP requests name (known once bound) and their numbering.
+final class HTTPPort: @unchecked Sendable {
+    // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
+    private let lock = NSLock()
+    private var bound = 0
+    let sequence = HTTPRequestCounter()
+    var port: Int {
+        get { lock.withLock { bound } }
+        set { lock.withLock { bound = newValue } }
+    }
+}
+
 final class ConnectionCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0

@@ -42,6 +42,12 @@ final class SessionTracker: @unchecked Sendable {
 
     var count: Int { lock.withLock { entries.count } }
 
+    /// The started sessions' names and their accounts' current debt.
+    var debts: [(session: String, debt: Int)] {
+        lock.withLock { entries.values.compactMap { $0.session } }
+            .map { ($0.actor.name, $0.account.currentDebt) }
+    }
+
     /// Ends every session with `<error "server shutting down">` (connections that have not
     /// started one are closed), then waits until all are closed or `gracePeriod` is over, when
     /// the rest are closed regardless.

@@ -28,9 +28,45 @@ public enum StdioRelay {
 }
 
 extension StdioRelay {
+    /// Connects to the peer at the other end of a pair of pipes (a child process's stdout,
+    /// read as `input`, and its stdin, written as `output`): a client session importing the
+    /// peer's oid 0, written in `syntax` until the peer shows its own. Takes ownership of both
+    /// descriptors.
+    public static func connect(
+        input: Int32, output: Int32, name: String, syntax: WireSyntax = .binary, limits: RelayLimits = .default,
+        logger: Logger = Logger(label: "syndicate.stdio"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RelayConnection {
+        let ready = ConnectionPromise()
+        let start: @Sendable (ChannelRelayTransport) -> RelaySession = { transport in
+            let session = RelaySession.connect(name: name, transport: transport, limits: limits, logger: logger,
+                                               executor: transport.executor, syntax: syntax) { peer in
+                ready.peerImported(peer)
+            }
+            ready.sessionStarted(session)
+            return session
+        }
+        let channel = try await open(group: group, limits: limits, logger: logger, input: input, output: output, startSession: start)
+        do {
+            return try await ready.connection()
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
     /// A channel over (duplicates of) stdin and stdout, running a relay session.
     static func open(
         group: any EventLoopGroup, limits: RelayLimits, logger: Logger,
+        startSession: @escaping @Sendable (ChannelRelayTransport) -> RelaySession
+    ) async throws -> any Channel {
+        try await open(group: group, limits: limits, logger: logger,
+                       input: pollable(dup(0), reading: true), output: pollable(dup(1), reading: false), startSession: startSession)
+    }
+
+    /// A channel over the descriptors `input` and `output`, running a relay session.
+    static func open(
+        group: any EventLoopGroup, limits: RelayLimits, logger: Logger, input: Int32, output: Int32,
         startSession: @escaping @Sendable (ChannelRelayTransport) -> RelaySession
     ) async throws -> any Channel {
         try await NIOPipeBootstrap(group: group)
@@ -40,7 +76,7 @@ extension StdioRelay {
                         RelayStreamHandler(limits: limits, logger: logger, startSession: startSession))
                 }
             }
-            .takingOwnershipOfDescriptors(input: pollable(dup(0), reading: true), output: pollable(dup(1), reading: false)).get()
+            .takingOwnershipOfDescriptors(input: input, output: output).get()
     }
 
     /// `fd` itself if the event loop can poll it (pipes, sockets, terminals); for a regular

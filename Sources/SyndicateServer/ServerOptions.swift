@@ -20,6 +20,10 @@ public struct ServerOptions: Sendable {
     public var threads: Int?
     /// How often config files are checked for changes (`nil`: never).
     public var configPollInterval: Duration? = .seconds(1)
+    /// Give config scripts `$control`, whose message `<exit CODE>` ends the server (`--control`).
+    public var control = false
+    /// Log the debt of every session this often (`--debt-reporter`: every second).
+    public var debtReportInterval: Double?
 
     public init() {}
 }

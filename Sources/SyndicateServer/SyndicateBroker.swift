@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Logging
+import NIOCore
 import NIOPosix
 import Preserves
 import Syndicate
@@ -25,6 +26,8 @@ public final class SyndicateBroker: Sendable {
         public let gatekeeper: Ref
         /// The root dataspace of the default configuration (none when config paths are given).
         public let root: Ref?
+        /// `$control` (with ``ServerOptions/control``): `<exit CODE>` ends the server.
+        public let control: Ref?
     }
 
     public let actor: SyndicateActor
@@ -34,12 +37,15 @@ public final class SyndicateBroker: Sendable {
     private let shuttingDown = Mutex(false)
     /// The `<relay-listener …>` services the options asked for, with their endpoints.
     private let optionListeners: [(endpoint: String, spec: AnyValue)]
+    /// The event loops the broker made for itself (``ServerOptions/threads``), shut down with it.
+    private let ownedGroup: MultiThreadedEventLoopGroup?
 
     /// Whether ``shutdown(gracePeriod:)`` has been called.
     public var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
 
     private init(actor: SyndicateActor, objects: Objects, listeners: ListenerSet, logger: Logger,
-                 optionListeners: [(endpoint: String, spec: AnyValue)]) {
+                 optionListeners: [(endpoint: String, spec: AnyValue)], ownedGroup: MultiThreadedEventLoopGroup?) {
+        self.ownedGroup = ownedGroup
         self.actor = actor
         self.objects = objects
         self.listeners = listeners
@@ -62,73 +68,98 @@ public final class SyndicateBroker: Sendable {
         }
         actor.run { $0.stopActor() }
         _ = await actor.terminated()
+        try? await ownedGroup?.shutdownGracefully()
         logger.notice("shut down")
     }
 
     /// Boots the broker and asks for the listeners in `options`; returns once the root actor
     /// has made its objects (listeners come up asynchronously: watch `<service-state … ready>`
     /// in `$config`, or use ``listeningPorts(count:timeout:)``).
-    public static func start(_ options: ServerOptions, logger: Logger = Logger(label: "syndicate-server")) async -> SyndicateBroker {
+    ///
+    /// The broker's actors and connections run on `group` (by default `options.threads` loops
+    /// of a group the broker owns and shuts down with itself, or the shared singleton group).
+    /// A config script's `$control ! <exit CODE>` (with `options.control`) calls `onExit`.
+    public static func start(
+        _ options: ServerOptions, group: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "syndicate-server"),
+        onExit: @escaping @Sendable (Int32) -> Void = { _ in }
+    ) async -> SyndicateBroker {
+        let owned: MultiThreadedEventLoopGroup? = group == nil ? options.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } : nil
+        let group: any EventLoopGroup = group ?? owned ?? MultiThreadedEventLoopGroup.singleton
         let box = ObjectsBox()
         let listeners = ListenerSet()
         let actor = await withCheckedContinuation { (continuation: CheckedContinuation<SyndicateActor, Never>) in
             // On an event loop: events between the dataspaces and the relay sessions on the same
             // loop then need no thread wake-ups.
-            let group: MultiThreadedEventLoopGroup = options.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } ?? .singleton
-            let executor = EventLoopExecutor(group.next())
-            let actor = SyndicateActor.boot(name: "syndicate-server", executor: executor) { turn in
-                let config = turn.createDataspace()
-                let log = turn.createDataspace()
-                let gatekeeper = turn.ref(GatekeeperEntity(bindings: config))
-                var root: Ref?
-                if options.configPaths.isEmpty {
-                    let ds = turn.createDataspace()
-                    turn.bindSturdyRef(config, oid: .string("syndicate"), key: [], target: ds)
-                    root = ds
-                }
-                RelayListenerService.run(turn, config: config, limits: options.limits, group: group, listeners: listeners, logger: logger)
-                LogService.run(turn, log: log, logger: logger)
-                ConfigWatcherService.run(
-                    turn, config: config, environment: ["config": .embedded(config), "log": .embedded(log), "gatekeeper": .embedded(gatekeeper)],
-                    pollInterval: options.configPollInterval, logger: logger)
-                var listeners: [(endpoint: String, spec: AnyValue)] = []
-                let tcpAddresses = options.ports.map { TCPListenAddress(host: "0.0.0.0", port: $0) } + options.tcpAddresses
-                for address in tcpAddresses {
-                    let tcp = TransportAddress.Tcp(host: address.host, port: SignedInteger(address.port))
-                    listeners.append((tcp.preserves(as: Never.self).description,
-                                      requireListener(turn, config: config, gatekeeper: gatekeeper, .tcp(tcp))))
-                }
-                for path in options.socketPaths {
-                    let unix = TransportAddress.Unix(path: path)
-                    listeners.append((unix.preserves(as: Never.self).description,
-                                      requireListener(turn, config: config, gatekeeper: gatekeeper, .unix(unix))))
-                }
-                box.optionListeners = listeners
-                for path in options.configPaths {
-                    let watcher = Server.ConfigWatcher<Ref>(path: path, env: .dictionary([:]))
-                    turn.assert(config, Service.RequireService<Ref>(serviceName: watcher.preserves).preserves)
-                }
+            let actor = SyndicateActor.boot(name: "syndicate-server", executor: EventLoopExecutor(group.next())) { turn in
+                let objects = makeObjects(turn, options, onExit: onExit, logger: logger)
+                let context = ServiceContext(
+                    config: objects.config, log: objects.log, gatekeeper: objects.gatekeeper, group: group,
+                    limits: options.limits, listeners: listeners, logger: logger, configPollInterval: options.configPollInterval,
+                    extraEnvironment: objects.control.map { ["control": .embedded($0)] } ?? [:])
+                ServiceHost.boot(turn, context)
+                box.optionListeners = requireOptionServices(turn, options, objects)
                 if options.inferior {
                     turn.linkedTask { _ in
-                        let connection = try await StdioRelay.serve(exporting: config, limits: options.limits, logger: logger)
+                        let connection = try await StdioRelay.serve(exporting: objects.config, limits: options.limits, logger: logger)
                         _ = await connection.actor.terminated()
                         logger.info("standard input closed; exiting")
                         exit(0)
                     }
                 }
-                box.objects = Objects(config: config, log: log, gatekeeper: gatekeeper, root: root)
+                box.objects = objects
             }
             actor.run { _ in continuation.resume(returning: actor) }
         }
         return SyndicateBroker(actor: actor, objects: box.objects!, listeners: listeners, logger: logger,
-                               optionListeners: box.optionListeners)
+                               optionListeners: box.optionListeners, ownedGroup: owned)
     }
 
-    /// Asks for a relay listener on `addr`; returns its service name.
-    private static func requireListener(_ turn: Turn, config: Ref, gatekeeper: Ref, _ addr: Server.ListenAddress) -> AnyValue {
-        let spec = Server.RelayListener<Ref>(addr: addr, gatekeeper: gatekeeper).preserves
-        turn.assert(config, Service.RequireService<Ref>(serviceName: spec).preserves)
-        return spec
+    /// The initial objects: `$config`, `$log`, the primordial gatekeeper over `$config`, the
+    /// default root dataspace (without config paths) and `$control` (with `options.control`).
+    private static func makeObjects(_ turn: Turn, _ options: ServerOptions, onExit: @escaping @Sendable (Int32) -> Void, logger: Logger) -> Objects {
+        let config = turn.createDataspace()
+        let log = turn.createDataspace()
+        let gatekeeper = turn.ref(GatekeeperEntity(bindings: config))
+        var root: Ref?
+        if options.configPaths.isEmpty {
+            let ds = turn.createDataspace()
+            turn.bindSturdyRef(config, oid: .string("syndicate"), key: [], target: ds)
+            root = ds
+        }
+        let control = options.control ? turn.ref(ControlEntity(logger: logger, onExit: onExit)) : nil
+        return Objects(config: config, log: log, gatekeeper: gatekeeper, root: root, control: control)
+    }
+
+    /// Requires the services the command line asks for, as core services (they do not wait for
+    /// `<milestone core>`, which configs may make depend on them); returns the listeners'
+    /// endpoints and service names.
+    private static func requireOptionServices(_ turn: Turn, _ options: ServerOptions, _ objects: Objects) -> [(endpoint: String, spec: AnyValue)] {
+        func require(_ spec: AnyValue) {
+            turn.assert(objects.config, Server.CoreService<Ref>(serviceName: spec))
+            turn.assert(objects.config, Service.RequireService<Ref>(serviceName: spec))
+        }
+        var listeners: [(endpoint: String, spec: AnyValue)] = []
+        let tcpAddresses = options.ports.map { TCPListenAddress(host: "0.0.0.0", port: $0) } + options.tcpAddresses
+        for address in tcpAddresses {
+            let tcp = TransportAddress.Tcp(host: address.host, port: SignedInteger(address.port))
+            let spec = InternalServices.TcpWithoutHttp<Ref>(addr: tcp, gatekeeper: objects.gatekeeper).preserves
+            require(spec)
+            listeners.append((tcp.preserves(as: Never.self).description, spec))
+        }
+        for path in options.socketPaths {
+            let unix = TransportAddress.Unix(path: path)
+            let spec = InternalServices.UnixRelayListener<Ref>(addr: unix, gatekeeper: objects.gatekeeper).preserves
+            require(spec)
+            listeners.append((unix.preserves(as: Never.self).description, spec))
+        }
+        for path in options.configPaths {
+            require(InternalServices.ConfigWatcher<Ref>(path: path, env: [:]).preserves)
+        }
+        if let interval = options.debtReportInterval {
+            require(InternalServices.DebtReporter(intervalSeconds: interval).preserves(as: Ref.self))
+        }
+        return listeners
     }
 
     /// Waits until each listener asked for in the options (`ports`, `tcpAddresses`,
@@ -142,10 +173,10 @@ public final class SyndicateBroker: Sendable {
         let watcher = await withCheckedContinuation { (started: CheckedContinuation<FacetID, Never>) in
             actor.run { turn in
                 started.resume(returning: turn.facet { turn in
-                    turn.during(config, P.rec("service-state", P.bind(), P.bind())) { _, captures in
-                        switch try? Service.State<Ref>(preserves: captures[1]) {
-                        case .ready?: continuation.yield((captures[0], false))
-                        case .failed?: continuation.yield((captures[0], true))
+                    turn.during(config, Service.ServiceState<Ref>.pattern()) { _, state in
+                        switch state.state {
+                        case .ready: continuation.yield((state.serviceName, false))
+                        case .failed: continuation.yield((state.serviceName, true))
                         default: break
                         }
                     }
@@ -173,8 +204,9 @@ public final class SyndicateBroker: Sendable {
         let config = objects.config
         actor.run { turn in
             turn.facet { turn in
-                turn.during(config, P.rec("service-object", P.discard, P.bind())) { _, captures in
-                    if let bound = try? Server.BoundPort(preserves: captures[0]), let port = bound.port.int { found.add(port) }
+                let ports = Service.ServiceObject<Ref>.pattern(object: .pattern(Server.BoundPort.pattern().map { $0.preserves(as: Ref.self) }))
+                turn.during(config, ports) { _, published in
+                    if let bound = try? Server.BoundPort(preserves: published.object), let port = bound.port.int { found.add(port) }
                 }
             }
         }

@@ -114,6 +114,9 @@ struct SwiftCommand: ParsableCommand {
         discussion: "Every module under DIR may be referred to and is mapped to SwiftModule, unless an input, --include or the configuration already provides or maps it. The build plugin passes the protocol schemas of SyndicateProtocols this way."))
     var includeModule: [String] = []
 
+    @Flag(name: .long, help: "Generate no dataspace patterns, even where the dataspacePatterns schema module is visible.")
+    var noDataspacePatterns = false
+
     @Flag(name: .long, help: "Delete .swift files in the output directory that no schema generates.")
     var deleteOrphans = false
 
@@ -139,6 +142,7 @@ struct SwiftCommand: ParsableCommand {
         for (key, value) in try pairs(moduleMapping, option: "--module-mapping") { configuration.moduleMappings[key] = value }
         for (key, value) in try pairs(namespace, option: "--namespace") { configuration.namespaces[key] = value }
         configuration.additionalImports += imports
+        if noDataspacePatterns { configuration.dataspacePatterns = false }
         return configuration
     }
 

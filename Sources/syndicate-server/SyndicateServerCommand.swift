@@ -41,6 +41,12 @@ struct SyndicateServerCommand: AsyncParsableCommand {
     @Flag(help: "Do not print the banner.")
     var noBanner = false
 
+    @Flag(help: "Give config scripts $control: the message <exit CODE> ends the server with that exit status.")
+    var control = false
+
+    @Flag(help: "Log every session's debt (work it caused that is still queued) each second.")
+    var debtReporter = false
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -78,9 +84,12 @@ struct SyndicateServerCommand: AsyncParsableCommand {
         options.configPaths = configs
         options.inferior = inferior
         options.threads = threads
+        options.control = control
+        options.debtReportInterval = debtReporter ? 1.0 : nil
         options.limits.maxPacketSize = maxPacketSize
         options.limits.handshakeTimeout = handshakeTimeout > 0 ? .milliseconds(Int64(handshakeTimeout * 1000)) : nil
-        let broker = await SyndicateBroker.start(options, logger: logger)
+        let exitRequest = ExitRequest()
+        let broker = await SyndicateBroker.start(options, logger: logger) { code in exitRequest.request(code) }
         // A listener asked for on the command line that cannot listen (a port already taken, a
         // socket path that cannot be made) is fatal: the server would otherwise run unreachable.
         let failed = await broker.failedListeners()
@@ -104,12 +113,15 @@ struct SyndicateServerCommand: AsyncParsableCommand {
             logger: logger))
         let reclaimer = Task.detached { await MemoryReclaimer.run() }
         defer { reclaimer.cancel() }
+        // `$control ! <exit CODE>`: shut down as for SIGTERM, then exit with CODE.
+        exitRequest.onRequest { _ in Task { await group.triggerGracefulShutdown() } }
         do {
             try await group.run()
         } catch {
             logger.error("\(error)")
             throw ExitCode.failure
         }
+        if let code = exitRequest.code, code != 0 { throw ExitCode(code) }
     }
 
     static let banner = """
@@ -120,4 +132,31 @@ struct SyndicateServerCommand: AsyncParsableCommand {
             /___/
 
         """
+}
+
+/// An exit asked for through `$control`, handed from the broker to the command.
+final class ExitRequest: @unchecked Sendable {
+    // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
+    private let lock = NSLock()
+    private var requested: Int32?
+    private var handler: (@Sendable (Int32) -> Void)?
+
+    var code: Int32? { lock.withLock { requested } }
+
+    func request(_ code: Int32) {
+        let handler = lock.withLock { () -> (@Sendable (Int32) -> Void)? in
+            guard requested == nil else { return nil }
+            requested = code
+            return self.handler
+        }
+        handler?(code)
+    }
+
+    func onRequest(_ handler: @escaping @Sendable (Int32) -> Void) {
+        let pending = lock.withLock { () -> Int32? in
+            self.handler = handler
+            return requested
+        }
+        if let pending { handler(pending) }
+    }
 }

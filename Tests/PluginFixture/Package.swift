@@ -23,9 +23,20 @@ let package = Package(
             ],
             plugins: [.plugin(name: "PreservesSchemaPlugin", package: toolkit)]
         ),
+        .target(
+            name: "PlainSchemas",
+            dependencies: [.product(name: "Preserves", package: toolkit)],
+            plugins: [.plugin(name: "PreservesSchemaPlugin", package: toolkit)]
+        ),
         .executableTarget(
             name: "fixture-check",
-            dependencies: ["FixtureSchemas", .product(name: "Preserves", package: toolkit)]
+            dependencies: [
+                "FixtureSchemas",
+                "PlainSchemas",
+                .product(name: "Preserves", package: toolkit),
+                .product(name: "Syndicate", package: toolkit),
+                .product(name: "SyndicateProtocols", package: toolkit),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -87,6 +87,13 @@ import TestSupport
                     }
                     config = config[(i + 1)...]
                 }
+            case let first? where first.hasPrefix("Present = <Present") || first.hasPrefix("Greeting = <greeting"):
+                // Definitions from the example programs' schemas, quoted as they are there.
+                let schema = first.hasPrefix("Present") ? "Examples/dataspace-demo/demo.prs" : "Examples/hello-client/hello.prs"
+                let definitions = Set(Self.normalized(try Self.lines(of: schema)))
+                for line in Self.normalized(block.lines) where !definitions.contains(line) {
+                    Issue.record("\(block): `\(line)` is not in \(schema)")
+                }
             default:
                 Issue.record("\(block) is checked by no test: add it to ReadmeBlockCoverageTests")
             }

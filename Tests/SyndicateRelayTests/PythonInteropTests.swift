@@ -60,12 +60,12 @@ struct PythonInteropTests {
         let swiftClient = SyndicateActor.boot(name: "swift-client") { turn in
             turn.connect(to: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate) { turn, ds in
                 turn.assert(ds, .record(Record(label: .symbol("Present"), fields: [.string("swift")])))
-                turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
+                turn.during(ds, Pattern.rec("Present", Pattern.bind())) { turn, captures in
                     let who = captures[0].string ?? "?"
                     log.record("PRESENT \(who)")
                     turn.onStop { _ in log.record("ABSENT \(who)") }
                 }
-                turn.onMessage(ds, P.rec("Says", P.bind(), P.bind())) { turn, captures in
+                turn.onMessage(ds, Pattern.rec("Says", Pattern.bind(), Pattern.bind())) { turn, captures in
                     let who = captures[0].string ?? "?"
                     let what = captures[1].string ?? "?"
                     log.record("SAYS \(who) \(what)")

@@ -27,9 +27,11 @@ enum PythonPeer {
     }
 
     /// Starts a chat participant named `name` against `address` (Preserves text).
-    static func chat(name: String, address: String, ref: String? = nil) async throws -> InteractiveProcess {
+    /// Each of `via` is resolved first, in order, at the gatekeeper the previous one gave.
+    static func chat(name: String, address: String, ref: String? = nil, via: [String] = []) async throws -> InteractiveProcess {
         var arguments = ["-u", script, "--address", address, "--name", name]
         if let ref { arguments += ["--ref", ref] }
+        for step in via { arguments += ["--via", step] }
         return try InteractiveProcess(try await python(), arguments)
     }
 }

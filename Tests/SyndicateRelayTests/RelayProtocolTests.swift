@@ -63,7 +63,7 @@ struct RelayProtocolTests {
     func malformedEndsOnlyThatSession() async throws {
         let (broker, port) = try await Self.broker()
         let (good, ds) = try await Self.resolvedPeer(port: port)
-        good.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Says", P.bind()), observerOid: 5, handle: 2)))
+        good.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Says", Pattern.bind()), observerOid: 5, handle: 2)))
 
         let hostile = try RawPeer(port: port)
         hostile.write([0xB5, 0xB5, 0xB0, 0x00, 0xFF, 0xFF, 0xFF, 0x84])
@@ -87,7 +87,7 @@ struct RelayProtocolTests {
     func duplicateHandle() async throws {
         let (broker, port) = try await Self.broker()
         let (watcher, ds) = try await Self.resolvedPeer(port: port)
-        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 7, handle: 2)))
+        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Present", Pattern.bind()), observerOid: 7, handle: 2)))
 
         let (offender, ds2) = try await Self.resolvedPeer(port: port)
         let present: WireValue = .record(Record(label: .symbol("Present"), fields: ["offender"]))
@@ -142,7 +142,7 @@ struct RelayProtocolTests {
     func webSocket() async throws {
         let (broker, port) = try await Self.broker()
         let (tcp, ds) = try await Self.resolvedPeer(port: port)
-        tcp.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 3, handle: 2)))
+        tcp.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Present", Pattern.bind()), observerOid: 3, handle: 2)))
 
         let log = EventLog()
         let client = SyndicateActor.boot(name: "ws-client") { turn in
@@ -167,7 +167,7 @@ struct RelayProtocolTests {
     func attenuatedSturdyRef() async throws {
         let (broker, port) = try await Self.broker()
         let (watcher, ds) = try await Self.resolvedPeer(port: port)
-        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Note", P.bind()), observerOid: 3, handle: 2)))
+        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Note", Pattern.bind()), observerOid: 3, handle: 2)))
         // Only <Note "public"> may pass.
         let caveat = try Sturdy.Caveat<Ref>(preserves: try Value<Never>(text: #"<rewrite <lit <Note "public">> <lit <Note "public">>>"#).mapEmbedded { (never: Never) -> Ref in })
         let restricted = try SturdyRefs.attenuate(Sturdy.SturdyRef<Ref>.wellKnownSyndicate, with: [caveat])
@@ -192,7 +192,7 @@ struct RelayProtocolTests {
     func slowConsumerIsDisconnected() async throws {
         let (broker, port) = try await Self.broker { $0.limits.maxPendingOutboundBytes = 256 << 10 }
         let (stalled, ds) = try await Self.resolvedPeer(port: port)
-        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
+        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Blob", Pattern.bind()), observerOid: 3, handle: 2)))
         let (healthy, ds2) = try await Self.resolvedPeer(port: port)
         try await Task.sleep(for: .milliseconds(200))
         // 32 MiB of messages for the stalled peer, which never reads again.
@@ -212,7 +212,7 @@ struct RelayProtocolTests {
     func transientReferenceInMessage() async throws {
         let (broker, port) = try await Self.broker()
         let (receiver, ds) = try await Self.resolvedPeer(port: port)
-        receiver.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Cap", P.bind()), observerOid: 3, handle: 2)))
+        receiver.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Cap", Pattern.bind()), observerOid: 3, handle: 2)))
         let (sender, ds2) = try await Self.resolvedPeer(port: port)
         try await Task.sleep(for: .milliseconds(100))
 
@@ -247,7 +247,7 @@ struct RelayProtocolTests {
             $0.limits.outputBudget = budget
         }
         let (stalled, ds) = try await Self.resolvedPeer(port: port)
-        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
+        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Blob", Pattern.bind()), observerOid: 3, handle: 2)))
         let (producer, ds2) = try await Self.resolvedPeer(port: port)
         try await Task.sleep(for: .milliseconds(200))
 
@@ -291,7 +291,7 @@ struct RelayProtocolTests {
             $0.limits.outputBudget = budget
         }
         let (stalled, ds) = try await Self.resolvedPeer(port: port)
-        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Blob", P.bind()), observerOid: 3, handle: 2)))
+        stalled.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Blob", Pattern.bind()), observerOid: 3, handle: 2)))
 
         let producer = try RawWebSocket(port: port)
         producer.send(opcode: RawWebSocket.Opcode.binary, payload: WirePackets.encode(WirePackets.resolve(WirePackets.wellKnown)))

@@ -70,10 +70,10 @@ struct ServerBinaryTests {
         let server = try InteractiveProcess(Self.serverPath, ["-p", "\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         let (watcher, ds) = try await RelayProtocolTests.resolvedPeer(port: port)
-        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
+        watcher.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Load", Pattern.bind()), observerOid: 3, handle: 2)))
         // A consumer that is not reading when the signal comes, with a backlog queued for it.
         let (laggard, ds3) = try await RelayProtocolTests.resolvedPeer(port: port)
-        laggard.write(WirePackets.encode(WirePackets.observe(oid: ds3, P.rec("Load", P.bind()), observerOid: 3, handle: 2)))
+        laggard.write(WirePackets.encode(WirePackets.observe(oid: ds3, Pattern.rec("Load", Pattern.bind()), observerOid: 3, handle: 2)))
         let (producer, ds2) = try await RelayProtocolTests.resolvedPeer(port: port)
         let message = WirePackets.encode(WirePackets.message(oid: ds2, .record(Record(label: .symbol("Load"), fields: [.byteString([UInt8](repeating: 2, count: 1024))]))))
         let sending = SharedCount()
@@ -103,7 +103,7 @@ struct ServerBinaryTests {
         #expect(laggardClosed)
     }
 
-    @Test("the README's Swift client (Examples/hello-client) connects to a live broker, sees its assertion and exits 0")
+    @Test("the README's Swift client (Examples/hello-client) asserts a typed record, receives it back, retracts it by cancelling, and exits 0")
     func helloClient() async throws {
         let port = Self.freePort()
         let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"], includeStandardError: true)
@@ -112,7 +112,8 @@ struct ServerBinaryTests {
         let client = URL(fileURLWithPath: Self.serverPath).deletingLastPathComponent().appendingPathComponent("hello-client").path
         let result = try await ProcessRunner.run(client, ["\(port)"])
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains(#"present: "swift""#))
+        #expect(result.output.contains("greeting from swift: hello"))
+        #expect(result.output.contains("retracted: greeting from swift"))
     }
 
     @Test("--inferior speaks the protocol on stdin/stdout, exporting $config as oid 0")
@@ -128,7 +129,7 @@ struct ServerBinaryTests {
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         // Observe <bind …> in $config: the default configuration's binding comes back.
-        let observe = WirePackets.observe(oid: 0, P.rec("bind", P.bind(), P.discard, P.discard), observerOid: 0, handle: 1)
+        let observe = WirePackets.observe(oid: 0, Pattern.rec("bind", Pattern.bind(), Pattern.discard, Pattern.discard), observerOid: 0, handle: 1)
         input.fileHandleForWriting.write(Data(WirePackets.encode(observe, .text)))
         let reply = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
             Thread {
@@ -153,7 +154,7 @@ struct ServerBinaryTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let observe = WirePackets.observe(oid: 0, P.rec("bind", P.bind(), P.discard, P.discard), observerOid: 0, handle: 1)
+        let observe = WirePackets.observe(oid: 0, Pattern.rec("bind", Pattern.bind(), Pattern.discard, Pattern.discard), observerOid: 0, handle: 1)
         input.fileHandleForWriting.write(Data(WirePackets.encode(observe, .text)))
         let deadline = ContinuousClock.now + .seconds(10)
         var written = ""

@@ -86,7 +86,7 @@ struct TransportHardeningTests {
         // A raw session that resolves the well-known ref, observes, asserts and leaves.
         do {
             let (peer, ds) = try await RelayProtocolTests.resolvedPeer(port: port)
-            peer.write(WirePackets.encode(WirePackets.observe(oid: ds, P.rec("Present", P.bind()), observerOid: 3, handle: 2)))
+            peer.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Present", Pattern.bind()), observerOid: 3, handle: 2)))
             peer.write(WirePackets.encode(WirePackets.assert(oid: ds, .record(Record(label: .symbol("Present"), fields: ["me"])), handle: 3)))
             _ = await peer.read { bytes in (try? RelayProtocolTests.decode(bytes)).map { WirePackets.assertions(in: $0).count >= 2 } ?? false }
             #expect(objects.count == 2)

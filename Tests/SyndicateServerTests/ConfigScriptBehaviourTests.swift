@@ -279,6 +279,14 @@ import Testing
         #expect(stamp.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/) != nil, "\(stamp)")
     }
 
+    @Test func scriptdirIsTheDirectoryOfTheScriptsFile() async throws {
+        let world = try await ScriptWorld.start("""
+            let ?d = scriptdir
+            <dir $d>
+            """, file: "/etc/syndicate/core/boot.pr")
+        #expect(await world.log.wait(for: #"config +<dir "/etc/syndicate/core">"#))
+    }
+
     @Test func literalVariableInPattern() async throws {
         let world = try await ScriptWorld.start("""
             let ?wanted = "me"

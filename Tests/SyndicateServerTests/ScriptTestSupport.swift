@@ -102,7 +102,7 @@ struct ScriptWorld: Sendable {
                 let ds = turn.createDataspace()
                 refs[place] = ds
                 var seen: [Handle: AnyValue] = [:]
-                turn.onAssertion(ds, P.bind()) { _, captures, handle in
+                turn.onAssertion(ds, Pattern.bind()) { _, captures, handle in
                     // Leave out observers' interest, which is only noise here.
                     if case .record(let r) = captures[0].unannotated, r.label == .symbol("Observe") { return }
                     seen[handle] = captures[0]
@@ -112,7 +112,7 @@ struct ScriptWorld: Sendable {
                         log.add(Sighting(place: place, kind: "-", value: value))
                     }
                 }
-                turn.onMessage(ds, P.bind()) { _, captures in
+                turn.onMessage(ds, Pattern.bind()) { _, captures in
                     log.add(Sighting(place: place, kind: "!", value: captures[0]))
                 }
             }

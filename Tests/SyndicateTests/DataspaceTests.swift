@@ -9,13 +9,13 @@ import TestSupport
         let recorder = Recorder()
         let (_, ds) = try await dataspaceActor()
         SyndicateActor.boot(name: "observer") { turn in
-            turn.during(ds, P.rec("Present", P.bind())) { turn, captures in
+            turn.during(ds, Pattern.rec("Present", Pattern.bind())) { turn, captures in
                 recorder.add("+\(captures[0])")
                 // What the handler asserts lives only as long as the triggering assertion.
                 turn.assert(ds, .record("Greeting", captures[0]))
                 turn.onStop { _ in recorder.add("-\(captures[0])") }
             }
-            turn.during(ds, P.rec("Greeting", P.bind())) { turn, captures in
+            turn.during(ds, Pattern.rec("Greeting", Pattern.bind())) { turn, captures in
                 recorder.add("greet \(captures[0])")
                 turn.onStop { _ in recorder.add("ungreet \(captures[0])") }
             }
@@ -38,7 +38,7 @@ import TestSupport
         let (_, observer) = try await entityActor("observer") { RecordingEntity("o", recorder) }
         let ready = Box<Bool>()
         SyndicateActor.boot(name: "watch") { turn in
-            turn.observe(ds, P.rec("Present", P.bind()), observer)
+            turn.observe(ds, Pattern.rec("Present", Pattern.bind()), observer)
             turn.sync(ds) { _ in ready.set(true) }
         }
         _ = try await ready.get()
@@ -75,7 +75,7 @@ import TestSupport
         let (_, observer) = try await entityActor("late") { RecordingEntity("late", recorder) }
         let observation = Box<Handle>()
         let watcher = SyndicateActor.boot(name: "watcher") { turn in
-            observation.set(turn.observe(ds, P.rec("Item", P.bind(), P.lit(1)), observer))
+            observation.set(turn.observe(ds, Pattern.rec("Item", Pattern.bind(), Pattern.lit(1)), observer))
         }
         #expect(await recorder.wait(forCount: 3))
         #expect(Set(recorder.snapshot) == ["assert late [\"x\"]", "assert late [\"y\"]", "assert late [\"z\"]"])
@@ -90,8 +90,8 @@ import TestSupport
         let (_, ds) = try await dataspaceActor()
         let ready = Box<Bool>()
         SyndicateActor.boot(name: "listeners") { turn in
-            turn.onMessage(ds, P.rec("Says", P.lit("alice"), P.bind())) { _, c in recorder.add("alice-only \(c[0])") }
-            turn.onMessage(ds, P.rec("Says", P.bind(), P.bind())) { _, c in recorder.add("all \(c[0]) \(c[1])") }
+            turn.onMessage(ds, Pattern.rec("Says", Pattern.lit("alice"), Pattern.bind())) { _, c in recorder.add("alice-only \(c[0])") }
+            turn.onMessage(ds, Pattern.rec("Says", Pattern.bind(), Pattern.bind())) { _, c in recorder.add("all \(c[0]) \(c[1])") }
             turn.sync(ds) { _ in ready.set(true) }
         }
         _ = try await ready.get()
@@ -124,19 +124,19 @@ import TestSupport
         }
         func randomPattern(_ depth: Int) -> Pattern {
             switch Int.random(in: 0..<(depth > 2 ? 3 : 6), using: &rng) {
-            case 0: return P.discard
-            case 1: return P.bind()
-            case 2: return P.lit(atoms.randomElement(using: &rng)!)
-            case 3: return P.bind(randomPattern(depth + 1))
+            case 0: return Pattern.discard
+            case 1: return Pattern.bind()
+            case 2: return Pattern.lit(atoms.randomElement(using: &rng)!)
+            case 3: return Pattern.bind(randomPattern(depth + 1))
             case 4:
-                return P.rec(label: .symbol(labels.randomElement(using: &rng)!),
+                return Pattern.rec(label: .symbol(labels.randomElement(using: &rng)!),
                              (0..<Int.random(in: 0...2, using: &rng)).map { _ in randomPattern(depth + 1) })
             default:
                 return .group(type: .arr, entries: Dictionary(uniqueKeysWithValues:
                     (0..<Int.random(in: 0...2, using: &rng)).map { (AnyValue.integer($0), randomPattern(depth + 1)) }))
             }
         }
-        let patterns = (0..<120).map { i -> Pattern in i % 3 == 0 ? P.rec(label: .symbol(labels[i % 3]), [P.bind()]) : randomPattern(0) }
+        let patterns = (0..<120).map { i -> Pattern in i % 3 == 0 ? Pattern.rec(label: .symbol(labels[i % 3]), [Pattern.bind()]) : randomPattern(0) }
         let values = (0..<150).map { _ in randomValue(0) }
         let recorder = Recorder()
         let (_, ds) = try await dataspaceActor()

@@ -77,8 +77,8 @@ import Testing
         #expect(session != service && session.attenuation.count == 1)
         let recorder = Recorder()
         SyndicateActor.boot(name: "watcher") { turn in
-            turn.during(service, P.rec("Said", P.bind())) { _, c in recorder.add("said \(c[0])") }
-            turn.during(service, P.rec("Says", P.bind())) { _, c in recorder.add("says \(c[0])") }
+            turn.during(service, Pattern.rec("Said", Pattern.bind())) { _, c in recorder.add("said \(c[0])") }
+            turn.during(service, Pattern.rec("Says", Pattern.bind())) { _, c in recorder.add("says \(c[0])") }
         }
         SyndicateActor.boot(name: "user") { turn in
             turn.assert(session, .record("Says", "hi"))

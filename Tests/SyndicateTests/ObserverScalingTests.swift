@@ -23,9 +23,9 @@ import Testing
             for i in 0..<n { turn.assert(ds, .record("Other", .integer(i))) }
             let sink = turn.ref(InertEntity())
             let inner = turn.facet { turn in
-                for i in 0..<n { turn.observe(ds, P.rec(Symbol("Label\(i)"), P.bind()), sink) }
-                for i in 0..<n { turn.observe(ds, P.rec("Same", P.lit(.integer(i)), P.bind()), sink) }
-                for i in 0..<n { turn.observe(ds, P.dict([.integer(i): P.lit(.integer(i))]), sink) }
+                for i in 0..<n { turn.observe(ds, Pattern.rec(Symbol("Label\(i)"), Pattern.bind()), sink) }
+                for i in 0..<n { turn.observe(ds, Pattern.rec("Same", Pattern.lit(.integer(i)), Pattern.bind()), sink) }
+                for i in 0..<n { turn.observe(ds, Pattern.dict([.integer(i): Pattern.lit(.integer(i))]), sink) }
             }
             turn.sync(ds) { _ in filed.set(inner) }
         }

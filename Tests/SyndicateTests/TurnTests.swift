@@ -3,6 +3,25 @@ import Syndicate
 import Testing
 
 @Suite struct TurnTests {
+    @Test func anEntityInAStoppedFacetStillHearsRetractionsOfWhatWasAssertedToIt() async throws {
+        // A facet asserting to an entity of its own (a config script observing a dataspace it
+        // made): stopping the facet retracts the assertion, and the entity must hear it, or a
+        // dataspace and its observer keep each other alive.
+        let recorder = Recorder()
+        SyndicateActor.boot(name: "owner") { turn in
+            let inner = turn.facet { turn in
+                let entity = turn.ref(RecordingEntity("e", recorder))
+                turn.assert(entity, "held")
+            }
+            turn.after(.milliseconds(10)) { turn in
+                turn.stop(inner)
+                turn.after(.milliseconds(10)) { turn in turn.stopActor() }
+            }
+        }
+        #expect(await recorder.wait { $0.contains(#"retract e "held""#) })
+        #expect(recorder.snapshot == [#"assert e "held""#, #"retract e "held""#])
+    }
+
     @Test func messagesFromOneActorArriveInOrder() async throws {
         let recorder = Recorder()
         let (_, target) = try await entityActor("target") { RecordingEntity("t", recorder) }

@@ -11,11 +11,13 @@ public final class InteractiveProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var finished = false
 
-    /// `includeStandardError` merges the program's standard error into the lines read.
+    /// `includeStandardError` merges the program's standard error into the lines read;
+    /// `directory` is the program's working directory (default: this process's).
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                includeStandardError: Bool = false) throws {
+                includeStandardError: Bool = false, directory: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let environment { process.environment = environment }
         process.standardInput = input
         process.standardOutput = output

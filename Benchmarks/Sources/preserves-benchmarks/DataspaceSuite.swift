@@ -52,10 +52,10 @@ struct DataspaceSuite: BenchmarkSuite {
             }
             turn.spawn(name: "dataspace") { turn in
                 let ds = turn.createDataspace()
-                turn.observe(ds, P.rec("Says", P.lit("producer"), P.bind()), consumer)
+                turn.observe(ds, Pattern.rec("Says", Pattern.lit("producer"), Pattern.bind()), consumer)
                 let idle = turn.ref(CountingEntity(Counter()))
                 for i in 0..<extraObservers {
-                    turn.observe(ds, P.rec("Says", P.lit(.string("nobody-\(i)")), P.bind()), idle)
+                    turn.observe(ds, Pattern.rec("Says", Pattern.lit(.string("nobody-\(i)")), Pattern.bind()), idle)
                 }
                 result.withLock { $0 = ds }
                 ready.signal()

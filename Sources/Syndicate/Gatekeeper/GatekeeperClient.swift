@@ -17,7 +17,7 @@ extension Turn {
         let observer = ref(ResolveObserver(resolved: resolved, rejected: rejected))
         let request = Gatekeeper.Resolve<Ref>(
             step: Gatekeeper.Step(stepType: "ref", detail: sturdyRef.parameters.preserves), observer: observer)
-        assert(gatekeeper, request.preserves)
+        assert(gatekeeper, request)
     }
 }
 

@@ -38,19 +38,20 @@ public final class GatekeeperEntity: Entity {
                 reject(turn, request, "malformed sturdy ref")
                 return
             }
-            let description = P.rec("ref", P.dict([.symbol("oid"): P.lit(parameters.oid), .symbol("key"): P.bind()]))
-            turn.during(bindings, P.rec("bind", description, P.bind(), P.discard)) { turn, captures in
-                guard let key = captures[0].bytes, case .embedded(let target) = captures[1].unannotated else {
+            let detail = Sturdy.SturdyDescriptionDetail<Ref>.pattern(oid: .literal(parameters.oid)).map { $0.preserves }
+            let description = Gatekeeper.Description<Ref>.pattern(stepType: .literal("ref"), detail: .pattern(detail))
+            turn.during(bindings, Gatekeeper.Bind<Ref>.pattern(description_: .pattern(description))) { turn, bind in
+                guard let binding = try? Sturdy.SturdyDescriptionDetail<Ref>(preserves: bind.description_.detail) else {
                     self.reject(turn, request, "malformed binding")
                     return
                 }
                 let ref = Sturdy.SturdyRef(parameters: parameters)
-                guard SturdyRefs.isValid(ref, key: key) else {
+                guard SturdyRefs.isValid(ref, key: binding.key) else {
                     self.reject(turn, request, "invalid sturdy ref")
                     return
                 }
-                let session = target.attenuated(by: SturdyRefs.caveats(of: ref))
-                turn.assert(request.observer, Gatekeeper.Resolved<Ref>.accepted(responderSession: session).preserves)
+                let session = bind.target.attenuated(by: SturdyRefs.caveats(of: ref))
+                turn.assert(request.observer, Gatekeeper.Resolved<Ref>.accepted(responderSession: session))
             }
         case "noise":
             resolveNoise(turn, request)
@@ -60,7 +61,7 @@ public final class GatekeeperEntity: Entity {
     }
 
     func reject(_ turn: Turn, _ request: Gatekeeper.Resolve<Ref>, _ reason: String) {
-        turn.assert(request.observer, Gatekeeper.Resolved<Ref>.rejected(Gatekeeper.Rejected(detail: .string(reason))).preserves)
+        turn.assert(request.observer, Gatekeeper.Resolved<Ref>.rejected(Gatekeeper.Rejected(detail: .string(reason))))
     }
 }
 
@@ -69,8 +70,8 @@ extension Turn {
     /// reachable through a gatekeeper with the sturdy ref minted from `oid` and `key`.
     @discardableResult
     public func bindSturdyRef(_ bindings: Ref, oid: AnyValue, key: [UInt8], target: Ref) -> Handle {
-        let description = Gatekeeper.Description<Ref>(
-            stepType: "ref", detail: .dictionary([.symbol("oid"): oid, .symbol("key"): .byteString(key)]))
-        return assert(bindings, Gatekeeper.Bind(description_: description, target: target, observer: .absent).preserves)
+        let detail = Sturdy.SturdyDescriptionDetail<Ref>(key: key, oid: oid)
+        let description = Gatekeeper.Description<Ref>(stepType: "ref", detail: detail.preserves)
+        return assert(bindings, Gatekeeper.Bind(description_: description, target: target, observer: .absent))
     }
 }

@@ -57,9 +57,12 @@ public final class RelaySession: @unchecked Sendable {
     public static func connect(
         name: String = "relay", transport: any RelayTransport, limits: RelayLimits = .default,
         logger: Logger = Logger(label: "syndicate.relay"), executor: (any ActorExecutor)? = nil,
+        syntax: WireSyntax = .binary,
         connected: @escaping @Sendable (Ref) -> Void
     ) -> RelaySession {
         RelaySession(name: name, transport: transport, limits: limits, logger: logger, executor: executor) { turn, session in
+            // Until the peer's first packet shows its syntax, write in the one asked for.
+            session.relay.syntax = syntax
             let peer = session.relay.importPermanently(turn, oid: 0)
             session.installExitHook(turn)
             connected(peer)

@@ -27,7 +27,8 @@ import Syndicate
 /// | `let PATTERN = EXPR` | bind the captures of `PATTERN` against the value (an error if it does not match) |
 /// | `$v =~ PATTERN INSTR REST…` | if `$v` matches, bind and run `INSTR`; otherwise run the rest of the block |
 ///
-/// Expressions (after `let … =`): `dataspace`, `timestamp` (RFC 3339), `facet` (a capability
+/// Expressions (after `let … =`): `dataspace`, `timestamp` (RFC 3339), `scriptdir` (the script's
+/// directory), `facet` (a capability
 /// whose message `stop` stops the current facet), `stringify EXPR`, `join SEP PIECES`,
 /// `<* $cap [CAVEAT …]>` (attenuation: `<or [RW …]>`, `<reject P>`, `<accept P>`,
 /// `<rewrite P T>`), or a template.

@@ -39,6 +39,8 @@ indirect enum ScriptExpression: Sendable {
     case timestamp
     /// `facet`: a capability that stops the current facet when sent the message `stop`.
     case facet
+    /// `scriptdir`: the directory holding the script's file, as a string.
+    case scriptDirectory(String)
     /// `stringify EXPR`: the value's Preserves text, as a string.
     case stringify(ScriptExpression)
     /// `join SEP PIECES`: the pieces (a sequence) as text, separated by `SEP` (a string).

@@ -80,6 +80,8 @@ enum ScriptInterpreter {
             return .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         case .facet:
             return .embedded(turn.ref(FacetStopperEntity(facet: turn.activeFacet)))
+        case .scriptDirectory(let directory):
+            return .string(directory)
         case .stringify(let inner):
             return .string(String(describing: try evaluate(inner, turn, environment).stripped))
         case .join(let separatorExpression, let piecesExpression, let at):

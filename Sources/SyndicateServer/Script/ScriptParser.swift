@@ -1,3 +1,4 @@
+import Foundation
 import Preserves
 import Syndicate
 
@@ -164,6 +165,8 @@ struct ScriptParser {
             return .timestamp
         case .symbol(let symbol) where symbol.name == "facet":
             return .facet
+        case .symbol(let symbol) where symbol.name == "scriptdir":
+            return .scriptDirectory(URL(fileURLWithPath: file).deletingLastPathComponent().path)
         case .symbol(let symbol) where symbol.name == "stringify":
             return .stringify(try parseExpression(&tokens, context, after: value))
         case .symbol(let symbol) where symbol.name == "join":

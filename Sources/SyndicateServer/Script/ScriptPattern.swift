@@ -51,19 +51,19 @@ indirect enum ScriptPattern: Sendable {
     func dataspacePattern(in environment: ScriptEnvironment) throws(ConfigScriptError) -> Pattern {
         switch self {
         case .discard:
-            return P.discard
+            return Pattern.discard
         case .bind(_, let inner):
-            return P.bind(try inner.dataspacePattern(in: environment))
+            return Pattern.bind(try inner.dataspacePattern(in: environment))
         case .literal(let template):
-            return P.lit(try template.instantiate(in: environment))
+            return Pattern.lit(try template.instantiate(in: environment))
         case .record(let label, let fields):
-            return P.rec(label: try label.instantiate(in: environment), try Self.dataspacePatterns(fields, environment))
+            return Pattern.rec(label: try label.instantiate(in: environment), try Self.dataspacePatterns(fields, environment))
         case .sequence(let items):
             return .group(type: .arr, entries: Self.indexed(try Self.dataspacePatterns(items, environment)))
         case .dictionary(let entries):
             var out: [AnyValue: Pattern] = [:]
             for entry in entries { out[entry.key] = try entry.value.dataspacePattern(in: environment) }
-            return P.dict(out)
+            return Pattern.dict(out)
         }
     }
 

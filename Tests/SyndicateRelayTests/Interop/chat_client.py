@@ -36,9 +36,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--address', default='<tcp "127.0.0.1" 9001>')
     parser.add_argument('--ref', default=WELL_KNOWN)
+    parser.add_argument('--via', action='append', default=[],
+                        help='a sturdy ref resolved first, whose answer (a gatekeeper) resolves the next')
     parser.add_argument('--name', required=True)
     args = parser.parse_args()
-    cap = sturdy.SturdyRef.decode(parse(args.ref))
+    caps = [sturdy.SturdyRef.decode(parse(r)) for r in args.via + [args.ref]]
 
     async def on_disconnected(_relay, _did_connect):
         out('DISCONNECTED')
@@ -48,14 +50,22 @@ def main():
     def boot():
         @relay.connect(args.address, on_disconnected=on_disconnected)
         def on_gatekeeper(gk):
-            @gatekeeper_client._resolve(gk, cap)
-            @During().add_handler
-            def on_answer(answer):
-                resolved = gatekeeper.Resolved.decode(answer)
-                if resolved.VARIANT.name != 'accepted':
-                    out('REJECTED', stringify(resolved.value.detail))
-                    os._exit(3)
-                chat(resolved.responderSession, args.name)
+            resolve_chain(gk, caps, args.name)
+
+
+def resolve_chain(gk, caps, name):
+    """Resolves caps[0] at gk; the answer resolves the rest, and the last one's is the chat."""
+    @gatekeeper_client._resolve(gk, caps[0])
+    @During().add_handler
+    def on_answer(answer):
+        resolved = gatekeeper.Resolved.decode(answer)
+        if resolved.VARIANT.name != 'accepted':
+            out('REJECTED', stringify(resolved.value.detail))
+            os._exit(3)
+        if len(caps) > 1:
+            resolve_chain(resolved.responderSession, caps[1:], name)
+        else:
+            chat(resolved.responderSession, name)
 
 
 def chat(ds, name):

@@ -1,4 +1,5 @@
 import FixtureSchemas
+import PlainSchemas
 import Preserves
 import SyndicateProtocols
 
@@ -84,6 +85,13 @@ do {
     let text = "\(error)"
     if !text.contains("allpatterns.Collections") || !text.contains(".fields[0][1]") { failures.append("unhelpful error: \(text)") }
 }
+
+// A target that cannot see SyndicateProtocols gets its types without patterns.
+checkPlain(Plain.Point.self, "<point 1 2>")
+
+// Generated patterns with a real dataspace: a nested literal constraint, typed decoding.
+checks += 1
+failures += dataspaceCheck()
 
 if failures.isEmpty {
     print("plugin fixture: \(checks) checks passed")

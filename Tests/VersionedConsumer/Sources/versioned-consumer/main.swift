@@ -25,7 +25,7 @@ final class Seen: @unchecked Sendable {
 let seen = Seen()
 SyndicateActor.boot(name: "consumer") { turn in
     let ds = turn.createDataspace()
-    turn.onMessage(ds, P.rec("note", P.bind(), P.discard)) { _, captures in seen.set(captures[0]) }
+    turn.onMessage(ds, Pattern.rec("note", Pattern.bind(), Pattern.discard)) { _, captures in seen.set(captures[0]) }
     turn.sync(ds) { turn in turn.message(ds, note.preserves(as: Ref.self)) }
 }
 let deadline = Date(timeIntervalSinceNow: 10)

@@ -5,39 +5,40 @@ import Syndicate
 import SyndicateProtocols
 import SyndicateServerSchemas
 
-/// Runs the config scripts required in `$config` with `<require-service <config-watcher PATH ENV>>`.
+/// `<config-watcher PATH ENV>` (upstream's internalServices.prs): runs the config scripts at
+/// `PATH` with the variables of `ENV` (a dictionary of symbols) on top of the broker's
+/// (`$config`, `$log`, `$gatekeeper`).
 ///
 /// `PATH` is a `.pr` file or a directory searched recursively for non-hidden `*.pr` files, run
 /// in name order, each in its own facet. Files are checked for changes every poll interval: a
 /// changed file is parsed again and, if it parses, its old facet stops (withdrawing what it
 /// asserted) and the new version runs; if it does not, the error is logged with its position
 /// and the old version keeps running. A script that fails at run time is logged the same way;
-/// the other scripts and the server go on.
+/// the other scripts and the server go on. The service is `ready` once every file has been
+/// read once.
 enum ConfigWatcherService {
-    static func run(_ turn: Turn, config: Ref, environment: [String: AnyValue], pollInterval: Duration?, logger: Logger) {
-        turn.during(config, P.rec("require-service", P.bind())) { turn, captures in
-            guard let watcher = try? Server.ConfigWatcher<Ref>(preserves: captures[0]) else { return }
-            var env = environment
-            if let entries = watcher.env.dictionary {
-                for (key, value) in entries {
-                    if let name = key.symbol?.name ?? key.string { env[name] = value }
-                }
-            }
-            start(turn, spec: captures[0], path: watcher.path, environment: env, config: config,
-                  pollInterval: pollInterval, logger: logger)
+    static func register(_ turn: Turn, _ context: ServiceContext) {
+        let base: [String: AnyValue] = [
+            "config": .embedded(context.config), "log": .embedded(context.log), "gatekeeper": .embedded(context.gatekeeper),
+        ].merging(context.extraEnvironment) { first, _ in first }
+        ServiceHost.serve(turn, context, kind: InternalServices.ConfigWatcher<Ref>.pattern()) { turn, watcher, status in
+            var environment = base
+            for (key, value) in watcher.env { environment[key.name] = value }
+            start(turn, path: watcher.path, environment: environment, status: status,
+                  pollInterval: context.configPollInterval, logger: context.logger)
         }
     }
 
     private static func start(
-        _ turn: Turn, spec: AnyValue, path: String, environment: [String: AnyValue], config: Ref,
+        _ turn: Turn, path: String, environment: [String: AnyValue], status: ServiceStatus,
         pollInterval: Duration?, logger: Logger
     ) {
         _ = turn.preventInertCheck()
-        turn.assert(config, Service.ServiceState<Ref>(serviceName: spec, state: .started).preserves)
+        status.set(turn, .started)
         let scripts = RunningScripts(environment: environment, logger: logger)
         turn.onStop { _ in scripts.stopAll() }
         let activator = turn.activator
-        let readyState = Service.ServiceState<Ref>(serviceName: spec, state: .ready).preserves
+        let confinedStatus = ActorConfined(status, owner: turn.actor)
         turn.linkedTask { _ in
             var seen: [String: String] = [:]
             var first = true
@@ -57,7 +58,7 @@ enum ConfigWatcherService {
                     let batch = changes
                     activator.activate { turn in
                         for (file, text) in batch.sorted(by: { $0.0 < $1.0 }) { scripts.update(turn, file: file, text: text) }
-                        if announce { turn.assert(config, readyState) }
+                        if announce { confinedStatus.get(in: turn).set(turn, .ready) }
                     }
                 }
                 first = false

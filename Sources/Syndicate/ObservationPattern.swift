@@ -1,0 +1,87 @@
+import Logging
+import Preserves
+import SyndicateProtocols
+
+/// A dataspace pattern together with the decoding of its captures into a typed value: what a
+/// typed observer (``Turn/during(_:matching:_:)``, ``Turn/onMessage(_:matching:_:)``, the async
+/// client's subscriptions) needs.
+///
+/// The schema compiler generates patterns of this kind for every schema definition. For any
+/// schema type without generated patterns, ``ValuePattern`` observes whole values.
+///
+/// **A value that matches the pattern but does not decode** (the dataspace's patterns are looser
+/// than schemas: a record pattern with two fields also matches records with three) is skipped:
+/// the handler never sees it, neither its assertion nor its retraction, and it is logged at
+/// debug level under the label `syndicate.typed`. syndicate-rs does the same.
+public protocol ObservationPattern<Output>: Sendable {
+    /// What the captures decode to.
+    associatedtype Output
+
+    /// The pattern asserted in the `Observe`.
+    var pattern: Pattern { get }
+
+    /// Turns the captures of one match into the typed value; throws if they do not parse.
+    func decode(_ captures: [AnyValue]) throws -> Output
+}
+
+extension DataspacePatterns.Pattern: ObservationPattern where Embedded == Ref {
+    /// An untyped pattern is its own observation: its captures, in order.
+    public var pattern: Pattern { self }
+
+    public func decode(_ captures: [AnyValue]) -> [AnyValue] { captures }
+}
+
+/// Generated patterns (`Says.pattern(who: .literal("alice"))`) are observations of their type.
+extension DataspacePatterns.TypedPattern: ObservationPattern where Embedded == Ref {}
+
+/// Observes whole values of a schema type: binds the value at the top of the assertion (or
+/// message), constrained by a further pattern if given, and parses it as `Output`.
+///
+/// ```swift
+/// let anyRejection = ValuePattern(of: Gatekeeper.Rejected<Ref>.self)
+/// ```
+public struct ValuePattern<Output: Sendable>: ObservationPattern {
+    public let pattern: Pattern
+    private let parse: @Sendable (AnyValue) throws -> Output
+
+    init(constraint: Pattern, parse: @escaping @Sendable (AnyValue) throws -> Output) {
+        self.pattern = .bind(pattern: constraint)
+        self.parse = parse
+    }
+
+    public func decode(_ captures: [AnyValue]) throws -> Output {
+        guard let first = captures.first else { throw SchemaParseError(definition: "ValuePattern", expected: "one captured value") }
+        return try parse(first)
+    }
+}
+
+extension ValuePattern where Output: SchemaRepresentable, Output.Embedded == Ref {
+    /// Values of `type` that also match `constraint` (by default, any value).
+    public init(of type: Output.Type = Output.self, matching constraint: Pattern = .discard) {
+        self.init(constraint: constraint) { try Output(preserves: $0) }
+    }
+}
+
+extension ValuePattern where Output: SchemaPlainRepresentable {
+    /// Values of `type` that also match `constraint` (by default, any value).
+    public init(of type: Output.Type = Output.self, matching constraint: Pattern = .discard) {
+        self.init(constraint: constraint) { try Output(preserves: $0) }
+    }
+}
+
+/// Where typed observers report values they skip (see ``ObservationPattern``).
+enum TypedObservation {
+    static let logger = Logger(label: "syndicate.typed")
+
+    /// Decodes `captures`, or logs why not and returns nil.
+    static func decode<P: ObservationPattern>(_ observation: P, _ captures: [AnyValue]) -> P.Output? {
+        do {
+            return try observation.decode(captures)
+        } catch {
+            logger.debug("skipped a matched value that does not decode", metadata: [
+                "type": "\(P.Output.self)", "captures": "\(captures)", "error": "\(error)",
+            ])
+            return nil
+        }
+    }
+}
