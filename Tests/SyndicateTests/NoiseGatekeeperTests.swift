@@ -65,7 +65,7 @@ import Testing
         #expect(await server.seen.wait { $0.contains(#"+"bob""#) }, "\(server.seen.snapshot)")
         #expect(!server.seen.snapshot.contains { $0.contains("mallory") })
         // Bob's session is unaffected by Mallory's failed handshake.
-        bob.run { turn in turn.after(.milliseconds(50)) { $0.stopActor() } }
+        bob.run { $0.stopActor() }
         #expect(await server.seen.wait { $0.contains(#"-"bob""#) })
         mallory.run { $0.stopActor() }
     }
