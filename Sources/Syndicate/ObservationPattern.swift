@@ -3,7 +3,7 @@ import Preserves
 import SyndicateProtocols
 
 /// A dataspace pattern together with the decoding of its captures into a typed value: what a
-/// typed observer (``Turn/during(_:matching:_:)``, ``Turn/onMessage(_:matching:_:)``, the async
+/// typed observer (``Turn/during(_:_:_:)-(_,P,_)``, ``Turn/onMessage(_:_:_:)-(_,P,_)``, the async
 /// client's subscriptions) needs.
 ///
 /// The schema compiler generates patterns of this kind for every schema definition. For any

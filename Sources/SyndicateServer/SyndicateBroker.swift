@@ -121,6 +121,7 @@ public final class SyndicateBroker: Sendable {
         let config = turn.createDataspace()
         let log = turn.createDataspace()
         let gatekeeper = turn.ref(GatekeeperEntity(bindings: config))
+        turn.answerNoiseBindObservers(config)
         var root: Ref?
         if options.configPaths.isEmpty {
             let ds = turn.createDataspace()

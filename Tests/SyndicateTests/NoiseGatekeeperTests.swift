@@ -65,8 +65,40 @@ import Testing
         #expect(await server.seen.wait { $0.contains(#"+"bob""#) }, "\(server.seen.snapshot)")
         #expect(!server.seen.snapshot.contains { $0.contains("mallory") })
         // Bob's session is unaffected by Mallory's failed handshake.
-        bob.run { turn in turn.after(.milliseconds(50)) { $0.stopActor() } }
+        bob.run { $0.stopActor() }
         #expect(await server.seen.wait { $0.contains(#"-"bob""#) })
         mallory.run { $0.stopActor() }
+    }
+}
+
+extension NoiseGatekeeperTests {
+    /// `<bind <noise {…}> #:target #:observer>`: the observer is told the public path step, or
+    /// why the binding is invalid.
+    @Test func bindObserversAreToldThePathStep() async throws {
+        let key = NoiseKeyPair.generate()
+        let answers = Recorder()
+        SyndicateActor.boot(name: "binder") { turn in
+            let bindings = turn.createDataspace()
+            let target = turn.createDataspace()
+            turn.answerNoiseBindObservers(bindings)
+            for (name, secret) in [("good", key.secretKey), ("bad", NoiseKeyPair.generate().secretKey)] {
+                let observer = turn.ref(GatekeeperTests.AnswerEntity { answers.add("\(name) \($0)") })
+                let spec = Noise.NoiseServiceSpec<Ref>(
+                    base: Noise.NoiseSpec(key: key.publicKey, service: .symbol(Symbol(name)), protocol: .absent, preSharedKeys: .absent),
+                    secretKey: .present(secretKey: secret))
+                let bind = Gatekeeper.Bind<Ref>(
+                    description_: Gatekeeper.Description(stepType: "noise", detail: spec.preserves), target: target, observer: .present(observer))
+                turn.assert(bindings, bind.preserves)
+            }
+        }
+        #expect(await answers.wait(forCount: 2), "\(answers.snapshot)")
+        let good = try #require(answers.snapshot.first { $0.hasPrefix("good ") })
+        let step = try Gatekeeper.Bound<IOEmbedded>(preserves: try IOValue(text: String(good.dropFirst(5))))
+        guard case .bound(let pathStep) = step else { Issue.record("expected <bound …>, got \(good)"); return }
+        #expect(pathStep.stepType == "noise")
+        let spec = try Noise.NoiseSpec<IOEmbedded>(preserves: pathStep.detail)
+        #expect(spec.key == key.publicKey && spec.service == .symbol("good"))
+        #expect(!good.contains("secretKey"), "the secret key stays on the server")
+        #expect(answers.snapshot.contains { $0.hasPrefix("bad <rejected ") }, "\(answers.snapshot)")
     }
 }

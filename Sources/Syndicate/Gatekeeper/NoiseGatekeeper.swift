@@ -55,3 +55,24 @@ extension Turn {
         assert(gatekeeper, request.preserves)
     }
 }
+
+extension Turn {
+    /// Answers the observer of every `<bind <noise {…}> #:target #:observer>` in `bindings`
+    /// (`gatekeeper.prs`'s general treatment of `Bind`): `<bound <noise NoiseSpec>>`, the path
+    /// step a client uses (the spec without its `secretKey`), or `<rejected "…">` when the spec
+    /// cannot start a handshake. Gatekeepers' hosts call this for their bindings dataspace.
+    public func answerNoiseBindObservers(_ bindings: Ref) {
+        during(bindings, P.rec("bind", P.rec("noise", P.bind()), P.discard, P.bind())) { turn, captures in
+            guard case .present(let observer) = try? Gatekeeper.BindObserver<Ref>(preserves: captures[1]) else { return }
+            let answer: Gatekeeper.Bound<Ref>
+            do {
+                let spec = try Noise.NoiseServiceSpec<Ref>(preserves: captures[0])
+                _ = try NoiseHandshake(responderOf: spec)
+                answer = .bound(pathStep: Gatekeeper.PathStep(stepType: "noise", detail: spec.base.preserves))
+            } catch {
+                answer = .rejected(Gatekeeper.Rejected(detail: .string("invalid noise binding: \(error)")))
+            }
+            turn.assert(observer, answer.preserves)
+        }
+    }
+}

@@ -1,5 +1,5 @@
 /// A change to the set of assertions a subscription matches
-/// (see ``SyndicateClient/assertions(matching:)``).
+/// (see ``SyndicateClient/assertions(matching:)-(P)``).
 public enum AssertionEvent<Value: Sendable>: Sendable {
     /// An assertion matching the pattern appeared.
     case added(Value)

@@ -249,7 +249,7 @@ public final class SyndicateClient: Sendable {
     // MARK: Subscriptions
 
     /// Messages sent to the dataspace that match `observation`, decoded (matches that do not
-    /// decode are skipped; see ``Syndicate/ObservationPattern``). Live when this returns: the
+    /// decode are skipped; see `ObservationPattern` in Syndicate). Live when this returns: the
     /// broker has the observer. Throws like ``sync()``.
     public func messages<P: ObservationPattern>(matching observation: P) async throws -> DataspaceSubscription<P.Output>
     where P.Output: Sendable {

@@ -10,6 +10,7 @@ enum GatekeeperService {
     static func register(_ turn: Turn, _ context: ServiceContext) {
         ServiceHost.serve(turn, context, kind: InternalServices.Gatekeeper<Ref>.pattern()) { turn, spec, status in
             let gatekeeper = turn.ref(GatekeeperEntity(bindings: spec.bindspace))
+            turn.answerNoiseBindObservers(spec.bindspace)
             status.publish(turn, object: .embedded(gatekeeper))
             status.set(turn, .ready)
         }
