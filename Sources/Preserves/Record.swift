@@ -56,6 +56,18 @@ public struct Record<Embedded: PreservesEmbedded>: Sendable {
         @inlinable public var startIndex: Int { 0 }
         @inlinable public var endIndex: Int { storage.count - 1 }
 
+        // Stated rather than inherited from the collection protocols' defaults: code that is
+        // not specialised for `Embedded` (generated parsers in another module, built without
+        // cross-module optimisation) would otherwise look up the metadata of ranges and index
+        // types on every field access.
+        @inlinable public var count: Int { storage.count - 1 }
+        @inlinable public var isEmpty: Bool { storage.count <= 1 }
+        @inlinable public var indices: Range<Int> { 0..<(storage.count - 1) }
+        @inlinable public func index(after i: Int) -> Int { i + 1 }
+        @inlinable public func index(before i: Int) -> Int { i - 1 }
+        @inlinable public func index(_ i: Int, offsetBy distance: Int) -> Int { i + distance }
+        @inlinable public func distance(from start: Int, to end: Int) -> Int { end - start }
+
         @inlinable
         public subscript(position: Int) -> Value<Embedded> {
             precondition(position >= 0 && position < endIndex, "record field index out of range")

@@ -109,6 +109,9 @@ extension Value {
 extension Value {
     /// Rebuilds this value with every embedded value transformed by `transform`, keeping
     /// annotations. The relay uses this to move values between embedding domains.
+    ///
+    /// Inlinable, so that it is specialised for the caller's embedded types and closure.
+    @inlinable
     public func mapEmbedded<Other: PreservesEmbedded>(
         _ transform: (Embedded) throws -> Other
     ) rethrows -> Preserves.Value<Other> {
@@ -140,4 +143,5 @@ extension Value {
                     value: try a.value.mapEmbedded(transform)))
         }
     }
+
 }

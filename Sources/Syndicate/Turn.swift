@@ -10,7 +10,9 @@ public final class Turn {
     var facet: Facet
 
     /// Events for other actors, per target, in order of first use.
-    private var outbox: [(target: SyndicateActor, events: [Event])] = []
+    /// (Not checked for exclusivity at run time: it is touched once per event sent, and only by
+    /// `send`, `publish` and `rollback`, none of which calls out while modifying it.)
+    @exclusivity(unchecked) private var outbox: [(target: SyndicateActor, events: [Event])] = []
     var preCommitActions: [(Turn) throws -> Void] = []
     private var rollbackActions: [() -> Void] = []
     private var spawned: [(SyndicateActor, @Sendable (Turn) throws -> Void)] = []

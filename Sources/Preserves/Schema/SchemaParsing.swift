@@ -58,7 +58,7 @@ public enum SchemaParsing {
     public static func record<E>(
         _ v: Value<E>, label: StaticString, minimumFieldCount: Int, _ definition: StaticString, expected: StaticString
     ) throws(SchemaParseError) -> Record<E> {
-        if case .record(let r) = v.unannotated, r.fields.count >= minimumFieldCount,
+        if case .record(let r) = v.unannotated, r.storage.count > minimumFieldCount,
             case .symbol(let s) = r.label.unannotated, label.withUTF8Buffer({ s.name.utf8.elementsEqual($0) })
         {
             return r

@@ -118,3 +118,58 @@ enum Projection {
     }
 }
 
+
+/// A ``ValuePath`` prepared for stepping into values: integer keys (record fields, sequence
+/// elements) are converted once, not at every step of every event.
+struct CompiledPath {
+    enum Step {
+        /// A non-negative machine integer: a field, an element, or a dictionary key.
+        case index(Int, key: AnyValue)
+        /// A key that is not a non-negative machine integer: only a dictionary can have it.
+        case key(AnyValue)
+    }
+
+    let steps: [Step]
+
+    init(_ path: ValuePath) {
+        steps = path.map { key in
+            if let i = key.int, i >= 0 { .index(i, key: key) } else { .key(key) }
+        }
+    }
+
+    /// The value at this path inside `value`, or `nil` if there is none.
+    func project(_ value: AnyValue) -> AnyValue? {
+        switch steps.count {
+        case 0: return value
+        case 1: return Self.step(value, steps[0])
+        default:
+            var current = value
+            for step in steps {
+                guard let next = Self.step(current, step) else { return nil }
+                current = next
+            }
+            return current
+        }
+    }
+
+    /// One step in, matching on `value` itself (no copy of it is made).
+    private static func step(_ value: AnyValue, _ step: Step) -> AnyValue? {
+        switch value {
+        case .record(let r):
+            guard case .index(let i, _) = step else { return nil }
+            let all = r.labelAndFields
+            return i + 1 < all.count ? all[i + 1] : nil
+        case .sequence(let items):
+            guard case .index(let i, _) = step else { return nil }
+            return i < items.count ? items[i] : nil
+        case .dictionary(let d):
+            switch step {
+            case .index(_, let k), .key(let k): return d[k]
+            }
+        case .annotated(let a):
+            return Self.step(a.value, step)
+        default:
+            return nil
+        }
+    }
+}

@@ -30,6 +30,10 @@ final class AssertionEntry: Hashable {
 /// costs in proportion to what it matches, not to what the dataspace holds. Branches that no
 /// observer needs any more are pruned, so the index shrinks back when observers and
 /// assertions go.
+///
+/// The trie's hot properties are marked `@exclusivity(unchecked)`: a message reads a dozen of
+/// them, and each run-time check costs more than the read. The index belongs to one actor and
+/// no code here calls out while one of them is being modified.
 final class SkeletonIndex {
     private let root = Node()
     /// Every distinct assertion, with its count.
@@ -37,11 +41,11 @@ final class SkeletonIndex {
 
     final class Node {
         /// Branches by the position they look at.
-        var edges: [ValuePath: Edge] = [:]
+        @exclusivity(unchecked) var edges: [ValuePath: Edge] = [:]
         /// The assertions that have this node's shape.
-        var cachedAssertions: Set<AssertionEntry> = []
+        @exclusivity(unchecked) var cachedAssertions: Set<AssertionEntry> = []
         /// Observer groups by the positions their patterns hold constants at.
-        var leafGroups: [ConstantPositions: LeafGroup] = [:]
+        @exclusivity(unchecked) var leafGroups: [ConstantPositions: LeafGroup] = [:]
         /// Whether the node is counted in its edge's ``Edge/activeNodes``.
         var countedActive = false
 
@@ -53,19 +57,83 @@ final class SkeletonIndex {
         let path: ValuePath
         /// A node for each class of compound found at `path` among the parent's assertions,
         /// whether or not an observer needs it yet: its cache is ready when one does.
-        var nodes: [GroupClass: Node] = [:]
+        @exclusivity(unchecked) var nodes: [GroupClass: Node] = [:] {
+            didSet {
+                if nodes.count == 1, let only = nodes.first, case .record(let label) = only.key {
+                    soleRecordClass = (label, only.value)
+                } else {
+                    soleRecordClass = nil
+                }
+            }
+        }
+        /// The node when `nodes` holds just one, for records with one label (the usual case):
+        /// the label is then compared, not hashed.
+        @exclusivity(unchecked) private var soleRecordClass: (label: AnyValue, node: Node)?
         /// How many of `nodes` are active; the edge goes when none is.
         var activeNodes = 0
-        init(path: ValuePath) { self.path = path }
+        private let compiledPath: CompiledPath
+        init(path: ValuePath) {
+            self.path = path
+            self.compiledPath = CompiledPath(path)
+        }
+
+        /// The active node for the class of compound `value` has at `path`, if any. A record's
+        /// label is looked up without building a ``GroupClass`` (no copy, no hashing when the
+        /// edge has one record class, as most do).
+        func activeNode(for value: AnyValue) -> Node? {
+            guard let sub = compiledPath.project(value) else { return nil }
+            let node: Node?
+            switch sub {
+            case .record(let r):
+                if let sole = soleRecordClass {
+                    node = sole.label == r.label ? sole.node : nil
+                } else {
+                    node = nodes[.record(label: r.label)]
+                }
+            case .sequence: node = nodes[.sequence]
+            case .dictionary: node = nodes[.dictionary]
+            case .annotated: node = GroupClass(of: sub).flatMap { nodes[$0] }
+            default: node = nil
+            }
+            guard let node, node.isActive else { return nil }
+            return node
+        }
     }
 
     /// The observers that test the same positions for constants, by the constants they want.
     final class LeafGroup {
         let positions: ConstantPositions
-        var leaves: [AnyValue: Leaf] = [:]
+        @exclusivity(unchecked) var leaves: [AnyValue: Leaf] = [:]
         /// The node's assertions by their constants at `positions` (those that have them all).
         var assertionsByKey: [AnyValue: Set<AssertionEntry>] = [:]
-        init(positions: ConstantPositions) { self.positions = positions }
+        /// Whether the key of every value is the same (no constant positions): then the group
+        /// has at most one leaf, and finding it needs no key.
+        private let keyless: Bool
+        private let required: [CompiledPath]
+        private let withValues: [CompiledPath]
+        init(positions: ConstantPositions) {
+            self.positions = positions
+            self.keyless = positions.withValues.isEmpty
+            self.required = positions.requiredToExist.map(CompiledPath.init)
+            self.withValues = positions.withValues.map(CompiledPath.init)
+        }
+
+        /// The leaf whose constants `value` has, if any.
+        func leaf(for value: AnyValue) -> Leaf? {
+            for path in required where path.project(value) == nil { return nil }
+            if keyless { return leaves.first?.value }
+            if withValues.count == 1 {
+                guard let key = withValues[0].project(value) else { return nil }
+                return leaves[key]
+            }
+            var key: [AnyValue] = []
+            key.reserveCapacity(withValues.count)
+            for path in withValues {
+                guard let v = path.project(value) else { return nil }
+                key.append(v)
+            }
+            return leaves[.sequence(key)]
+        }
 
         /// The key `value` has in `leaves`, or `nil` if a required position is missing.
         func key(for value: AnyValue) -> AnyValue? {
@@ -81,7 +149,7 @@ final class SkeletonIndex {
     }
 
     final class Leaf {
-        var endpoints: [[ValuePath]: Endpoints] = [:]
+        @exclusivity(unchecked) var endpoints: [[ValuePath]: Endpoints] = [:]
     }
 
     final class Endpoints {
@@ -89,8 +157,23 @@ final class SkeletonIndex {
         /// Capture tuples with how many assertions produce each.
         var cachedCaptures: [[AnyValue]: Int] = [:]
         /// For each observer, the handle under which it was told each capture tuple.
-        var observers: [Ref: [[AnyValue]: Handle]] = [:]
-        init(capturePaths: [ValuePath]) { self.capturePaths = capturePaths }
+        @exclusivity(unchecked) var observers: [Ref: [[AnyValue]: Handle]] = [:]
+        private let compiledPaths: [CompiledPath]
+        init(capturePaths: [ValuePath]) {
+            self.capturePaths = capturePaths
+            self.compiledPaths = capturePaths.map(CompiledPath.init)
+        }
+
+        /// The values `value` has at the capture paths, or `nil` if one is missing.
+        func captures(of value: AnyValue) -> [AnyValue]? {
+            var out: [AnyValue] = []
+            out.reserveCapacity(compiledPaths.count)
+            for path in compiledPaths {
+                guard let v = path.project(value) else { return nil }
+                out.append(v)
+            }
+            return out
+        }
     }
 
     var assertionCount: Int { entries.count }
@@ -134,7 +217,10 @@ final class SkeletonIndex {
                 endpoints.cachedCaptures[captures] = n + 1
                 if n == 0 {
                     for observer in endpoints.observers.keys {
-                        endpoints.observers[observer]![captures] = turn.assert(observer, .sequence(captures))
+                        // The handle is made before `observers` is modified: no call runs
+                        // inside an access to it (its exclusivity is not checked at run time).
+                        let handle = turn.assert(observer, .sequence(captures))
+                        endpoints.observers[observer]![captures] = handle
                     }
                 }
             }
@@ -206,23 +292,22 @@ final class SkeletonIndex {
 
     /// Delivers a message to every observer whose pattern matches.
     func send(_ turn: Turn, _ message: AnyValue) {
-        func visit(_ node: Node) {
-            for group in node.leafGroups.values {
-                guard let key = group.key(for: message), let leaf = group.leaves[key] else { continue }
-                for endpoints in leaf.endpoints.values where !endpoints.observers.isEmpty {
-                    guard let captures = Projection.project(message, endpoints.capturePaths) else { continue }
-                    let body = AnyValue.sequence(captures)
-                    for observer in endpoints.observers.keys { turn.message(observer, body) }
-                }
-            }
-            for edge in node.edges.values {
-                guard let sub = Projection.project(message, edge.path), let group = GroupClass(of: sub),
-                    let next = edge.nodes[group], next.isActive
-                else { continue }
-                visit(next)
+        send(turn, message, at: root)
+    }
+
+    private func send(_ turn: Turn, _ message: AnyValue, at node: Node) {
+        for group in node.leafGroups.values {
+            guard let leaf = group.leaf(for: message) else { continue }
+            for endpoints in leaf.endpoints.values where !endpoints.observers.isEmpty {
+                guard let captures = endpoints.captures(of: message) else { continue }
+                let body = AnyValue.sequence(captures)
+                for observer in endpoints.observers.keys { turn.message(observer, body) }
             }
         }
-        visit(root)
+        for edge in node.edges.values {
+            guard let next = edge.activeNode(for: message) else { continue }
+            send(turn, message, at: next)
+        }
     }
 
     // MARK: Observers

@@ -17,13 +17,16 @@ public enum WireSyntax: Sendable, Hashable {
 /// (with the stream offset) for input that can never become a packet. Limits on size and
 /// nesting are enforced before a packet is buffered in full.
 ///
-/// A frame scanner for each syntax finds where the packet ends, resuming where it stopped
-/// when more bytes arrive, so the work is linear in the bytes received however they are
-/// split; the packet is then read once.
+/// A binary packet that has arrived whole is decoded in one pass. Otherwise, and for text, a
+/// frame scanner for the syntax finds where the packet ends, resuming where it stopped when
+/// more bytes arrive, so the work is linear in the bytes received however they are split; the
+/// packet is then read once.
 public struct PacketFramer: Sendable {
     private let binaryReader: BinaryReader<WireEmbedded>
     private let textReader: TextReader<WireEmbedded>
     private var scanner: BinaryFrameScanner
+    /// Whether the binary packet at `start` was found incomplete, and is being scanned for its end.
+    private var scanningBinary = false
     private var textScanner: TextFrameScanner
     private var buffer: [UInt8] = []
     private var start = 0
@@ -86,9 +89,20 @@ public struct PacketFramer: Sendable {
 
     private mutating func nextBinary() throws(RelayError) -> WireValue? {
         let base = origin + start
+        let scanning = self.scanningBinary
         let result: Result<(WireValue, Int)?, BinaryDecodingError> = buffer.withUnsafeBytes { all in
             let pending = UnsafeRawBufferPointer(rebasing: all[start...])
             do throws(BinaryDecodingError) {
+                if !scanning {
+                    // Usually the whole packet is here: decode it in one pass.
+                    do throws(BinaryDecodingError) {
+                        let (value, end) = try binaryReader.decodePrefix(pending)
+                        return .success((value, end))
+                    } catch where error.isEndOfInput {
+                        // Not all here: the resumable scanner finds its end as bytes arrive,
+                        // so a packet split into many pieces is still read in linear time.
+                    }
+                }
                 guard let length = try scanner.scan(pending) else { return .success(nil) }
                 let value = try binaryReader.decode(UnsafeRawBufferPointer(rebasing: pending[..<length]))
                 return .success((value, length))
@@ -98,9 +112,13 @@ public struct PacketFramer: Sendable {
         }
         switch result {
         case .success(nil):
+            scanningBinary = true
             return nil
         case .success(let (value, length)?):
-            scanner.reset()
+            if scanningBinary {
+                scanner.reset()
+                scanningBinary = false
+            }
             start += length
             lastSyntax = .binary
             return value

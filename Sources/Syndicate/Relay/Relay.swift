@@ -8,6 +8,10 @@ import SyndicateProtocols
 /// A `Relay` belongs to its session's actor and is used only in that actor's turns. One
 /// inbound packet is handled in one turn; everything the actor's entities send towards the
 /// peer during one turn leaves as one `Turn` packet when the turn commits.
+///
+/// The tables touched for every event are not checked for exclusivity at run time (the checks
+/// cost more than the work): they belong to the session's actor, and their mutations call out
+/// to nothing that could touch them again.
 final class Relay {
     let transport: any RelayTransport
     let logger: Logger
@@ -15,17 +19,17 @@ final class Relay {
     /// The syntax of our output: that of the last packet the peer sent.
     var syntax: WireSyntax = .binary
 
-    private var exported = Membrane()
-    private var imported = Membrane()
+    @exclusivity(unchecked) private var exported = Membrane()
+    @exclusivity(unchecked) private var imported = Membrane()
     private var nextExportOid = 0
     /// The peer's assertions, by the peer's handle.
     private var inboundAssertions: [Protocol.Handle: (handle: Handle, pins: PinSet)] = [:]
     /// Our assertions to the peer's objects, by our handle.
     private var outboundAssertions: [Handle: PinSet] = [:]
     /// Objects we exported as the peer of a `sync`, released when the peer answers.
-    private var syncPeers: [Int: WireSymbol] = [:]
-    private var pendingEvents: [Protocol.TurnEvent<WireEmbedded>] = []
-    private var flushScheduled = false
+    @exclusivity(unchecked) private var syncPeers: [Int: WireSymbol] = [:]
+    @exclusivity(unchecked) private var pendingEvents: [Protocol.TurnEvent<WireEmbedded>] = []
+    @exclusivity(unchecked) private var flushScheduled = false
     private(set) var isClosed = false
 
     init(transport: any RelayTransport, logger: Logger) {
