@@ -139,6 +139,34 @@ extension Server {
     }
 }
 
+// MARK: - server.Metrics
+
+extension Server {
+    /// A service: Prometheus metrics of the broker. Its service object is an HTTP handler (http.prs)
+    /// answering with the metrics in Prometheus's text format; bind it with `<http-bind …>`.
+    ///
+    /// - Remark: Generated from `server.Metrics`.
+    public nonisolated struct Metrics: Swift.Sendable, Swift.Hashable, Preserves.SchemaPlainRepresentable {
+        public init() {
+        }
+
+        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            _ = try Preserves.SchemaParsing.record(value, label: "metrics", minimumFieldCount: 0, "server.Metrics", expected: "a record <metrics …> with at least 0 fields")
+            self.init()
+        }
+
+        public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metrics")), fields: []))
+        }
+
+        /// Observes `server.Metrics` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metrics"))), entries: [:]), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+    }
+}
+
 // MARK: - server.Milestone
 
 extension Server {

@@ -143,6 +143,7 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
 
     /// Runs one turn: `body`, then commit; an error rolls the turn back and ends the actor.
     func runTurn(in facet: Facet, loan: Loan? = nil, _ body: (Turn) throws -> Void) {
+        RuntimeStatistics.turnRun()
         let turn = Turn(actor: self, facet: facet, loan: loan)
         do {
             try body(turn)

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Preserves
+import Prometheus
 import Syndicate
 import SyndicateNIO
 import SyndicateProtocols
@@ -39,6 +40,9 @@ public final class SyndicateBroker: Sendable {
     private let optionListeners: [(endpoint: String, spec: AnyValue)]
     /// The event loops the broker made for itself (``ServerOptions/threads``), shut down with it.
     private let ownedGroup: MultiThreadedEventLoopGroup?
+
+    /// The Prometheus registry of the broker's metrics (the `<metrics>` service answers with it).
+    public static var metricsRegistry: PrometheusCollectorRegistry { BrokerMetrics.shared.registry }
 
     /// Whether ``shutdown(gracePeriod:)`` has been called.
     public var isShuttingDown: Bool { shuttingDown.withLock { $0 } }

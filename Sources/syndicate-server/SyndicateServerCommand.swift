@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import Preserves
@@ -76,6 +78,9 @@ struct SyndicateServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "syndicate-server")
+        // swift-metrics users (the broker's libraries and their dependencies) report into the
+        // registry the `<metrics>` service exposes.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: SyndicateBroker.metricsRegistry))
         if !noBanner && !inferior { FileHandle.standardError.write(Data(Self.banner.utf8)) }
 
         var options = ServerOptions()

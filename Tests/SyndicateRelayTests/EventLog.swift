@@ -19,7 +19,7 @@ final class EventLog: @unchecked Sendable {
     }
 
     /// Waits (on a thread of its own) until `line` has been recorded.
-    func waitFor(_ line: String, timeout: TimeInterval = 20) async -> Bool {
+    func waitFor(_ line: String, timeout: TimeInterval = 60) async -> Bool {
         await withCheckedContinuation { continuation in
             Thread { [self] in
                 let deadline = Date(timeIntervalSinceNow: timeout)

@@ -31,7 +31,7 @@ struct SyndicateClientTests {
 
     /// The next item of `iterator` within `timeout`, or a test failure.
     static func next<Element: Sendable>(
-        _ iterator: inout DataspaceSubscription<Element>.AsyncIterator, timeout: Duration = .seconds(10)
+        _ iterator: inout DataspaceSubscription<Element>.AsyncIterator, timeout: Duration = .seconds(60)
     ) async throws -> Element? {
         let watchdog = Task {
             try await Task.sleep(for: timeout)

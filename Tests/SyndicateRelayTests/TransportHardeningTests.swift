@@ -29,7 +29,7 @@ struct TransportHardeningTests {
     static let nop: [UInt8] = [0x80]
 
     /// Polls `condition` every 20 ms until it holds or `timeout` passes.
-    static func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    static func eventually(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {

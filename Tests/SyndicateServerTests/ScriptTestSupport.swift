@@ -25,7 +25,7 @@ final class SightingLog: @unchecked Sendable {
 
     /// Waits (up to `timeout`) until `condition` holds of the log; returns whether it did.
     @discardableResult
-    func wait(timeout: Duration = .seconds(10), until condition: ([Sighting]) -> Bool) async -> Bool {
+    func wait(timeout: Duration = .seconds(60), until condition: ([Sighting]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(snapshot) { return true }
@@ -36,7 +36,7 @@ final class SightingLog: @unchecked Sendable {
 
     /// Waits until the line `line` (as printed by ``Sighting``) has been logged.
     @discardableResult
-    func wait(for line: String, timeout: Duration = .seconds(10)) async -> Bool {
+    func wait(for line: String, timeout: Duration = .seconds(60)) async -> Bool {
         await wait(timeout: timeout) { $0.contains { $0.description == line } }
     }
 
@@ -68,7 +68,7 @@ final class ScriptBox<T: Sendable>: @unchecked Sendable {
     func set(_ v: T) { lock.withLock { value = v } }
     var current: T? { lock.withLock { value } }
 
-    func get(timeout: Duration = .seconds(10)) async throws -> T {
+    func get(timeout: Duration = .seconds(60)) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let v = current { return v }

@@ -40,7 +40,7 @@ struct ServiceHostTests {
         func object(of service: AnyValue) -> AnyValue? { lock.withLock { objects[service] } }
         var mostStatesAtOnce: [AnyValue: Int] { lock.withLock { maxAtOnce } }
 
-        func wait(timeout: Duration = .seconds(10), until condition: () -> Bool) async -> Bool {
+        func wait(timeout: Duration = .seconds(60), until condition: () -> Bool) async -> Bool {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
                 if condition() { return true }
@@ -49,7 +49,7 @@ struct ServiceHostTests {
             return condition()
         }
 
-        func wait(for service: AnyValue, toBe state: Service.State<Ref>, timeout: Duration = .seconds(10)) async -> Bool {
+        func wait(for service: AnyValue, toBe state: Service.State<Ref>, timeout: Duration = .seconds(60)) async -> Bool {
             await wait(timeout: timeout) { states(of: service) == [state.preserves] }
         }
     }

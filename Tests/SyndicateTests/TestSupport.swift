@@ -4,6 +4,10 @@ import Syndicate
 import Testing
 
 /// A thread-safe log of what entities saw, for assertions in tests.
+///
+/// Waits time out after a minute: timers and actors run on Swift's cooperative threads, which
+/// the CPU-heavy synchronous tests running beside them can hold for many seconds on a loaded
+/// machine. A wait returns as soon as its condition holds.
 final class Recorder: @unchecked Sendable {
     // NSLock (pthread) rather than Synchronization.Mutex (raw futex), so ThreadSanitizer can
     // see the synchronisation.
@@ -15,7 +19,7 @@ final class Recorder: @unchecked Sendable {
 
     /// Waits (up to `timeout`) until `condition` holds of the log; returns whether it did.
     @discardableResult
-    func wait(timeout: Duration = .seconds(10), until condition: ([String]) -> Bool) async -> Bool {
+    func wait(timeout: Duration = .seconds(60), until condition: ([String]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(snapshot) { return true }
@@ -24,7 +28,7 @@ final class Recorder: @unchecked Sendable {
         return condition(snapshot)
     }
 
-    func wait(forCount n: Int, timeout: Duration = .seconds(10)) async -> Bool {
+    func wait(forCount n: Int, timeout: Duration = .seconds(60)) async -> Bool {
         await wait(timeout: timeout) { $0.count >= n }
     }
 }
@@ -63,7 +67,7 @@ final class Box<T: Sendable>: @unchecked Sendable {
     private var value: T?
     func set(_ v: T) { lock.withLock { value = v } }
 
-    func get(timeout: Duration = .seconds(10)) async throws -> T {
+    func get(timeout: Duration = .seconds(60)) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let v = lock.withLock({ value }) { return v }

@@ -58,7 +58,7 @@ public final class InteractiveProcess: @unchecked Sendable {
 
     /// Waits until a line satisfying `predicate` has been printed; returns it, or `nil` on
     /// timeout or when the program's output ends first.
-    public func waitForLine(timeout: TimeInterval = 20, where predicate: @escaping @Sendable (String) -> Bool) async -> String? {
+    public func waitForLine(timeout: TimeInterval = 60, where predicate: @escaping @Sendable (String) -> Bool) async -> String? {
         await withCheckedContinuation { continuation in
             Thread { [self] in
                 let deadline = Date(timeIntervalSinceNow: timeout)
@@ -75,7 +75,7 @@ public final class InteractiveProcess: @unchecked Sendable {
     }
 
     /// Waits for the exact line `line`.
-    public func waitFor(_ line: String, timeout: TimeInterval = 20) async -> Bool {
+    public func waitFor(_ line: String, timeout: TimeInterval = 60) async -> Bool {
         await waitForLine(timeout: timeout) { $0 == line } != nil
     }
 
@@ -95,7 +95,7 @@ public final class InteractiveProcess: @unchecked Sendable {
     }
 
     /// Waits for the program to exit and returns its status.
-    public func exitStatus(timeout: TimeInterval = 20) async -> Int32? {
+    public func exitStatus(timeout: TimeInterval = 60) async -> Int32? {
         await withCheckedContinuation { continuation in
             Thread { [self] in
                 let deadline = Date(timeIntervalSinceNow: timeout)

@@ -16,10 +16,16 @@ public final class DataspaceEntity: Entity {
     /// How many distinct values are asserted.
     public var assertionCount: Int { index.assertionCount }
 
+    deinit {
+        RuntimeStatistics.assertionsChanged(by: -index.assertionCount)
+    }
+
     public func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
         let entry = index.insert(turn, value)
         assertions[handle] = entry
-        if entry.count == 1, let observe = try? Dataspace.Observe<Ref>(preserves: value) {
+        guard entry.count == 1 else { return }
+        RuntimeStatistics.assertionsChanged(by: 1)
+        if let observe = try? Dataspace.Observe<Ref>(preserves: value) {
             index.addObserver(turn, observe.pattern, observe.observer)
         }
     }
@@ -27,12 +33,15 @@ public final class DataspaceEntity: Entity {
     public func onRetract(_ turn: Turn, _ handle: Handle) throws {
         guard let entry = assertions.removeValue(forKey: handle) else { return }
         assertions.shrinkIfSparse()
-        if index.remove(turn, entry), let observe = try? Dataspace.Observe<Ref>(preserves: entry.value) {
+        guard index.remove(turn, entry) else { return }
+        RuntimeStatistics.assertionsChanged(by: -1)
+        if let observe = try? Dataspace.Observe<Ref>(preserves: entry.value) {
             index.removeObserver(turn, observe.pattern, observe.observer)
         }
     }
 
     public func onMessage(_ turn: Turn, _ value: AnyValue) throws {
+        RuntimeStatistics.messageRouted()
         index.send(turn, value)
     }
 }

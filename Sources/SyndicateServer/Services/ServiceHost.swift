@@ -19,6 +19,7 @@ enum ServiceHost {
         DaemonService.register(turn, context)
         HTTPRouterService.register(turn, context)
         HTTPStaticFilesService.register(turn, context)
+        MetricsService.register(turn, context)
         LogService.run(turn, log: context.log, logger: context.logger)
     }
 
