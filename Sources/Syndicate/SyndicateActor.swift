@@ -2,6 +2,7 @@ import Preserves
 import Dispatch
 import Synchronization
 import Foundation
+import SyndicateProtocols
 
 /// A Syndicate actor: a tree of facets whose entities are driven by turns, one at a time.
 ///
@@ -47,6 +48,7 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
         name: String = "actor", executor: (any ActorExecutor)? = nil, _ boot: @escaping @Sendable (Turn) throws -> Void
     ) -> SyndicateActor {
         let actor = SyndicateActor(name: name, executor: executor)
+        if TurnTracing.isOn { TurnTracing.started(actor) }
         actor.enqueue([.action(actor.root.id, boot)])
         return actor
     }
@@ -105,6 +107,9 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     private func handle(_ events: [Event], loan: Loan?) {
         guard !isTerminated else { return }
         runTurn(in: root, loan: loan) { turn in
+            if turn.traceActions != nil {
+                turn.traceActions! += events.compactMap { TurnTracing.describe($0).map { .dequeue(event: $0) } }
+            }
             for event in events {
                 switch event {
                 case .assert(let target, let value, let handle):
@@ -145,9 +150,11 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     func runTurn(in facet: Facet, loan: Loan? = nil, _ body: (Turn) throws -> Void) {
         RuntimeStatistics.turnRun()
         let turn = Turn(actor: self, facet: facet, loan: loan)
+        if TurnTracing.isOn { turn.traceActions = [] }
         do {
             try body(turn)
             try turn.commit()
+            if let actions = turn.traceActions { TurnTracing.turn(self, actions) }
         } catch {
             turn.rollback()
             terminate(with: .error(String(describing: error)))
@@ -178,5 +185,6 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
             return exitState.waiters
         }
         for waiter in waiters { waiter.resume(returning: status) }
+        if TurnTracing.isOn { TurnTracing.stopped(self, status) }
     }
 }

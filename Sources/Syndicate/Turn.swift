@@ -1,4 +1,5 @@
 import Preserves
+import SyndicateProtocols
 /// The context of one turn of one actor: everything an entity or handler does happens through
 /// a `Turn`, and nothing it does is visible to anyone until the turn commits.
 ///
@@ -35,6 +36,9 @@ public final class Turn {
 
     /// The facet this turn is acting in.
     public var activeFacet: FacetID { facet.id }
+
+    /// What the turn did, for the trace (nil unless tracing is on).
+    var traceActions: [Trace.ActionDescription<IOEmbedded>]?
 
     /// Makes `target` the active facet, if it is still alive (events for a stopped facet are dropped).
     @inline(__always)
@@ -104,6 +108,7 @@ public final class Turn {
     }
 
     func send(to target: SyndicateActor, _ event: Event) {
+        if traceActions != nil, let described = TurnTracing.describe(event) { traceActions!.append(.enqueue(event: described)) }
         // Turns usually talk to one or two actors; check the most recent first.
         var i = outbox.count - 1
         while i >= 0 && outbox[i].target !== target { i -= 1 }

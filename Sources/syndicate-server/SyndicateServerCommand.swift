@@ -49,6 +49,9 @@ struct SyndicateServerCommand: AsyncParsableCommand {
     @Flag(help: "Log every session's debt (work it caused that is still queued) each second.")
     var debtReporter = false
 
+    @Option(name: [.short, .customLong("trace-file")], help: "Write every turn to this file, in trace.prs's format (Preserves text, one entry per line).")
+    var traceFile: String?
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -93,6 +96,17 @@ struct SyndicateServerCommand: AsyncParsableCommand {
         options.debtReportInterval = debtReporter ? 1.0 : nil
         options.limits.maxPacketSize = maxPacketSize
         options.limits.handshakeTimeout = handshakeTimeout > 0 ? .milliseconds(Int64(handshakeTimeout * 1000)) : nil
+        var tracer: TraceFileWriter?
+        if let traceFile {
+            do {
+                tracer = try TraceFileWriter(path: traceFile)
+            } catch {
+                logger.critical("cannot write the trace file \(traceFile): \(error)")
+                throw ExitCode.failure
+            }
+            TurnTracing.start(tracer!)
+        }
+        defer { tracer?.flush() }
         let exitRequest = ExitRequest()
         let broker = await SyndicateBroker.start(options, logger: logger) { code in exitRequest.request(code) }
         // A listener asked for on the command line that cannot listen (a port already taken, a
