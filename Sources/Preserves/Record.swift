@@ -62,10 +62,7 @@ public struct Record<Embedded: PreservesEmbedded>: Sendable {
         // types on every field access.
         @inlinable public var count: Int { storage.count - 1 }
         @inlinable public var isEmpty: Bool { storage.count <= 1 }
-        @inlinable public var indices: Range<Int> { 0..<(storage.count - 1) }
         @inlinable public func index(after i: Int) -> Int { i + 1 }
-        @inlinable public func index(before i: Int) -> Int { i - 1 }
-        @inlinable public func index(_ i: Int, offsetBy distance: Int) -> Int { i + distance }
         @inlinable public func distance(from start: Int, to end: Int) -> Int { end - start }
 
         @inlinable
