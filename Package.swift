@@ -27,7 +27,9 @@ let package = Package(
         .library(name: "SyndicateNIO", targets: ["SyndicateNIO"]),
         .library(name: "SyndicateServer", targets: ["SyndicateServer"]),
         .executable(name: "syndicate-server", targets: ["syndicate-server"]),
+        .executable(name: "syndicate-channels", targets: ["syndicate-channels"]),
         .library(name: "SyndicateExamples", targets: ["SyndicateExamples"]),
+        .library(name: "SyndicateChannels", targets: ["SyndicateChannels"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-schemadoc", targets: ["preserves-schemadoc"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
@@ -42,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(
@@ -155,6 +158,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // tsyncp's channel primitives (mpsc, broadcast, barrier, channel, multi-channel), direct
+        // (tsyncp's wire format) and over the broker.
+        .target(
+            name: "SyndicateChannels",
+            dependencies: [
+                "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: runtimeSettings
+        ),
         // The example programs (upstream's shapes and options) and the library they share,
         // which the broker benchmark also drives.
         .target(
@@ -195,6 +210,16 @@ let package = Package(
             name: "pingpong",
             dependencies: ["SyndicateExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/pingpong",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "syndicate-channels",
+            dependencies: [
+                "Preserves", "SyndicateChannels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Examples/syndicate-channels",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -273,6 +298,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Interop"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SyndicateChannelsTests",
+            dependencies: [
+                "TestSupport", "Preserves", "SyndicateChannels",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Interop", "Protos"],
             swiftSettings: strictSettings
         ),
         .testTarget(
