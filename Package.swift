@@ -303,7 +303,7 @@ let package = Package(
         .testTarget(
             name: "SyndicateChannelsTests",
             dependencies: [
-                "TestSupport", "Preserves", "SyndicateChannels",
+                "TestSupport", "Preserves", "SyndicateProtocols", "SyndicateChannels",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

@@ -91,13 +91,17 @@ import TestSupport
 
     @Test func channelBothWays() async throws {
         let address = "127.0.0.1:\(try await freePort())"
-        let left = try start(["channel", "--listen", address, "--count", "1"])
-        let right = try start(["channel", "--connect", address, "--retry", "10", "--count", "1"])
+        let left = try start(["channel", "--listen", address])
+        let right = try start(["channel", "--connect", address, "--retry", "10", "--count", "2"])
         left.send("[1]")
+        #expect(await right.waitFor("[1]"))
         right.send("[2]")
         #expect(await left.waitFor("[2]"))
-        #expect(await right.waitFor("[1]"))
+        left.send(#"{"k": "v"}"#)
+        // Its second item: the connecting side stops, and the listening side sees its peer go.
+        #expect(await right.exitStatus(timeout: 20) == 0)
+        #expect(right.transcript == ["[1]", #"{"k":"v"}"#])
+        #expect(await left.exitStatus(timeout: 20) == 0)
         left.kill()
-        right.kill()
     }
 }
