@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "SyndicateNIO", targets: ["SyndicateNIO"]),
         .library(name: "SyndicateServer", targets: ["SyndicateServer"]),
         .executable(name: "syndicate-server", targets: ["syndicate-server"]),
+        .library(name: "SyndicateChannels", targets: ["SyndicateChannels"]),
+        .executable(name: "syndicate-channels", targets: ["syndicate-channels"]),
         .executable(name: "preserves-schemac", targets: ["preserves-schemac"]),
         .executable(name: "preserves-schemadoc", targets: ["preserves-schemadoc"]),
         .executable(name: "preserves-tool", targets: ["preserves-tool"]),
@@ -45,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // X25519 and ChaCha20-Poly1305 for the Noise transport (Sources/Syndicate/Noise).
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(
@@ -167,8 +170,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // tsyncp's channel primitives (mpsc, broadcast, barrier, channel, multi-channel), direct
+        // (tsyncp's wire format) and over the broker.
+        .target(
+            name: "SyndicateChannels",
+            dependencies: [
+                "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: runtimeSettings
+        ),
         // The library the example programs (upstream's shapes and options) share; not a
-        // product (the broker benchmark runs the programs themselves).
+        // product (the Benchmarks package compiles the same sources).
         .target(
             name: "SyndicateExamples",
             dependencies: [
@@ -208,6 +223,16 @@ let package = Package(
             name: "pingpong",
             dependencies: ["SyndicateExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/pingpong",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "syndicate-channels",
+            dependencies: [
+                "Preserves", "SyndicateChannels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Examples/syndicate-channels",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -288,6 +313,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Interop"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SyndicateChannelsTests",
+            dependencies: [
+                "TestSupport", "Preserves", "SyndicateProtocols", "SyndicateChannels",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Interop", "Protos"],
             swiftSettings: strictSettings
         ),
         .testTarget(

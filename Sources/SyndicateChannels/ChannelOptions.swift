@@ -1,0 +1,38 @@
+/// The builder options of tsyncp's primitives that make sense here. Each applies where the
+/// primitive accepts peers (listening side in direct mode) or connects (the other side).
+public struct ChannelOptions: Sendable {
+    /// At most this many peers at once (tsyncp's `limit`); more are refused. `nil`: no limit.
+    public var limit: Int?
+    /// Wait for this many peers before the body starts (tsyncp's `.accept().num(n)`).
+    public var accept: Int = 0
+    /// How long to wait for them; `nil` waits forever.
+    public var acceptTimeout: Duration?
+    /// Peers for which this is false are refused (tsyncp's accept `filter`). Gets the peer's address.
+    public var filter: (@Sendable (String) -> Bool)?
+    /// Called for each peer that joins (tsyncp's accept `handle`).
+    public var onJoin: (@Sendable (Peer) -> Void)?
+    /// Keep trying to reach the other side for this long (tsyncp's `retry`, with a deadline). `nil`: fail at once.
+    public var retry: Duration?
+    /// Pause between tries.
+    public var retryInterval: Duration = .milliseconds(100)
+    /// The largest frame accepted or sent (inclusive), direct mode.
+    public var maximumFrameLength: Int = VariedLengthHeader.defaultMaximumFrameLength
+    /// Barrier: send the release again to waiters that arrive after it (release as state).
+    public var releaseLateArrivals: Bool = true
+    /// Frames received but not yet taken by the receiver, across all peers, before reading from the
+    /// sockets pauses (back-pressure).
+    public var receiveBuffer: Int = 256
+
+    public init(
+        limit: Int? = nil, accept: Int = 0, acceptTimeout: Duration? = nil,
+        filter: (@Sendable (String) -> Bool)? = nil, onJoin: (@Sendable (Peer) -> Void)? = nil,
+        retry: Duration? = nil
+    ) {
+        self.limit = limit
+        self.accept = accept
+        self.acceptTimeout = acceptTimeout
+        self.filter = filter
+        self.onJoin = onJoin
+        self.retry = retry
+    }
+}

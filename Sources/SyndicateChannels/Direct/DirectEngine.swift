@@ -1,0 +1,278 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Direct mode: tsyncp's wire format over TCP, one NIO channel per peer.
+///
+/// A listening engine accepts peers continuously up to its limit (tsyncp accepts only when asked;
+/// here presence is always current) and notices clean closes as leaves. A connecting engine has
+/// exactly one peer; when it goes, receiving ends.
+final class DirectEngine: ChannelEngine {
+    typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    private struct Member {
+        var peer: Peer
+        var writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        var channel: any Channel
+    }
+
+    private struct State {
+        var members: [UInt64: Member] = [:]
+        var order: [UInt64] = []
+        var reserved = 0
+        var nextID: UInt64 = 0
+        var peerWaiters: [(id: UInt64, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var closed = false
+        var serverChannel: (any Channel)?
+        /// Called for every peer that joins (the barrier's late-arrival release).
+        var joinHook: (@Sendable (Peer) async -> Void)?
+    }
+
+    enum Arrival: Sendable {
+        case frame(Peer, ByteBuffer)
+        case failure(ChannelError)
+    }
+
+    private let state = Mutex(State())
+    private let inbox: BoundedQueue<Arrival>
+    let options: ChannelOptions
+    let events: AsyncStream<PeerEvent>
+    private let eventSink: AsyncStream<PeerEvent>.Continuation
+    /// A connecting engine ends its inbox when its one connection ends.
+    private let single: Bool
+    let allocator = ByteBufferAllocator()
+
+    init(options: ChannelOptions, single: Bool) {
+        self.options = options
+        self.single = single
+        inbox = BoundedQueue(capacity: options.receiveBuffer)
+        (events, eventSink) = AsyncStream.makeStream(of: PeerEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    var limit: Int? { options.limit }
+
+    var peers: [Peer] {
+        state.withLock { s in s.order.compactMap { s.members[$0]?.peer } }
+    }
+
+    var localPort: Int? { state.withLock { $0.serverChannel?.localAddress?.port } }
+
+    func setJoinHook(_ hook: @escaping @Sendable (Peer) async -> Void) {
+        state.withLock { $0.joinHook = hook }
+    }
+
+    // MARK: Sending
+
+    func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError) {
+        let frame = try FrameEncoding.frame(payload, maximumFrameLength: options.maximumFrameLength, allocator: allocator)
+        try await sendFrame(frame, to: targets)
+    }
+
+    func sendFrame(_ frame: ByteBuffer, to targets: [Peer]?) async throws(ChannelError) {
+        let selected: [Member] = try state.withLock { s throws(ChannelError) in
+            if s.closed { throw .closed }
+            guard let targets else { return s.order.compactMap { s.members[$0] } }
+            return try targets.map { peer throws(ChannelError) in
+                guard let member = s.members[peer.id] else { throw .unknownPeer(peer.address) }
+                return member
+            }
+        }
+        if selected.isEmpty { throw .noPeers }
+        if selected.count == 1 {
+            do { try await selected[0].writer.write(frame) } catch {
+                throw .partialDelivery([.init(peer: selected[0].peer.address, reason: "\(error)")])
+            }
+            return
+        }
+        let failures = await withTaskGroup(of: ChannelError.PeerFailure?.self) { group in
+            for member in selected {
+                group.addTask {
+                    do { try await member.writer.write(frame); return nil } catch {
+                        return .init(peer: member.peer.address, reason: "\(error)")
+                    }
+                }
+            }
+            var failures: [ChannelError.PeerFailure] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
+        }
+        if !failures.isEmpty { throw .partialDelivery(failures) }
+    }
+
+    // MARK: Receiving
+
+    func receive() async throws(ChannelError) -> (Peer, [UInt8])? {
+        guard let arrival = await inbox.next() else {
+            if Task.isCancelled { throw .closed }
+            return nil
+        }
+        switch arrival {
+        case .frame(let peer, let buffer): return (peer, Array(buffer.readableBytesView))
+        case .failure(let error): throw error
+        }
+    }
+
+    func waitForPeers(_ count: Int, timeout: Duration?) async throws(ChannelError) {
+        guard count > 0 else { return }
+        let waiter = state.withLock { s -> UInt64? in
+            if s.members.count >= count || s.closed { return nil }
+            s.nextID += 1
+            return s.nextID
+        }
+        guard let waiter else {
+            if state.withLock({ $0.closed }) { throw .closed }
+            return
+        }
+        let wait: @Sendable () async -> Void = { [self] in
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let now = state.withLock { s -> Bool in
+                        if s.members.count >= count || s.closed || Task.isCancelled { return true }
+                        s.peerWaiters.append((waiter, count, c))
+                        return false
+                    }
+                    if now { c.resume() }
+                }
+            } onCancel: { [self] in
+                let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                    guard let i = s.peerWaiters.firstIndex(where: { $0.id == waiter }) else { return nil }
+                    return s.peerWaiters.remove(at: i).continuation
+                }
+                c?.resume()
+            }
+        }
+        let reached: Bool
+        if let timeout {
+            reached = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { await wait(); return true }
+                group.addTask { try? await Task.sleep(for: timeout); return false }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+        } else {
+            await wait()
+            reached = true
+        }
+        let (present, closed) = state.withLock { ($0.members.count, $0.closed) }
+        if closed { throw .closed }
+        if !reached || present < count {
+            throw .timedOut("\(present) of \(count) peers after \(timeout.map { "\($0)" } ?? "waiting")")
+        }
+    }
+
+    // MARK: Peers coming and going
+
+    /// Runs one connection until it ends: registers it, forwards its frames, then records its leave.
+    func serve(_ connection: Connection) async {
+        let address = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
+        if let filter = options.filter, !filter(address) {
+            eventSink.yield(.refused(address: address, reason: nil))
+            try? await connection.channel.close()
+            return
+        }
+        let admitted = state.withLock { s -> UInt64? in
+            if s.closed { return nil }
+            if let limit = options.limit, s.members.count + s.reserved >= limit { return nil }
+            s.reserved += 1
+            s.nextID += 1
+            return s.nextID
+        }
+        guard let id = admitted else {
+            if let limit = options.limit { eventSink.yield(.refused(address: address, reason: .limitReached(limit: limit))) }
+            try? await connection.channel.close()
+            return
+        }
+        let peer = Peer(id: id, address: address)
+        var reason: ChannelError?
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                let (woken, hook) = state.withLock { s -> ([CheckedContinuation<Void, Never>], (@Sendable (Peer) async -> Void)?) in
+                    s.reserved -= 1
+                    s.members[id] = Member(peer: peer, writer: outbound, channel: connection.channel)
+                    s.order.append(id)
+                    let count = s.members.count
+                    let ready = s.peerWaiters.filter { $0.count <= count }
+                    s.peerWaiters.removeAll { $0.count <= count }
+                    return (ready.map(\.continuation), s.joinHook)
+                }
+                eventSink.yield(.joined(peer))
+                options.onJoin?(peer)
+                for c in woken { c.resume() }
+                if let hook { await hook(peer) }
+                for try await frame in inbound {
+                    await inbox.push(.frame(peer, frame))
+                }
+            }
+        } catch let error as ChannelError {
+            reason = error
+        } catch {
+            reason = .connection(peer: address, reason: "\(error)")
+        }
+        state.withLock { s in
+            if s.members.removeValue(forKey: id) == nil { s.reserved -= 1 }
+            s.order.removeAll { $0 == id }
+        }
+        eventSink.yield(.left(peer, reason: reason))
+        if single {
+            if let reason { await inbox.push(.failure(reason)) }
+            inbox.finish()
+        }
+    }
+
+    /// Half-closes every connection once what was sent has been written (NIO completes an output
+    /// close after the pending writes), so a body that ends right after its last send loses
+    /// nothing. Gives up after `timeout` on a peer that does not read.
+    func drain(timeout: Duration) async {
+        let channels = state.withLock { s in s.members.values.map(\.channel) }
+        guard !channels.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withTaskGroup(of: Void.self) { closes in
+                    for channel in channels {
+                        closes.addTask {
+                            let promise = channel.eventLoop.makePromise(of: Void.self)
+                            channel.close(mode: .output, promise: promise)
+                            try? await promise.futureResult.get()
+                        }
+                    }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Closes every connection and the listener, and ends receiving and events.
+    func shutdown() {
+        let (channels, server, waiters) = state.withLock { s in
+            s.closed = true
+            defer { s.peerWaiters = [] }
+            return (s.members.values.map(\.channel), s.serverChannel, s.peerWaiters.map(\.continuation))
+        }
+        for channel in channels { channel.close(promise: nil) }
+        server?.close(promise: nil)
+        for waiter in waiters { waiter.resume() }
+        inbox.finish()
+        eventSink.finish()
+    }
+
+    func setServerChannel(_ channel: any Channel) { state.withLock { $0.serverChannel = channel } }
+
+    /// Stops accepting (tsyncp's `channel_on` drops its listener after its one peer); peers stay.
+    func closeListener() {
+        let server = state.withLock { s -> (any Channel)? in
+            defer { s.serverChannel = nil }
+            return s.serverChannel
+        }
+        server?.close(promise: nil)
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        if let ip = address.ipAddress, let port = address.port {
+            return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        }
+        return "\(address)"
+    }
+}

@@ -1,0 +1,18 @@
+/// What a primitive needs from a transport: payloads to and from peers, and the peer set.
+/// Direct mode (``DirectEngine``) and the broker (``BrokerEngine``) implement it.
+protocol ChannelEngine: Sendable {
+    /// Sends one payload to every peer (`targets` nil) or to the given ones.
+    func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError)
+    /// The next payload from any peer; nil once closed.
+    func receive() async throws(ChannelError) -> (Peer, [UInt8])?
+    /// Peers present now.
+    var peers: [Peer] { get }
+    /// The port a listening engine is bound to (useful with port 0); nil otherwise.
+    var localPort: Int? { get }
+    /// The peer limit, if any.
+    var limit: Int? { get }
+    /// Joins and leaves, for one consumer.
+    var events: AsyncStream<PeerEvent> { get }
+    /// Returns once at least `count` peers are present.
+    func waitForPeers(_ count: Int, timeout: Duration?) async throws(ChannelError)
+}
