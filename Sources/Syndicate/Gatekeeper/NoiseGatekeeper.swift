@@ -11,12 +11,9 @@ extension GatekeeperEntity {
     func resolveNoise(_ turn: Turn, _ request: Gatekeeper.Resolve<Ref>) {
         let selector = request.step.detail
         let observer = request.observer
-        turn.during(bindings, P.rec("bind", P.rec("noise", P.bind()), P.bind(), P.discard)) { turn, captures in
-            guard let spec = try? Noise.NoiseServiceSpec<Ref>(preserves: captures[0]), spec.base.service == selector else { return }
-            guard case .embedded(let target) = captures[1].unannotated else {
-                self.reject(turn, request, "malformed binding")
-                return
-            }
+        turn.during(bindings, Self.noiseBindings) { turn, bind in
+            guard let spec = try? Noise.NoiseServiceSpec<Ref>(preserves: bind.description_.detail), spec.base.service == selector else { return }
+            let target = bind.target
             let handshake: NoiseHandshake
             do {
                 handshake = try NoiseHandshake(responderOf: spec)
@@ -27,9 +24,14 @@ extension GatekeeperEntity {
             turn.spawnLink(name: "noise-responder") { turn in
                 let responder = NoiseSessionEntity(role: .responder(exporting: target), handshake: handshake)
                 turn.onStop { _ in responder.sessionEnded() }
-                turn.assert(observer, Gatekeeper.Resolved<Ref>.accepted(responderSession: turn.ref(responder)).preserves)
+                turn.assert(observer, Gatekeeper.Resolved<Ref>.accepted(responderSession: turn.ref(responder)))
             }
         }
+    }
+
+    /// `<bind <noise …> #:target observer>`.
+    static var noiseBindings: TypedPattern<Gatekeeper.Bind<Ref>> {
+        Gatekeeper.Bind<Ref>.pattern(description_: .pattern(Gatekeeper.Description<Ref>.pattern(stepType: .literal("noise"))))
     }
 }
 
@@ -48,11 +50,11 @@ extension Turn {
         let observer = ref(ResolveObserver(resolved: { turn, responder in
             let initiator = NoiseSessionEntity(role: .initiator(connected: connected), handshake: handshake, peer: responder)
             turn.onStop { _ in initiator.sessionEnded() }
-            turn.assert(responder, Noise.Initiator<Ref>(initiatorSession: turn.ref(initiator)).preserves)
+            turn.assert(responder, Noise.Initiator<Ref>(initiatorSession: turn.ref(initiator)))
             try initiator.start(turn)
         }, rejected: rejected))
         let request = Gatekeeper.Resolve<Ref>(step: Gatekeeper.Step(stepType: "noise", detail: spec.service), observer: observer)
-        assert(gatekeeper, request.preserves)
+        assert(gatekeeper, request)
     }
 }
 
@@ -62,17 +64,17 @@ extension Turn {
     /// step a client uses (the spec without its `secretKey`), or `<rejected "…">` when the spec
     /// cannot start a handshake. Gatekeepers' hosts call this for their bindings dataspace.
     public func answerNoiseBindObservers(_ bindings: Ref) {
-        during(bindings, P.rec("bind", P.rec("noise", P.bind()), P.discard, P.bind())) { turn, captures in
-            guard case .present(let observer) = try? Gatekeeper.BindObserver<Ref>(preserves: captures[1]) else { return }
+        during(bindings, GatekeeperEntity.noiseBindings) { turn, bind in
+            guard case .present(let observer) = bind.observer else { return }
             let answer: Gatekeeper.Bound<Ref>
             do {
-                let spec = try Noise.NoiseServiceSpec<Ref>(preserves: captures[0])
+                let spec = try Noise.NoiseServiceSpec<Ref>(preserves: bind.description_.detail)
                 _ = try NoiseHandshake(responderOf: spec)
                 answer = .bound(pathStep: Gatekeeper.PathStep(stepType: "noise", detail: spec.base.preserves))
             } catch {
                 answer = .rejected(Gatekeeper.Rejected(detail: .string("invalid noise binding: \(error)")))
             }
-            turn.assert(observer, answer.preserves)
+            turn.assert(observer, answer)
         }
     }
 }
