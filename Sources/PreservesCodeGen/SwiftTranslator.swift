@@ -14,8 +14,8 @@ struct SwiftTranslator {
         module.definitions.keys.contains(Symbol("Embedded")) ? "Embedded_" : "Embedded"
     }
 
-    static let embeddedConstraint = TypeUsage.named("Preserves.PreservesEmbedded")
-    static let errorType = PatternCode.errorType
+    static var embeddedConstraint: TypeUsage { .named("Preserves.PreservesEmbedded") }
+    static var errorType: TypeUsage { PatternCode.errorType }
 
     /// `<Embedded: Preserves.PreservesEmbedded>`
     var embeddedGenerics: [GenericParameter] { [GenericParameter(name: embeddedParameter, constraint: Self.embeddedConstraint)] }

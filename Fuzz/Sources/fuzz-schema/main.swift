@@ -26,21 +26,6 @@ func checkError(_ error: SchemaError, textLength: Int) {
     }
 }
 
-// Build the generator's lazily made tables once before fuzzing. Made during an input, they look
-// leaked to LeakSanitizer (their pointers carry Swift's enum tag bits), though they are globals.
-let warmUp = """
-    version 1 .
-    embeddedType EntityRef.Cap .
-    A = <a @x int @y [string ...] @z {symbol: any ...:...} @w #{bytes} @v #:any> / <b> / =c / @d double .
-    B = A .
-    C = [@first bool, @rest A ...] .
-    D = @full { k: B, opt: C } / @empty #f .
-    E = @one A & @two D .
-    """
-if let module = try? reader.read(warmUp, file: file, modulePath: [Symbol("warm")]) {
-    _ = try? generator.generate([module])
-}
-
 runFuzzer { data in
     let text = String(decoding: data, as: UTF8.self)
     let length = text.utf8.count
