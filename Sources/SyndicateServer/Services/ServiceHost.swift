@@ -20,6 +20,7 @@ enum ServiceHost {
         HTTPRouterService.register(turn, context)
         HTTPStaticFilesService.register(turn, context)
         MetricsService.register(turn, context)
+        FederationService.register(turn, context)
         LogService.run(turn, log: context.log, logger: context.logger)
     }
 

@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import Preserves
+import Syndicate
+import SyndicateNIO
+import SyndicateProtocols
+import SyndicateServer
+import Testing
+
+/// Brokers federated over the protocol, on real loopback sockets: three `SyndicateBroker`s on
+/// 127.0.0.1, 127.0.0.2 and 127.0.0.3, each configured (in its config language) with routes to
+/// the other two, and clients of each broker that assert `<Present who>`, send `<Says who what>`
+/// and record every delivery.
+@Suite("federated brokers", .serialized)
+struct FederationTests {
+    static let worldRef: Sturdy.SturdyRef<Ref> = try! SturdyRefs.mint(oid: .string("world"), key: [])
+    static let federationRef: Sturdy.SturdyRef<Ref> = try! SturdyRefs.mint(oid: .string("federation"), key: [])
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    /// A free TCP port on `host` (a loopback address).
+    static func freePort(on host: String) -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr(host)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// One broker of a test federation: where it listens and the peers it has routes to.
+    struct Member {
+        let name: String
+        let host: String
+        let port: Int
+        /// (peer name, host, port) of each route: the peer itself, or a proxy in front of it.
+        var routes: [(String, String, Int)] = []
+
+        /// The broker's config script: `$world` behind a sturdy ref, the federation service with
+        /// a route to each peer, and its federation entity bound as `<ref {oid: "federation" …}>`.
+        func config(mode: String) -> String {
+            let sig = FederationTests.hex(FederationTests.federationRef.parameters.sig)
+            let peers = routes.map { peer, host, port in
+                #"<peer "\#(peer)" <route [<tcp "\#(host)" \#(port)>] <ref {oid: "federation" sig: #x"\#(sig)"}>>>"#
+            }.joined(separator: "\n    ")
+            return """
+                let ?world = dataspace
+                <bind <ref {oid: "world" key: #x""}> $world #f>
+                <require-service <federation {name: "\(name)" dataspace: $world mode: \(mode) peers: [
+                    \(peers)
+                ]}>>
+                ? <service-object <federation _> ?fed> <bind <ref {oid: "federation" key: #x""}> $fed #f>
+                """
+        }
+
+        func start(mode: String, directory: URL) async throws -> SyndicateBroker {
+            let file = directory.appendingPathComponent("\(name).pr")
+            try config(mode: mode).write(to: file, atomically: true, encoding: .utf8)
+            var options = ServerOptions()
+            options.tcpAddresses = [TCPListenAddress(host: host, port: port)]
+            options.configPaths = [file.path]
+            var logger = Logger(label: "federation-test-\(name)")
+            logger.logLevel = .warning
+            let broker = await SyndicateBroker.start(options, logger: logger)
+            #expect(await broker.failedListeners().isEmpty, "broker \(name) could not listen on \(host):\(port)")
+            return broker
+        }
+    }
+
+    /// What every client was told: current presence counts per (client, who), the most ever
+    /// present at once, and message deliveries per (client, text).
+    final class Deliveries: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var present: [String: Int] = [:]
+        private var most: [String: Int] = [:]
+        private var messages: [String: Int] = [:]
+        private var connected: Set<String> = []
+
+        private func change(_ body: () -> Void) {
+            condition.lock()
+            body()
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func added(_ client: String, _ who: String) {
+            change {
+                let key = "\(client) sees \(who)"
+                present[key, default: 0] += 1
+                most[key] = max(most[key] ?? 0, present[key] ?? 0)
+            }
+        }
+
+        func removed(_ client: String, _ who: String) {
+            change { present["\(client) sees \(who)", default: 0] -= 1 }
+        }
+
+        func heard(_ client: String, _ text: String) {
+            change { messages["\(client) heard \(text)", default: 0] += 1 }
+        }
+
+        func connected(_ client: String) {
+            change { _ = connected.insert(client) }
+        }
+
+        struct Snapshot {
+            let present: [String: Int]
+            let most: [String: Int]
+            let messages: [String: Int]
+            let connected: Set<String>
+            func sees(_ client: String, _ who: String) -> Bool { (present["\(client) sees \(who)"] ?? 0) > 0 }
+            func heard(_ client: String, _ text: String) -> Int { messages["\(client) heard \(text)"] ?? 0 }
+        }
+
+        var snapshot: Snapshot {
+            condition.lock()
+            defer { condition.unlock() }
+            return Snapshot(present: present, most: most, messages: messages, connected: connected)
+        }
+
+        /// Waits, on a thread of its own, until `condition` holds (true) or `timeout` passes (false).
+        func wait(timeout: TimeInterval = 30, until predicate: @escaping @Sendable (Snapshot) -> Bool) async -> Bool {
+            await withCheckedContinuation { continuation in
+                Thread { [self] in
+                    let deadline = Date(timeIntervalSinceNow: timeout)
+                    condition.lock()
+                    var holds = predicate(Snapshot(present: present, most: most, messages: messages, connected: connected))
+                    while !holds && condition.wait(until: deadline) {
+                        holds = predicate(Snapshot(present: present, most: most, messages: messages, connected: connected))
+                    }
+                    condition.unlock()
+                    continuation.resume(returning: holds)
+                }.start()
+            }
+        }
+    }
+
+    /// A client of one broker's `$world`: observes `<Present $who>` and `<Says $who $what>`,
+    /// asserts and retracts `<Present …>` and sends `<Says …>` on request.
+    final class Client: @unchecked Sendable {
+        let name: String
+        private(set) var actor: SyndicateActor!
+        /// Touched only on the client's actor.
+        private var world: Ref?
+        private var handles: [String: Handle] = [:]
+
+        init(_ name: String, host: String, port: Int, deliveries: Deliveries) {
+            self.name = name
+            actor = SyndicateActor.boot(name: "client-\(name)") { [self] turn in
+                turn.connect(to: .tcp(host: host, port: port), sturdyRef: FederationTests.worldRef) { [self] turn, ds in
+                    world = ds
+                    turn.during(ds, Pattern.rec("Present", .bind())) { turn, captures in
+                        let who = captures[0].string ?? "\(captures[0])"
+                        deliveries.added(name, who)
+                        turn.onStop { _ in deliveries.removed(name, who) }
+                    }
+                    turn.onMessage(ds, Pattern.rec("Says", .bind(), .bind())) { _, captures in
+                        deliveries.heard(name, "\(captures[0].string ?? "?"): \(captures[1].string ?? "?")")
+                    }
+                    turn.sync(ds) { _ in deliveries.connected(name) }
+                }
+            }
+        }
+
+        func present(_ who: String) {
+            actor.run { [self] turn in
+                guard let world else { return }
+                handles[who] = turn.assert(world, .record(Record(label: .symbol("Present"), fields: [.string(who)])))
+            }
+        }
+
+        func absent(_ who: String) {
+            actor.run { [self] turn in
+                if let handle = handles.removeValue(forKey: who) { turn.retract(handle) }
+            }
+        }
+
+        func say(_ what: String) {
+            actor.run { [self] turn in
+                guard let world else { return }
+                turn.message(world, .record(Record(label: .symbol("Says"), fields: [.string(name), .string(what)])))
+            }
+        }
+
+        func stop() { actor.run { $0.stopActor() } }
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("federation-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test("a full mesh of three brokers: assertions and messages cross, retractions follow, a killed broker's assertions go and come back on restart, a cut link heals; nothing is duplicated or echoed",
+          .timeLimit(.minutes(3)))
+    func threeBrokerMesh() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (hostA, hostB, hostC) = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+        let (portA, portB, portC) = (Self.freePort(on: hostA), Self.freePort(on: hostB), Self.freePort(on: hostC))
+        // A and B reach each other only through proxies the test can cut.
+        let proxyToB = try CuttableTCPProxy(listenHost: hostA, listenPort: Self.freePort(on: hostA), targetHost: hostB, targetPort: portB)
+        let proxyToA = try CuttableTCPProxy(listenHost: hostB, listenPort: Self.freePort(on: hostB), targetHost: hostA, targetPort: portA)
+        defer {
+            proxyToB.cut()
+            proxyToA.cut()
+        }
+        let a = Member(name: "a", host: hostA, port: portA, routes: [("b", hostA, proxyToB.listenPort), ("c", hostC, portC)])
+        let b = Member(name: "b", host: hostB, port: portB, routes: [("a", hostB, proxyToA.listenPort), ("c", hostC, portC)])
+        let c = Member(name: "c", host: hostC, port: portC, routes: [("a", hostA, portA), ("b", hostB, portB)])
+        let brokerA = try await a.start(mode: "mesh", directory: directory)
+        var brokerB = try await b.start(mode: "mesh", directory: directory)
+        let brokerC = try await c.start(mode: "mesh", directory: directory)
+
+        let log = Deliveries()
+        let ca = Client("ca", host: hostA, port: portA, deliveries: log)
+        var cb = Client("cb", host: hostB, port: portB, deliveries: log)
+        let cc = Client("cc", host: hostC, port: portC, deliveries: log)
+        #expect(await log.wait { ["ca", "cb", "cc"].allSatisfy($0.connected.contains) })
+
+        // Assertions cross every link.
+        ca.present("a1")
+        cb.present("b1")
+        cc.present("c1")
+        let everyoneSeesEveryone: @Sendable (Deliveries.Snapshot) -> Bool = { s in
+            ["ca", "cb", "cc"].allSatisfy { client in ["a1", "b1", "c1"].allSatisfy { s.sees(client, $0) } }
+        }
+        #expect(await log.wait(until: everyoneSeesEveryone), "\(log.snapshot.present)")
+
+        // Messages too, once each.
+        cb.say("hello from b")
+        cc.say("hello from c")
+        #expect(await log.wait { s in
+            ["ca", "cb", "cc"].allSatisfy { s.heard($0, "cb: hello from b") >= 1 && s.heard($0, "cc: hello from c") >= 1 }
+        }, "\(log.snapshot.messages)")
+
+        // A retraction at the origin disappears everywhere, and stays gone.
+        cc.absent("c1")
+        #expect(await log.wait { s in ["ca", "cb", "cc"].allSatisfy { !s.sees($0, "c1") } }, "\(log.snapshot.present)")
+
+        // Killing B retracts its assertions at A and C.
+        await brokerB.shutdown()
+        #expect(await log.wait { s in !s.sees("ca", "b1") && !s.sees("cc", "b1") }, "\(log.snapshot.present)")
+        #expect(log.snapshot.sees("ca", "a1") && log.snapshot.sees("cc", "a1"))
+
+        // Restarting B (and its client) restores them; B's new client sees A's and C's.
+        brokerB = try await b.start(mode: "mesh", directory: directory)
+        cb = Client("cb2", host: hostB, port: portB, deliveries: log)
+        #expect(await log.wait { $0.connected.contains("cb2") })
+        cb.present("b2")
+        cc.present("c2")
+        #expect(await log.wait { s in
+            ["ca", "cb2", "cc"].allSatisfy { client in ["a1", "b2", "c2"].allSatisfy { s.sees(client, $0) } }
+        }, "\(log.snapshot.present)")
+
+        // Cutting the A–B link mid-stream retracts B's assertions at A (and A's at B) but not at C;
+        // restoring it brings them back.
+        proxyToB.cut()
+        proxyToA.cut()
+        #expect(await log.wait { s in !s.sees("ca", "b2") && !s.sees("cb2", "a1") }, "\(log.snapshot.present)")
+        #expect(log.snapshot.sees("cc", "b2") && log.snapshot.sees("cc", "a1"))
+        try proxyToB.restore()
+        try proxyToA.restore()
+        #expect(await log.wait { s in s.sees("ca", "b2") && s.sees("cb2", "a1") }, "\(log.snapshot.present)")
+        cb.say("after the cut")
+        #expect(await log.wait { s in ["ca", "cb2", "cc"].allSatisfy { s.heard($0, "cb2: after the cut") >= 1 } }, "\(log.snapshot.messages)")
+
+        // Retracting everything at the origins empties every client's view.
+        ca.absent("a1")
+        cb.absent("b2")
+        cc.absent("c2")
+        // (The first B client's views ended with its broker; the live clients are checked.)
+        let live: @Sendable (String) -> Bool = { key in ["ca ", "cb2 ", "cc "].contains { key.hasPrefix($0) } }
+        #expect(await log.wait { s in s.present.filter { live($0.key) }.values.allSatisfy { $0 == 0 } }, "\(log.snapshot.present)")
+
+        // No duplicates and no echoes: nobody ever saw anything twice at once, every message was
+        // heard exactly once, and nothing came back after a settling time.
+        try await Task.sleep(for: .milliseconds(300))
+        let final = log.snapshot
+        #expect(final.most.values.allSatisfy { $0 == 1 }, "\(final.most)")
+        #expect(final.present.filter { live($0.key) }.values.allSatisfy { $0 == 0 }, "\(final.present)")
+        #expect(final.messages.values.allSatisfy { $0 == 1 }, "\(final.messages)")
+        #expect(final.messages.count == 9, "\(final.messages)")
+
+        for client in [ca, cb, cc] { client.stop() }
+        await brokerA.shutdown()
+        await brokerB.shutdown()
+        await brokerC.shutdown()
+    }
+}
