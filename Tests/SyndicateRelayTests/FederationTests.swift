@@ -258,9 +258,22 @@ struct FederationTests {
 
         // Cutting the A–B link mid-stream retracts B's assertions at A (and A's at B) but not at C;
         // restoring it brings them back.
+        // The cut comes in the middle of a stream of messages from B's client.
+        let stream = Task.detached {
+            for i in 0..<200 {
+                cb.say("stream \(i)")
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(150))
         proxyToB.cut()
         proxyToA.cut()
+        await stream.value
         #expect(await log.wait { s in !s.sees("ca", "b2") && !s.sees("cb2", "a1") }, "\(log.snapshot.present)")
+        // C's links were not cut: it heard the whole stream, once.
+        #expect(await log.wait { s in (0..<200).allSatisfy { s.heard("cc", "cb2: stream \($0)") == 1 } })
+        let heardAtA = (0..<200).filter { log.snapshot.heard("ca", "cb2: stream \($0)") > 0 }.count
+        #expect(heardAtA > 0 && heardAtA < 200, "A heard \(heardAtA) of the 200 messages around the cut")
         #expect(log.snapshot.sees("cc", "b2") && log.snapshot.sees("cc", "a1"))
         try proxyToB.restore()
         try proxyToA.restore()
@@ -282,8 +295,62 @@ struct FederationTests {
         let final = log.snapshot
         #expect(final.most.values.allSatisfy { $0 == 1 }, "\(final.most)")
         #expect(final.present.filter { live($0.key) }.values.allSatisfy { $0 == 0 }, "\(final.present)")
+        #expect(final.messages.values.allSatisfy { $0 == 1 }, "\(final.messages.filter { $0.value != 1 })")
+        #expect(final.messages.keys.filter { !$0.contains("stream") }.count == 9, "\(final.messages.keys.filter { !$0.contains("stream") })")
+
+        for client in [ca, cb, cc] { client.stop() }
+        await brokerA.shutdown()
+        await brokerB.shutdown()
+        await brokerC.shutdown()
+    }
+    @Test("a tree (a–b–c, in tree mode): interest passes through b, so a and c see each other's assertions and messages over two hops; killing b cuts them apart, restarting b joins them again; no echoes",
+          .timeLimit(.minutes(2)))
+    func threeBrokerChain() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (hostA, hostB, hostC) = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+        let (portA, portB, portC) = (Self.freePort(on: hostA), Self.freePort(on: hostB), Self.freePort(on: hostC))
+        let a = Member(name: "a", host: hostA, port: portA, routes: [("b", hostB, portB)])
+        let b = Member(name: "b", host: hostB, port: portB, routes: [("a", hostA, portA), ("c", hostC, portC)])
+        let c = Member(name: "c", host: hostC, port: portC, routes: [("b", hostB, portB)])
+        let brokerA = try await a.start(mode: "tree", directory: directory)
+        var brokerB = try await b.start(mode: "tree", directory: directory)
+        let brokerC = try await c.start(mode: "tree", directory: directory)
+
+        let log = Deliveries()
+        let ca = Client("ca", host: hostA, port: portA, deliveries: log)
+        var cb = Client("cb", host: hostB, port: portB, deliveries: log)
+        let cc = Client("cc", host: hostC, port: portC, deliveries: log)
+        #expect(await log.wait { ["ca", "cb", "cc"].allSatisfy($0.connected.contains) })
+        ca.present("a1")
+        cb.present("b1")
+        cc.present("c1")
+        #expect(await log.wait { s in
+            ["ca", "cb", "cc"].allSatisfy { client in ["a1", "b1", "c1"].allSatisfy { s.sees(client, $0) } }
+        }, "\(log.snapshot.present)")
+        cc.say("two hops")
+        ca.say("back again")
+        #expect(await log.wait { s in
+            ["ca", "cb", "cc"].allSatisfy { s.heard($0, "cc: two hops") == 1 && s.heard($0, "ca: back again") == 1 }
+        }, "\(log.snapshot.messages)")
+
+        // Without b, a and c have no path to each other.
+        await brokerB.shutdown()
+        #expect(await log.wait { s in !s.sees("ca", "c1") && !s.sees("cc", "a1") && !s.sees("ca", "b1") }, "\(log.snapshot.present)")
+        brokerB = try await b.start(mode: "tree", directory: directory)
+        cb = Client("cb2", host: hostB, port: portB, deliveries: log)
+        #expect(await log.wait { s in s.sees("ca", "c1") && s.sees("cc", "a1") && s.connected.contains("cb2") }, "\(log.snapshot.present)")
+
+        // Retracted at the origin, gone everywhere, and nothing ever seen twice.
+        cc.absent("c1")
+        ca.absent("a1")
+        let live: @Sendable (String) -> Bool = { key in ["ca ", "cb2 ", "cc "].contains { key.hasPrefix($0) } }
+        #expect(await log.wait { s in s.present.filter { live($0.key) }.values.allSatisfy { $0 == 0 } }, "\(log.snapshot.present)")
+        try await Task.sleep(for: .milliseconds(300))
+        let final = log.snapshot
+        #expect(final.present.filter { live($0.key) }.values.allSatisfy { $0 == 0 }, "\(final.present)")
+        #expect(final.most.values.allSatisfy { $0 == 1 }, "\(final.most)")
         #expect(final.messages.values.allSatisfy { $0 == 1 }, "\(final.messages)")
-        #expect(final.messages.count == 9, "\(final.messages)")
 
         for client in [ca, cb, cc] { client.stop() }
         await brokerA.shutdown()
