@@ -6,6 +6,7 @@ import SyndicateNIO
 import SyndicateProtocols
 import SyndicateServer
 import Testing
+import TestSupport
 
 /// Brokers federated over the protocol, on real loopback sockets: three `SyndicateBroker`s on
 /// 127.0.0.1, 127.0.0.2 and 127.0.0.3, each configured (in its config language) with routes to
@@ -353,6 +354,41 @@ struct FederationTests {
         #expect(final.messages.values.allSatisfy { $0 == 1 }, "\(final.messages)")
 
         for client in [ca, cb, cc] { client.stop() }
+        await brokerA.shutdown()
+        await brokerB.shutdown()
+        await brokerC.shutdown()
+    }
+
+    @Test("the README's federation config (broker a of a mesh) runs as written, with b and c beside it",
+          .timeLimit(.minutes(2)))
+    func readmeFederationConfig() async throws {
+        let block = try #require(try ReadmeBlock.all().first { $0.language.isEmpty && $0.lines.first == "# federation/a.pr" },
+                                 "README.md has no ``` block starting with `# federation/a.pr`")
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("a.pr")
+        try block.text.write(to: file, atomically: true, encoding: .utf8)
+        var options = ServerOptions()
+        options.configPaths = [file.path]
+        var logger = Logger(label: "federation-test-readme")
+        logger.logLevel = .warning
+        let brokerA = await SyndicateBroker.start(options, logger: logger)
+        #expect(try await brokerA.listeningPorts(count: 1) == [9101])
+        let b = Member(name: "b", host: "127.0.0.2", port: 9101, routes: [("a", "127.0.0.1", 9101), ("c", "127.0.0.3", 9101)])
+        let c = Member(name: "c", host: "127.0.0.3", port: 9101, routes: [("a", "127.0.0.1", 9101), ("b", "127.0.0.2", 9101)])
+        let brokerB = try await b.start(mode: "mesh", directory: directory)
+        let brokerC = try await c.start(mode: "mesh", directory: directory)
+
+        let log = Deliveries()
+        let clients = [("ca", "127.0.0.1"), ("cb", "127.0.0.2"), ("cc", "127.0.0.3")].map { Client($0.0, host: $0.1, port: 9101, deliveries: log) }
+        #expect(await log.wait { ["ca", "cb", "cc"].allSatisfy($0.connected.contains) })
+        for client in clients { client.present(client.name) }
+        #expect(await log.wait { s in
+            ["ca", "cb", "cc"].allSatisfy { client in ["ca", "cb", "cc"].allSatisfy { s.sees(client, $0) } }
+        }, "\(log.snapshot.present)")
+        #expect(log.snapshot.most.values.allSatisfy { $0 == 1 })
+
+        for client in clients { client.stop() }
         await brokerA.shutdown()
         await brokerB.shutdown()
         await brokerC.shutdown()

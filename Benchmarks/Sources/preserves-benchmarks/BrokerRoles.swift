@@ -42,6 +42,11 @@ enum BrokerRoles {
                 PingProgram.run(turn, ds: ds, turns: 1, messagesPerTurn: 1, reportEvery: samples, padding: 0,
                                 report: { emit("\($0)") })
             }
+        case "fed-broker":
+            await FederationRoles.broker(Array(arguments.dropFirst()))
+        case "fed-ping":
+            let samples = arg(1)
+            await client(port: arg(0)) { turn, ds in FederationRoles.ping(turn, ds: ds, samples: samples, report: { emit($0) }) }
         case "idle":
             idleConnections(port: arg(0), count: arg(1))
         case "redis-publisher": RedisClients.publisher(port: arg(0), perBatch: arg(1), padding: arg(2))
