@@ -144,6 +144,8 @@ public final class SyndicateBroker: Sendable {
             turn.assert(objects.config, Server.CoreService<Ref>(serviceName: spec))
             turn.assert(objects.config, Service.RequireService<Ref>(serviceName: spec))
         }
+        // Route resolution on $config, where configs ask for `<resolve-path …>`.
+        require(Server.RouteResolver<Ref>(dataspace: objects.config).preserves)
         var listeners: [(endpoint: String, spec: AnyValue)] = []
         let tcpAddresses = options.ports.map { TCPListenAddress(host: "0.0.0.0", port: $0) } + options.tcpAddresses
         for address in tcpAddresses {
