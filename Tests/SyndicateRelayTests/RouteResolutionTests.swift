@@ -4,6 +4,7 @@ import Syndicate
 import SyndicateNIO
 import SyndicateProtocols
 import SyndicateServer
+import TestSupport
 import Testing
 
 /// Route resolution (gatekeeper.prs's `<resolve-path …>`) against our broker on loopback: the
@@ -218,5 +219,44 @@ struct RouteResolutionTests {
         await witness.close()
         await remote.stop()
         await a.shutdown(gracePeriod: .milliseconds(200))
+    }
+
+    @Test("the README's config/routes.pr, pointed at another broker's port, reaches its root dataspace and mirrors what is present there", .timeLimit(.minutes(2)))
+    func readmeRoutesBlock() async throws {
+        let block = try #require(try ReadmeBlock.all().first { $0.language.isEmpty && $0.lines.first == "# config/routes.pr" })
+        var options = ServerOptions()
+        options.tcpAddresses = [TCPListenAddress(host: "127.0.0.1", port: 0)]
+        let remote = await SyndicateBroker.start(options)
+        let port = try #require(try await remote.listeningPorts(count: 1).first)
+        let script = block.text.replacingOccurrences(of: #"<tcp "127.0.0.1" 9001>"#, with: #"<tcp "127.0.0.1" \#(port)>"#)
+        #expect(script != block.text)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("routes-readme-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try script.write(to: directory.appendingPathComponent("routes.pr"), atomically: true, encoding: .utf8)
+        var localOptions = ServerOptions()
+        localOptions.configPaths = [directory.path]
+        let local = await SyndicateBroker.start(localOptions)
+
+        let log = EventLog()
+        let config = local.objects.config
+        let observer = SyndicateActor.boot(name: "remote-present-observer") { turn in
+            turn.during(config, P.rec("remote-present", P.bind())) { turn, captures in
+                log.record("remote-present \(captures[0])")
+                turn.onStop { _ in log.record("gone \(captures[0])") }
+            }
+        }
+        defer { observer.run { $0.stopActor() } }
+        let alice = try await SyndicateClient.connect(to: .tcp(host: "127.0.0.1", port: port))
+        let assertion = try alice.assert(AnyValue.record("Present", .string("alice")))
+        var seen = try await alice.assertions(matching: P.rec("Present", P.lit(.string("broker-a")))).makeAsyncIterator()
+        #expect(try await SyndicateClientTests.next(&seen).map { if case .added = $0 { true } else { false } } == true)
+        #expect(await log.waitFor(#"remote-present "alice""#), "\(log.all)")
+        assertion.retract()
+        #expect(await log.waitFor(#"gone "alice""#), "\(log.all)")
+        await alice.close()
+        await local.shutdown(gracePeriod: .milliseconds(200))
+        await remote.shutdown(gracePeriod: .milliseconds(200))
     }
 }
