@@ -44,6 +44,7 @@ struct RouteResolutionTests {
                 """.write(to: directory.appendingPathComponent("remote.pr"), atomically: true, encoding: .utf8)
             var options = ServerOptions()
             options.tcpAddresses = [TCPListenAddress(host: "127.0.0.1", port: port)]
+            options.socketPaths = [directory.appendingPathComponent("remote.sock").path]
             options.configPaths = [directory.path]
             let broker = await SyndicateBroker.start(options)
             let bound = try #require(try await broker.listeningPorts(count: 1).first)
@@ -56,6 +57,16 @@ struct RouteResolutionTests {
         }
 
         var tcp: String { #"<tcp "127.0.0.1" \#(port)>"# }
+        var webSocket: String { #"<ws "ws://127.0.0.1:\#(port)/">"# }
+        var unix: String { #"<unix "\#(directory.appendingPathComponent("remote.sock").path)">"# }
+        /// The transport address of `kind` (`tcp`, `ws`, `unix`).
+        func transport(_ kind: String) -> String {
+            switch kind {
+            case "ws": webSocket
+            case "unix": unix
+            default: tcp
+            }
+        }
         static func ref(key: [UInt8]) -> String {
             let ref: Sturdy.SturdyRef<Ref>? = try? SturdyRefs.mint(oid: .string("world"), key: key)
             return ref?.preserves.description ?? ""
@@ -67,11 +78,11 @@ struct RouteResolutionTests {
         }
 
         /// The route to `$world` through its sturdy ref.
-        var sturdyRoute: String { "<route [\(tcp)] \(worldRef)>" }
+        func sturdyRoute(_ kind: String = "tcp") -> String { "<route [\(transport(kind))] \(worldRef)>" }
         /// The route to `$world` through the noise step.
-        var noiseRoute: String { "<route [\(tcp)] \(noiseStep(service: "world"))>" }
+        func noiseRoute(_ kind: String = "tcp") -> String { "<route [\(transport(kind))] \(noiseStep(service: "world"))>" }
         /// The route to `$world` through the noise step to the inner gatekeeper, then its ref.
-        var noiseThenSturdyRoute: String { "<route [\(tcp)] \(noiseStep(service: "inner")) \(innerRef)>" }
+        func noiseThenSturdyRoute(_ kind: String = "tcp") -> String { "<route [\(transport(kind))] \(noiseStep(service: "inner")) \(innerRef)>" }
     }
 
     /// Connects by `route`, asserts `<Present name>` where it leads, and waits until it sees
@@ -101,13 +112,19 @@ struct RouteResolutionTests {
         return client
     }
 
-    @Test("the async client follows a route over TCP through a sturdy step, a noise step, and noise then sturdy", .timeLimit(.minutes(2)))
-    func tcpRoutes() async throws {
+    @Test("the async client follows a route over TCP, WebSocket and a Unix socket, through a sturdy step, a noise step, and noise then sturdy",
+          .timeLimit(.minutes(2)), arguments: ["tcp", "ws", "unix"])
+    func routes(transport: String) async throws {
         let remote = try await RemoteBroker.start()
         let witness = try await Self.witness(remote)
-        try await Self.expectReachesWorld(remote.sturdyRoute, name: "sturdy", witness: witness)
-        try await Self.expectReachesWorld(remote.noiseRoute, name: "noise", witness: witness)
-        try await Self.expectReachesWorld(remote.noiseThenSturdyRoute, name: "noise-then-sturdy", witness: witness)
+        try await Self.expectReachesWorld(remote.sturdyRoute(transport), name: "sturdy", witness: witness)
+        try await Self.expectReachesWorld(remote.noiseRoute(transport), name: "noise", witness: witness)
+        try await Self.expectReachesWorld(remote.noiseThenSturdyRoute(transport), name: "noise-then-sturdy", witness: witness)
+        // The first transport that connects is used: a dead one ahead of it does not matter.
+        let dead = #"<tcp "127.0.0.1" 1>"#
+        let client = try await SyndicateClient.connect(route: "<route [\(dead) \(remote.transport(transport))] \(remote.worldRef)>")
+        #expect(client.address == (try RelayAddress(parsing: remote.transport(transport))))
+        await client.close()
         await witness.close()
         await remote.stop()
     }
@@ -126,7 +143,7 @@ struct RouteResolutionTests {
         // Only that session ended: the witness's is still there, and the right key works.
         try witness.send(AnyValue.record("still-here"))
         try await witness.sync()
-        try await Self.expectReachesWorld(remote.noiseRoute, name: "after-wrong-key", witness: witness)
+        try await Self.expectReachesWorld(remote.noiseRoute(), name: "after-wrong-key", witness: witness)
 
         let forged = RemoteBroker.ref(key: [9])
         await #expect(throws: SyndicateClientError.rejected(reason: "invalid sturdy ref")) {
@@ -179,14 +196,14 @@ struct RouteResolutionTests {
     func brokerConfigFollowsRoute() async throws {
         var remote = try await RemoteBroker.start()
         let port = remote.port
-        let (a, directory) = try await Self.resolvingBroker(route: remote.noiseThenSturdyRoute)
+        let (a, directory) = try await Self.resolvingBroker(route: remote.noiseThenSturdyRoute())
         defer { try? FileManager.default.removeItem(at: directory) }
         var witness = try await Self.witness(remote)
         try await Self.expectSeesBrokerA(witness)
 
         // The test observes the same route in A's $config: it shares A's connection.
         let log = EventLog()
-        let route = try Gatekeeper.Route<Ref>(parsing: remote.noiseThenSturdyRoute)
+        let route = try Gatekeeper.Route<Ref>(parsing: remote.noiseThenSturdyRoute())
         let config = a.objects.config
         let observer = SyndicateActor.boot(name: "route-observer") { turn in
             var resolutions = 0
