@@ -44,6 +44,9 @@ public final class SyndicateBroker: Sendable {
     /// The Prometheus registry of the broker's metrics (the `<metrics>` service answers with it).
     public static var metricsRegistry: PrometheusCollectorRegistry { BrokerMetrics.shared.registry }
 
+    /// The connections open now on the broker's relay listeners.
+    public var connectionCount: Int { listeners.all.reduce(0) { $0 + $1.connectionCount } }
+
     /// Whether ``shutdown(gracePeriod:)`` has been called.
     public var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
 

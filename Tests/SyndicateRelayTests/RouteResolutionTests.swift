@@ -276,4 +276,68 @@ struct RouteResolutionTests {
         await local.shutdown(gracePeriod: .milliseconds(200))
         await remote.shutdown(gracePeriod: .milliseconds(200))
     }
+
+    /// Waits until `condition` holds, for at most `timeout`.
+    static func eventually(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+
+    @Test("observers of one route share one connection, which closes when the last of them goes", .timeLimit(.minutes(2)))
+    func oneConnectionPerRoute() async throws {
+        let remote = try await RemoteBroker.start()
+        let witness = try await Self.witness(remote)
+        #expect(await Self.eventually { remote.broker.connectionCount == 1 })
+        var seen = try await witness.assertions(matching: P.rec("Present", P.bind())).makeAsyncIterator()
+        _ = try await SyndicateClientTests.next(&seen)  // the witness itself
+        let route = try Gatekeeper.Route<Ref>(parsing: remote.noiseThenSturdyRoute())
+        let observers = FacetBox()
+        let local = SyndicateActor.boot(name: "route-observers") { turn in
+            let resolver = turn.createDataspace()
+            turn.serveRoutes(in: resolver)
+            for name in ["one", "two", "three"] {
+                let facet = turn.facet { turn in
+                    turn.resolveRoute(route, in: resolver) { turn, remote in
+                        turn.assert(remote, .record("Present", .string(name)))
+                    }
+                }
+                observers.add(facet)
+            }
+        }
+        defer { local.run { $0.stopActor() } }
+        var names: Set<AnyValue> = []
+        while names.count < 3, case .added(let captures)? = try await SyndicateClientTests.next(&seen) { names.insert(captures[0]) }
+        #expect(names == [.string("one"), .string("two"), .string("three")])
+        #expect(remote.broker.connectionCount == 2)
+        // The observers go: the connection closes.
+        let facets = observers.all
+        local.run { turn in for facet in facets { turn.stop(facet) } }
+        #expect(await Self.eventually { remote.broker.connectionCount == 1 }, "\(remote.broker.connectionCount) connections")
+        await witness.close()
+        await remote.stop()
+    }
+}
+
+extension RouteResolutionTests {
+    @Test("a client connected by route ends with connectionLost when the remote goes away", .timeLimit(.minutes(1)))
+    func clientSeesTheLinkLost() async throws {
+        let remote = try await RemoteBroker.start()
+        let client = try await SyndicateClient.connect(route: remote.noiseRoute())
+        #expect(client.route == (try Gatekeeper.Route<Ref>(parsing: remote.noiseRoute())))
+        await remote.stop()
+        #expect(await client.closed() == .connectionLost(address: remote.tcp))
+        #expect(throws: SyndicateClientError.connectionLost(address: remote.tcp)) { try client.send(AnyValue.record("late")) }
+    }
+}
+
+/// Facets made in an actor's turn, for the test to stop later.
+final class FacetBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var facets: [FacetID] = []
+    func add(_ facet: FacetID) { lock.withLock { facets.append(facet) } }
+    var all: [FacetID] { lock.withLock { facets } }
 }
