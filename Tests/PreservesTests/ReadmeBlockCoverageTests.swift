@@ -75,6 +75,8 @@ import TestSupport
             switch block.lines.first {
             case "# config/main.pr":
                 break  // run by SyndicateServerTests.ReadmeConfigBlockTests
+            case "# config/routes.pr":
+                break  // run by SyndicateRelayTests.RouteResolutionTests
             case "module gatekeeper: changed":
                 break  // compared with the dry run's report by PreservesSchemaDocsTests.ReadmeReportBlockTests
             case "externalModules: {":
