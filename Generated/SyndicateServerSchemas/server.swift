@@ -200,3 +200,38 @@ extension Server {
         }
     }
 }
+
+// MARK: - server.RouteResolver
+
+extension Server {
+    /// A service: route resolution in `dataspace` (gatekeeper.prs's client-side protocol). Observers
+    /// of `<resolve-path ROUTE _ _ _>` there get ROUTE followed over TCP, WebSocket or Unix transports
+    /// and through sturdy-ref and noise steps. The broker requires it for `$config` when it starts,
+    /// where syndicate-rs's server answers too.
+    ///
+    /// - Remark: Generated from `server.RouteResolver`.
+    public nonisolated struct RouteResolver<Embedded: Preserves.PreservesEmbedded>: Swift.Sendable, Swift.Hashable, Preserves.SchemaRepresentable {
+        public var dataspace: Embedded
+
+        public init(dataspace: Embedded) {
+            self.dataspace = dataspace
+        }
+
+        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            let _record1 = try Preserves.SchemaParsing.record(value, label: "route-resolver", minimumFieldCount: 1, "server.RouteResolver", expected: "a record <route-resolver …> with at least 1 field")
+            let dataspace = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "server.RouteResolver") })
+            self.init(dataspace: dataspace)
+        }
+
+        public var preserves: Preserves.Value<Embedded> {
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route-resolver")), fields: [Preserves.Value<Embedded>.embedded(self.dataspace)]))
+        }
+
+        /// Observes `server.RouteResolver` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern(dataspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route-resolver"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([dataspace.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Embedded) in Preserves.Value<Embedded>.embedded(_x) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try dataspace.check(_result.dataspace, "server.RouteResolver") })
+        }
+    }
+}

@@ -15,7 +15,16 @@ public enum RelayAddress: Sendable, Hashable, CustomStringConvertible {
     /// Reads an address in Preserves text, such as `<tcp "127.0.0.1" 9001>`, through the
     /// generated `TransportAddress` types.
     public init(parsing text: String) throws {
-        let value = try Value<Never>(text: text)
+        try self.init(transportAddress: try Value<Never>(text: text), text: text)
+    }
+
+    /// The address a `transportAddress` value names (`<tcp "host" port>`, `<unix "path">`,
+    /// `<ws "url">`, `<stdio>`), as a route's transports give them.
+    public init<E: PreservesEmbedded>(transportAddress value: Value<E>) throws(RelayAddressError) {
+        try self.init(transportAddress: value, text: "\(value)")
+    }
+
+    private init<E: PreservesEmbedded>(transportAddress value: Value<E>, text: String) throws(RelayAddressError) {
         if let tcp = try? TransportAddress.Tcp(preserves: value) {
             guard let port = tcp.port.int, (0...65535).contains(port) else {
                 throw RelayAddressError(text: text, reason: "port out of range")

@@ -44,6 +44,9 @@ public final class SyndicateBroker: Sendable {
     /// The Prometheus registry of the broker's metrics (the `<metrics>` service answers with it).
     public static var metricsRegistry: PrometheusCollectorRegistry { BrokerMetrics.shared.registry }
 
+    /// The connections open now on the broker's relay listeners.
+    public var connectionCount: Int { listeners.all.reduce(0) { $0 + $1.connectionCount } }
+
     /// Whether ``shutdown(gracePeriod:)`` has been called.
     public var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
 
@@ -144,6 +147,8 @@ public final class SyndicateBroker: Sendable {
             turn.assert(objects.config, Server.CoreService<Ref>(serviceName: spec))
             turn.assert(objects.config, Service.RequireService<Ref>(serviceName: spec))
         }
+        // Route resolution on $config, where configs ask for `<resolve-path …>`.
+        require(Server.RouteResolver<Ref>(dataspace: objects.config).preserves)
         var listeners: [(endpoint: String, spec: AnyValue)] = []
         let tcpAddresses = options.ports.map { TCPListenAddress(host: "0.0.0.0", port: $0) } + options.tcpAddresses
         for address in tcpAddresses {

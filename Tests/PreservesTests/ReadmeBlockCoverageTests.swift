@@ -75,6 +75,8 @@ import TestSupport
             switch block.lines.first {
             case "# config/main.pr":
                 break  // run by SyndicateServerTests.ReadmeConfigBlockTests
+            case "# config/routes.pr":
+                break  // run by SyndicateRelayTests.RouteResolutionTests
             case "# federation/a.pr":
                 break  // run by SyndicateRelayTests.FederationTests, with brokers b and c beside it
             case "module gatekeeper: changed":

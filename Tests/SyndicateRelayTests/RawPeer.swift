@@ -6,7 +6,9 @@ import Syndicate
 /// hostile ones) and reading back what it answers. Reads are bounded by timeouts.
 final class RawPeer: @unchecked Sendable {
     private let fd: Int32
+    /// Guarded by `lock`: the blocking reads fill it on a thread of their own.
     private var received: [UInt8] = []
+    private let lock = NSLock()
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -80,22 +82,22 @@ final class RawPeer: @unchecked Sendable {
     func readBlocking(timeout: TimeInterval = 10, until done: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
         let deadline = Date(timeIntervalSinceNow: timeout)
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while !done(received) {
+        while !done(lock.withLock { received }) {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { break }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&poller, 1, Int32(remaining * 1000)) <= 0 { break }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return (received, true) }
-            received += buffer[..<n]
+            if n <= 0 { return (lock.withLock { received }, true) }
+            lock.withLock { received += buffer[..<n] }
         }
-        return (received, false)
+        return (lock.withLock { received }, false)
     }
 
     /// The packets received so far, decoded with the relay's own framer.
     func packets() throws -> [WirePacket] {
         var framer = PacketFramer()
-        framer.append(received)
+        framer.append(lock.withLock { received })
         var out: [WirePacket] = []
         while let packet = try framer.next() { out.append(packet) }
         return out

@@ -63,6 +63,38 @@ extension UpstreamConfigTests {
     }
 }
 
+extension UpstreamConfigTests {
+    /// The routes gatekeeper-config.pr's comments give ("the `gatekeeper.Route` that Alice would
+    /// use"), over TCP to port 9222 instead of their public WebSocket address.
+    static func worldRoute(_ sturdyRef: String) -> String {
+        #"<route [<tcp "127.0.0.1" 9222>] <noise {key: #[z1w/OLy0wi3Veyk8/D+2182YxcrKpgc8y0ZJEBDrmWs], service: world}> \#(sturdyRef)>"#
+    }
+
+    @Test("gatekeeper-config.pr unchanged: Swift clients reach $world by route (SyndicateClient.connect(route:)), through the noise step and the attenuated ref the file names")
+    func gatekeeperConfigByRoute() async throws {
+        let server = try await Self.server(Self.config("gatekeeper-config.pr"), port: 9222)
+        defer { server.kill() }
+        let rootRef = #"<ref {oid: a-service, sig: #[JTTGQeYCgohMXW/2S2XH8g]}>"#
+        let aliceRef = #"<ref {caveats: [<rewrite <bind <_>> <rec labelled [<lit "alice">, <ref 0>]>>], oid: a-service, sig: #[CXn7+rAoO3Xr6Y6Laap3OA]}>"#
+        let watcher = try await SyndicateClient.connect(route: Self.worldRoute(rootRef))
+        var presence = try await watcher.assertions(matching: P.rec("Present", P.bind())).makeAsyncIterator()
+        // Alice claims to be "mallory"; her ref's caveat labels what she asserts, and the config
+        // turns <labelled "alice" <Present _>> into <Present "alice">.
+        let alice = try await SyndicateClient.connect(route: Self.worldRoute(aliceRef))
+        try alice.assert(AnyValue.record("Present", .string("mallory")))
+        let first = try await SyndicateClientTests.next(&presence)
+        #expect(first == .added([.string("alice")]), "\(String(describing: first))")
+        await alice.close()
+        let second = try await SyndicateClientTests.next(&presence)
+        #expect(second == .removed([.string("alice")]), "\(String(describing: second))")
+        // A forged ref is rejected by the inner gatekeeper, reached through the noise step.
+        await #expect(throws: SyndicateClientError.rejected(reason: "invalid sturdy ref")) {
+            _ = try await SyndicateClient.connect(route: Self.worldRoute(#"<ref {oid: a-service, sig: #[AAAAAAAAAAAAAAAAAAAAAA]}>"#))
+        }
+        await watcher.close()
+    }
+}
+
 extension EventLog {
     /// Waits until a line starting with `prefix` has been recorded.
     func waitForPrefix(_ prefix: String, timeout: TimeInterval = 20) async -> Bool {

@@ -17,12 +17,15 @@ import SyndicateProtocols
 /// subscriptions end then too. Operations after a close throw ``SyndicateClientError/closed``,
 /// and after a lost connection ``SyndicateClientError/connectionLost(address:)``.
 public final class SyndicateClient: Sendable {
-    /// The broker's address, as given to ``connect(to:sturdyRef:limits:resolveTimeout:logger:)``.
+    /// The broker's address, as given to ``connect(to:sturdyRef:limits:resolveTimeout:logger:)``,
+    /// or the transport a route was followed over.
     public let address: RelayAddress
-    /// The dataspace the sturdy ref resolved to.
+    /// The route given to ``connect(route:limits:resolveTimeout:logger:)-(Gatekeeper.Route<Ref>,_,_,_)``, if the client was connected by one.
+    public let route: Gatekeeper.Route<Ref>?
+    /// The dataspace the sturdy ref (or the route) resolved to.
     public let dataspace: Ref
     let actor: SyndicateActor
-    private let connection: RelayConnection
+    private let link: Link
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -32,11 +35,20 @@ public final class SyndicateClient: Sendable {
         var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     }
 
-    private init(address: RelayAddress, dataspace: Ref, actor: SyndicateActor, connection: RelayConnection) {
+    /// How the client reaches its dataspace.
+    private enum Link: Sendable {
+        /// A connection of its own, made by ``connect(to:sturdyRef:limits:resolveTimeout:logger:)``.
+        case direct(RelayConnection)
+        /// A route followed by route resolution in the client's actor, which owns the connection.
+        case route
+    }
+
+    private init(address: RelayAddress, route: Gatekeeper.Route<Ref>? = nil, dataspace: Ref, actor: SyndicateActor, link: Link) {
         self.address = address
+        self.route = route
         self.dataspace = dataspace
         self.actor = actor
-        self.connection = connection
+        self.link = link
     }
 
     // MARK: Connecting and closing
@@ -83,7 +95,7 @@ public final class SyndicateClient: Sendable {
             connection.session.transportClosed()
             throw error
         case .success(let ds):
-            let client = SyndicateClient(address: address, dataspace: ds, actor: actor, connection: connection)
+            let client = SyndicateClient(address: address, dataspace: ds, actor: actor, link: .direct(connection))
             Task { [weak client] in
                 _ = await sessionEnded.value
                 client?.end(.connectionLost(address: "\(address)"))
@@ -111,12 +123,83 @@ public final class SyndicateClient: Sendable {
         }
     }
 
+    /// Connects by following `route` (gatekeeper.prs's `Route`: transports such as
+    /// `<tcp host port>`, `<ws url>` or `<unix path>`, then sturdy-ref and Noise path steps) and
+    /// uses the entity at its end as the client's dataspace.
+    ///
+    /// The route is resolved by the same code a broker runs for its configs
+    /// (`Turn.serveRoutes(in:)`), in the client's own actor, which owns the connection. The first
+    /// of the route's transports that connects is used. If the link is lost later, the client
+    /// ends with ``SyndicateClientError/connectionLost(address:)`` (connect again for a new one).
+    ///
+    /// - Throws: ``SyndicateClientError/rejected(reason:)`` with the reason of the first
+    ///   rejection met: a remote gatekeeper refusing a step (`"invalid sturdy ref"`), a failed
+    ///   Noise handshake, a transport that cannot connect or is not supported;
+    ///   ``SyndicateClientError/resolveTimedOut(address:)`` when no answer comes within
+    ///   `resolveTimeout`.
+    public static func connect(
+        route: Gatekeeper.Route<Ref>, limits: RelayLimits = .default, resolveTimeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "syndicate.client")
+    ) async throws(SyndicateClientError) -> SyndicateClient {
+        let answer = RouteAnswer()
+        let name = route.preserves.description
+        let actor = SyndicateActor.boot(name: "client \(name)") { turn in
+            let resolver = turn.createDataspace()
+            turn.serveRoutes(in: resolver, limits: limits, logger: logger)
+            turn.duringRouteResolution(route, in: resolver) { turn, resolution in
+                switch resolution.resolved {
+                case .accepted(let remote):
+                    let address = (try? RelayAddress(transportAddress: resolution.addr)) ?? .stdio
+                    answer.settle(.success((remote, address)))
+                    turn.onStop { _ in answer.linkLost(address) }
+                case .rejected(let rejection):
+                    answer.settle(.failure(.rejected(reason: Self.reasonText(rejection.detail))))
+                }
+            }
+        }
+        let timeout = Task {
+            try await Task.sleep(for: resolveTimeout)
+            answer.settle(.failure(.resolveTimedOut(address: name)))
+        }
+        let result = await answer.value()
+        timeout.cancel()
+        switch result {
+        case .failure(let error):
+            actor.run { turn in turn.stopActor() }
+            _ = await actor.terminated()
+            throw error
+        case .success(let (remote, address)):
+            let client = SyndicateClient(address: address, route: route, dataspace: remote, actor: actor, link: .route)
+            answer.onLinkLost { [weak client] address in client?.end(.connectionLost(address: "\(address)")) }
+            return client
+        }
+    }
+
+    /// ``connect(route:limits:resolveTimeout:logger:)-(Gatekeeper.Route<Ref>,_,_,_)`` with the route in Preserves text, such as
+    /// `<route [<tcp "127.0.0.1" 9001>] <ref {oid: "syndicate" sig: #x"69ca300c1dbfa08fba692102dd82311a"}>>`.
+    ///
+    /// - Throws: ``SyndicateClientError/invalidRoute(text:reason:)`` when the text is not a route,
+    ///   otherwise as the typed variant.
+    public static func connect(
+        route text: String, limits: RelayLimits = .default, resolveTimeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "syndicate.client")
+    ) async throws(SyndicateClientError) -> SyndicateClient {
+        let route: Gatekeeper.Route<Ref>
+        do {
+            route = try Gatekeeper.Route<Ref>(parsing: text)
+        } catch {
+            throw .invalidRoute(text: text, reason: "\(error)")
+        }
+        return try await connect(route: route, limits: limits, resolveTimeout: resolveTimeout, logger: logger)
+    }
+
     /// Retracts everything the client asserted, ends its subscriptions, and closes the
     /// connection once what it sent has been written. Idempotent.
     public func close() async {
         guard end(.closed) else { return }
         actor.run { turn in turn.stopActor() }
         _ = await actor.terminated()
+        guard case .direct(let connection) = link else { return }
         // The retractions are queued at the session ahead of this; it writes them, then closes.
         connection.session.transportClosed()
         _ = await connection.session.actor.terminated()
@@ -124,7 +207,10 @@ public final class SyndicateClient: Sendable {
 
     /// Waits until the client is closed or its connection is lost, and says which.
     public func closed() async -> SyndicateClientError {
-        _ = await connection.session.actor.terminated()
+        switch link {
+        case .direct(let connection): _ = await connection.session.actor.terminated()
+        case .route: _ = await actor.terminated()
+        }
         return state.withLockedValue { $0.end } ?? .connectionLost(address: "\(address)")
     }
 
@@ -383,7 +469,7 @@ public final class SyndicateClient: Sendable {
         try await wait { _ in }
     }
 
-    private static func reasonText(_ reason: AnyValue) -> String {
+    static func reasonText(_ reason: AnyValue) -> String {
         if let text = reason.string { return text }
         if let record = reason.record, let first = record.fields.first, let text = first.string { return text }
         return "\(reason)"
@@ -413,5 +499,53 @@ private final class ResolveAnswer: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+    }
+}
+
+/// The first answer to a route a client follows, and the news that its link was lost.
+private final class RouteAnswer: Sendable {
+    private struct State {
+        var result: Result<(Ref, RelayAddress), SyndicateClientError>?
+        var waiter: CheckedContinuation<Result<(Ref, RelayAddress), SyndicateClientError>, Never>?
+        var lost: RelayAddress?
+        var onLost: (@Sendable (RelayAddress) -> Void)?
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func settle(_ result: Result<(Ref, RelayAddress), SyndicateClientError>) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Result<(Ref, RelayAddress), SyndicateClientError>, Never>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    func value() async -> Result<(Ref, RelayAddress), SyndicateClientError> {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLockedValue { state -> Result<(Ref, RelayAddress), SyndicateClientError>? in
+                if let r = state.result { return r }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    func linkLost(_ address: RelayAddress) {
+        let handler = state.withLockedValue { state -> (@Sendable (RelayAddress) -> Void)? in
+            state.lost = address
+            return state.onLost
+        }
+        handler?(address)
+    }
+
+    func onLinkLost(_ handler: @escaping @Sendable (RelayAddress) -> Void) {
+        let lost = state.withLockedValue { state -> RelayAddress? in
+            state.onLost = handler
+            return state.lost
+        }
+        if let lost { handler(lost) }
     }
 }

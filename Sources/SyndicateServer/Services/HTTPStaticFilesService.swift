@@ -56,21 +56,11 @@ final class StaticFileHandler: Entity {
         guard let data = FileManager.default.contents(atPath: file.path) else {
             return Self.respond(turn, res, 404, "Not found")
         }
-        turn.message(res, Http.HttpResponse.status(code: 200, message: "OK"))
-        turn.message(res, Http.HttpResponse.header(name: "content-type", value: Self.contentType(of: file.pathExtension)))
-        let bytes = [UInt8](data)
-        var offset = 0
-        while bytes.count - offset > Self.chunkSize {
-            turn.message(res, Http.HttpResponse.chunk(chunk: .bytes(Array(bytes[offset..<offset + Self.chunkSize]))))
-            offset += Self.chunkSize
-        }
-        turn.message(res, Http.HttpResponse.done(chunk: .bytes(Array(bytes[offset...]))))
+        HTTPReply(contentType: Self.contentType(of: file.pathExtension), body: [UInt8](data)).send(turn, to: res, chunkSize: Self.chunkSize)
     }
 
     private static func respond(_ turn: Turn, _ res: Ref, _ code: Int, _ message: String) {
-        turn.message(res, Http.HttpResponse.status(code: SignedInteger(code), message: message))
-        turn.message(res, Http.HttpResponse.header(name: "content-type", value: "text/plain; charset=utf-8"))
-        turn.message(res, Http.HttpResponse.done(chunk: .string(message + "\n")))
+        HTTPReply.plain(code, message).send(turn, to: res)
     }
 
     static func contentType(of fileExtension: String) -> String {

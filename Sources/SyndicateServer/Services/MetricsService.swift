@@ -33,8 +33,6 @@ final class MetricsHandler: Entity {
     func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
         guard let exchange = try? Http.HttpContext<Ref>(preserves: value) else { return }
         let body = BrokerMetrics.shared.exposition(listeners: listeners, budget: budget)
-        turn.message(exchange.res, Http.HttpResponse.status(code: 200, message: "OK"))
-        turn.message(exchange.res, Http.HttpResponse.header(name: "content-type", value: "text/plain; version=0.0.4; charset=utf-8"))
-        turn.message(exchange.res, Http.HttpResponse.done(chunk: .bytes(body)))
+        HTTPReply(contentType: "text/plain; version=0.0.4; charset=utf-8", body: body).send(turn, to: exchange.res)
     }
 }

@@ -13,6 +13,7 @@ enum ServiceHost {
         DependencyTracker.run(turn, config: context.config, logger: context.logger)
         MilestoneService.register(turn, context)
         GatekeeperService.register(turn, context)
+        RouteResolverService.register(turn, context)
         RelayListenerService.register(turn, context)
         ConfigWatcherService.register(turn, context)
         DebtReporterService.register(turn, context)

@@ -1,0 +1,122 @@
+import Preserves
+import Synchronization
+import SyndicateProtocols
+
+extension Turn {
+    /// Answers path-step interest in `dataspace`: for every observer of
+    /// `<path-step #:origin STEP _>` with constant origin and step, it resolves STEP at `origin`
+    /// (a gatekeeper reached by the previous step) and asserts
+    /// `<path-step #:origin STEP <accepted #:next>>` or `<path-step #:origin STEP <rejected …>>`.
+    ///
+    /// - `<ref {oid … sig … caveats …}>`: `<resolve <ref …> #:observer>` at `origin`; its answer,
+    ///   the remote's rejection reason included.
+    /// - `<noise {service … key … protocol … preSharedKeys …}>`: `<resolve <noise service>
+    ///   #:observer>` at `origin`, then the Noise handshake with the responder it names, in an
+    ///   actor of its own; `next` is the responder's target (oid 0 of the relay session the
+    ///   Noise session carries). A handshake that fails (a wrong key) or a session that ends is
+    ///   reported as `<rejected …>`, and ends only that session.
+    /// - other step types: `<rejected "unsupported path step type …">`.
+    ///
+    /// Identical interests share one resolution, which stops when the last goes away.
+    public func servePathSteps(in dataspace: Ref) {
+        let demand = SharedDemand<PathStepRequest>(home: activeFacet)
+        duringInterest(in: dataspace, label: "path-step") { turn, interest in
+            guard case .embedded(let origin)? = interest.literal(at: 0)?.unannotated,
+                  let value = interest.literal(at: 1), let step = try? Gatekeeper.PathStep<Ref>(preserves: value)
+            else { return }
+            let request = PathStepRequest(dataspace: dataspace, origin: origin, step: step)
+            demand.hold(turn, request) { turn in request.resolve(turn) }
+        }
+    }
+}
+
+/// One path step to take from one origin, and where to report the outcome.
+struct PathStepRequest: Hashable {
+    let dataspace: Ref
+    let origin: Ref
+    let step: Gatekeeper.PathStep<Ref>
+
+    func answer(_ turn: Turn, _ resolved: Gatekeeper.Resolved<Ref>) {
+        turn.assert(dataspace, Gatekeeper.ResolvedPathStep<Ref>(origin: origin, pathStep: step, resolved: resolved))
+    }
+
+    func reject(_ turn: Turn, _ reason: String) {
+        answer(turn, .rejected(Gatekeeper.Rejected(detail: .string(reason))))
+    }
+
+    func resolve(_ turn: Turn) {
+        switch step.stepType.name {
+        case "ref":
+            guard let parameters = try? Sturdy.Parameters<Ref>(preserves: step.detail) else {
+                reject(turn, "malformed sturdy ref path step")
+                return
+            }
+            turn.resolve(origin, Sturdy.SturdyRef(parameters: parameters), rejected: { turn, detail in
+                answer(turn, .rejected(Gatekeeper.Rejected(detail: detail)))
+            }) { turn, next in
+                answer(turn, .accepted(responderSession: next))
+            }
+        case "noise":
+            resolveNoise(turn)
+        default:
+            reject(turn, "unsupported path step type \(step.stepType.name)")
+        }
+    }
+
+    /// Runs the Noise initiator in an actor of its own, so a failing handshake or session ends
+    /// only that actor; when it ends, the step is rejected.
+    private func resolveNoise(_ turn: Turn) {
+        let spec: Noise.NoiseSpec<Ref>
+        let handshake: NoiseHandshake
+        do {
+            spec = try Noise.NoiseSpec<Ref>(preserves: step.detail)
+            handshake = try NoiseHandshake(initiatorOf: spec)
+        } catch {
+            reject(turn, "invalid noise path step: \(error)")
+            return
+        }
+        let request = self
+        let session = turn.spawn(name: "noise-initiator") { turn in
+            request.runNoiseInitiator(turn, service: spec.service, handshake: handshake)
+        }
+        turn.onStop { _ in session.run { $0.stopActor() } }
+        turn.linkedTask(producing: { await session.terminated() }) { turn, status in
+            switch status {
+            case .normal: request.reject(turn, "the noise session ended")
+            case .error(let reason): request.reject(turn, "the noise session failed: \(reason)")
+            }
+        }
+    }
+
+    /// In the initiator's actor: resolves `<noise service>` at the origin and runs the handshake
+    /// with the responder it is given. The actor stops when the responder goes away.
+    private func runNoiseInitiator(_ turn: Turn, service: AnyValue, handshake: NoiseHandshake) {
+        let me = turn.actor
+        let request = self
+        let connected = NoiseStepProgress()
+        let observer = turn.ref(ResolveObserver(resolved: { turn, responder in
+            let initiator = NoiseSessionEntity(role: .initiator(connected: { remote in
+                connected.markConnected()
+                me.run { turn in request.answer(turn, .accepted(responderSession: remote)) }
+            }), handshake: handshake, peer: responder)
+            turn.onStop { turn in
+                initiator.sessionEnded()
+                // The responder went away: the handshake failed (a wrong key) or the session ended.
+                let reason = connected.isConnected ? "the noise session ended" : "the noise handshake failed"
+                turn.later { turn in try turn.fail(reason) }
+            }
+            turn.assert(responder, Noise.Initiator<Ref>(initiatorSession: turn.ref(initiator)))
+            try initiator.start(turn)
+        }, rejected: { turn, detail in
+            request.answer(turn, .rejected(Gatekeeper.Rejected(detail: detail)))
+        }))
+        turn.assert(origin, Gatekeeper.Resolve<Ref>(step: Gatekeeper.Step(stepType: "noise", detail: service), observer: observer))
+    }
+}
+
+/// Whether a Noise initiator's session has come up, told from the relay session's actor.
+final class NoiseStepProgress: Sendable {
+    private let connected = Mutex(false)
+    var isConnected: Bool { connected.withLock { $0 } }
+    func markConnected() { connected.withLock { $0 = true } }
+}
