@@ -393,4 +393,53 @@ struct FederationTests {
         await brokerB.shutdown()
         await brokerC.shutdown()
     }
+
+    @Test("federation links through a noise step: each broker binds its federation entity under its own Noise key, and the peers' routes name it",
+          .timeLimit(.minutes(2)))
+    func federationOverNoise() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (hostA, hostB) = ("127.0.0.1", "127.0.0.2")
+        let (portA, portB) = (Self.freePort(on: hostA), Self.freePort(on: hostB))
+        let (keyA, keyB) = (NoiseKeyPair.generate(), NoiseKeyPair.generate())
+        func config(name: String, own: NoiseKeyPair, peer: String, host: String, port: Int, key: NoiseKeyPair) -> String {
+            """
+            let ?world = dataspace
+            <bind <ref {oid: "world" key: #x""}> $world #f>
+            <require-service <federation {name: "\(name)" dataspace: $world mode: mesh peers: [
+              <peer "\(peer)" <route [<tcp "\(host)" \(port)>] <noise {service: federation key: #x"\(Self.hex(key.publicKey))"}>>>
+            ]}>>
+            ? <service-object <federation _> ?fed> [
+              <bind <noise {service: federation key: #x"\(Self.hex(own.publicKey))" secretKey: #x"\(Self.hex(own.secretKey))"}> $fed #f>
+            ]
+            """
+        }
+        var brokers: [SyndicateBroker] = []
+        for (name, host, port, own, peer, peerHost, peerPort, peerKey) in [
+            ("a", hostA, portA, keyA, "b", hostB, portB, keyB), ("b", hostB, portB, keyB, "a", hostA, portA, keyA),
+        ] {
+            let file = directory.appendingPathComponent("\(name).pr")
+            try config(name: name, own: own, peer: peer, host: peerHost, port: peerPort, key: peerKey).write(to: file, atomically: true, encoding: .utf8)
+            var options = ServerOptions()
+            options.tcpAddresses = [TCPListenAddress(host: host, port: port)]
+            options.configPaths = [file.path]
+            var logger = Logger(label: "federation-test-noise-\(name)")
+            logger.logLevel = .warning
+            let broker = await SyndicateBroker.start(options, logger: logger)
+            #expect(await broker.failedListeners().isEmpty)
+            brokers.append(broker)
+        }
+        let log = Deliveries()
+        let ca = Client("ca", host: hostA, port: portA, deliveries: log)
+        let cb = Client("cb", host: hostB, port: portB, deliveries: log)
+        #expect(await log.wait { ["ca", "cb"].allSatisfy($0.connected.contains) })
+        ca.present("a1")
+        cb.present("b1")
+        #expect(await log.wait { s in s.sees("ca", "b1") && s.sees("cb", "a1") }, "\(log.snapshot.present)")
+        cb.say("through noise")
+        #expect(await log.wait { s in s.heard("ca", "cb: through noise") == 1 }, "\(log.snapshot.messages)")
+        ca.stop()
+        cb.stop()
+        for broker in brokers { await broker.shutdown() }
+    }
 }
