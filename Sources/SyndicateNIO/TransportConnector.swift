@@ -19,7 +19,7 @@ extension Turn {
     /// `backoff` (0.1 s doubling to 30 s by default, reset when a connection comes up). Failed
     /// attempts are retried the same way, the latest failure staying asserted meanwhile.
     ///
-    /// ``serveRoutes(in:limits:backoff:logger:group:)`` runs this and the route resolution of
+    /// `serveRoutes(in:)` runs this and the route resolution of
     /// `Syndicate` together.
     public func connectTransports(
         in dataspace: Ref, limits: RelayLimits = .default, backoff: ReconnectBackoff = ReconnectBackoff(),
@@ -36,8 +36,8 @@ extension Turn {
         }
     }
 
-    /// Route resolution with real transports: ``Syndicate/Turn/serveRouteResolution(in:)`` and
-    /// ``connectTransports(in:limits:backoff:logger:group:)`` on `dataspace`. Observers of
+    /// Route resolution with real transports: `serveRouteResolution(in:)` (Syndicate) and
+    /// `connectTransports(in:)` on `dataspace`. Observers of
     /// `<resolve-path ROUTE _ _ _>` there get their routes followed over TCP, WebSocket and Unix
     /// sockets, through sturdy-ref and Noise steps. Stopping the current facet stops both and
     /// closes every connection they made.
@@ -83,11 +83,21 @@ final class TransportLink {
 
     func start(_ turn: Turn) {
         facet = turn.activeFacet
-        guard let address = try? RelayAddress(transportAddress: addr), address != .stdio else {
+        guard let address = try? RelayAddress(transportAddress: addr), Self.canConnect(address) else {
             publish(turn, control: idle(turn), .rejected(Gatekeeper.Rejected(detail: .string("unsupported transport \(addr)"))))
             return
         }
         attempt(turn, address)
+    }
+
+    /// Whether an outgoing connection can be made to `address` (`<stdio>` cannot, nor a
+    /// WebSocket URL other than `ws://`).
+    static func canConnect(_ address: RelayAddress) -> Bool {
+        switch address {
+        case .tcp, .unix: true
+        case .webSocket(let url): url.lowercased().hasPrefix("ws://")
+        case .stdio: false
+        }
     }
 
     /// One connection attempt, in a facet of its own under the link's; stopping it closes the

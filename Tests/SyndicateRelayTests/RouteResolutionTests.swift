@@ -153,7 +153,7 @@ struct RouteResolutionTests {
         await #expect(throws: SyndicateClientError.rejected(reason: "invalid sturdy ref")) {
             _ = try await SyndicateClient.connect(route: "<route [\(remote.tcp)] \(remote.noiseStep(service: "inner")) \(forged)>")
         }
-        for transport in ["<stdio>", "<carrier-pigeon 7>"] {
+        for transport in ["<stdio>", "<carrier-pigeon 7>", #"<ws "wss://example.org/">"#] {
             await #expect(throws: SyndicateClientError.rejected(reason: "unsupported transport \(transport)")) {
                 _ = try await SyndicateClient.connect(route: "<route [\(transport)] \(remote.worldRef)>")
             }
