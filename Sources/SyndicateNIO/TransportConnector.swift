@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Preserves
@@ -108,9 +109,15 @@ final class TransportLink {
         turn.inFacet(facet) { turn in
             turn.facet { turn in
                 _ = turn.preventInertCheck()
+                // Whatever connection the attempt makes closes with its facet, even one that
+                // comes up after the facet has stopped.
+                let slot = ConnectionSlot()
+                turn.onStop { _ in slot.close() }
                 turn.linkedTask(producing: { () async -> TransportAttempt in
                     do {
-                        return .connected(try await RelayConnector.connect(address, limits: limits, logger: logger, group: group))
+                        let connection = try await RelayConnector.connect(address, limits: limits, logger: logger, group: group)
+                        guard slot.offer(connection.session) else { return .failed("no longer wanted") }
+                        return .connected(connection)
                     } catch {
                         return .failed("\(error)")
                     }
@@ -132,7 +139,6 @@ final class TransportLink {
         backoff.succeeded()
         logger.debug("connected", metadata: ["address": "\(address)"])
         let control = turn.ref(ForceDisconnectEntity(session: connection.session))
-        turn.onStop { _ in connection.session.transportClosed() }
         publish(turn, control: control, .accepted(responderSession: connection.peer))
         turn.linkedTask(producing: { await connection.session.actor.terminated() }) { [self] turn, _ in
             logger.info("link lost", metadata: ["address": "\(address)"])
@@ -167,6 +173,32 @@ final class TransportLink {
         turn.inFacet(facet) { turn in
             answer = turn.replace(answer, dataspace, Gatekeeper.TransportConnection<Ref>(addr: addr, control: control, resolved: resolved))
         }
+    }
+}
+
+/// The connection of one attempt, closed when the attempt's facet stops, whether it came up
+/// before or after.
+final class ConnectionSlot: Sendable {
+    private let state = NIOLockedValueBox<(closed: Bool, session: RelaySession?)>((false, nil))
+
+    /// Keeps `session` for ``close()``; false (closing it at once) if that has already run.
+    func offer(_ session: RelaySession) -> Bool {
+        let kept = state.withLockedValue { state -> Bool in
+            guard !state.closed else { return false }
+            state.session = session
+            return true
+        }
+        if !kept { session.transportClosed() }
+        return kept
+    }
+
+    func close() {
+        let session = state.withLockedValue { state -> RelaySession? in
+            state.closed = true
+            defer { state.session = nil }
+            return state.session
+        }
+        session?.transportClosed()
     }
 }
 
