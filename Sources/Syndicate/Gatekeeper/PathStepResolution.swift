@@ -64,33 +64,22 @@ struct PathStepRequest: Hashable {
     }
 
     /// Runs the Noise initiator in an actor of its own, so a failing handshake or session ends
-    /// only that actor; when it ends, the step is rejected.
+    /// only that actor (see ``NoiseStepRunner``).
     private func resolveNoise(_ turn: Turn) {
         let spec: Noise.NoiseSpec<Ref>
-        let handshake: NoiseHandshake
         do {
             spec = try Noise.NoiseSpec<Ref>(preserves: step.detail)
-            handshake = try NoiseHandshake(initiatorOf: spec)
+            _ = try NoiseHandshake(initiatorOf: spec)
         } catch {
             reject(turn, "invalid noise path step: \(error)")
             return
         }
-        let request = self
-        let session = turn.spawn(name: "noise-initiator") { turn in
-            request.runNoiseInitiator(turn, service: spec.service, handshake: handshake)
-        }
-        turn.onStop { _ in session.run { $0.stopActor() } }
-        turn.linkedTask(producing: { await session.terminated() }) { turn, status in
-            switch status {
-            case .normal: request.reject(turn, "the noise session ended")
-            case .error(let reason): request.reject(turn, "the noise session failed: \(reason)")
-            }
-        }
+        NoiseStepRunner(request: self, spec: spec).start(turn)
     }
 
     /// In the initiator's actor: resolves `<noise service>` at the origin and runs the handshake
     /// with the responder it is given. The actor stops when the responder goes away.
-    private func runNoiseInitiator(_ turn: Turn, service: AnyValue, handshake: NoiseHandshake) {
+    func runNoiseInitiator(_ turn: Turn, service: AnyValue, handshake: NoiseHandshake) {
         let me = turn.actor
         let request = self
         let connected = NoiseStepProgress()
@@ -101,9 +90,12 @@ struct PathStepRequest: Hashable {
             }), handshake: handshake, peer: responder)
             turn.onStop { turn in
                 initiator.sessionEnded()
-                // The responder went away: the handshake failed (a wrong key) or the session ended.
-                let reason = connected.isConnected ? "the noise session ended" : "the noise handshake failed"
-                turn.later { turn in try turn.fail(reason) }
+                // The responder went away: the session ended, or the handshake failed (a wrong key).
+                if connected.isConnected {
+                    turn.later { turn in turn.stopActor() }
+                } else {
+                    turn.later { turn in try turn.fail("the noise handshake failed") }
+                }
             }
             turn.assert(responder, Noise.Initiator<Ref>(initiatorSession: turn.ref(initiator)))
             try initiator.start(turn)
@@ -111,6 +103,68 @@ struct PathStepRequest: Hashable {
             request.answer(turn, .rejected(Gatekeeper.Rejected(detail: detail)))
         }))
         turn.assert(origin, Gatekeeper.Resolve<Ref>(step: Gatekeeper.Step(stepType: "noise", detail: service), observer: observer))
+    }
+}
+
+/// A noise path step while it is wanted: runs Noise initiators one after another, each in an
+/// actor of its own. When one ends (a failed handshake, such as a wrong key, or a session that
+/// ended), the step is answered `<rejected …>` and tried again after a backoff (0.1 s doubling to
+/// 30 s, reset once a session comes up), as the responder may be back (a config reloaded).
+/// Confined to its actor.
+final class NoiseStepRunner {
+    let request: PathStepRequest
+    let spec: Noise.NoiseSpec<Ref>
+    private var backoff = ReconnectBackoff()
+    private var facet: FacetID?
+    private var rejection: Handle?
+
+    init(request: PathStepRequest, spec: Noise.NoiseSpec<Ref>) {
+        self.request = request
+        self.spec = spec
+    }
+
+    func start(_ turn: Turn) {
+        facet = turn.activeFacet
+        // A session came up: the last failure no longer stands.
+        let accepted = Gatekeeper.ResolvedPathStep<Ref>.pattern(
+            origin: .literal(request.origin), pathStep: .literal(request.step),
+            resolved: .pattern(Gatekeeper.Resolved<Ref>.acceptedPattern()))
+        turn.during(request.dataspace, accepted) { [self] turn, _ in
+            backoff.succeeded()
+            if let rejection { turn.retract(rejection) }
+            rejection = nil
+        }
+        attempt(turn)
+    }
+
+    private func attempt(_ turn: Turn) {
+        guard let facet, let handshake = try? NoiseHandshake(initiatorOf: spec) else { return }
+        let (request, service) = (self.request, spec.service)
+        turn.inFacet(facet) { turn in
+            turn.facet { turn in
+                _ = turn.preventInertCheck()
+                let session = turn.spawn(name: "noise-initiator") { turn in
+                    request.runNoiseInitiator(turn, service: service, handshake: handshake)
+                }
+                turn.onStop { _ in session.run { $0.stopActor() } }
+                turn.linkedTask(producing: { await session.terminated() }) { [self] turn, status in
+                    let reason: String
+                    switch status {
+                    case .normal: reason = "the noise session ended"
+                    case .error(let error): reason = error.hasPrefix("the noise") ? error : "the noise session failed: \(error)"
+                    }
+                    let current = turn.activeFacet
+                    let delay = backoff.failed()
+                    turn.inFacet(facet) { turn in
+                        rejection = turn.replace(rejection, request.dataspace, Gatekeeper.ResolvedPathStep<Ref>(
+                            origin: request.origin, pathStep: request.step,
+                            resolved: .rejected(Gatekeeper.Rejected(detail: .string(reason)))))
+                        turn.after(delay) { [self] turn in attempt(turn) }
+                    }
+                    turn.stop(current)
+                }
+            }
+        }
     }
 }
 
