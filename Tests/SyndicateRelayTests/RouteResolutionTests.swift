@@ -296,8 +296,10 @@ struct RouteResolutionTests {
         _ = try await SyndicateClientTests.next(&seen)  // the witness itself
         let route = try Gatekeeper.Route<Ref>(parsing: remote.noiseThenSturdyRoute())
         let observers = FacetBox()
+        let resolverBox = RefBox()
         let local = SyndicateActor.boot(name: "route-observers") { turn in
             let resolver = turn.createDataspace()
+            resolverBox.set(resolver)
             turn.serveRoutes(in: resolver)
             for name in ["one", "two", "three"] {
                 let facet = turn.facet { turn in
@@ -317,6 +319,19 @@ struct RouteResolutionTests {
         let facets = observers.all
         local.run { turn in for facet in facets { turn.stop(facet) } }
         #expect(await Self.eventually { remote.broker.connectionCount == 1 }, "\(remote.broker.connectionCount) connections")
+        // And the path steps are no longer followed: no <path-step …> answer is left.
+        let resolver = try #require(resolverBox.ref)
+        let answers = Counter()
+        let synced = EventLog()
+        local.run { turn in
+            turn.during(resolver, Gatekeeper.ResolvedPathStep<Ref>.pattern()) { turn, _ in
+                answers.add(1)
+                turn.onStop { _ in answers.add(-1) }
+            }
+            turn.sync(resolver) { _ in synced.record("synced") }
+        }
+        #expect(await synced.waitFor("synced"))
+        #expect(await Self.eventually { answers.value == 0 }, "\(answers.value) path-step answers left")
         await witness.close()
         await remote.stop()
     }
@@ -384,6 +399,22 @@ extension RouteResolutionTests {
         #expect(await log.waitFor("accepted 2"), "\(log.all)")
         await remote.stop()
     }
+}
+
+/// A reference made in an actor's turn, for the test.
+final class RefBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Ref?
+    func set(_ ref: Ref) { lock.withLock { stored = ref } }
+    var ref: Ref? { lock.withLock { stored } }
+}
+
+/// A count kept by actors and read by the test.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add(_ n: Int) { lock.withLock { count += n } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// Facets made in an actor's turn, for the test to stop later.

@@ -79,14 +79,18 @@ struct PathStepRequest: Hashable {
 
     /// In the initiator's actor: resolves `<noise service>` at the origin and runs the handshake
     /// with the responder it is given. The actor stops when the responder goes away.
-    func runNoiseInitiator(_ turn: Turn, service: AnyValue, handshake: NoiseHandshake) {
+    /// `notifier` is told (a message) once the session is up.
+    func runNoiseInitiator(_ turn: Turn, service: AnyValue, handshake: NoiseHandshake, notifier: Ref) {
         let me = turn.actor
         let request = self
         let connected = NoiseStepProgress()
         let observer = turn.ref(ResolveObserver(resolved: { turn, responder in
             let initiator = NoiseSessionEntity(role: .initiator(connected: { remote in
                 connected.markConnected()
-                me.run { turn in request.answer(turn, .accepted(responderSession: remote)) }
+                me.run { turn in
+                    request.answer(turn, .accepted(responderSession: remote))
+                    turn.message(notifier, .boolean(true))
+                }
             }), handshake: handshake, peer: responder)
             turn.onStop { turn in
                 initiator.sessionEnded()
@@ -125,16 +129,15 @@ final class NoiseStepRunner {
 
     func start(_ turn: Turn) {
         facet = turn.activeFacet
-        // A session came up: the last failure no longer stands.
-        let accepted = Gatekeeper.ResolvedPathStep<Ref>.pattern(
-            origin: .literal(request.origin), pathStep: .literal(request.step),
-            resolved: .pattern(Gatekeeper.Resolved<Ref>.acceptedPattern()))
-        turn.during(request.dataspace, accepted) { [self] turn, _ in
-            backoff.succeeded()
-            if let rejection { turn.retract(rejection) }
-            rejection = nil
-        }
         attempt(turn)
+    }
+
+    /// A session came up: the last failure no longer stands. (Told by the initiator's actor, not
+    /// by observing the answer, which would be interest in this very step and keep it wanted.)
+    func connected(_ turn: Turn) {
+        backoff.succeeded()
+        if let rejection { turn.retract(rejection) }
+        rejection = nil
     }
 
     private func attempt(_ turn: Turn) {
@@ -143,8 +146,9 @@ final class NoiseStepRunner {
         turn.inFacet(facet) { turn in
             turn.facet { turn in
                 _ = turn.preventInertCheck()
+                let notifier = turn.ref(NoiseStepConnected(runner: self))
                 let session = turn.spawn(name: "noise-initiator") { turn in
-                    request.runNoiseInitiator(turn, service: service, handshake: handshake)
+                    request.runNoiseInitiator(turn, service: service, handshake: handshake, notifier: notifier)
                 }
                 turn.onStop { _ in session.run { $0.stopActor() } }
                 turn.linkedTask(producing: { await session.terminated() }) { [self] turn, status in
@@ -166,6 +170,13 @@ final class NoiseStepRunner {
             }
         }
     }
+}
+
+/// Tells a ``NoiseStepRunner`` that its initiator's session came up.
+final class NoiseStepConnected: Entity {
+    private let runner: NoiseStepRunner
+    init(runner: NoiseStepRunner) { self.runner = runner }
+    func onMessage(_ turn: Turn, _ value: AnyValue) throws { runner.connected(turn) }
 }
 
 /// Whether a Noise initiator's session has come up, told from the relay session's actor.
