@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Preserves
@@ -19,7 +20,7 @@ extension Turn {
     /// `backoff` (0.1 s doubling to 30 s by default, reset when a connection comes up). Failed
     /// attempts are retried the same way, the latest failure staying asserted meanwhile.
     ///
-    /// ``serveRoutes(in:limits:backoff:logger:group:)`` runs this and the route resolution of
+    /// `serveRoutes(in:)` runs this and the route resolution of
     /// `Syndicate` together.
     public func connectTransports(
         in dataspace: Ref, limits: RelayLimits = .default, backoff: ReconnectBackoff = ReconnectBackoff(),
@@ -36,8 +37,8 @@ extension Turn {
         }
     }
 
-    /// Route resolution with real transports: ``Syndicate/Turn/serveRouteResolution(in:)`` and
-    /// ``connectTransports(in:limits:backoff:logger:group:)`` on `dataspace`. Observers of
+    /// Route resolution with real transports: `serveRouteResolution(in:)` (Syndicate) and
+    /// `connectTransports(in:)` on `dataspace`. Observers of
     /// `<resolve-path ROUTE _ _ _>` there get their routes followed over TCP, WebSocket and Unix
     /// sockets, through sturdy-ref and Noise steps. Stopping the current facet stops both and
     /// closes every connection they made.
@@ -83,11 +84,21 @@ final class TransportLink {
 
     func start(_ turn: Turn) {
         facet = turn.activeFacet
-        guard let address = try? RelayAddress(transportAddress: addr), address != .stdio else {
+        guard let address = try? RelayAddress(transportAddress: addr), Self.canConnect(address) else {
             publish(turn, control: idle(turn), .rejected(Gatekeeper.Rejected(detail: .string("unsupported transport \(addr)"))))
             return
         }
         attempt(turn, address)
+    }
+
+    /// Whether an outgoing connection can be made to `address` (`<stdio>` cannot, nor a
+    /// WebSocket URL other than `ws://`).
+    static func canConnect(_ address: RelayAddress) -> Bool {
+        switch address {
+        case .tcp, .unix: true
+        case .webSocket(let url): url.lowercased().hasPrefix("ws://")
+        case .stdio: false
+        }
     }
 
     /// One connection attempt, in a facet of its own under the link's; stopping it closes the
@@ -98,9 +109,15 @@ final class TransportLink {
         turn.inFacet(facet) { turn in
             turn.facet { turn in
                 _ = turn.preventInertCheck()
+                // Whatever connection the attempt makes closes with its facet, even one that
+                // comes up after the facet has stopped.
+                let slot = ConnectionSlot()
+                turn.onStop { _ in slot.close() }
                 turn.linkedTask(producing: { () async -> TransportAttempt in
                     do {
-                        return .connected(try await RelayConnector.connect(address, limits: limits, logger: logger, group: group))
+                        let connection = try await RelayConnector.connect(address, limits: limits, logger: logger, group: group)
+                        guard slot.offer(connection.session) else { return .failed("no longer wanted") }
+                        return .connected(connection)
                     } catch {
                         return .failed("\(error)")
                     }
@@ -122,7 +139,6 @@ final class TransportLink {
         backoff.succeeded()
         logger.debug("connected", metadata: ["address": "\(address)"])
         let control = turn.ref(ForceDisconnectEntity(session: connection.session))
-        turn.onStop { _ in connection.session.transportClosed() }
         publish(turn, control: control, .accepted(responderSession: connection.peer))
         turn.linkedTask(producing: { await connection.session.actor.terminated() }) { [self] turn, _ in
             logger.info("link lost", metadata: ["address": "\(address)"])
@@ -157,6 +173,32 @@ final class TransportLink {
         turn.inFacet(facet) { turn in
             answer = turn.replace(answer, dataspace, Gatekeeper.TransportConnection<Ref>(addr: addr, control: control, resolved: resolved))
         }
+    }
+}
+
+/// The connection of one attempt, closed when the attempt's facet stops, whether it came up
+/// before or after.
+final class ConnectionSlot: Sendable {
+    private let state = NIOLockedValueBox<(closed: Bool, session: RelaySession?)>((false, nil))
+
+    /// Keeps `session` for ``close()``; false (closing it at once) if that has already run.
+    func offer(_ session: RelaySession) -> Bool {
+        let kept = state.withLockedValue { state -> Bool in
+            guard !state.closed else { return false }
+            state.session = session
+            return true
+        }
+        if !kept { session.transportClosed() }
+        return kept
+    }
+
+    func close() {
+        let session = state.withLockedValue { state -> RelaySession? in
+            state.closed = true
+            defer { state.session = nil }
+            return state.session
+        }
+        session?.transportClosed()
     }
 }
 

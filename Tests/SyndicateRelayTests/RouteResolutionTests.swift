@@ -138,7 +138,7 @@ struct RouteResolutionTests {
             _ = try await SyndicateClient.connect(route: wrongKey)
         } throws: { error in
             guard case SyndicateClientError.rejected(let reason) = error else { return false }
-            return reason.contains("noise handshake failed")
+            return reason == "the noise handshake failed"
         }
         // Only that session ended: the witness's is still there, and the right key works.
         try witness.send(AnyValue.record("still-here"))
@@ -153,7 +153,7 @@ struct RouteResolutionTests {
         await #expect(throws: SyndicateClientError.rejected(reason: "invalid sturdy ref")) {
             _ = try await SyndicateClient.connect(route: "<route [\(remote.tcp)] \(remote.noiseStep(service: "inner")) \(forged)>")
         }
-        for transport in ["<stdio>", "<carrier-pigeon 7>"] {
+        for transport in ["<stdio>", "<carrier-pigeon 7>", #"<ws "wss://example.org/">"#] {
             await #expect(throws: SyndicateClientError.rejected(reason: "unsupported transport \(transport)")) {
                 _ = try await SyndicateClient.connect(route: "<route [\(transport)] \(remote.worldRef)>")
             }
@@ -296,8 +296,10 @@ struct RouteResolutionTests {
         _ = try await SyndicateClientTests.next(&seen)  // the witness itself
         let route = try Gatekeeper.Route<Ref>(parsing: remote.noiseThenSturdyRoute())
         let observers = FacetBox()
+        let resolverBox = RefBox()
         let local = SyndicateActor.boot(name: "route-observers") { turn in
             let resolver = turn.createDataspace()
+            resolverBox.set(resolver)
             turn.serveRoutes(in: resolver)
             for name in ["one", "two", "three"] {
                 let facet = turn.facet { turn in
@@ -317,6 +319,19 @@ struct RouteResolutionTests {
         let facets = observers.all
         local.run { turn in for facet in facets { turn.stop(facet) } }
         #expect(await Self.eventually { remote.broker.connectionCount == 1 }, "\(remote.broker.connectionCount) connections")
+        // And the path steps are no longer followed: no <path-step …> answer is left.
+        let resolver = try #require(resolverBox.ref)
+        let answers = Counter()
+        let synced = EventLog()
+        local.run { turn in
+            turn.during(resolver, Gatekeeper.ResolvedPathStep<Ref>.pattern()) { turn, _ in
+                answers.add(1)
+                turn.onStop { _ in answers.add(-1) }
+            }
+            turn.sync(resolver) { _ in synced.record("synced") }
+        }
+        #expect(await synced.waitFor("synced"))
+        #expect(await Self.eventually { answers.value == 0 }, "\(answers.value) path-step answers left")
         await witness.close()
         await remote.stop()
     }
@@ -332,6 +347,74 @@ extension RouteResolutionTests {
         #expect(await client.closed() == .connectionLost(address: remote.tcp))
         #expect(throws: SyndicateClientError.connectionLost(address: remote.tcp)) { try client.send(AnyValue.record("late")) }
     }
+}
+
+extension RouteResolutionTests {
+    @Test("a noise step whose responder goes away is rejected, and tried again until the binding is back", .timeLimit(.minutes(1)))
+    func noiseStepIsRetried() async throws {
+        let remote = try await RemoteBroker.start()
+        let remoteConfig = remote.broker.objects.config
+        let keys = remote.noise
+        let bindings = FacetBox()
+        let binder = SyndicateActor.boot(name: "binder") { turn in
+            let flaky = turn.createDataspace()
+            let spec = Noise.NoiseServiceSpec<Ref>(
+                base: Noise.NoiseSpec<Ref>(key: keys.publicKey, service: .symbol("flaky"), protocol: .absent, preSharedKeys: .absent),
+                secretKey: .present(secretKey: keys.secretKey))
+            let bind = Gatekeeper.Bind<Ref>(description_: Gatekeeper.Description(stepType: "noise", detail: spec.preserves), target: flaky, observer: .absent)
+            turn.assert(flaky, AnyValue.record("flaky-world"))
+            bindings.add(turn.facet { turn in turn.assert(remoteConfig, bind) })
+            turn.onMessage(remoteConfig, P.rec("rebind-flaky")) { turn, _ in
+                bindings.add(turn.facet { turn in turn.assert(remoteConfig, bind) })
+            }
+        }
+        defer { binder.run { $0.stopActor() } }
+        let log = EventLog()
+        let route = try Gatekeeper.Route<Ref>(parsing: "<route [\(remote.tcp)] \(remote.noiseStep(service: "flaky"))>")
+        let local = SyndicateActor.boot(name: "flaky-resolver") { turn in
+            let resolver = turn.createDataspace()
+            turn.serveRoutes(in: resolver)
+            var accepted = 0
+            turn.duringRouteResolution(route, in: resolver) { turn, answer in
+                switch answer.resolved {
+                case .accepted:
+                    accepted += 1
+                    let n = accepted
+                    log.record("accepted \(n)")
+                    turn.onStop { _ in log.record("retracted \(n)") }
+                case .rejected(let rejection):
+                    log.record("rejected \(rejection.detail)")
+                }
+            }
+        }
+        defer { local.run { $0.stopActor() } }
+        #expect(await log.waitFor("accepted 1"), "\(log.all)")
+        // The binding goes: the responder's session ends, and so does the step.
+        let first = bindings.all
+        binder.run { turn in for facet in first { turn.stop(facet) } }
+        #expect(await log.waitFor("retracted 1"), "\(log.all)")
+        #expect(await log.waitFor(#"rejected "the noise session ended""#), "\(log.all)")
+        // It comes back: the step is tried again and the route resolved again.
+        binder.run { turn in turn.message(remoteConfig, AnyValue.record("rebind-flaky")) }
+        #expect(await log.waitFor("accepted 2"), "\(log.all)")
+        await remote.stop()
+    }
+}
+
+/// A reference made in an actor's turn, for the test.
+final class RefBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Ref?
+    func set(_ ref: Ref) { lock.withLock { stored = ref } }
+    var ref: Ref? { lock.withLock { stored } }
+}
+
+/// A count kept by actors and read by the test.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add(_ n: Int) { lock.withLock { count += n } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// Facets made in an actor's turn, for the test to stop later.

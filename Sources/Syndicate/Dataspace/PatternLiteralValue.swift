@@ -4,7 +4,7 @@ import SyndicateProtocols
 extension DataspacePatterns.Pattern {
     /// The one value this pattern matches when it is a literal written as a pattern (atoms as
     /// `<lit …>`, records, sequences and dictionaries as groups of literals, as
-    /// ``DataspacePatterns/Pattern/literal(_:)`` lifts them); nil when it binds, discards, or
+    /// `Pattern.literal(_:)` lifts them); nil when it binds, discards, or
     /// leaves a position open (a record or sequence group whose keys are not exactly
     /// `0..<n`).
     ///

@@ -20,7 +20,7 @@ public final class SyndicateClient: Sendable {
     /// The broker's address, as given to ``connect(to:sturdyRef:limits:resolveTimeout:logger:)``,
     /// or the transport a route was followed over.
     public let address: RelayAddress
-    /// The route given to ``connect(route:limits:resolveTimeout:logger:)-(Gatekeeper.Route<Ref>,_,_,_)``, if the client was connected by one.
+    /// The route given to `connect(route:)`, if the client was connected by one.
     public let route: Gatekeeper.Route<Ref>?
     /// The dataspace the sturdy ref (or the route) resolved to.
     public let dataspace: Ref
@@ -175,7 +175,7 @@ public final class SyndicateClient: Sendable {
         }
     }
 
-    /// ``connect(route:limits:resolveTimeout:logger:)-(Gatekeeper.Route<Ref>,_,_,_)`` with the route in Preserves text, such as
+    /// `connect(route:)` with the route in Preserves text, such as
     /// `<route [<tcp "127.0.0.1" 9001>] <ref {oid: "syndicate" sig: #x"69ca300c1dbfa08fba692102dd82311a"}>>`.
     ///
     /// - Throws: ``SyndicateClientError/invalidRoute(text:reason:)`` when the text is not a route,
