@@ -96,6 +96,24 @@ extension Schema {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .boolean:
+                emitter.writeSymbol("Boolean")
+            case .double:
+                emitter.writeSymbol("Double")
+            case .signedInteger:
+                emitter.writeSymbol("SignedInteger")
+            case .string:
+                emitter.writeSymbol("String")
+            case .byteString:
+                emitter.writeSymbol("ByteString")
+            case .symbol:
+                emitter.writeSymbol("Symbol")
+            }
+        }
+
         private static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Boolean", "schema.AtomKind", expected: "the literal Boolean")
             return .boolean
@@ -151,6 +169,15 @@ extension Schema {
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("named")), fields: [Preserves.Value<Swift.Never>.symbol(self.name), self.pattern.preserves]))
         }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("named")
+            emitter.write(Preserves.Value<Swift.Never>.symbol(self.name))
+            self.pattern.write(to: &emitter)
+            emitter.end()
+        }
     }
 }
 
@@ -174,6 +201,14 @@ extension Schema {
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("bundle")), fields: [serializeModules(self.modules)]))
         }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("bundle")
+            writeModules(self.modules, to: &emitter)
+            emitter.end()
+        }
     }
 }
 
@@ -188,6 +223,32 @@ extension Schema {
         case dict(entries: DictionaryEntries)
 
         public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "tuple":
+                    if let result = try? Self.parseTupleCase(value) {
+                        self = result
+                        return
+                    }
+                case "tuplePrefix":
+                    if let result = try? Self.parseTuplePrefixCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -238,6 +299,42 @@ extension Schema {
                 return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("tuplePrefix")), fields: [Preserves.Value<Swift.Never>.sequence(fixed.map({ _item8 in _item8.preserves })), variable.preserves]))
             case .dict(let entries):
                 return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("dict")), fields: [serializeDictionaryEntries(entries)]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .rec(let label, let fields):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                label.write(to: &emitter)
+                fields.write(to: &emitter)
+                emitter.end()
+            case .tuple(let patterns):
+                emitter.beginRecord()
+                emitter.writeSymbol("tuple")
+                emitter.beginSequence()
+                for _item9 in patterns {
+                    _item9.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .tuplePrefix(let fixed, let variable):
+                emitter.beginRecord()
+                emitter.writeSymbol("tuplePrefix")
+                emitter.beginSequence()
+                for _item10 in fixed {
+                    _item10.write(to: &emitter)
+                }
+                emitter.end()
+                variable.write(to: &emitter)
+                emitter.end()
+            case .dict(let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                writeDictionaryEntries(entries, to: &emitter)
+                emitter.end()
             }
         }
 
@@ -321,6 +418,36 @@ extension Schema {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .or(let pattern0, let pattern1, let patternN):
+                emitter.beginRecord()
+                emitter.writeSymbol("or")
+                emitter.beginSequence()
+                pattern0.write(to: &emitter)
+                pattern1.write(to: &emitter)
+                for _item9 in patternN {
+                    _item9.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .and(let pattern0, let pattern1, let patternN):
+                emitter.beginRecord()
+                emitter.writeSymbol("and")
+                emitter.beginSequence()
+                pattern0.write(to: &emitter)
+                pattern1.write(to: &emitter)
+                for _item10 in patternN {
+                    _item10.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .pattern(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseOrCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "schema.Definition", expected: "a record <or …> with at least 1 field")
             let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
@@ -368,6 +495,11 @@ extension Schema {
     public static func serializeDefinitions(_ x: Definitions) -> Preserves.Value<Swift.Never> {
         return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Swift.Never>.symbol(_entry3.key), _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
     }
+
+    /// Writes the binary encoding of `serializeDefinitions(x)` without building the value first.
+    @inlinable public static func writeDefinitions(_ x: Definitions, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+        emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Swift.Never>.symbol(_entry4.key), _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+    }
 }
 
 // MARK: - schema.DictionaryEntries
@@ -384,6 +516,11 @@ extension Schema {
     /// The value that `DictionaryEntries` (`schema.DictionaryEntries`) stands for.
     public static func serializeDictionaryEntries(_ x: DictionaryEntries) -> Preserves.Value<Swift.Never> {
         return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (_entry3.key, _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeDictionaryEntries(x)` without building the value first.
+    @inlinable public static func writeDictionaryEntries(_ x: DictionaryEntries, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+        emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (_entry4.key, _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
     }
 }
 
@@ -427,6 +564,16 @@ extension Schema {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`false`:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .ref(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseFalseCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "schema.EmbeddedTypeName", expected: "the literal #f")
             return .`false`
@@ -453,6 +600,15 @@ extension Schema {
     public static func serializeModulePath<Embedded: Preserves.PreservesEmbedded>(_ x: ModulePath, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.sequence(x.map({ _item2 in Preserves.Value<Embedded>.symbol(_item2) }))
     }
+
+    /// Writes the binary encoding of `serializeModulePath(x)` without building the value first.
+    @inlinable public static func writeModulePath<Embedded: Preserves.PreservesEmbedded>(_ x: ModulePath, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.beginSequence()
+        for _item3 in x {
+            emitter.write(Preserves.Value<Embedded>.symbol(_item3))
+        }
+        emitter.end()
+    }
 }
 
 // MARK: - schema.Modules
@@ -469,6 +625,11 @@ extension Schema {
     /// The value that `Modules` (`schema.Modules`) stands for.
     public static func serializeModules(_ x: Modules) -> Preserves.Value<Swift.Never> {
         return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (serializeModulePath(_entry3.key, as: Swift.Never.self), _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeModules(x)` without building the value first.
+    @inlinable public static func writeModules(_ x: Modules, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+        emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (serializeModulePath(_entry4.key, as: Swift.Never.self), _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
     }
 }
 
@@ -495,6 +656,14 @@ extension Schema {
 
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.sequence([Preserves.Value<Swift.Never>.string(self.variantLabel), self.pattern.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginSequence()
+            emitter.write(Preserves.Value<Swift.Never>.string(self.variantLabel))
+            self.pattern.write(to: &emitter)
+            emitter.end()
         }
     }
 }
@@ -536,6 +705,16 @@ extension Schema {
                 return x.preserves
             case .anonymous(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .named(let x):
+                x.write(to: &emitter)
+            case .anonymous(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -589,6 +768,16 @@ extension Schema {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .named(let x):
+                x.write(to: &emitter)
+            case .anonymous(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseNamedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .named(try Binding(preserves: value))
         }
@@ -639,6 +828,16 @@ extension Schema {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .simplePattern(let x):
+                x.write(to: &emitter)
+            case .compoundPattern(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseSimplePatternCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .simplePattern(try SimplePattern(preserves: value))
         }
@@ -671,6 +870,15 @@ extension Schema {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [serializeModulePath(self.module, as: Embedded.self), Preserves.Value<Embedded>.symbol(self.name)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ref")
+            writeModulePath(self.module, to: &emitter)
+            emitter.write(Preserves.Value<Embedded>.symbol(self.name))
+            emitter.end()
         }
     }
 }
@@ -707,6 +915,14 @@ extension Schema {
 
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("schema")), fields: [Preserves.Value<Swift.Never>.dictionary([Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("definitions")): serializeDefinitions(self.definitions), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("embeddedType")): self.embeddedType.preserves(as: Swift.Never.self), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("version")): self.version.preserves(as: Swift.Never.self)])]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("schema")
+            emitter.write(Preserves.Value<Swift.Never>.dictionary([Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("definitions")): serializeDefinitions(self.definitions), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("embeddedType")): self.embeddedType.preserves(as: Swift.Never.self), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("version")): self.version.preserves(as: Swift.Never.self)]))
+            emitter.end()
         }
     }
 }
@@ -823,6 +1039,47 @@ extension Schema {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .`any`:
+                emitter.writeSymbol("any")
+            case .atom(let atomKind):
+                emitter.beginRecord()
+                emitter.writeSymbol("atom")
+                atomKind.write(to: &emitter)
+                emitter.end()
+            case .embedded(let interface):
+                emitter.beginRecord()
+                emitter.writeSymbol("embedded")
+                interface.write(to: &emitter)
+                emitter.end()
+            case .lit(let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("lit")
+                emitter.write(value)
+                emitter.end()
+            case .seqof(let pattern):
+                emitter.beginRecord()
+                emitter.writeSymbol("seqof")
+                pattern.write(to: &emitter)
+                emitter.end()
+            case .setof(let pattern):
+                emitter.beginRecord()
+                emitter.writeSymbol("setof")
+                pattern.write(to: &emitter)
+                emitter.end()
+            case .dictof(let key, let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("dictof")
+                key.write(to: &emitter)
+                value.write(to: &emitter)
+                emitter.end()
+            case .ref(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseAnyCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "any", "schema.SimplePattern", expected: "the literal any")
             return .`any`
@@ -887,6 +1144,11 @@ extension Schema {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)))
         }
     }
 }

@@ -32,6 +32,15 @@ extension Dataspace {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Observe")), fields: [self.pattern.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("Observe")
+            self.pattern.write(to: &emitter)
+            emitter.writeEmbedded(self.observer)
+            emitter.end()
+        }
+
         /// Observes `dataspace.Observe` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, DataspacePatterns.Pattern<Embedded>> = .any, observer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {

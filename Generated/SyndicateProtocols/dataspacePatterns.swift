@@ -108,6 +108,26 @@ extension DataspacePatterns {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bool(let x):
+                emitter.write(Preserves.Value<Embedded>.boolean(x))
+            case .double(let x):
+                emitter.write(Preserves.Value<Embedded>.double(x))
+            case .int(let x):
+                emitter.writeInteger(x)
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .bytes(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            case .symbol(let x):
+                emitter.write(Preserves.Value<Embedded>.symbol(x))
+            case .embedded(let x):
+                emitter.writeEmbedded(x)
+            }
+        }
+
         private static func parseBoolCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bool(try Preserves.SchemaParsing.bool(value, "dataspacePatterns.AnyAtom"))
         }
@@ -231,6 +251,27 @@ extension DataspacePatterns {
         case dict
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "arr":
+                    if let result = try? Self.parseArrCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -270,6 +311,25 @@ extension DataspacePatterns {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: []))
             case .dict:
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: []))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rec(let label):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                emitter.write(label)
+                emitter.end()
+            case .arr:
+                emitter.beginRecord()
+                emitter.writeSymbol("arr")
+                emitter.end()
+            case .dict:
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                emitter.end()
             }
         }
 
@@ -343,6 +403,32 @@ extension DataspacePatterns {
         case group(type: GroupType<Embedded>, entries: [Preserves.Value<Embedded>: Pattern<Embedded>])
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "_":
+                    if let result = try? Self.parseDiscardCase(value) {
+                        self = result
+                        return
+                    }
+                case "bind":
+                    if let result = try? Self.parseBindCase(value) {
+                        self = result
+                        return
+                    }
+                case "lit":
+                    if let result = try? Self.parseLitCase(value) {
+                        self = result
+                        return
+                    }
+                case "group":
+                    if let result = try? Self.parseGroupCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseDiscardCase(value) {
                 self = result
                 return
@@ -393,6 +479,32 @@ extension DataspacePatterns {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit")), fields: [value.preserves]))
             case .group(let type, let entries):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("group")), fields: [type.preserves, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry7 in (_entry7.key, _entry7.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`discard`:
+                emitter.beginRecord()
+                emitter.writeSymbol("_")
+                emitter.end()
+            case .bind(let pattern):
+                emitter.beginRecord()
+                emitter.writeSymbol("bind")
+                pattern.write(to: &emitter)
+                emitter.end()
+            case .lit(let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("lit")
+                value.write(to: &emitter)
+                emitter.end()
+            case .group(let type, let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("group")
+                type.write(to: &emitter)
+                emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry8 in (_entry8.key, _entry8.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+                emitter.end()
             }
         }
 

@@ -59,6 +59,16 @@ extension Gatekeeper {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind")), fields: [self.description_.preserves, Preserves.Value<Embedded>.embedded(self.target), self.observer.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("bind")
+            self.description_.write(to: &emitter)
+            emitter.writeEmbedded(self.target)
+            self.observer.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `gatekeeper.Bind` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(description_: DataspacePatterns.FieldPattern<Embedded, Description<Embedded>> = .any, target: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, observer: DataspacePatterns.FieldPattern<Embedded, BindObserver<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -109,6 +119,16 @@ extension Gatekeeper {
                 return Preserves.Value<Embedded>.embedded(x)
             case .absent:
                 return Preserves.Value<Embedded>.boolean(false)
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let x):
+                emitter.writeEmbedded(x)
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
             }
         }
 
@@ -190,6 +210,19 @@ extension Gatekeeper {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bound(let pathStep):
+                emitter.beginRecord()
+                emitter.writeSymbol("bound")
+                pathStep.write(to: &emitter)
+                emitter.end()
+            case .rejected(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bound", minimumFieldCount: 1, "gatekeeper.Bound", expected: "a record <bound …> with at least 1 field")
             let pathStep = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[0]) })
@@ -255,6 +288,14 @@ extension Gatekeeper {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(Preserves.Value<Embedded>.symbol(self.stepType))
+            emitter.write(self.detail)
+            emitter.end()
+        }
+
         /// Observes `gatekeeper.Description` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -282,6 +323,13 @@ extension Gatekeeper {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect")), fields: []))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("force-disconnect")
+            emitter.end()
         }
 
         /// Observes `gatekeeper.ForceDisconnect` values; each field is open unless constrained to a
@@ -317,6 +365,14 @@ extension Gatekeeper {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(Preserves.Value<Embedded>.symbol(self.stepType))
+            emitter.write(self.detail)
+            emitter.end()
+        }
+
         /// Observes `gatekeeper.PathStep` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(stepType: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -348,6 +404,14 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected")), fields: [self.detail]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("rejected")
+            emitter.write(self.detail)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Rejected` values; each field is open unless constrained to a
@@ -385,6 +449,15 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve")), fields: [self.step.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("resolve")
+            self.step.write(to: &emitter)
+            emitter.writeEmbedded(self.observer)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Resolve` values; each field is open unless constrained to a
@@ -433,6 +506,17 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path")), fields: [self.route.preserves, self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("resolve-path")
+            self.route.write(to: &emitter)
+            emitter.write(self.addr)
+            emitter.writeEmbedded(self.control)
+            self.resolved.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.ResolvePath` values; each field is open unless constrained to a
@@ -486,6 +570,19 @@ extension Gatekeeper {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("accepted")), fields: [Preserves.Value<Embedded>.embedded(responderSession)]))
             case .rejected(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .accepted(let responderSession):
+                emitter.beginRecord()
+                emitter.writeSymbol("accepted")
+                emitter.writeEmbedded(responderSession)
+                emitter.end()
+            case .rejected(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -556,6 +653,16 @@ extension Gatekeeper {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("path-step")), fields: [Preserves.Value<Embedded>.embedded(self.origin), self.pathStep.preserves, self.resolved.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("path-step")
+            emitter.writeEmbedded(self.origin)
+            self.pathStep.write(to: &emitter)
+            self.resolved.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `gatekeeper.ResolvedPathStep` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(origin: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, pathStep: DataspacePatterns.FieldPattern<Embedded, PathStep<Embedded>> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -606,6 +713,21 @@ extension Gatekeeper {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route")), fields: [Preserves.Value<Embedded>.sequence(self.transports.map({ _item4 in _item4 }))] + self.pathSteps.map({ _item5 in _item5.preserves })))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("route")
+            emitter.beginSequence()
+            for _item6 in self.transports {
+                emitter.write(_item6)
+            }
+            emitter.end()
+            for _item7 in self.pathSteps {
+                _item7.write(to: &emitter)
+            }
+            emitter.end()
+        }
+
         /// Observes `gatekeeper.Route` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(transports: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>]> = .any, pathSteps: DataspacePatterns.FieldPattern<Embedded, [PathStep<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -641,6 +763,14 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(Preserves.Value<Embedded>.symbol(self.stepType))
+            emitter.write(self.detail)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Step` values; each field is open unless constrained to a
@@ -682,6 +812,16 @@ extension Gatekeeper {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("connect-transport")), fields: [self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("connect-transport")
+            emitter.write(self.addr)
+            emitter.writeEmbedded(self.control)
+            self.resolved.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `gatekeeper.TransportConnection` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(addr: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, control: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -709,6 +849,11 @@ extension Gatekeeper {
     /// The value that `TransportControl` (`gatekeeper.TransportControl`) stands for.
     public static func serializeTransportControl<Embedded: Preserves.PreservesEmbedded>(_ x: TransportControl, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return x.preserves(as: Embedded.self)
+    }
+
+    /// Writes the binary encoding of `serializeTransportControl(x)` without building the value first.
+    @inlinable public static func writeTransportControl<Embedded: Preserves.PreservesEmbedded>(_ x: TransportControl, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `gatekeeper.TransportControl` values that match `value`.

@@ -48,6 +48,16 @@ extension Http {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .bytes(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            }
+        }
+
         private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.Chunk"))
         }
@@ -102,6 +112,11 @@ extension Http {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), Preserves.Value<Embedded>.string(_entry3.value)) }), uniquingKeysWith: { first, _ in first }))
     }
 
+    /// Writes the binary encoding of `serializeHeaders(x)` without building the value first.
+    @inlinable public static func writeHeaders<Embedded: Preserves.PreservesEmbedded>(_ x: Headers, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), Preserves.Value<Embedded>.string(_entry4.value)) }), uniquingKeysWith: { first, _ in first })))
+    }
+
     /// Observes `http.Headers` values that match `value`.
     public static func patternHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Swift.String]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Headers> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Swift.String]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), Preserves.Value<Embedded>.string(_entry1.value)) }), uniquingKeysWith: { first, _ in first })) })
@@ -146,6 +161,16 @@ extension Http {
                 return Preserves.Value<Embedded>.string(x)
             case .`any`:
                 return Preserves.Value<Embedded>.boolean(false)
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .host(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .`any`:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
             }
         }
 
@@ -223,6 +248,18 @@ extension Http {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-bind")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self), Preserves.Value<Embedded>.embedded(self.handler)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-bind")
+            self.host.write(to: &emitter)
+            emitter.writeInteger(self.port)
+            self.method.write(to: &emitter)
+            writePathPattern(self.path, to: &emitter)
+            emitter.writeEmbedded(self.handler)
+            emitter.end()
+        }
+
         /// Observes `http.HttpBinding` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any, handler: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -264,6 +301,15 @@ extension Http {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("request")), fields: [self.req.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.res)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("request")
+            self.req.write(to: &emitter)
+            emitter.writeEmbedded(self.res)
+            emitter.end()
+        }
+
         /// Observes `http.HttpContext` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(req: DataspacePatterns.FieldPattern<Embedded, HttpRequest> = .any, res: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -298,6 +344,14 @@ extension Http {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-listener")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-listener")
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `http.HttpListener` values; each field is open unless constrained to a
@@ -353,6 +407,25 @@ extension Http {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request")), fields: [Preserves.Value<Embedded>.integer(self.sequenceNumber), self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), Preserves.Value<Embedded>.symbol(self.method), Preserves.Value<Embedded>.sequence(self.path.map({ _item6 in Preserves.Value<Embedded>.string(_item6) })), serializeHeaders(self.headers, as: Embedded.self), Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map({ _entry7 in (Preserves.Value<Embedded>.symbol(_entry7.key), Preserves.Value<Embedded>.sequence(_entry7.value.map({ _item8 in _item8.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })), self.body.preserves(as: Embedded.self)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-request")
+            emitter.writeInteger(self.sequenceNumber)
+            self.host.write(to: &emitter)
+            emitter.writeInteger(self.port)
+            emitter.write(Preserves.Value<Embedded>.symbol(self.method))
+            emitter.beginSequence()
+            for _item9 in self.path {
+                emitter.write(Preserves.Value<Embedded>.string(_item9))
+            }
+            emitter.end()
+            writeHeaders(self.headers, to: &emitter)
+            emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map({ _entry10 in (Preserves.Value<Embedded>.symbol(_entry10.key), Preserves.Value<Embedded>.sequence(_entry10.value.map({ _item11 in _item11.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })))
+            self.body.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `http.HttpRequest` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(sequenceNumber: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, host: DataspacePatterns.FieldPattern<Embedded, RequestHost> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any, path: DataspacePatterns.FieldPattern<Embedded, [Swift.String]> = .any, headers: DataspacePatterns.FieldPattern<Embedded, Headers> = .any, query: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: [QueryValue]]> = .any, body: DataspacePatterns.FieldPattern<Embedded, RequestBody> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -390,6 +463,32 @@ extension Http {
         case done(chunk: Chunk)
 
         public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "status":
+                    if let result = try? Self.parseStatusCase(value) {
+                        self = result
+                        return
+                    }
+                case "header":
+                    if let result = try? Self.parseHeaderCase(value) {
+                        self = result
+                        return
+                    }
+                case "chunk":
+                    if let result = try? Self.parseChunkCase(value) {
+                        self = result
+                        return
+                    }
+                case "done":
+                    if let result = try? Self.parseDoneCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseStatusCase(value) {
                 self = result
                 return
@@ -440,6 +539,34 @@ extension Http {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("chunk")), fields: [chunk.preserves(as: Embedded.self)]))
             case .done(let chunk):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("done")), fields: [chunk.preserves(as: Embedded.self)]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .status(let code, let message):
+                emitter.beginRecord()
+                emitter.writeSymbol("status")
+                emitter.writeInteger(code)
+                emitter.write(Preserves.Value<Embedded>.string(message))
+                emitter.end()
+            case .header(let name, let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("header")
+                emitter.write(Preserves.Value<Embedded>.symbol(name))
+                emitter.write(Preserves.Value<Embedded>.string(value))
+                emitter.end()
+            case .chunk(let chunk):
+                emitter.beginRecord()
+                emitter.writeSymbol("chunk")
+                chunk.write(to: &emitter)
+                emitter.end()
+            case .done(let chunk):
+                emitter.beginRecord()
+                emitter.writeSymbol("done")
+                chunk.write(to: &emitter)
+                emitter.end()
             }
         }
 
@@ -556,6 +683,17 @@ extension Http {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-service")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-service")
+            self.host.write(to: &emitter)
+            emitter.writeInteger(self.port)
+            self.method.write(to: &emitter)
+            writePathPattern(self.path, to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `http.HttpService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -607,6 +745,16 @@ extension Http {
                 return Preserves.Value<Embedded>.boolean(false)
             case .specific(let x):
                 return Preserves.Value<Embedded>.symbol(x)
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`any`:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .specific(let x):
+                emitter.write(Preserves.Value<Embedded>.symbol(x))
             }
         }
 
@@ -666,6 +814,11 @@ extension Http {
         return Preserves.Value<Embedded>.symbol(x)
     }
 
+    /// Writes the binary encoding of `serializeMimeType(x)` without building the value first.
+    @inlinable public static func writeMimeType<Embedded: Preserves.PreservesEmbedded>(_ x: MimeType, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.symbol(x))
+    }
+
     /// Observes `http.MimeType` values that match `value`.
     public static func patternMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, MimeType> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
@@ -687,6 +840,15 @@ extension Http {
     /// The value that `PathPattern` (`http.PathPattern`) stands for.
     public static func serializePathPattern<Embedded: Preserves.PreservesEmbedded>(_ x: PathPattern, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves(as: Embedded.self) }))
+    }
+
+    /// Writes the binary encoding of `serializePathPattern(x)` without building the value first.
+    @inlinable public static func writePathPattern<Embedded: Preserves.PreservesEmbedded>(_ x: PathPattern, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.beginSequence()
+        for _item3 in x {
+            _item3.write(to: &emitter)
+        }
+        emitter.end()
     }
 
     /// Observes `http.PathPattern` values that match `value`.
@@ -745,6 +907,18 @@ extension Http {
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("_"))
             case .rest:
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("..."))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .label(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .wildcard:
+                emitter.writeSymbol("_")
+            case .rest:
+                emitter.writeSymbol("...")
             }
         }
 
@@ -841,6 +1015,21 @@ extension Http {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .file(let filename, let headers, let body):
+                emitter.beginRecord()
+                emitter.writeSymbol("file")
+                emitter.write(Preserves.Value<Embedded>.string(filename))
+                writeHeaders(headers, to: &emitter)
+                emitter.write(Preserves.Value<Embedded>.byteString(body))
+                emitter.end()
+            }
+        }
+
         private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.QueryValue"))
         }
@@ -925,6 +1114,16 @@ extension Http {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .present(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            }
+        }
+
         private static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.RequestBody", expected: "the literal #f")
             return .absent
@@ -1000,6 +1199,16 @@ extension Http {
                 return Preserves.Value<Embedded>.boolean(false)
             case .present(let x):
                 return Preserves.Value<Embedded>.string(x)
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .present(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
             }
         }
 

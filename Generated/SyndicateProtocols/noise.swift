@@ -24,6 +24,11 @@ extension Noise {
             return Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s")
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s"))
+        }
+
         /// Observes the literal `noise.DefaultProtocol`.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s")), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
@@ -54,6 +59,14 @@ extension Noise {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("initiator")), fields: [Preserves.Value<Embedded>.embedded(self.initiatorSession)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("initiator")
+            emitter.writeEmbedded(self.initiatorSession)
+            emitter.end()
+        }
+
         /// Observes `noise.Initiator` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(initiatorSession: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -81,6 +94,11 @@ extension Noise {
         return x.preserves
     }
 
+    /// Writes the binary encoding of `serializeNoiseDescriptionDetail(x)` without building the value first.
+    @inlinable public static func writeNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseDescriptionDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
+    }
+
     /// Observes `noise.NoiseDescriptionDetail` values that match `value`.
     public static func patternNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, NoiseServiceSpec<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseDescriptionDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseServiceSpec<Embedded>) in _x.preserves })
@@ -104,6 +122,11 @@ extension Noise {
     /// The value that `NoisePathStepDetail` (`noise.NoisePathStepDetail`) stands for.
     public static func serializeNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoisePathStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeNoisePathStepDetail(x)` without building the value first.
+    @inlinable public static func writeNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoisePathStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `noise.NoisePathStepDetail` values that match `value`.
@@ -165,6 +188,18 @@ extension Noise {
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys])
             case .absent:
                 return Preserves.Value<Embedded>.dictionary([:])
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let preSharedKeys):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): Preserves.Value<Embedded>.sequence(preSharedKeys.map({ _item8 in Preserves.Value<Embedded>.byteString(_item8) }))]))
+            case .invalid(let preSharedKeys):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
         }
 
@@ -281,6 +316,18 @@ extension Noise {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): Preserves.Value<Embedded>.string(`protocol`)]))
+            case .invalid(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "noise.NoiseProtocol", expected: "a dictionary with the key protocol")
@@ -363,6 +410,11 @@ extension Noise {
             return Preserves.SchemaParsing.merge([self.base.preserves, self.secretKey.preserves])
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
+        }
+
         /// Observes `noise.NoiseServiceSpec` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(base: DataspacePatterns.FieldPattern<Embedded, NoiseSpec<Embedded>> = .any, secretKey: DataspacePatterns.FieldPattern<Embedded, SecretKeyField<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -407,6 +459,11 @@ extension Noise {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("service")): serializeServiceSelector(self.service)]), self.`protocol`.preserves, self.preSharedKeys.preserves])
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
+        }
+
         /// Observes `noise.NoiseSpec` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(key: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, service: DataspacePatterns.FieldPattern<Embedded, ServiceSelector<Embedded>> = .any, protocol: DataspacePatterns.FieldPattern<Embedded, NoiseProtocol<Embedded>> = .any, preSharedKeys: DataspacePatterns.FieldPattern<Embedded, NoisePreSharedKeys<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -439,6 +496,11 @@ extension Noise {
         return serializeServiceSelector(x)
     }
 
+    /// Writes the binary encoding of `serializeNoiseStepDetail(x)` without building the value first.
+    @inlinable public static func writeNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        writeServiceSelector(x, to: &emitter)
+    }
+
     /// Observes `noise.NoiseStepDetail` values that match `value`.
     public static func patternNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ServiceSelector<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ServiceSelector<Embedded>) in serializeServiceSelector(_x) })
@@ -463,6 +525,11 @@ extension Noise {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("noise"))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.writeSymbol("noise")
         }
 
         /// Observes the literal `noise.NoiseStepType`.
@@ -511,6 +578,20 @@ extension Noise {
                 return Preserves.Value<Embedded>.byteString(x)
             case .fragmented(let x):
                 return Preserves.Value<Embedded>.sequence(x.map({ _item2 in Preserves.Value<Embedded>.byteString(_item2) }))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .complete(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            case .fragmented(let x):
+                emitter.beginSequence()
+                for _item3 in x {
+                    emitter.write(Preserves.Value<Embedded>.byteString(_item3))
+                }
+                emitter.end()
             }
         }
 
@@ -604,6 +685,18 @@ extension Noise {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let secretKey):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")): Preserves.Value<Embedded>.byteString(secretKey)]))
+            case .invalid(let secretKey):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")): secretKey]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
@@ -681,6 +774,11 @@ extension Noise {
         return x
     }
 
+    /// Writes the binary encoding of `serializeServiceSelector(x)` without building the value first.
+    @inlinable public static func writeServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ x: ServiceSelector<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
+    }
+
     /// Observes `noise.ServiceSelector` values that match `value`.
     public static func patternServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ServiceSelector<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
@@ -741,6 +839,16 @@ extension Noise {
                 return x.preserves
             case .packet(let x):
                 return x.preserves(as: Embedded.self)
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .initiator(let x):
+                x.write(to: &emitter)
+            case .packet(let x):
+                x.write(to: &emitter)
             }
         }
 

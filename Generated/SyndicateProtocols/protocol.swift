@@ -32,6 +32,15 @@ extension Protocol {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("A")), fields: [serializeAssertion(self.assertion), serializeHandle(self.handle, as: Embedded.self)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("A")
+            writeAssertion(self.assertion, to: &emitter)
+            writeHandle(self.handle, to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `protocol.Assert` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(assertion: DataspacePatterns.FieldPattern<Embedded, Assertion<Embedded>> = .any, handle: DataspacePatterns.FieldPattern<Embedded, Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -58,6 +67,11 @@ extension Protocol {
     /// The value that `Assertion` (`protocol.Assertion`) stands for.
     public static func serializeAssertion<Embedded: Preserves.PreservesEmbedded>(_ x: Assertion<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeAssertion(x)` without building the value first.
+    @inlinable public static func writeAssertion<Embedded: Preserves.PreservesEmbedded>(_ x: Assertion<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `protocol.Assertion` values that match `value`.
@@ -91,6 +105,15 @@ extension Protocol {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error")), fields: [Preserves.Value<Embedded>.string(self.message), self.detail]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("error")
+            emitter.write(Preserves.Value<Embedded>.string(self.message))
+            emitter.write(self.detail)
+            emitter.end()
+        }
+
         /// Observes `protocol.Error` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -114,6 +137,32 @@ extension Protocol {
         case sync(Sync<Embedded>)
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "A":
+                    if let result = try? Self.parseAssertCase(value) {
+                        self = result
+                        return
+                    }
+                case "R":
+                    if let result = try? Self.parseRetractCase(value) {
+                        self = result
+                        return
+                    }
+                case "M":
+                    if let result = try? Self.parseMessageCase(value) {
+                        self = result
+                        return
+                    }
+                case "S":
+                    if let result = try? Self.parseSyncCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseAssertCase(value) {
                 self = result
                 return
@@ -164,6 +213,20 @@ extension Protocol {
                 return x.preserves
             case .sync(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .assert(let x):
+                x.write(to: &emitter)
+            case .retract(let x):
+                x.write(to: &emitter)
+            case .message(let x):
+                x.write(to: &emitter)
+            case .sync(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -260,6 +323,16 @@ extension Protocol {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: self.label, fields: (Preserves.Value<Embedded>.sequence(self.fields.map({ _item4 in _item4 })).sequence ?? [])))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(self.label)
+            for _item5 in self.fields {
+                emitter.write(_item5)
+            }
+            emitter.end()
+        }
+
         /// Observes `protocol.Extension` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, fields: DataspacePatterns.FieldPattern<Embedded, [Preserves.Value<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -286,6 +359,11 @@ extension Protocol {
     /// The value that `Handle` (`protocol.Handle`) stands for.
     public static func serializeHandle<Embedded: Preserves.PreservesEmbedded>(_ x: Handle, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
+    }
+
+    /// Writes the binary encoding of `serializeHandle(x)` without building the value first.
+    @inlinable public static func writeHandle<Embedded: Preserves.PreservesEmbedded>(_ x: Handle, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.writeInteger(x)
     }
 
     /// Observes `protocol.Handle` values that match `value`.
@@ -316,6 +394,14 @@ extension Protocol {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("M")), fields: [serializeAssertion(self.body)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("M")
+            writeAssertion(self.body, to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `protocol.Message` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(body: DataspacePatterns.FieldPattern<Embedded, Assertion<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -341,6 +427,11 @@ extension Protocol {
             return Preserves.Value<Embedded>.boolean(false)
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.boolean(false))
+        }
+
         /// Observes the literal `protocol.Nop`.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
             return DataspacePatterns.TypedPattern<Embedded, Self>(shape: DataspacePatterns.Pattern<Embedded>.literal(Preserves.Value<Embedded>.boolean(false)), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
@@ -362,6 +453,11 @@ extension Protocol {
     /// The value that `Oid` (`protocol.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
+    }
+
+    /// Writes the binary encoding of `serializeOid(x)` without building the value first.
+    @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.writeInteger(x)
     }
 
     /// Observes `protocol.Oid` values that match `value`.
@@ -432,6 +528,20 @@ extension Protocol {
                 return x.preserves
             case .nop(let x):
                 return x.preserves(as: Embedded.self)
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .turn(let x):
+                writeTurn(x, to: &emitter)
+            case .error(let x):
+                x.write(to: &emitter)
+            case .`extension`(let x):
+                x.write(to: &emitter)
+            case .nop(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -524,6 +634,14 @@ extension Protocol {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("R")), fields: [serializeHandle(self.handle, as: Embedded.self)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("R")
+            writeHandle(self.handle, to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `protocol.Retract` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(handle: DataspacePatterns.FieldPattern<Embedded, Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -554,6 +672,14 @@ extension Protocol {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("S")), fields: [Preserves.Value<Embedded>.embedded(self.peer)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("S")
+            emitter.writeEmbedded(self.peer)
+            emitter.end()
+        }
+
         /// Observes `protocol.Sync` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(peer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -577,6 +703,15 @@ extension Protocol {
     /// The value that `Turn` (`protocol.Turn`) stands for.
     public static func serializeTurn<Embedded: Preserves.PreservesEmbedded>(_ x: Turn<Embedded>) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves }))
+    }
+
+    /// Writes the binary encoding of `serializeTurn(x)` without building the value first.
+    @inlinable public static func writeTurn<Embedded: Preserves.PreservesEmbedded>(_ x: Turn<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.beginSequence()
+        for _item3 in x {
+            _item3.write(to: &emitter)
+        }
+        emitter.end()
     }
 
     /// Observes `protocol.Turn` values that match `value`.
@@ -609,6 +744,14 @@ extension Protocol {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.sequence([serializeOid(self.oid, as: Embedded.self), self.event.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginSequence()
+            writeOid(self.oid, to: &emitter)
+            self.event.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `protocol.TurnEvent` values; each field is open unless constrained to a

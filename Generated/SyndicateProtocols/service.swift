@@ -33,6 +33,14 @@ extension Service {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("require-service")), fields: [self.serviceName]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("require-service")
+            emitter.write(self.serviceName)
+            emitter.end()
+        }
+
         /// Observes `service.RequireService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -63,6 +71,14 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart-service")), fields: [self.serviceName]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("restart-service")
+            emitter.write(self.serviceName)
+            emitter.end()
         }
 
         /// Observes `service.RestartService` values; each field is open unless constrained to a
@@ -96,6 +112,14 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("run-service")), fields: [self.serviceName]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("run-service")
+            emitter.write(self.serviceName)
+            emitter.end()
         }
 
         /// Observes `service.RunService` values; each field is open unless constrained to a
@@ -135,6 +159,15 @@ extension Service {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("depends-on")), fields: [self.depender, self.dependee.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("depends-on")
+            emitter.write(self.depender)
+            self.dependee.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `service.ServiceDependency` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(depender: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, dependee: DataspacePatterns.FieldPattern<Embedded, ServiceState<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -172,6 +205,15 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-object")), fields: [self.serviceName, self.object]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("service-object")
+            emitter.write(self.serviceName)
+            emitter.write(self.object)
+            emitter.end()
         }
 
         /// Observes `service.ServiceObject` values; each field is open unless constrained to a
@@ -216,6 +258,15 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-state")), fields: [self.serviceName, self.state.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("service-state")
+            emitter.write(self.serviceName)
+            self.state.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `service.ServiceState` values; each field is open unless constrained to a
@@ -305,6 +356,22 @@ extension Service {
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("complete"))
             case .userDefined(let x):
                 return x
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .started:
+                emitter.writeSymbol("started")
+            case .ready:
+                emitter.writeSymbol("ready")
+            case .failed:
+                emitter.writeSymbol("failed")
+            case .complete:
+                emitter.writeSymbol("complete")
+            case .userDefined(let x):
+                emitter.write(x)
             }
         }
 

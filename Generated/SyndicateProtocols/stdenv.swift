@@ -59,6 +59,29 @@ extension Stdenv {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .standard(let transports, let key, let service, let sig, let oid, let caveats):
+                emitter.beginSequence()
+                emitter.beginSequence()
+                for _item6 in transports {
+                    _item6.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.write(Preserves.Value<Embedded>.byteString(key))
+                emitter.write(service)
+                emitter.write(Preserves.Value<Embedded>.byteString(sig))
+                emitter.write(oid)
+                for _item7 in caveats {
+                    _item7.write(to: &emitter)
+                }
+                emitter.end()
+            case .general(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseStandardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "stdenv.StandardRoute")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 5, "stdenv.StandardRoute", expected: "at least 5 elements")
@@ -147,6 +170,16 @@ extension Stdenv {
                 return Preserves.Value<Embedded>.string(x)
             case .other(let x):
                 return x
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .wsUrl(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .other(let x):
+                emitter.write(x)
             }
         }
 

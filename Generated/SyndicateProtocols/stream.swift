@@ -50,6 +50,16 @@ extension Stream {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .count(let x):
+                emitter.writeInteger(x)
+            case .unbounded:
+                emitter.writeSymbol("unbounded")
+            }
+        }
+
         private static func parseCountCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .count(try Preserves.SchemaParsing.integer(value, "stream.CreditAmount"))
         }
@@ -125,6 +135,16 @@ extension Stream {
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("lf"))
             case .crlf:
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("crlf"))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .lf:
+                emitter.writeSymbol("lf")
+            case .crlf:
+                emitter.writeSymbol("crlf")
             }
         }
 
@@ -232,6 +252,26 @@ extension Stream {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bytes:
+                emitter.writeSymbol("bytes")
+            case .lines(let x):
+                x.write(to: &emitter)
+            case .packet(let size):
+                emitter.beginRecord()
+                emitter.writeSymbol("packet")
+                emitter.writeInteger(size)
+                emitter.end()
+            case .object(let description_):
+                emitter.beginRecord()
+                emitter.writeSymbol("object")
+                emitter.write(description_)
+                emitter.end()
+            }
+        }
+
         private static func parseBytesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "bytes", "stream.Mode", expected: "the literal bytes")
             return .bytes
@@ -315,6 +355,32 @@ extension Stream {
         case eof
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "source":
+                    if let result = try? Self.parseSourceCase(value) {
+                        self = result
+                        return
+                    }
+                case "error":
+                    if let result = try? Self.parseStreamErrorCase(value) {
+                        self = result
+                        return
+                    }
+                case "data":
+                    if let result = try? Self.parseDataCase(value) {
+                        self = result
+                        return
+                    }
+                case "eof":
+                    if let result = try? Self.parseEofCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseSourceCase(value) {
                 self = result
                 return
@@ -365,6 +431,29 @@ extension Stream {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("data")), fields: [payload, mode.preserves]))
             case .eof:
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("eof")), fields: []))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .source(let controller):
+                emitter.beginRecord()
+                emitter.writeSymbol("source")
+                emitter.writeEmbedded(controller)
+                emitter.end()
+            case .streamError(let x):
+                x.write(to: &emitter)
+            case .data(let payload, let mode):
+                emitter.beginRecord()
+                emitter.writeSymbol("data")
+                emitter.write(payload)
+                mode.write(to: &emitter)
+                emitter.end()
+            case .eof:
+                emitter.beginRecord()
+                emitter.writeSymbol("eof")
+                emitter.end()
             }
         }
 
@@ -452,6 +541,27 @@ extension Stream {
         case credit(amount: CreditAmount, mode: Mode<Embedded>)
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "sink":
+                    if let result = try? Self.parseSinkCase(value) {
+                        self = result
+                        return
+                    }
+                case "error":
+                    if let result = try? Self.parseStreamErrorCase(value) {
+                        self = result
+                        return
+                    }
+                case "credit":
+                    if let result = try? Self.parseCreditCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseSinkCase(value) {
                 self = result
                 return
@@ -491,6 +601,25 @@ extension Stream {
                 return x.preserves(as: Embedded.self)
             case .credit(let amount, let mode):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("credit")), fields: [amount.preserves(as: Embedded.self), mode.preserves]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .sink(let controller):
+                emitter.beginRecord()
+                emitter.writeSymbol("sink")
+                emitter.writeEmbedded(controller)
+                emitter.end()
+            case .streamError(let x):
+                x.write(to: &emitter)
+            case .credit(let amount, let mode):
+                emitter.beginRecord()
+                emitter.writeSymbol("credit")
+                amount.write(to: &emitter)
+                mode.write(to: &emitter)
+                emitter.end()
             }
         }
 
@@ -582,6 +711,16 @@ extension Stream {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-connection")), fields: [Preserves.Value<Embedded>.embedded(self.source), Preserves.Value<Embedded>.embedded(self.sink), self.spec]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stream-connection")
+            emitter.writeEmbedded(self.source)
+            emitter.writeEmbedded(self.sink)
+            emitter.write(self.spec)
+            emitter.end()
+        }
+
         /// Observes `stream.StreamConnection` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(source: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, sink: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -618,6 +757,14 @@ extension Stream {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error")), fields: [Preserves.Value<Embedded>.string(self.message)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("error")
+            emitter.write(Preserves.Value<Embedded>.string(self.message))
+            emitter.end()
+        }
+
         /// Observes `stream.StreamError` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -649,6 +796,15 @@ extension Stream {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-error")), fields: [self.spec, Preserves.Value<Embedded>.string(self.message)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stream-listener-error")
+            emitter.write(self.spec)
+            emitter.write(Preserves.Value<Embedded>.string(self.message))
+            emitter.end()
         }
 
         /// Observes `stream.StreamListenerError` values; each field is open unless constrained to a
@@ -684,6 +840,14 @@ extension Stream {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-ready")), fields: [self.spec]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stream-listener-ready")
+            emitter.write(self.spec)
+            emitter.end()
         }
 
         /// Observes `stream.StreamListenerReady` values; each field is open unless constrained to a

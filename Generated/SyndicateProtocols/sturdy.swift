@@ -29,6 +29,18 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Embedded>.sequence(self.alternatives.map({ _item3 in _item3.preserves }))]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("or")
+            emitter.beginSequence()
+            for _item4 in self.alternatives {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
+        }
+
         /// Observes `sturdy.Alts` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(alternatives: DataspacePatterns.FieldPattern<Embedded, [Rewrite<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -102,6 +114,20 @@ extension Sturdy {
                 return x.preserves
             case .unknown(let x):
                 return x
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rewrite(let x):
+                x.write(to: &emitter)
+            case .alts(let x):
+                x.write(to: &emitter)
+            case .reject(let x):
+                x.write(to: &emitter)
+            case .unknown(let x):
+                emitter.write(x)
             }
         }
 
@@ -225,6 +251,18 @@ extension Sturdy {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let caveats):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): Preserves.Value<Embedded>.sequence(caveats.map({ _item8 in _item8.preserves }))]))
+            case .invalid(let caveats):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
@@ -305,6 +343,14 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit")), fields: [self.value]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("lit")
+            emitter.write(self.value)
+            emitter.end()
+        }
+
         /// Observes `sturdy.Lit` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -328,6 +374,11 @@ extension Sturdy {
     /// The value that `Oid` (`sturdy.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
+    }
+
+    /// Writes the binary encoding of `serializeOid(x)` without building the value first.
+    @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.writeInteger(x)
     }
 
     /// Observes `sturdy.Oid` values that match `value`.
@@ -356,6 +407,18 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Embedded>.sequence(self.patterns.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("and")
+            emitter.beginSequence()
+            for _item4 in self.patterns {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
         }
 
         /// Observes `sturdy.PAnd` values; each field is open unless constrained to a
@@ -452,6 +515,24 @@ extension Sturdy {
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("ByteString"))
             case .symbol:
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("Symbol"))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .boolean:
+                emitter.writeSymbol("Boolean")
+            case .double:
+                emitter.writeSymbol("Double")
+            case .signedInteger:
+                emitter.writeSymbol("SignedInteger")
+            case .string:
+                emitter.writeSymbol("String")
+            case .byteString:
+                emitter.writeSymbol("ByteString")
+            case .symbol:
+                emitter.writeSymbol("Symbol")
             }
         }
 
@@ -574,6 +655,14 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind")), fields: [self.pattern.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("bind")
+            self.pattern.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `sturdy.PBind` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -593,6 +682,27 @@ extension Sturdy {
         case dict(entries: [Preserves.Value<Embedded>: Pattern<Embedded>])
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "arr":
+                    if let result = try? Self.parseArrCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -632,6 +742,36 @@ extension Sturdy {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map({ _item9 in _item9.preserves }))]))
             case .dict(let entries):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry10 in (_entry10.key, _entry10.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rec(let label, let fields):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                emitter.write(label)
+                emitter.beginSequence()
+                for _item11 in fields {
+                    _item11.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .arr(let items):
+                emitter.beginRecord()
+                emitter.writeSymbol("arr")
+                emitter.beginSequence()
+                for _item12 in items {
+                    _item12.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .dict(let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry13 in (_entry13.key, _entry13.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+                emitter.end()
             }
         }
 
@@ -713,6 +853,13 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("_")), fields: []))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("_")
+            emitter.end()
+        }
+
         /// Observes `sturdy.PDiscard` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -735,6 +882,11 @@ extension Sturdy {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("Embedded"))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.writeSymbol("Embedded")
         }
 
         /// Observes the literal `sturdy.PEmbedded`.
@@ -763,6 +915,14 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("not")), fields: [self.pattern.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("not")
+            self.pattern.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `sturdy.PNot` values; each field is open unless constrained to a
@@ -801,6 +961,11 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid, Preserves.Value<Embedded>.symbol(Preserves.Symbol("sig")): Preserves.Value<Embedded>.byteString(self.sig)]), self.caveats.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `sturdy.Parameters` values; each field is open unless constrained to a
@@ -925,6 +1090,28 @@ extension Sturdy {
                 return x.preserves
             case .pCompound(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .pDiscard(let x):
+                x.write(to: &emitter)
+            case .pAtom(let x):
+                x.write(to: &emitter)
+            case .pEmbedded(let x):
+                x.write(to: &emitter)
+            case .pBind(let x):
+                x.write(to: &emitter)
+            case .pAnd(let x):
+                x.write(to: &emitter)
+            case .pNot(let x):
+                x.write(to: &emitter)
+            case .lit(let x):
+                x.write(to: &emitter)
+            case .pCompound(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -1077,6 +1264,14 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("reject")), fields: [self.pattern.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("reject")
+            self.pattern.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `sturdy.Reject` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1108,6 +1303,15 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rewrite")), fields: [self.pattern.preserves, self.template.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("rewrite")
+            self.pattern.write(to: &emitter)
+            self.template.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `sturdy.Rewrite` values; each field is open unless constrained to a
@@ -1150,6 +1354,11 @@ extension Sturdy {
             return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid])
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid]))
+        }
+
         /// Observes `sturdy.SturdyDescriptionDetail` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(key: DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, oid: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1176,6 +1385,11 @@ extension Sturdy {
     /// The value that `SturdyPathStepDetail` (`sturdy.SturdyPathStepDetail`) stands for.
     public static func serializeSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyPathStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeSturdyPathStepDetail(x)` without building the value first.
+    @inlinable public static func writeSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyPathStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `sturdy.SturdyPathStepDetail` values that match `value`.
@@ -1214,6 +1428,14 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [self.parameters.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ref")
+            self.parameters.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `sturdy.SturdyRef` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(parameters: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1241,6 +1463,11 @@ extension Sturdy {
         return x.preserves
     }
 
+    /// Writes the binary encoding of `serializeSturdyStepDetail(x)` without building the value first.
+    @inlinable public static func writeSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
+    }
+
     /// Observes `sturdy.SturdyStepDetail` values that match `value`.
     public static func patternSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, SturdyStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })
@@ -1264,6 +1491,11 @@ extension Sturdy {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.writeSymbol("ref")
         }
 
         /// Observes the literal `sturdy.SturdyStepType`.
@@ -1297,6 +1529,19 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate")), fields: [self.template.preserves, Preserves.Value<Embedded>.sequence(self.attenuation.map({ _item3 in _item3.preserves }))]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("attenuate")
+            self.template.write(to: &emitter)
+            emitter.beginSequence()
+            for _item4 in self.attenuation {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
+        }
+
         /// Observes `sturdy.TAttenuate` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(template: DataspacePatterns.FieldPattern<Embedded, Template<Embedded>> = .any, attenuation: DataspacePatterns.FieldPattern<Embedded, [Caveat<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1319,6 +1564,27 @@ extension Sturdy {
         case dict(entries: [Preserves.Value<Embedded>: Template<Embedded>])
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "arr":
+                    if let result = try? Self.parseArrCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -1358,6 +1624,36 @@ extension Sturdy {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("arr")), fields: [Preserves.Value<Embedded>.sequence(items.map({ _item9 in _item9.preserves }))]))
             case .dict(let entries):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("dict")), fields: [Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry10 in (_entry10.key, _entry10.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rec(let label, let fields):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                emitter.write(label)
+                emitter.beginSequence()
+                for _item11 in fields {
+                    _item11.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .arr(let items):
+                emitter.beginRecord()
+                emitter.writeSymbol("arr")
+                emitter.beginSequence()
+                for _item12 in items {
+                    _item12.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .dict(let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry13 in (_entry13.key, _entry13.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+                emitter.end()
             }
         }
 
@@ -1443,6 +1739,14 @@ extension Sturdy {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [Preserves.Value<Embedded>.integer(self.binding)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ref")
+            emitter.writeInteger(self.binding)
+            emitter.end()
+        }
+
         /// Observes `sturdy.TRef` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(binding: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1513,6 +1817,20 @@ extension Sturdy {
                 return x.preserves
             case .tCompound(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .tAttenuate(let x):
+                x.write(to: &emitter)
+            case .tRef(let x):
+                x.write(to: &emitter)
+            case .lit(let x):
+                x.write(to: &emitter)
+            case .tCompound(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -1621,6 +1939,25 @@ extension Sturdy {
                 return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), serializeOid(oid, as: Embedded.self)])
             case .yours(let oid, let attenuation):
                 return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), serializeOid(oid, as: Embedded.self)] + attenuation.map({ _item4 in _item4.preserves }))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .mine(let oid):
+                emitter.beginSequence()
+                emitter.write(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)))
+                writeOid(oid, to: &emitter)
+                emitter.end()
+            case .yours(let oid, let attenuation):
+                emitter.beginSequence()
+                emitter.write(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)))
+                writeOid(oid, to: &emitter)
+                for _item5 in attenuation {
+                    _item5.write(to: &emitter)
+                }
+                emitter.end()
             }
         }
 

@@ -32,6 +32,15 @@ extension Tcp {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-local")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp-local")
+            emitter.write(Preserves.Value<Embedded>.string(self.host))
+            emitter.writeInteger(self.port)
+            emitter.end()
+        }
+
         /// Observes `tcp.TcpLocal` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -71,6 +80,16 @@ extension Tcp {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-peer")), fields: [Preserves.Value<Embedded>.embedded(self.handle), self.local.preserves(as: Embedded.self), self.remote.preserves(as: Embedded.self)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp-peer")
+            emitter.writeEmbedded(self.handle)
+            self.local.write(to: &emitter)
+            self.remote.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `tcp.TcpPeerInfo` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(handle: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, local: DataspacePatterns.FieldPattern<Embedded, TcpLocal> = .any, remote: DataspacePatterns.FieldPattern<Embedded, TcpRemote> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -106,6 +125,15 @@ extension Tcp {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-remote")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp-remote")
+            emitter.write(Preserves.Value<Embedded>.string(self.host))
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `tcp.TcpRemote` values; each field is open unless constrained to a

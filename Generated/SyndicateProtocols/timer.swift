@@ -29,6 +29,14 @@ extension Timer {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("later-than")), fields: [Preserves.Value<Embedded>.double(self.seconds)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("later-than")
+            emitter.write(Preserves.Value<Embedded>.double(self.seconds))
+            emitter.end()
+        }
+
         /// Observes `timer.LaterThan` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -63,6 +71,16 @@ extension Timer {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("set-timer")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds), self.kind.preserves(as: Embedded.self)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("set-timer")
+            emitter.write(self.label)
+            emitter.write(Preserves.Value<Embedded>.double(self.seconds))
+            self.kind.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `timer.SetTimer` values; each field is open unless constrained to a
@@ -100,6 +118,15 @@ extension Timer {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("timer-expired")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("timer-expired")
+            emitter.write(self.label)
+            emitter.write(Preserves.Value<Embedded>.double(self.seconds))
+            emitter.end()
         }
 
         /// Observes `timer.TimerExpired` values; each field is open unless constrained to a
@@ -163,6 +190,18 @@ extension Timer {
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("absolute"))
             case .clear:
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("clear"))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .relative:
+                emitter.writeSymbol("relative")
+            case .absolute:
+                emitter.writeSymbol("absolute")
+            case .clear:
+                emitter.writeSymbol("clear")
             }
         }
 

@@ -26,6 +26,57 @@ extension Trace {
         case linkedTaskStart(taskName: Name<Embedded>, id: TaskId<Embedded>)
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "dequeue":
+                    if let result = try? Self.parseDequeueCase(value) {
+                        self = result
+                        return
+                    }
+                case "enqueue":
+                    if let result = try? Self.parseEnqueueCase(value) {
+                        self = result
+                        return
+                    }
+                case "dequeue-internal":
+                    if let result = try? Self.parseDequeueInternalCase(value) {
+                        self = result
+                        return
+                    }
+                case "enqueue-internal":
+                    if let result = try? Self.parseEnqueueInternalCase(value) {
+                        self = result
+                        return
+                    }
+                case "spawn":
+                    if let result = try? Self.parseSpawnCase(value) {
+                        self = result
+                        return
+                    }
+                case "link":
+                    if let result = try? Self.parseLinkCase(value) {
+                        self = result
+                        return
+                    }
+                case "facet-start":
+                    if let result = try? Self.parseFacetStartCase(value) {
+                        self = result
+                        return
+                    }
+                case "facet-stop":
+                    if let result = try? Self.parseFacetStopCase(value) {
+                        self = result
+                        return
+                    }
+                case "linked-task-start":
+                    if let result = try? Self.parseLinkedTaskStartCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseDequeueCase(value) {
                 self = result
                 return
@@ -131,6 +182,71 @@ extension Trace {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("facet-stop")), fields: [Preserves.Value<Embedded>.sequence(path.map({ _item13 in serializeFacetId(_item13) })), reason.preserves(as: Embedded.self)]))
             case .linkedTaskStart(let taskName, let id):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("linked-task-start")), fields: [taskName.preserves, serializeTaskId(id)]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .dequeue(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("dequeue")
+                event.write(to: &emitter)
+                emitter.end()
+            case .enqueue(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("enqueue")
+                event.write(to: &emitter)
+                emitter.end()
+            case .dequeueInternal(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("dequeue-internal")
+                event.write(to: &emitter)
+                emitter.end()
+            case .enqueueInternal(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("enqueue-internal")
+                event.write(to: &emitter)
+                emitter.end()
+            case .spawn(let link, let id):
+                emitter.beginRecord()
+                emitter.writeSymbol("spawn")
+                emitter.write(Preserves.Value<Embedded>.boolean(link))
+                writeActorId(id, to: &emitter)
+                emitter.end()
+            case .link(let parentActor, let childToParent, let childActor, let parentToChild):
+                emitter.beginRecord()
+                emitter.writeSymbol("link")
+                writeActorId(parentActor, to: &emitter)
+                Protocol.writeHandle(childToParent, to: &emitter)
+                writeActorId(childActor, to: &emitter)
+                Protocol.writeHandle(parentToChild, to: &emitter)
+                emitter.end()
+            case .facetStart(let path):
+                emitter.beginRecord()
+                emitter.writeSymbol("facet-start")
+                emitter.beginSequence()
+                for _item14 in path {
+                    writeFacetId(_item14, to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .facetStop(let path, let reason):
+                emitter.beginRecord()
+                emitter.writeSymbol("facet-stop")
+                emitter.beginSequence()
+                for _item15 in path {
+                    writeFacetId(_item15, to: &emitter)
+                }
+                emitter.end()
+                reason.write(to: &emitter)
+                emitter.end()
+            case .linkedTaskStart(let taskName, let id):
+                emitter.beginRecord()
+                emitter.writeSymbol("linked-task-start")
+                taskName.write(to: &emitter)
+                writeTaskId(id, to: &emitter)
+                emitter.end()
             }
         }
 
@@ -317,6 +433,27 @@ extension Trace {
         case stop(status: ExitStatus<Embedded>)
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "start":
+                    if let result = try? Self.parseStartCase(value) {
+                        self = result
+                        return
+                    }
+                case "turn":
+                    if let result = try? Self.parseTurnCase(value) {
+                        self = result
+                        return
+                    }
+                case "stop":
+                    if let result = try? Self.parseStopCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseStartCase(value) {
                 self = result
                 return
@@ -356,6 +493,24 @@ extension Trace {
                 return x.preserves
             case .stop(let status):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stop")), fields: [status.preserves]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .start(let actorName):
+                emitter.beginRecord()
+                emitter.writeSymbol("start")
+                actorName.write(to: &emitter)
+                emitter.end()
+            case .turn(let x):
+                x.write(to: &emitter)
+            case .stop(let status):
+                emitter.beginRecord()
+                emitter.writeSymbol("stop")
+                status.write(to: &emitter)
+                emitter.end()
             }
         }
 
@@ -432,6 +587,11 @@ extension Trace {
         return x
     }
 
+    /// Writes the binary encoding of `serializeActorId(x)` without building the value first.
+    @inlinable public static func writeActorId<Embedded: Preserves.PreservesEmbedded>(_ x: ActorId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
+    }
+
     /// Observes `trace.ActorId` values that match `value`.
     public static func patternActorId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
@@ -480,6 +640,22 @@ extension Trace {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("value")), fields: [value]))
             case .opaque(let description_):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("opaque")), fields: [description_]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .value(let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("value")
+                emitter.write(value)
+                emitter.end()
+            case .opaque(let description_):
+                emitter.beginRecord()
+                emitter.writeSymbol("opaque")
+                emitter.write(description_)
+                emitter.end()
             }
         }
 
@@ -565,6 +741,16 @@ extension Trace {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .ok:
+                emitter.writeSymbol("ok")
+            case .error(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseOkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ok", "trace.ExitStatus", expected: "the literal ok")
             return .ok
@@ -617,6 +803,11 @@ extension Trace {
     /// The value that `FacetId` (`trace.FacetId`) stands for.
     public static func serializeFacetId<Embedded: Preserves.PreservesEmbedded>(_ x: FacetId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeFacetId(x)` without building the value first.
+    @inlinable public static func writeFacetId<Embedded: Preserves.PreservesEmbedded>(_ x: FacetId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.FacetId` values that match `value`.
@@ -687,6 +878,20 @@ extension Trace {
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("parent-stopping"))
             case .actorStopping:
                 return Preserves.Value<Embedded>.symbol(Preserves.Symbol("actor-stopping"))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .explicitAction:
+                emitter.writeSymbol("explicit-action")
+            case .inert:
+                emitter.writeSymbol("inert")
+            case .parentStopping:
+                emitter.writeSymbol("parent-stopping")
+            case .actorStopping:
+                emitter.writeSymbol("actor-stopping")
             }
         }
 
@@ -798,6 +1003,16 @@ extension Trace {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .cancelled:
+                emitter.writeSymbol("cancelled")
+            case .normal:
+                emitter.writeSymbol("normal")
+            }
+        }
+
         private static func parseCancelledCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "cancelled", "trace.LinkedTaskReleaseReason", expected: "the literal cancelled")
             return .cancelled
@@ -876,6 +1091,21 @@ extension Trace {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .anonymous:
+                emitter.beginRecord()
+                emitter.writeSymbol("anonymous")
+                emitter.end()
+            case .named(let name):
+                emitter.beginRecord()
+                emitter.writeSymbol("named")
+                emitter.write(name)
+                emitter.end()
+            }
+        }
+
         private static func parseAnonymousCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "anonymous", minimumFieldCount: 0, "trace.Name", expected: "a record <anonymous …> with at least 0 fields")
             return .anonymous
@@ -932,6 +1162,11 @@ extension Trace {
         return x
     }
 
+    /// Writes the binary encoding of `serializeOid(x)` without building the value first.
+    @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
+    }
+
     /// Observes `trace.Oid` values that match `value`.
     public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
@@ -964,6 +1199,16 @@ extension Trace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity")), fields: [serializeActorId(self.`actor`), serializeFacetId(self.facet), serializeOid(self.oid)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("entity")
+            writeActorId(self.`actor`, to: &emitter)
+            writeFacetId(self.facet, to: &emitter)
+            writeOid(self.oid, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `trace.Target` values; each field is open unless constrained to a
@@ -1003,6 +1248,15 @@ extension Trace {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event")), fields: [self.target.preserves, self.detail.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("event")
+            self.target.write(to: &emitter)
+            self.detail.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `trace.TargetedTurnEvent` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(target: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any, detail: DataspacePatterns.FieldPattern<Embedded, TurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1029,6 +1283,11 @@ extension Trace {
     /// The value that `TaskId` (`trace.TaskId`) stands for.
     public static func serializeTaskId<Embedded: Preserves.PreservesEmbedded>(_ x: TaskId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeTaskId(x)` without building the value first.
+    @inlinable public static func writeTaskId<Embedded: Preserves.PreservesEmbedded>(_ x: TaskId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.TaskId` values that match `value`.
@@ -1065,6 +1324,16 @@ extension Trace {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("trace")), fields: [Preserves.Value<Embedded>.double(self.timestamp), serializeActorId(self.`actor`), self.item.preserves]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("trace")
+            emitter.write(Preserves.Value<Embedded>.double(self.timestamp))
+            writeActorId(self.`actor`, to: &emitter)
+            self.item.write(to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `trace.TraceEntry` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(timestamp: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any, actor: DataspacePatterns.FieldPattern<Embedded, ActorId<Embedded>> = .any, item: DataspacePatterns.FieldPattern<Embedded, ActorActivation<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1093,6 +1362,42 @@ extension Trace {
         case external(description_: Preserves.Value<Embedded>)
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "caused-by":
+                    if let result = try? Self.parseTurnCase(value) {
+                        self = result
+                        return
+                    }
+                case "cleanup":
+                    if let result = try? Self.parseCleanupCase(value) {
+                        self = result
+                        return
+                    }
+                case "linked-task-release":
+                    if let result = try? Self.parseLinkedTaskReleaseCase(value) {
+                        self = result
+                        return
+                    }
+                case "periodic-activation":
+                    if let result = try? Self.parsePeriodicActivationCase(value) {
+                        self = result
+                        return
+                    }
+                case "delay":
+                    if let result = try? Self.parseDelayCase(value) {
+                        self = result
+                        return
+                    }
+                case "external":
+                    if let result = try? Self.parseExternalCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseTurnCase(value) {
                 self = result
                 return
@@ -1165,6 +1470,43 @@ extension Trace {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("delay")), fields: [serializeTurnId(causingTurn), Preserves.Value<Embedded>.double(amount)]))
             case .external(let description_):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("external")), fields: [description_]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .turn(let id):
+                emitter.beginRecord()
+                emitter.writeSymbol("caused-by")
+                writeTurnId(id, to: &emitter)
+                emitter.end()
+            case .cleanup:
+                emitter.beginRecord()
+                emitter.writeSymbol("cleanup")
+                emitter.end()
+            case .linkedTaskRelease(let id, let reason):
+                emitter.beginRecord()
+                emitter.writeSymbol("linked-task-release")
+                writeTaskId(id, to: &emitter)
+                reason.write(to: &emitter)
+                emitter.end()
+            case .periodicActivation(let period):
+                emitter.beginRecord()
+                emitter.writeSymbol("periodic-activation")
+                emitter.write(Preserves.Value<Embedded>.double(period))
+                emitter.end()
+            case .delay(let causingTurn, let amount):
+                emitter.beginRecord()
+                emitter.writeSymbol("delay")
+                writeTurnId(causingTurn, to: &emitter)
+                emitter.write(Preserves.Value<Embedded>.double(amount))
+                emitter.end()
+            case .external(let description_):
+                emitter.beginRecord()
+                emitter.writeSymbol("external")
+                emitter.write(description_)
+                emitter.end()
             }
         }
 
@@ -1309,6 +1651,20 @@ extension Trace {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn")), fields: [serializeTurnId(self.id), self.cause.preserves, Preserves.Value<Embedded>.sequence(self.actions.map({ _item3 in _item3.preserves }))]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("turn")
+            writeTurnId(self.id, to: &emitter)
+            self.cause.write(to: &emitter)
+            emitter.beginSequence()
+            for _item4 in self.actions {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
+        }
+
         /// Observes `trace.TurnDescription` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(id: DataspacePatterns.FieldPattern<Embedded, TurnId<Embedded>> = .any, cause: DataspacePatterns.FieldPattern<Embedded, TurnCause<Embedded>> = .any, actions: DataspacePatterns.FieldPattern<Embedded, [ActionDescription<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1336,6 +1692,37 @@ extension Trace {
         case breakLink(source: ActorId<Embedded>, handle: Protocol.Handle)
 
         public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "assert":
+                    if let result = try? Self.parseAssertCase(value) {
+                        self = result
+                        return
+                    }
+                case "retract":
+                    if let result = try? Self.parseRetractCase(value) {
+                        self = result
+                        return
+                    }
+                case "message":
+                    if let result = try? Self.parseMessageCase(value) {
+                        self = result
+                        return
+                    }
+                case "sync":
+                    if let result = try? Self.parseSyncCase(value) {
+                        self = result
+                        return
+                    }
+                case "break-link":
+                    if let result = try? Self.parseBreakLinkCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseAssertCase(value) {
                 self = result
                 return
@@ -1397,6 +1784,39 @@ extension Trace {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("sync")), fields: [peer.preserves]))
             case .breakLink(let source, let handle):
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("break-link")), fields: [serializeActorId(source), Protocol.serializeHandle(handle, as: Embedded.self)]))
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .assert(let assertion, let handle):
+                emitter.beginRecord()
+                emitter.writeSymbol("assert")
+                assertion.write(to: &emitter)
+                Protocol.writeHandle(handle, to: &emitter)
+                emitter.end()
+            case .retract(let handle):
+                emitter.beginRecord()
+                emitter.writeSymbol("retract")
+                Protocol.writeHandle(handle, to: &emitter)
+                emitter.end()
+            case .message(let body):
+                emitter.beginRecord()
+                emitter.writeSymbol("message")
+                body.write(to: &emitter)
+                emitter.end()
+            case .sync(let peer):
+                emitter.beginRecord()
+                emitter.writeSymbol("sync")
+                peer.write(to: &emitter)
+                emitter.end()
+            case .breakLink(let source, let handle):
+                emitter.beginRecord()
+                emitter.writeSymbol("break-link")
+                writeActorId(source, to: &emitter)
+                Protocol.writeHandle(handle, to: &emitter)
+                emitter.end()
             }
         }
 
@@ -1511,6 +1931,11 @@ extension Trace {
     /// The value that `TurnId` (`trace.TurnId`) stands for.
     public static func serializeTurnId<Embedded: Preserves.PreservesEmbedded>(_ x: TurnId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeTurnId(x)` without building the value first.
+    @inlinable public static func writeTurnId<Embedded: Preserves.PreservesEmbedded>(_ x: TurnId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.TurnId` values that match `value`.

@@ -25,6 +25,13 @@ extension TransportAddress {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stdio")), fields: []))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stdio")
+            emitter.end()
+        }
+
         /// Observes `transportAddress.Stdio` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -55,6 +62,15 @@ extension TransportAddress {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp")
+            emitter.write(Preserves.Value<Embedded>.string(self.host))
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `transportAddress.Tcp` values; each field is open unless constrained to a
@@ -90,6 +106,14 @@ extension TransportAddress {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("unix")), fields: [Preserves.Value<Embedded>.string(self.path)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("unix")
+            emitter.write(Preserves.Value<Embedded>.string(self.path))
+            emitter.end()
+        }
+
         /// Observes `transportAddress.Unix` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(path: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -118,6 +142,14 @@ extension TransportAddress {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ws")), fields: [Preserves.Value<Embedded>.string(self.url)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ws")
+            emitter.write(Preserves.Value<Embedded>.string(self.url))
+            emitter.end()
         }
 
         /// Observes `transportAddress.WebSocket` values; each field is open unless constrained to a

@@ -32,6 +32,15 @@ extension Worker {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Instance")), fields: [Preserves.Value<Embedded>.string(self.name), self.argument]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("Instance")
+            emitter.write(Preserves.Value<Embedded>.string(self.name))
+            emitter.write(self.argument)
+            emitter.end()
+        }
+
         /// Observes `worker.Instance` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(name: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, argument: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {

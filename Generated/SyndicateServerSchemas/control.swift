@@ -37,6 +37,14 @@ extension Control {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("exit")), fields: [Preserves.Value<Embedded>.integer(self.code)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("exit")
+            emitter.writeInteger(self.code)
+            emitter.end()
+        }
+
         /// Observes `control.ExitServer` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(code: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {

@@ -63,6 +63,18 @@ extension Documentation {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let description_):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")): description_.preserves(as: Embedded.self)]))
+            case .invalid(let description_):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")): description_]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "documentation.Description")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")), "documentation.Description", expected: "a dictionary with the key description")
@@ -176,6 +188,22 @@ extension Documentation {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bytes(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .nested(let x):
+                emitter.beginSequence()
+                for _item3 in x {
+                    _item3.write(to: &emitter)
+                }
+                emitter.end()
+            }
+        }
+
         private static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "documentation.IOList"))
         }
@@ -255,6 +283,15 @@ extension Documentation {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metadata")), fields: [self.object, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.info.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first }))]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("metadata")
+            emitter.write(self.object)
+            emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.info.map({ _entry5 in (Preserves.Value<Embedded>.symbol(_entry5.key), _entry5.value) }), uniquingKeysWith: { first, _ in first })))
+            emitter.end()
+        }
+
         /// Observes `documentation.Metadata` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(object: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, info: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -316,6 +353,18 @@ extension Documentation {
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")): url])
             case .absent:
                 return Preserves.Value<Embedded>.dictionary([:])
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let url):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")): Preserves.Value<Embedded>.string(url)]))
+            case .invalid(let url):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")): url]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
         }
 

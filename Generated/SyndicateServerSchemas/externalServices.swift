@@ -61,6 +61,18 @@ extension ExternalServices {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let clearEnv):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")): Preserves.Value<Embedded>.boolean(clearEnv)]))
+            case .invalid(let clearEnv):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")): clearEnv]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")), "externalServices.ClearEnv", expected: "a dictionary with the key clearEnv")
@@ -160,6 +172,16 @@ extension ExternalServices {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .shell(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .full(let x):
+                x.write(to: &emitter)
+            }
+        }
+
         private static func parseShellCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .shell(try Preserves.SchemaParsing.string(value, "externalServices.CommandLine"))
         }
@@ -220,6 +242,15 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon")), fields: [self.id, self.config.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("daemon")
+            emitter.write(self.id)
+            self.config.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `externalServices.DaemonProcess` values; each field is open unless constrained to a
@@ -283,6 +314,21 @@ extension ExternalServices {
                 return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("one-shot")), fields: [setup.preserves(as: Embedded.self)]))
             case .full(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .simple(let x):
+                x.write(to: &emitter)
+            case .oneShot(let setup):
+                emitter.beginRecord()
+                emitter.writeSymbol("one-shot")
+                setup.write(to: &emitter)
+                emitter.end()
+            case .full(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -362,6 +408,14 @@ extension ExternalServices {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon")), fields: [self.id]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("daemon")
+            emitter.write(self.id)
+            emitter.end()
+        }
+
         /// Observes `externalServices.DaemonService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(id: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -420,6 +474,18 @@ extension ExternalServices {
                 return Preserves.Value<Embedded>.boolean(false)
             case .invalid(let x):
                 return x
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`set`(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .remove:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .invalid(let x):
+                emitter.write(x)
             }
         }
 
@@ -528,6 +594,18 @@ extension ExternalServices {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .symbol(let x):
+                emitter.write(Preserves.Value<Embedded>.symbol(x))
+            case .invalid(let x):
+                emitter.write(x)
+            }
+        }
+
         private static func parseStringCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "externalServices.EnvVariable"))
         }
@@ -606,6 +684,16 @@ extension ExternalServices {
             return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.string(self.program)] + self.args.map({ _item3 in Preserves.Value<Embedded>.string(_item3) }))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginSequence()
+            emitter.write(Preserves.Value<Embedded>.string(self.program))
+            for _item4 in self.args {
+                emitter.write(Preserves.Value<Embedded>.string(_item4))
+            }
+            emitter.end()
+        }
+
         /// Observes `externalServices.FullCommandLine` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(program: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, args: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Swift.String]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -645,6 +733,11 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([self.process.preserves, self.readyOnStart.preserves, self.restart.preserves, self.`protocol`.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `externalServices.FullDaemonProcess` values; each field is open unless constrained to a
@@ -690,6 +783,11 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("argv")): self.argv.preserves(as: Embedded.self)]), self.env.preserves, self.dir.preserves, self.clearEnv.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `externalServices.FullProcess` values; each field is open unless constrained to a
@@ -743,6 +841,16 @@ extension ExternalServices {
                 return x.preserves(as: Embedded.self)
             case .full(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .simple(let x):
+                x.write(to: &emitter)
+            case .full(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -833,6 +941,18 @@ extension ExternalServices {
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")): dir])
             case .absent:
                 return Preserves.Value<Embedded>.dictionary([:])
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let dir):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")): Preserves.Value<Embedded>.string(dir)]))
+            case .invalid(let dir):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")): dir]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
         }
 
@@ -947,6 +1067,18 @@ extension ExternalServices {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let env):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): Preserves.Value<Embedded>.dictionary(Swift.Dictionary(env.map({ _entry9 in (_entry9.key.preserves, _entry9.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
+            case .invalid(let env):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")), "externalServices.ProcessEnv", expected: "a dictionary with the key env")
@@ -1058,6 +1190,18 @@ extension ExternalServices {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .none:
+                emitter.writeSymbol("none")
+            case .binarySyndicate:
+                emitter.writeSymbol("application/syndicate")
+            case .textSyndicate:
+                emitter.writeSymbol("text/syndicate")
+            }
+        }
+
         private static func parseNoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "none", "externalServices.Protocol", expected: "the literal none")
             return .none
@@ -1160,6 +1304,18 @@ extension ExternalServices {
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`])
             case .absent:
                 return Preserves.Value<Embedded>.dictionary([:])
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`.preserves(as: Embedded.self)]))
+            case .invalid(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
         }
 
@@ -1274,6 +1430,18 @@ extension ExternalServices {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let readyOnStart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")): Preserves.Value<Embedded>.boolean(readyOnStart)]))
+            case .invalid(let readyOnStart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")): readyOnStart]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
         private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")), "externalServices.ReadyOnStart", expected: "a dictionary with the key readyOnStart")
@@ -1382,6 +1550,18 @@ extension ExternalServices {
                 return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")): restart])
             case .absent:
                 return Preserves.Value<Embedded>.dictionary([:])
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let restart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")): restart.preserves(as: Embedded.self)]))
+            case .invalid(let restart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")): restart]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
         }
 
@@ -1508,6 +1688,20 @@ extension ExternalServices {
             }
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .always:
+                emitter.writeSymbol("always")
+            case .onError:
+                emitter.writeSymbol("on-error")
+            case .all:
+                emitter.writeSymbol("all")
+            case .never:
+                emitter.writeSymbol("never")
+            }
+        }
+
         private static func parseAlwaysCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "always", "externalServices.RestartPolicy", expected: "the literal always")
             return .always
@@ -1590,6 +1784,11 @@ extension ExternalServices {
     /// The value that `Service` (`externalServices.Service`) stands for.
     public static func serializeService<Embedded: Preserves.PreservesEmbedded>(_ x: Service<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeService(x)` without building the value first.
+    @inlinable public static func writeService<Embedded: Preserves.PreservesEmbedded>(_ x: Service<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `externalServices.Service` values that match `value`.

@@ -25,6 +25,11 @@ extension InternalServices {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
     }
 
+    /// Writes the binary encoding of `serializeConfigEnv(x)` without building the value first.
+    @inlinable public static func writeConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ x: ConfigEnv<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first })))
+    }
+
     /// Observes `internalServices.ConfigEnv` values that match `value`.
     public static func patternConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>> {
         let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }), uniquingKeysWith: { first, _ in first })) })
@@ -54,6 +59,15 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher")), fields: [Preserves.Value<Embedded>.string(self.path), serializeConfigEnv(self.env)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("config-watcher")
+            emitter.write(Preserves.Value<Embedded>.string(self.path))
+            writeConfigEnv(self.env, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `internalServices.ConfigWatcher` values; each field is open unless constrained to a
@@ -89,6 +103,14 @@ extension InternalServices {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("debt-reporter")), fields: [Preserves.Value<Embedded>.double(self.intervalSeconds)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("debt-reporter")
+            emitter.write(Preserves.Value<Embedded>.double(self.intervalSeconds))
+            emitter.end()
+        }
+
         /// Observes `internalServices.DebtReporter` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(intervalSeconds: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -119,6 +141,14 @@ extension InternalServices {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper")), fields: [Preserves.Value<Embedded>.embedded(self.bindspace)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("gatekeeper")
+            emitter.writeEmbedded(self.bindspace)
+            emitter.end()
+        }
+
         /// Observes `internalServices.Gatekeeper` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(bindspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -147,6 +177,14 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-router")), fields: [Preserves.Value<Embedded>.embedded(self.httpd)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-router")
+            emitter.writeEmbedded(self.httpd)
+            emitter.end()
         }
 
         /// Observes `internalServices.HttpRouter` values; each field is open unless constrained to a
@@ -180,6 +218,15 @@ extension InternalServices {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-static-files")), fields: [Preserves.Value<Embedded>.string(self.dir), Preserves.Value<Embedded>.integer(self.pathPrefixElements)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-static-files")
+            emitter.write(Preserves.Value<Embedded>.string(self.dir))
+            emitter.writeInteger(self.pathPrefixElements)
+            emitter.end()
         }
 
         /// Observes `internalServices.HttpStaticFileServer` values; each field is open unless constrained to a
@@ -231,6 +278,16 @@ extension InternalServices {
                 return x.preserves
             case .tcpWithHttp(let x):
                 return x.preserves
+            }
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .tcpWithoutHttp(let x):
+                x.write(to: &emitter)
+            case .tcpWithHttp(let x):
+                x.write(to: &emitter)
             }
         }
 
@@ -299,6 +356,16 @@ extension InternalServices {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper), Preserves.Value<Embedded>.embedded(self.httpd)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("relay-listener")
+            self.addr.write(to: &emitter)
+            emitter.writeEmbedded(self.gatekeeper)
+            emitter.writeEmbedded(self.httpd)
+            emitter.end()
+        }
+
         /// Observes `internalServices.TcpWithHttp` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, httpd: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -336,6 +403,15 @@ extension InternalServices {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("relay-listener")
+            self.addr.write(to: &emitter)
+            emitter.writeEmbedded(self.gatekeeper)
+            emitter.end()
+        }
+
         /// Observes `internalServices.TcpWithoutHttp` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -370,6 +446,15 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("relay-listener")
+            self.addr.write(to: &emitter)
+            emitter.writeEmbedded(self.gatekeeper)
+            emitter.end()
         }
 
         /// Observes `internalServices.UnixRelayListener` values; each field is open unless constrained to a

@@ -36,6 +36,14 @@ extension Server {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("port")
+            emitter.writeInteger(self.port)
+            emitter.end()
+        }
+
         /// Observes `server.BoundPort` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -69,6 +77,14 @@ extension Server {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("core-service")), fields: [self.serviceName]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("core-service")
+            emitter.write(self.serviceName)
+            emitter.end()
+        }
+
         /// Observes `server.CoreService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(serviceName: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -92,6 +108,11 @@ extension Server {
     /// The value that `LogDetail` (`server.LogDetail`) stands for.
     public static func serializeLogDetail<Embedded: Preserves.PreservesEmbedded>(_ x: LogDetail<Embedded>) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeLogDetail(x)` without building the value first.
+    @inlinable public static func writeLogDetail<Embedded: Preserves.PreservesEmbedded>(_ x: LogDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first })))
     }
 
     /// Observes `server.LogDetail` values that match `value`.
@@ -127,6 +148,15 @@ extension Server {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("log")), fields: [Preserves.Value<Embedded>.string(self.timestamp), serializeLogDetail(self.detail)]))
         }
 
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("log")
+            emitter.write(Preserves.Value<Embedded>.string(self.timestamp))
+            writeLogDetail(self.detail, to: &emitter)
+            emitter.end()
+        }
+
         /// Observes `server.LogEntry` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(timestamp: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, detail: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, LogDetail<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -157,6 +187,13 @@ extension Server {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metrics")), fields: []))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("metrics")
+            emitter.end()
         }
 
         /// Observes `server.Metrics` values; each field is open unless constrained to a
@@ -190,6 +227,14 @@ extension Server {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("milestone")), fields: [self.name]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("milestone")
+            emitter.write(self.name)
+            emitter.end()
         }
 
         /// Observes `server.Milestone` values; each field is open unless constrained to a

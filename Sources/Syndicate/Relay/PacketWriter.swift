@@ -13,7 +13,8 @@ public struct PacketWriter: Sendable {
     public func encode(_ packet: WirePacket, syntax: WireSyntax) -> [UInt8] {
         switch syntax {
         case .binary:
-            return binary.encode(packet.preserves)
+            // Straight from the generated types: no `Value` tree is built for the envelope.
+            return binary.encode(packet)
         case .text:
             var line = text.write(packet.preserves)
             line.append("\n")
