@@ -21,7 +21,7 @@ extension Dataspace {
             self.observer = observer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "Observe", minimumFieldCount: 2, "dataspace.Observe", expected: "a record <Observe …> with at least 2 fields")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try DataspacePatterns.Pattern<Embedded>(preserves: _record1.fields[0]) })
             let observer = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "dataspace.Observe") })

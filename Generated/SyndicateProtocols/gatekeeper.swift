@@ -47,7 +47,7 @@ extension Gatekeeper {
             self.observer = observer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 3, "gatekeeper.Bind", expected: "a record <bind …> with at least 3 fields")
             let description_ = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Description<Embedded>(preserves: _record1.fields[0]) })
             let target = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Bind") })
@@ -90,7 +90,7 @@ extension Gatekeeper {
         case present(Embedded)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -132,11 +132,11 @@ extension Gatekeeper {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.embedded(value, "gatekeeper.BindObserver"))
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "gatekeeper.BindObserver", expected: "the literal #f")
             return .absent
         }
@@ -178,7 +178,7 @@ extension Gatekeeper {
         case bound(pathStep: PathStep<Embedded>)
         case rejected(Rejected<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBoundCase(value) {
                 self = result
                 return
@@ -223,13 +223,13 @@ extension Gatekeeper {
             }
         }
 
-        private static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bound", minimumFieldCount: 1, "gatekeeper.Bound", expected: "a record <bound …> with at least 1 field")
             let pathStep = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[0]) })
             return .bound(pathStep: pathStep)
         }
 
-        private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
         }
 
@@ -276,7 +276,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Description")
             let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Description") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Description", expected: "at least 1 element")
@@ -316,7 +316,7 @@ extension Gatekeeper {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             _ = try Preserves.SchemaParsing.record(value, label: "force-disconnect", minimumFieldCount: 0, "gatekeeper.ForceDisconnect", expected: "a record <force-disconnect …> with at least 0 fields")
             self.init()
         }
@@ -353,7 +353,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.PathStep")
             let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.PathStep") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.PathStep", expected: "at least 1 element")
@@ -396,7 +396,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rejected", minimumFieldCount: 1, "gatekeeper.Rejected", expected: "a record <rejected …> with at least 1 field")
             let detail = _record1.fields[0]
             self.init(detail: detail)
@@ -440,7 +440,7 @@ extension Gatekeeper {
             self.observer = observer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve", minimumFieldCount: 2, "gatekeeper.Resolve", expected: "a record <resolve …> with at least 2 fields")
             let step = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Step<Embedded>(preserves: _record1.fields[0]) })
             let observer = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Resolve") })
@@ -495,7 +495,7 @@ extension Gatekeeper {
             self.resolved = resolved
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve-path", minimumFieldCount: 4, "gatekeeper.ResolvePath", expected: "a record <resolve-path …> with at least 4 fields")
             let route = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Route<Embedded>(preserves: _record1.fields[0]) })
             let addr = _record1.fields[1]
@@ -541,7 +541,7 @@ extension Gatekeeper {
         case accepted(responderSession: Embedded)
         case rejected(Rejected<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAcceptedCase(value) {
                 self = result
                 return
@@ -586,13 +586,13 @@ extension Gatekeeper {
             }
         }
 
-        private static func parseAcceptedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAcceptedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "accepted", minimumFieldCount: 1, "gatekeeper.Resolved", expected: "a record <accepted …> with at least 1 field")
             let responderSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.Resolved") })
             return .accepted(responderSession: responderSession)
         }
 
-        private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
         }
 
@@ -641,7 +641,7 @@ extension Gatekeeper {
             self.resolved = resolved
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "path-step", minimumFieldCount: 3, "gatekeeper.ResolvedPathStep", expected: "a record <path-step …> with at least 3 fields")
             let origin = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.ResolvedPathStep") })
             let pathStep = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[1]) })
@@ -702,7 +702,7 @@ extension Gatekeeper {
             self.pathSteps = pathSteps
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "route", minimumFieldCount: 1, "gatekeeper.Route", expected: "a record <route …> with at least 1 field")
             let transports = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "gatekeeper.Route", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item2 }) })
             let pathSteps = try Preserves.SchemaParsing.elements(_record1.fields.dropFirst(1), offset: 1, { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _item3) })
@@ -753,7 +753,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Step")
             let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Step") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Step", expected: "at least 1 element")
@@ -800,7 +800,7 @@ extension Gatekeeper {
             self.resolved = resolved
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "connect-transport", minimumFieldCount: 3, "gatekeeper.TransportConnection", expected: "a record <connect-transport …> with at least 3 fields")
             let addr = _record1.fields[0]
             let control = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.TransportConnection") })
@@ -842,7 +842,7 @@ extension Gatekeeper {
     public typealias TransportControl = ForceDisconnect
 
     /// Parses `TransportControl` (`gatekeeper.TransportControl`) from a value.
-    public static func parseTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl {
+    @inlinable public static func parseTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl {
         return try ForceDisconnect(preserves: value)
     }
 

@@ -16,7 +16,7 @@ extension Http {
         case string(Swift.String)
         case bytes([Swift.UInt8])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStringCase(value) {
                 self = result
                 return
@@ -58,11 +58,11 @@ extension Http {
             }
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.Chunk"))
         }
 
-        private static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "http.Chunk"))
         }
 
@@ -103,7 +103,7 @@ extension Http {
     public typealias Headers = [Preserves.Symbol: Swift.String]
 
     /// Parses `Headers` (`http.Headers`) from a value.
-    public static func parseHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers {
+    @inlinable public static func parseHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers {
         return try Preserves.SchemaParsing.dictionaryOf(value, "http.Headers", key: { (_key1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "http.Headers") }, value: { (_value2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_value2, "http.Headers") })
     }
 
@@ -132,7 +132,7 @@ extension Http {
         case host(Swift.String)
         case `any`
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseHostCase(value) {
                 self = result
                 return
@@ -174,11 +174,11 @@ extension Http {
             }
         }
 
-        private static func parseHostCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseHostCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .host(try Preserves.SchemaParsing.string(value, "http.HostPattern"))
         }
 
-        private static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.HostPattern", expected: "the literal #f")
             return .`any`
         }
@@ -234,7 +234,7 @@ extension Http {
             self.handler = handler
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-bind", minimumFieldCount: 5, "http.HttpBinding", expected: "a record <http-bind …> with at least 5 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpBinding") })
@@ -290,7 +290,7 @@ extension Http {
             self.res = res
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "request", minimumFieldCount: 2, "http.HttpContext", expected: "a record <request …> with at least 2 fields")
             let req = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HttpRequest(preserves: _record1.fields[0]) })
             let res = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "http.HttpContext") })
@@ -336,7 +336,7 @@ extension Http {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-listener", minimumFieldCount: 1, "http.HttpListener", expected: "a record <http-listener …> with at least 1 field")
             let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpListener") })
             self.init(port: port)
@@ -390,7 +390,7 @@ extension Http {
             self.body = body
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-request", minimumFieldCount: 8, "http.HttpRequest", expected: "a record <http-request …> with at least 8 fields")
             let sequenceNumber = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpRequest") })
             let host = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try RequestHost(preserves: _record1.fields[1]) })
@@ -462,7 +462,7 @@ extension Http {
         case chunk(chunk: Chunk)
         case done(chunk: Chunk)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if case .record(let _record) = value, case .symbol(let _label) = _record.label {
                 switch _label.name {
                 case "status":
@@ -570,27 +570,27 @@ extension Http {
             }
         }
 
-        private static func parseStatusCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStatusCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "status", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <status …> with at least 2 fields")
             let code = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpResponse") })
             let message = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "http.HttpResponse") })
             return .status(code: code, message: message)
         }
 
-        private static func parseHeaderCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseHeaderCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "header", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <header …> with at least 2 fields")
             let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record2.fields[0], "http.HttpResponse") })
             let value = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record2.fields[1], "http.HttpResponse") })
             return .header(name: name, value: value)
         }
 
-        private static func parseChunkCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseChunkCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "chunk", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <chunk …> with at least 1 field")
             let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record3.fields[0]) })
             return .chunk(chunk: chunk)
         }
 
-        private static func parseDoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "done", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <done …> with at least 1 field")
             let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record4.fields[0]) })
             return .done(chunk: chunk)
@@ -670,7 +670,7 @@ extension Http {
             self.path = path
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-service", minimumFieldCount: 4, "http.HttpService", expected: "a record <http-service …> with at least 4 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpService") })
@@ -716,7 +716,7 @@ extension Http {
         case `any`
         case specific(Preserves.Symbol)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAnyCase(value) {
                 self = result
                 return
@@ -758,12 +758,12 @@ extension Http {
             }
         }
 
-        private static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.MethodPattern", expected: "the literal #f")
             return .`any`
         }
 
-        private static func parseSpecificCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSpecificCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .specific(try Preserves.SchemaParsing.symbol(value, "http.MethodPattern"))
         }
 
@@ -805,7 +805,7 @@ extension Http {
     public typealias MimeType = Preserves.Symbol
 
     /// Parses `MimeType` (`http.MimeType`) from a value.
-    public static func parseMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType {
+    @inlinable public static func parseMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType {
         return try Preserves.SchemaParsing.symbol(value, "http.MimeType")
     }
 
@@ -833,7 +833,7 @@ extension Http {
     public typealias PathPattern = [PathPatternElement]
 
     /// Parses `PathPattern` (`http.PathPattern`) from a value.
-    public static func parsePathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern {
+    @inlinable public static func parsePathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern {
         return try Preserves.SchemaParsing.sequenceOf(value, "http.PathPattern", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathPatternElement(preserves: _item1) })
     }
 
@@ -867,7 +867,7 @@ extension Http {
         case wildcard
         case rest
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseLabelCase(value) {
                 self = result
                 return
@@ -922,16 +922,16 @@ extension Http {
             }
         }
 
-        private static func parseLabelCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLabelCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .label(try Preserves.SchemaParsing.string(value, "http.PathPatternElement"))
         }
 
-        private static func parseWildcardCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseWildcardCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "_", "http.PathPatternElement", expected: "the literal _")
             return .wildcard
         }
 
-        private static func parseRestCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRestCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "...", "http.PathPatternElement", expected: "the literal ...")
             return .rest
         }
@@ -983,7 +983,7 @@ extension Http {
         case string(Swift.String)
         case file(filename: Swift.String, headers: Headers, body: [Swift.UInt8])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStringCase(value) {
                 self = result
                 return
@@ -1030,11 +1030,11 @@ extension Http {
             }
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.QueryValue"))
         }
 
-        private static func parseFileCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFileCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "file", minimumFieldCount: 3, "http.QueryValue", expected: "a record <file …> with at least 3 fields")
             let filename = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "http.QueryValue") })
             let headers = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[1]) })
@@ -1082,7 +1082,7 @@ extension Http {
         case absent
         case present([Swift.UInt8])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAbsentCase(value) {
                 self = result
                 return
@@ -1124,12 +1124,12 @@ extension Http {
             }
         }
 
-        private static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.RequestBody", expected: "the literal #f")
             return .absent
         }
 
-        private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.byteString(value, "http.RequestBody"))
         }
 
@@ -1170,7 +1170,7 @@ extension Http {
         case absent
         case present(Swift.String)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAbsentCase(value) {
                 self = result
                 return
@@ -1212,12 +1212,12 @@ extension Http {
             }
         }
 
-        private static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.RequestHost", expected: "the literal #f")
             return .absent
         }
 
-        private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.string(value, "http.RequestHost"))
         }
 

@@ -16,7 +16,7 @@ extension Noise {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s"), "noise.DefaultProtocol", expected: "the literal \"Noise_NK_25519_ChaChaPoly_BLAKE2s\"")
         }
 
@@ -49,7 +49,7 @@ extension Noise {
             self.initiatorSession = initiatorSession
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "initiator", minimumFieldCount: 1, "noise.Initiator", expected: "a record <initiator …> with at least 1 field")
             let initiatorSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "noise.Initiator") })
             self.init(initiatorSession: initiatorSession)
@@ -85,7 +85,7 @@ extension Noise {
     public typealias NoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded> = NoiseServiceSpec<Embedded>
 
     /// Parses `NoiseDescriptionDetail` (`noise.NoiseDescriptionDetail`) from a value.
-    public static func parseNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> {
+    @inlinable public static func parseNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> {
         return try NoiseServiceSpec<Embedded>(preserves: value)
     }
 
@@ -115,7 +115,7 @@ extension Noise {
     public typealias NoisePathStepDetail<Embedded: Preserves.PreservesEmbedded> = NoiseSpec<Embedded>
 
     /// Parses `NoisePathStepDetail` (`noise.NoisePathStepDetail`) from a value.
-    public static func parseNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> {
+    @inlinable public static func parseNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> {
         return try NoiseSpec<Embedded>(preserves: value)
     }
 
@@ -148,7 +148,7 @@ extension Noise {
         case invalid(preSharedKeys: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -203,21 +203,21 @@ extension Noise {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")), "noise.NoisePreSharedKeys", expected: "a dictionary with the key preSharedKeys")
             let preSharedKeys = try Preserves.withSchemaPath(.key("preSharedKeys"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "noise.NoisePreSharedKeys", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item3, "noise.NoisePreSharedKeys") }) })
             return .present(preSharedKeys: preSharedKeys)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries4 = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             let _entry5 = try Preserves.SchemaParsing.entry(_entries4, Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")), "noise.NoisePreSharedKeys", expected: "a dictionary with the key preSharedKeys")
             let preSharedKeys = _entry5
             return .invalid(preSharedKeys: preSharedKeys)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             return .absent
         }
@@ -273,7 +273,7 @@ extension Noise {
         case invalid(protocol: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -328,21 +328,21 @@ extension Noise {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "noise.NoiseProtocol", expected: "a dictionary with the key protocol")
             let `protocol` = try Preserves.withSchemaPath(.key("protocol"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "noise.NoiseProtocol") })
             return .present(protocol: `protocol`)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "noise.NoiseProtocol", expected: "a dictionary with the key protocol")
             let `protocol` = _entry4
             return .invalid(protocol: `protocol`)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             return .absent
         }
@@ -400,7 +400,7 @@ extension Noise {
             self.secretKey = secretKey
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let base = try NoiseSpec<Embedded>(preserves: value)
             let secretKey = try SecretKeyField<Embedded>(preserves: value)
             self.init(base: base, secretKey: secretKey)
@@ -444,7 +444,7 @@ extension Noise {
             self.preSharedKeys = preSharedKeys
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseSpec")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "noise.NoiseSpec", expected: "a dictionary with the key key")
             let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.NoiseSpec") })
@@ -487,7 +487,7 @@ extension Noise {
     public typealias NoiseStepDetail<Embedded: Preserves.PreservesEmbedded> = ServiceSelector<Embedded>
 
     /// Parses `NoiseStepDetail` (`noise.NoiseStepDetail`) from a value.
-    public static func parseNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> {
+    @inlinable public static func parseNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> {
         return try parseServiceSelector(value)
     }
 
@@ -519,7 +519,7 @@ extension Noise {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literalSymbol(value, "noise", "noise.NoiseStepType", expected: "the literal noise")
         }
 
@@ -549,7 +549,7 @@ extension Noise {
         case complete([Swift.UInt8])
         case fragmented([[Swift.UInt8]])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseCompleteCase(value) {
                 self = result
                 return
@@ -595,11 +595,11 @@ extension Noise {
             }
         }
 
-        private static func parseCompleteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseCompleteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .complete(try Preserves.SchemaParsing.byteString(value, "noise.Packet"))
         }
 
-        private static func parseFragmentedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFragmentedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .fragmented(try Preserves.SchemaParsing.sequenceOf(value, "noise.Packet", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item1, "noise.Packet") }))
         }
 
@@ -642,7 +642,7 @@ extension Noise {
         case invalid(secretKey: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -697,21 +697,21 @@ extension Noise {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
             let secretKey = try Preserves.withSchemaPath(.key("secretKey"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.SecretKeyField") })
             return .present(secretKey: secretKey)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
             let secretKey = _entry4
             return .invalid(secretKey: secretKey)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             return .absent
         }
@@ -765,7 +765,7 @@ extension Noise {
     public typealias ServiceSelector<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `ServiceSelector` (`noise.ServiceSelector`) from a value.
-    public static func parseServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> {
+    @inlinable public static func parseServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> {
         return value
     }
 
@@ -810,7 +810,7 @@ extension Noise {
         case initiator(Initiator<Embedded>)
         case packet(Packet)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseInitiatorCase(value) {
                 self = result
                 return
@@ -852,11 +852,11 @@ extension Noise {
             }
         }
 
-        private static func parseInitiatorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInitiatorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .initiator(try Initiator<Embedded>(preserves: value))
         }
 
-        private static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .packet(try Packet(preserves: value))
         }
 

@@ -21,7 +21,7 @@ extension Protocol {
             self.handle = handle
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "A", minimumFieldCount: 2, "protocol.Assert", expected: "a record <A …> with at least 2 fields")
             let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
             let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[1]) })
@@ -60,7 +60,7 @@ extension Protocol {
     public typealias Assertion<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `Assertion` (`protocol.Assertion`) from a value.
-    public static func parseAssertion<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> {
+    @inlinable public static func parseAssertion<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> {
         return value
     }
 
@@ -94,7 +94,7 @@ extension Protocol {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "error", minimumFieldCount: 2, "protocol.Error", expected: "a record <error …> with at least 2 fields")
             let message = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "protocol.Error") })
             let detail = _record1.fields[1]
@@ -136,7 +136,7 @@ extension Protocol {
         case message(Message<Embedded>)
         case sync(Sync<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if case .record(let _record) = value, case .symbol(let _label) = _record.label {
                 switch _label.name {
                 case "A":
@@ -230,19 +230,19 @@ extension Protocol {
             }
         }
 
-        private static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .assert(try Assert<Embedded>(preserves: value))
         }
 
-        private static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .retract(try Retract(preserves: value))
         }
 
-        private static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .message(try Message<Embedded>(preserves: value))
         }
 
-        private static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .sync(try Sync<Embedded>(preserves: value))
         }
 
@@ -311,7 +311,7 @@ extension Protocol {
             self.fields = fields
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "protocol.Extension")
             let label = _record1.label
             let _fields2 = Preserves.Value<Embedded>.sequence(Swift.Array(_record1.fields))
@@ -352,7 +352,7 @@ extension Protocol {
     public typealias Handle = Preserves.SignedInteger
 
     /// Parses `Handle` (`protocol.Handle`) from a value.
-    public static func parseHandle<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Handle {
+    @inlinable public static func parseHandle<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Handle {
         return try Preserves.SchemaParsing.integer(value, "protocol.Handle")
     }
 
@@ -384,7 +384,7 @@ extension Protocol {
             self.body = body
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "M", minimumFieldCount: 1, "protocol.Message", expected: "a record <M …> with at least 1 field")
             let body = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
             self.init(body: body)
@@ -419,7 +419,7 @@ extension Protocol {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "protocol.Nop", expected: "the literal #f")
         }
 
@@ -446,7 +446,7 @@ extension Protocol {
     public typealias Oid = Preserves.SignedInteger
 
     /// Parses `Oid` (`protocol.Oid`) from a value.
-    public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
+    @inlinable public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
         return try Preserves.SchemaParsing.integer(value, "protocol.Oid")
     }
 
@@ -477,7 +477,7 @@ extension Protocol {
         case `extension`(Extension<Embedded>)
         case nop(Nop)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseTurnCase(value) {
                 self = result
                 return
@@ -545,19 +545,19 @@ extension Protocol {
             }
         }
 
-        private static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .turn(try parseTurn(value))
         }
 
-        private static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .error(try Error<Embedded>(preserves: value))
         }
 
-        private static func parseExtensionCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseExtensionCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .`extension`(try Extension<Embedded>(preserves: value))
         }
 
-        private static func parseNopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseNopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .nop(try Nop(preserves: value))
         }
 
@@ -624,7 +624,7 @@ extension Protocol {
             self.handle = handle
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "R", minimumFieldCount: 1, "protocol.Retract", expected: "a record <R …> with at least 1 field")
             let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[0]) })
             self.init(handle: handle)
@@ -662,7 +662,7 @@ extension Protocol {
             self.peer = peer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "S", minimumFieldCount: 1, "protocol.Sync", expected: "a record <S …> with at least 1 field")
             let peer = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "protocol.Sync") })
             self.init(peer: peer)
@@ -696,7 +696,7 @@ extension Protocol {
     public typealias Turn<Embedded: Preserves.PreservesEmbedded> = [TurnEvent<Embedded>]
 
     /// Parses `Turn` (`protocol.Turn`) from a value.
-    public static func parseTurn<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> {
+    @inlinable public static func parseTurn<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> {
         return try Preserves.SchemaParsing.sequenceOf(value, "protocol.Turn", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _item1) })
     }
 
@@ -734,7 +734,7 @@ extension Protocol {
             self.event = event
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "protocol.TurnEvent")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "protocol.TurnEvent", expected: "at least 2 elements")
             let oid = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try parseOid(_items1[0]) })

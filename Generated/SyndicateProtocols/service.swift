@@ -23,7 +23,7 @@ extension Service {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "require-service", minimumFieldCount: 1, "service.RequireService", expected: "a record <require-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -63,7 +63,7 @@ extension Service {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "restart-service", minimumFieldCount: 1, "service.RestartService", expected: "a record <restart-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -104,7 +104,7 @@ extension Service {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "run-service", minimumFieldCount: 1, "service.RunService", expected: "a record <run-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -148,7 +148,7 @@ extension Service {
             self.dependee = dependee
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "depends-on", minimumFieldCount: 2, "service.ServiceDependency", expected: "a record <depends-on …> with at least 2 fields")
             let depender = _record1.fields[0]
             let dependee = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try ServiceState<Embedded>(preserves: _record1.fields[1]) })
@@ -196,7 +196,7 @@ extension Service {
             self.object = object
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "service-object", minimumFieldCount: 2, "service.ServiceObject", expected: "a record <service-object …> with at least 2 fields")
             let serviceName = _record1.fields[0]
             let object = _record1.fields[1]
@@ -249,7 +249,7 @@ extension Service {
             self.state = state
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "service-state", minimumFieldCount: 2, "service.ServiceState", expected: "a record <service-state …> with at least 2 fields")
             let serviceName = _record1.fields[0]
             let state = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try State<Embedded>(preserves: _record1.fields[1]) })
@@ -294,7 +294,7 @@ extension Service {
         case complete
         case userDefined(Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStartedCase(value) {
                 self = result
                 return
@@ -375,27 +375,27 @@ extension Service {
             }
         }
 
-        private static func parseStartedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStartedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "started", "service.State", expected: "the literal started")
             return .started
         }
 
-        private static func parseReadyCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseReadyCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ready", "service.State", expected: "the literal ready")
             return .ready
         }
 
-        private static func parseFailedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFailedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "failed", "service.State", expected: "the literal failed")
             return .failed
         }
 
-        private static func parseCompleteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseCompleteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "complete", "service.State", expected: "the literal complete")
             return .complete
         }
 
-        private static func parseUserDefinedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseUserDefinedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .userDefined(value)
         }
 

@@ -19,7 +19,7 @@ extension Sturdy {
             self.alternatives = alternatives
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "sturdy.Alts", expected: "a record <or …> with at least 1 field")
             let alternatives = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.Alts", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Rewrite<Embedded>(preserves: _item2) }) })
             self.init(alternatives: alternatives)
@@ -63,7 +63,7 @@ extension Sturdy {
         case reject(Reject<Embedded>)
         case unknown(Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseRewriteCase(value) {
                 self = result
                 return
@@ -131,19 +131,19 @@ extension Sturdy {
             }
         }
 
-        private static func parseRewriteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRewriteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rewrite(try Rewrite<Embedded>(preserves: value))
         }
 
-        private static func parseAltsCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAltsCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .alts(try Alts<Embedded>(preserves: value))
         }
 
-        private static func parseRejectCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRejectCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .reject(try Reject<Embedded>(preserves: value))
         }
 
-        private static func parseUnknownCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseUnknownCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .unknown(value)
         }
 
@@ -208,7 +208,7 @@ extension Sturdy {
         case invalid(caveats: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -263,21 +263,21 @@ extension Sturdy {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
             let caveats = try Preserves.withSchemaPath(.key("caveats"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "sturdy.CaveatsField", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) }) })
             return .present(caveats: caveats)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries4 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry5 = try Preserves.SchemaParsing.entry(_entries4, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
             let caveats = _entry5
             return .invalid(caveats: caveats)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             return .absent
         }
@@ -333,7 +333,7 @@ extension Sturdy {
             self.value = value
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "lit", minimumFieldCount: 1, "sturdy.Lit", expected: "a record <lit …> with at least 1 field")
             let value = _record1.fields[0]
             self.init(value: value)
@@ -367,7 +367,7 @@ extension Sturdy {
     public typealias Oid = Preserves.SignedInteger
 
     /// Parses `Oid` (`sturdy.Oid`) from a value.
-    public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
+    @inlinable public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
         return try Preserves.SchemaParsing.integer(value, "sturdy.Oid")
     }
 
@@ -399,7 +399,7 @@ extension Sturdy {
             self.patterns = patterns
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "and", minimumFieldCount: 1, "sturdy.PAnd", expected: "a record <and …> with at least 1 field")
             let patterns = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.PAnd", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             self.init(patterns: patterns)
@@ -442,7 +442,7 @@ extension Sturdy {
         case byteString
         case symbol
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBooleanCase(value) {
                 self = result
                 return
@@ -536,32 +536,32 @@ extension Sturdy {
             }
         }
 
-        private static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Boolean", "sturdy.PAtom", expected: "the literal Boolean")
             return .boolean
         }
 
-        private static func parseDoubleCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDoubleCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Double", "sturdy.PAtom", expected: "the literal Double")
             return .double
         }
 
-        private static func parseSignedIntegerCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSignedIntegerCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "SignedInteger", "sturdy.PAtom", expected: "the literal SignedInteger")
             return .signedInteger
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "String", "sturdy.PAtom", expected: "the literal String")
             return .string
         }
 
-        private static func parseByteStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseByteStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ByteString", "sturdy.PAtom", expected: "the literal ByteString")
             return .byteString
         }
 
-        private static func parseSymbolCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSymbolCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Symbol", "sturdy.PAtom", expected: "the literal Symbol")
             return .symbol
         }
@@ -645,7 +645,7 @@ extension Sturdy {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 1, "sturdy.PBind", expected: "a record <bind …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
@@ -681,7 +681,7 @@ extension Sturdy {
         case arr(items: [Pattern<Embedded>])
         case dict(entries: [Preserves.Value<Embedded>: Pattern<Embedded>])
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if case .record(let _record) = value, case .symbol(let _label) = _record.label {
                 switch _label.name {
                 case "rec":
@@ -775,20 +775,20 @@ extension Sturdy {
             }
         }
 
-        private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.PCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
             let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.PCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
-        private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <arr …> with at least 1 field")
             let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.PCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
-        private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <dict …> with at least 1 field")
             let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.PCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
@@ -844,7 +844,7 @@ extension Sturdy {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             _ = try Preserves.SchemaParsing.record(value, label: "_", minimumFieldCount: 0, "sturdy.PDiscard", expected: "a record <_ …> with at least 0 fields")
             self.init()
         }
@@ -876,7 +876,7 @@ extension Sturdy {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literalSymbol(value, "Embedded", "sturdy.PEmbedded", expected: "the literal Embedded")
         }
 
@@ -907,7 +907,7 @@ extension Sturdy {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "not", minimumFieldCount: 1, "sturdy.PNot", expected: "a record <not …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
@@ -949,7 +949,7 @@ extension Sturdy {
             self.caveats = caveats
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.Parameters")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")), "sturdy.Parameters", expected: "a dictionary with the key oid")
             let oid = _entry2
@@ -995,7 +995,7 @@ extension Sturdy {
         case lit(Lit<Embedded>)
         case pCompound(PCompound<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePDiscardCase(value) {
                 self = result
                 return
@@ -1115,35 +1115,35 @@ extension Sturdy {
             }
         }
 
-        private static func parsePDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pDiscard(try PDiscard(preserves: value))
         }
 
-        private static func parsePAtomCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePAtomCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pAtom(try PAtom(preserves: value))
         }
 
-        private static func parsePEmbeddedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePEmbeddedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pEmbedded(try PEmbedded(preserves: value))
         }
 
-        private static func parsePBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pBind(try PBind<Embedded>(preserves: value))
         }
 
-        private static func parsePAndCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePAndCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pAnd(try PAnd<Embedded>(preserves: value))
         }
 
-        private static func parsePNotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePNotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pNot(try PNot<Embedded>(preserves: value))
         }
 
-        private static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .lit(try Lit<Embedded>(preserves: value))
         }
 
-        private static func parsePCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pCompound(try PCompound<Embedded>(preserves: value))
         }
 
@@ -1254,7 +1254,7 @@ extension Sturdy {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "reject", minimumFieldCount: 1, "sturdy.Reject", expected: "a record <reject …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
@@ -1294,7 +1294,7 @@ extension Sturdy {
             self.template = template
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rewrite", minimumFieldCount: 2, "sturdy.Rewrite", expected: "a record <rewrite …> with at least 2 fields")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             let template = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[1]) })
@@ -1341,7 +1341,7 @@ extension Sturdy {
             self.oid = oid
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.SturdyDescriptionDetail")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "sturdy.SturdyDescriptionDetail", expected: "a dictionary with the key key")
             let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "sturdy.SturdyDescriptionDetail") })
@@ -1378,7 +1378,7 @@ extension Sturdy {
     public typealias SturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded> = Parameters<Embedded>
 
     /// Parses `SturdyPathStepDetail` (`sturdy.SturdyPathStepDetail`) from a value.
-    public static func parseSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> {
+    @inlinable public static func parseSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> {
         return try Parameters<Embedded>(preserves: value)
     }
 
@@ -1418,7 +1418,7 @@ extension Sturdy {
             self.parameters = parameters
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.SturdyRef", expected: "a record <ref …> with at least 1 field")
             let parameters = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Parameters<Embedded>(preserves: _record1.fields[0]) })
             self.init(parameters: parameters)
@@ -1454,7 +1454,7 @@ extension Sturdy {
     public typealias SturdyStepDetail<Embedded: Preserves.PreservesEmbedded> = Parameters<Embedded>
 
     /// Parses `SturdyStepDetail` (`sturdy.SturdyStepDetail`) from a value.
-    public static func parseSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> {
+    @inlinable public static func parseSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> {
         return try Parameters<Embedded>(preserves: value)
     }
 
@@ -1485,7 +1485,7 @@ extension Sturdy {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literalSymbol(value, "ref", "sturdy.SturdyStepType", expected: "the literal ref")
         }
 
@@ -1518,7 +1518,7 @@ extension Sturdy {
             self.attenuation = attenuation
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "attenuate", minimumFieldCount: 2, "sturdy.TAttenuate", expected: "a record <attenuate …> with at least 2 fields")
             let template = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[0]) })
             let attenuation = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TAttenuate", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item2) }) })
@@ -1563,7 +1563,7 @@ extension Sturdy {
         case arr(items: [Template<Embedded>])
         case dict(entries: [Preserves.Value<Embedded>: Template<Embedded>])
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if case .record(let _record) = value, case .symbol(let _label) = _record.label {
                 switch _label.name {
                 case "rec":
@@ -1657,20 +1657,20 @@ extension Sturdy {
             }
         }
 
-        private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.TCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
             let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
-        private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <arr …> with at least 1 field")
             let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.TCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
-        private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <dict …> with at least 1 field")
             let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.TCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
@@ -1729,7 +1729,7 @@ extension Sturdy {
             self.binding = binding
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.TRef", expected: "a record <ref …> with at least 1 field")
             let binding = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "sturdy.TRef") })
             self.init(binding: binding)
@@ -1766,7 +1766,7 @@ extension Sturdy {
         case lit(Lit<Embedded>)
         case tCompound(TCompound<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseTAttenuateCase(value) {
                 self = result
                 return
@@ -1834,19 +1834,19 @@ extension Sturdy {
             }
         }
 
-        private static func parseTAttenuateCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTAttenuateCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tAttenuate(try TAttenuate<Embedded>(preserves: value))
         }
 
-        private static func parseTRefCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTRefCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tRef(try TRef(preserves: value))
         }
 
-        private static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .lit(try Lit<Embedded>(preserves: value))
         }
 
-        private static func parseTCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tCompound(try TCompound<Embedded>(preserves: value))
         }
 
@@ -1910,7 +1910,7 @@ extension Sturdy {
         case mine(oid: Oid)
         case yours(oid: Oid, attenuation: [Caveat<Embedded>])
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseMineCase(value) {
                 self = result
                 return
@@ -1961,7 +1961,7 @@ extension Sturdy {
             }
         }
 
-        private static func parseMineCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseMineCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
             try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items1[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), "sturdy.WireRef", expected: "the literal 0") })
@@ -1969,7 +1969,7 @@ extension Sturdy {
             return .mine(oid: oid)
         }
 
-        private static func parseYoursCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseYoursCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items2 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items2.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
             try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items2[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), "sturdy.WireRef", expected: "the literal 1") })

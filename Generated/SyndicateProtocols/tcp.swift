@@ -21,7 +21,7 @@ extension Tcp {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-local", minimumFieldCount: 2, "tcp.TcpLocal", expected: "a record <tcp-local …> with at least 2 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpLocal") })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpLocal") })
@@ -68,7 +68,7 @@ extension Tcp {
             self.remote = remote
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-peer", minimumFieldCount: 3, "tcp.TcpPeerInfo", expected: "a record <tcp-peer …> with at least 3 fields")
             let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "tcp.TcpPeerInfo") })
             let local = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TcpLocal(preserves: _record1.fields[1]) })
@@ -116,7 +116,7 @@ extension Tcp {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-remote", minimumFieldCount: 2, "tcp.TcpRemote", expected: "a record <tcp-remote …> with at least 2 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpRemote") })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpRemote") })

@@ -19,7 +19,7 @@ extension Timer {
             self.seconds = seconds
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "later-than", minimumFieldCount: 1, "timer.LaterThan", expected: "a record <later-than …> with at least 1 field")
             let seconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "timer.LaterThan") })
             self.init(seconds: seconds)
@@ -61,7 +61,7 @@ extension Timer {
             self.kind = kind
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "set-timer", minimumFieldCount: 3, "timer.SetTimer", expected: "a record <set-timer …> with at least 3 fields")
             let label = _record1.fields[0]
             let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.SetTimer") })
@@ -109,7 +109,7 @@ extension Timer {
             self.seconds = seconds
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "timer-expired", minimumFieldCount: 2, "timer.TimerExpired", expected: "a record <timer-expired …> with at least 2 fields")
             let label = _record1.fields[0]
             let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.TimerExpired") })
@@ -150,7 +150,7 @@ extension Timer {
         case absolute
         case clear
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseRelativeCase(value) {
                 self = result
                 return
@@ -205,17 +205,17 @@ extension Timer {
             }
         }
 
-        private static func parseRelativeCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRelativeCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "relative", "timer.TimerKind", expected: "the literal relative")
             return .relative
         }
 
-        private static func parseAbsoluteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsoluteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "absolute", "timer.TimerKind", expected: "the literal absolute")
             return .absolute
         }
 
-        private static func parseClearCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseClearCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "clear", "timer.TimerKind", expected: "the literal clear")
             return .clear
         }

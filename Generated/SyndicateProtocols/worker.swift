@@ -21,7 +21,7 @@ extension Worker {
             self.argument = argument
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "Instance", minimumFieldCount: 2, "worker.Instance", expected: "a record <Instance …> with at least 2 fields")
             let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "worker.Instance") })
             let argument = _record1.fields[1]

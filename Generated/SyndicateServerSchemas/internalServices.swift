@@ -16,7 +16,7 @@ extension InternalServices {
     public typealias ConfigEnv<Embedded: Preserves.PreservesEmbedded> = [Preserves.Symbol: Preserves.Value<Embedded>]
 
     /// Parses `ConfigEnv` (`internalServices.ConfigEnv`) from a value.
-    public static func parseConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> {
+    @inlinable public static func parseConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> {
         return try Preserves.SchemaParsing.dictionaryOf(value, "internalServices.ConfigEnv", key: { (_key1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "internalServices.ConfigEnv") }, value: { (_value2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value2 })
     }
 
@@ -50,7 +50,7 @@ extension InternalServices {
             self.env = env
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "config-watcher", minimumFieldCount: 2, "internalServices.ConfigWatcher", expected: "a record <config-watcher …> with at least 2 fields")
             let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.ConfigWatcher") })
             let env = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseConfigEnv(_record1.fields[1]) })
@@ -93,7 +93,7 @@ extension InternalServices {
             self.intervalSeconds = intervalSeconds
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "debt-reporter", minimumFieldCount: 1, "internalServices.DebtReporter", expected: "a record <debt-reporter …> with at least 1 field")
             let intervalSeconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "internalServices.DebtReporter") })
             self.init(intervalSeconds: intervalSeconds)
@@ -131,7 +131,7 @@ extension InternalServices {
             self.bindspace = bindspace
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "gatekeeper", minimumFieldCount: 1, "internalServices.Gatekeeper", expected: "a record <gatekeeper …> with at least 1 field")
             let bindspace = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.Gatekeeper") })
             self.init(bindspace: bindspace)
@@ -169,7 +169,7 @@ extension InternalServices {
             self.httpd = httpd
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-router", minimumFieldCount: 1, "internalServices.HttpRouter", expected: "a record <http-router …> with at least 1 field")
             let httpd = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.HttpRouter") })
             self.init(httpd: httpd)
@@ -209,7 +209,7 @@ extension InternalServices {
             self.pathPrefixElements = pathPrefixElements
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-static-files", minimumFieldCount: 2, "internalServices.HttpStaticFileServer", expected: "a record <http-static-files …> with at least 2 fields")
             let dir = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.HttpStaticFileServer") })
             let pathPrefixElements = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "internalServices.HttpStaticFileServer") })
@@ -249,7 +249,7 @@ extension InternalServices {
         case tcpWithoutHttp(TcpWithoutHttp<Embedded>)
         case tcpWithHttp(TcpWithHttp<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseTcpWithoutHttpCase(value) {
                 self = result
                 return
@@ -291,11 +291,11 @@ extension InternalServices {
             }
         }
 
-        private static func parseTcpWithoutHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTcpWithoutHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tcpWithoutHttp(try TcpWithoutHttp<Embedded>(preserves: value))
         }
 
-        private static func parseTcpWithHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTcpWithHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tcpWithHttp(try TcpWithHttp<Embedded>(preserves: value))
         }
 
@@ -344,7 +344,7 @@ extension InternalServices {
             self.httpd = httpd
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 3, "internalServices.TcpWithHttp", expected: "a record <relay-listener …> with at least 3 fields")
             let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
             let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithHttp") })
@@ -392,7 +392,7 @@ extension InternalServices {
             self.gatekeeper = gatekeeper
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.TcpWithoutHttp", expected: "a record <relay-listener …> with at least 2 fields")
             let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
             let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithoutHttp") })
@@ -437,7 +437,7 @@ extension InternalServices {
             self.gatekeeper = gatekeeper
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.UnixRelayListener", expected: "a record <relay-listener …> with at least 2 fields")
             let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Unix(preserves: _record1.fields[0]) })
             let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.UnixRelayListener") })

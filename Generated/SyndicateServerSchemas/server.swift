@@ -26,7 +26,7 @@ extension Server {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "port", minimumFieldCount: 1, "server.BoundPort", expected: "a record <port …> with at least 1 field")
             let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") })
             self.init(port: port)
@@ -67,7 +67,7 @@ extension Server {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "core-service", minimumFieldCount: 1, "server.CoreService", expected: "a record <core-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -101,7 +101,7 @@ extension Server {
     public typealias LogDetail<Embedded: Preserves.PreservesEmbedded> = [Preserves.Symbol: Preserves.Value<Embedded>]
 
     /// Parses `LogDetail` (`server.LogDetail`) from a value.
-    public static func parseLogDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> {
+    @inlinable public static func parseLogDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> {
         return try Preserves.SchemaParsing.dictionaryOf(value, "server.LogDetail", key: { (_key1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "server.LogDetail") }, value: { (_value2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value2 })
     }
 
@@ -137,7 +137,7 @@ extension Server {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "log", minimumFieldCount: 2, "server.LogEntry", expected: "a record <log …> with at least 2 fields")
             let timestamp = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.LogEntry") })
             let detail = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseLogDetail(_record1.fields[1]) })
@@ -180,7 +180,7 @@ extension Server {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             _ = try Preserves.SchemaParsing.record(value, label: "metrics", minimumFieldCount: 0, "server.Metrics", expected: "a record <metrics …> with at least 0 fields")
             self.init()
         }
@@ -219,7 +219,7 @@ extension Server {
             self.name = name
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "milestone", minimumFieldCount: 1, "server.Milestone", expected: "a record <milestone …> with at least 1 field")
             let name = _record1.fields[0]
             self.init(name: name)

@@ -120,7 +120,40 @@ extension Value {
     public func mapEmbedded<Other: PreservesEmbedded>(
         _ transform: (Embedded) throws -> Other
     ) rethrows -> Preserves.Value<Other> {
-        try remapped(transform) ?? reinterpreted()
+        // The scan copies nothing; the common case (no embedded value) ends here.
+        if !containsEmbedded { return reinterpreted() }
+        return try remapped(transform) ?? reinterpreted()
+    }
+
+    /// Whether an embedded value occurs anywhere in this value (annotations included).
+    @inlinable
+    public var containsEmbedded: Bool {
+        switch self {
+        case .boolean, .double, .integer, .string, .byteString, .symbol:
+            return false
+        case .record(let r):
+            return Self.anyContainsEmbedded(r.storage)
+        case .sequence(let items):
+            return Self.anyContainsEmbedded(items)
+        case .set(let items):
+            for item in items where item.containsEmbedded { return true }
+            return false
+        case .dictionary(let entries):
+            for (k, v) in entries where k.containsEmbedded || v.containsEmbedded { return true }
+            return false
+        case .embedded:
+            return true
+        case .annotated(let a):
+            return a.value.containsEmbedded || Self.anyContainsEmbedded(a.annotations)
+        }
+    }
+
+    @inlinable
+    static func anyContainsEmbedded(_ items: [Value]) -> Bool {
+        items.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where buffer[i].containsEmbedded { return true }
+            return false
+        }
     }
 
     /// This value, which holds no embedded value, in another embedding.

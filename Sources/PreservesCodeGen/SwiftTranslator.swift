@@ -9,6 +9,11 @@ struct SwiftTranslator {
 
     var access: String { model.configuration.accessLevel.rawValue }
 
+    /// Parsers and writers of public types are inlinable, so that a client's calls are
+    /// specialised for its embedded type even without cross-module optimisation (generic code
+    /// otherwise looks up type metadata at run time on every call).
+    var inlinable: [String] { access == "public" ? ["@inlinable"] : [] }
+
     /// The generic parameter (or method parameter) naming the embedded type in this module.
     var embeddedParameter: String {
         module.definitions.keys.contains(Symbol("Embedded")) ? "Embedded_" : "Embedded"
@@ -207,7 +212,7 @@ struct SwiftTranslator {
             let value = LiteralCode.valueType(.named(p))
             return [
                 .function(FunctionDescription(
-                    access: access, kind: .initializer, generics: embeddedGenerics,
+                    attributes: inlinable, access: access, kind: .initializer, generics: embeddedGenerics,
                     parameters: [Parameter(label: "preserves", name: "value", type: value)],
                     throwing: Self.errorType, body: parse(&code))),
                 .function(FunctionDescription(
@@ -218,7 +223,7 @@ struct SwiftTranslator {
         case .generic, .concrete:
             return [
                 .function(FunctionDescription(
-                    access: access, kind: .initializer,
+                    attributes: inlinable, access: access, kind: .initializer,
                     parameters: [Parameter(label: "preserves", name: "value", type: code.valueType)],
                     throwing: Self.errorType, body: parse(&code))),
                 .function(FunctionDescription(
@@ -236,7 +241,7 @@ struct SwiftTranslator {
             : Expression.name("self").dot("preserves")
         return .function(FunctionDescription(
             documentation: ["Writes the binary encoding of this value without building the value first."],
-            attributes: access == "public" ? ["@inlinable"] : [], access: access, kind: .function("write"),
+            attributes: inlinable, access: access, kind: .function("write"),
             generics: isPlain ? embeddedGenerics : [],
             parameters: [Parameter(label: "to", name: "emitter", type: code.emitterType, isInout: true)],
             body: body ?? [code.emit("write", .unlabeled(whole))]))
@@ -294,7 +299,7 @@ struct SwiftTranslator {
         return [
             .typeAlias(TypeAliasDescription(documentation: documentation(d), access: access, name: name, generics: aliasGenerics, target: spelled)),
             .function(FunctionDescription(
-                documentation: ["Parses `\(name)` (`\(d.name)`) from a value."], access: access, modifiers: ["static"],
+                documentation: ["Parses `\(name)` (`\(d.name)`) from a value."], attributes: inlinable, access: access, modifiers: ["static"],
                 kind: .function("parse\(name)"), generics: functionGenerics,
                 parameters: [Parameter(label: "_", name: "value", type: value)], throwing: Self.errorType, result: aliased,
                 body: [.returnStatement(parse)])),
@@ -305,7 +310,7 @@ struct SwiftTranslator {
                 body: [.returnStatement(serialize)])),
             .function(FunctionDescription(
                 documentation: ["Writes the binary encoding of `serialize\(name)(x)` without building the value first."],
-                attributes: access == "public" ? ["@inlinable"] : [], access: access, modifiers: ["static"],
+                attributes: inlinable, access: access, modifiers: ["static"],
                 kind: .function("write\(name)"), generics: functionGenerics,
                 parameters: [Parameter(label: "_", name: "x", type: aliased), Parameter(label: "to", name: "emitter", type: code.emitterType, isInout: true)],
                 body: write)),
@@ -352,7 +357,7 @@ struct SwiftTranslator {
                 }
             }
             caseParsers.append(.function(FunctionDescription(
-                access: "private", modifiers: ["static"], kind: .function(caseParserName(c)),
+                attributes: inlinable.isEmpty ? [] : ["@inlinable"], access: inlinable.isEmpty ? "private" : "internal", modifiers: ["static"], kind: .function(caseParserName(c)),
                 generics: isPlain ? embeddedGenerics : [],
                 parameters: [Parameter(label: "_", name: "value", type: valueType)], throwing: Self.errorType,
                 result: .named("Self"), body: body)))
@@ -437,7 +442,7 @@ struct SwiftTranslator {
         case .plain:
             let plainValue = LiteralCode.valueType(.named(embeddedParameter))
             members.append(.function(FunctionDescription(
-                access: access, kind: .initializer, generics: embeddedGenerics,
+                attributes: inlinable, access: access, kind: .initializer, generics: embeddedGenerics,
                 parameters: [Parameter(label: "preserves", name: "value", type: plainValue)],
                 throwing: Self.errorType, body: initBody)))
             members.append(.function(FunctionDescription(
@@ -446,7 +451,7 @@ struct SwiftTranslator {
                 result: plainValue, body: unparseBody)))
         case .generic, .concrete:
             members.append(.function(FunctionDescription(
-                access: access, kind: .initializer,
+                attributes: inlinable, access: access, kind: .initializer,
                 parameters: [Parameter(label: "preserves", name: "value", type: valueType)],
                 throwing: Self.errorType, body: initBody)))
             members.append(.function(FunctionDescription(

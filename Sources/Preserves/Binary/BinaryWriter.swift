@@ -40,10 +40,11 @@ public struct BinaryWriter<Embedded: PreservesEmbedded>: Sendable {
     /// Encodes a schema-generated value straight into a new byte array, without building
     /// its `Value` first (see ``SchemaRepresentable/write(to:)``). The bytes are those of
     /// `encode(x.preserves)`.
+    /// `reservingCapacity` sizes the output up front (for instance, like the last packet).
     @inlinable
-    public func encode<T: SchemaRepresentable>(_ x: T) -> [UInt8] where T.Embedded == Embedded {
+    public func encode<T: SchemaRepresentable>(_ x: T, reservingCapacity capacity: Int = 64) -> [UInt8] where T.Embedded == Embedded {
         var emitter = BinaryEmitter(writer: self, output: [])
-        emitter.output.reserveCapacity(64)
+        emitter.output.reserveCapacity(capacity)
         x.write(to: &emitter)
         return emitter.output
     }
