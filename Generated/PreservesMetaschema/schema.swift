@@ -20,7 +20,7 @@ extension Schema {
         case byteString
         case symbol
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBooleanCase(value) {
                 self = result
                 return
@@ -96,32 +96,50 @@ extension Schema {
             }
         }
 
-        private static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .boolean:
+                emitter.writeSymbol("Boolean")
+            case .double:
+                emitter.writeSymbol("Double")
+            case .signedInteger:
+                emitter.writeSymbol("SignedInteger")
+            case .string:
+                emitter.writeSymbol("String")
+            case .byteString:
+                emitter.writeSymbol("ByteString")
+            case .symbol:
+                emitter.writeSymbol("Symbol")
+            }
+        }
+
+        @inlinable internal static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Boolean", "schema.AtomKind", expected: "the literal Boolean")
             return .boolean
         }
 
-        private static func parseDoubleCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDoubleCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Double", "schema.AtomKind", expected: "the literal Double")
             return .double
         }
 
-        private static func parseSignedIntegerCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSignedIntegerCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "SignedInteger", "schema.AtomKind", expected: "the literal SignedInteger")
             return .signedInteger
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "String", "schema.AtomKind", expected: "the literal String")
             return .string
         }
 
-        private static func parseByteStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseByteStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ByteString", "schema.AtomKind", expected: "the literal ByteString")
             return .byteString
         }
 
-        private static func parseSymbolCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSymbolCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Symbol", "schema.AtomKind", expected: "the literal Symbol")
             return .symbol
         }
@@ -141,7 +159,7 @@ extension Schema {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "named", minimumFieldCount: 2, "schema.Binding", expected: "a record <named …> with at least 2 fields")
             let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[0], "schema.Binding") })
             let pattern = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record1.fields[1]) })
@@ -150,6 +168,15 @@ extension Schema {
 
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("named")), fields: [Preserves.Value<Swift.Never>.symbol(self.name), self.pattern.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("named")
+            emitter.write(Preserves.Value<Swift.Never>.symbol(self.name))
+            self.pattern.write(to: &emitter)
+            emitter.end()
         }
     }
 }
@@ -165,7 +192,7 @@ extension Schema {
             self.modules = modules
         }
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bundle", minimumFieldCount: 1, "schema.Bundle", expected: "a record <bundle …> with at least 1 field")
             let modules = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseModules(_record1.fields[0]) })
             self.init(modules: modules)
@@ -173,6 +200,14 @@ extension Schema {
 
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("bundle")), fields: [serializeModules(self.modules)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("bundle")
+            writeModules(self.modules, to: &emitter)
+            emitter.end()
         }
     }
 }
@@ -187,7 +222,33 @@ extension Schema {
         case tuplePrefix(fixed: [NamedPattern], variable: NamedSimplePattern)
         case dict(entries: DictionaryEntries)
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "tuple":
+                    if let result = try? Self.parseTupleCase(value) {
+                        self = result
+                        return
+                    }
+                case "tuplePrefix":
+                    if let result = try? Self.parseTuplePrefixCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -241,27 +302,63 @@ extension Schema {
             }
         }
 
-        private static func parseRecCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .rec(let label, let fields):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                label.write(to: &emitter)
+                fields.write(to: &emitter)
+                emitter.end()
+            case .tuple(let patterns):
+                emitter.beginRecord()
+                emitter.writeSymbol("tuple")
+                emitter.beginSequence()
+                for _item9 in patterns {
+                    _item9.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .tuplePrefix(let fixed, let variable):
+                emitter.beginRecord()
+                emitter.writeSymbol("tuplePrefix")
+                emitter.beginSequence()
+                for _item10 in fixed {
+                    _item10.write(to: &emitter)
+                }
+                emitter.end()
+                variable.write(to: &emitter)
+                emitter.end()
+            case .dict(let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                writeDictionaryEntries(entries, to: &emitter)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseRecCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "schema.CompoundPattern", expected: "a record <rec …> with at least 2 fields")
             let label = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _record1.fields[0]) })
             let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _record1.fields[1]) })
             return .rec(label: label, fields: fields)
         }
 
-        private static func parseTupleCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTupleCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "tuple", minimumFieldCount: 1, "schema.CompoundPattern", expected: "a record <tuple …> with at least 1 field")
             let patterns = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record2.fields[0], "schema.CompoundPattern", { (_item3: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item3) }) })
             return .tuple(patterns: patterns)
         }
 
-        private static func parseTuplePrefixCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTuplePrefixCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "tuplePrefix", minimumFieldCount: 2, "schema.CompoundPattern", expected: "a record <tuplePrefix …> with at least 2 fields")
             let fixed = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record4.fields[0], "schema.CompoundPattern", { (_item5: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item5) }) })
             let variable = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try NamedSimplePattern(preserves: _record4.fields[1]) })
             return .tuplePrefix(fixed: fixed, variable: variable)
         }
 
-        private static func parseDictCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDictCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "schema.CompoundPattern", expected: "a record <dict …> with at least 1 field")
             let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseDictionaryEntries(_record6.fields[0]) })
             return .dict(entries: entries)
@@ -278,7 +375,7 @@ extension Schema {
         case and(pattern0: NamedPattern, pattern1: NamedPattern, patternN: [NamedPattern])
         case pattern(Pattern)
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseOrCase(value) {
                 self = result
                 return
@@ -321,7 +418,37 @@ extension Schema {
             }
         }
 
-        private static func parseOrCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .or(let pattern0, let pattern1, let patternN):
+                emitter.beginRecord()
+                emitter.writeSymbol("or")
+                emitter.beginSequence()
+                pattern0.write(to: &emitter)
+                pattern1.write(to: &emitter)
+                for _item9 in patternN {
+                    _item9.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .and(let pattern0, let pattern1, let patternN):
+                emitter.beginRecord()
+                emitter.writeSymbol("and")
+                emitter.beginSequence()
+                pattern0.write(to: &emitter)
+                pattern1.write(to: &emitter)
+                for _item10 in patternN {
+                    _item10.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .pattern(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseOrCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "schema.Definition", expected: "a record <or …> with at least 1 field")
             let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
                 let _items2 = try Preserves.SchemaParsing.sequence(_record1.fields[0], "schema.Definition")
@@ -334,7 +461,7 @@ extension Schema {
             return .or(pattern0: pattern0, pattern1: pattern1, patternN: patternN)
         }
 
-        private static func parseAndCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAndCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "and", minimumFieldCount: 1, "schema.Definition", expected: "a record <and …> with at least 1 field")
             let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
                 let _items5 = try Preserves.SchemaParsing.sequence(_record4.fields[0], "schema.Definition")
@@ -347,7 +474,7 @@ extension Schema {
             return .and(pattern0: pattern0, pattern1: pattern1, patternN: patternN)
         }
 
-        private static func parsePatternCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePatternCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .pattern(try Pattern(preserves: value))
         }
     }
@@ -360,13 +487,18 @@ extension Schema {
     public typealias Definitions = [Preserves.Symbol: Definition]
 
     /// Parses `Definitions` (`schema.Definitions`) from a value.
-    public static func parseDefinitions(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Definitions {
+    @inlinable public static func parseDefinitions(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Definitions {
         return try Preserves.SchemaParsing.dictionaryOf(value, "schema.Definitions", key: { (_key1: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "schema.Definitions") }, value: { (_value2: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try Definition(preserves: _value2) })
     }
 
     /// The value that `Definitions` (`schema.Definitions`) stands for.
     public static func serializeDefinitions(_ x: Definitions) -> Preserves.Value<Swift.Never> {
         return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Swift.Never>.symbol(_entry3.key), _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeDefinitions(x)` without building the value first.
+    @inlinable public static func writeDefinitions(_ x: Definitions, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+        emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Swift.Never>.symbol(_entry4.key), _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
     }
 }
 
@@ -377,13 +509,18 @@ extension Schema {
     public typealias DictionaryEntries = [Preserves.Value<Swift.Never>: NamedSimplePattern]
 
     /// Parses `DictionaryEntries` (`schema.DictionaryEntries`) from a value.
-    public static func parseDictionaryEntries(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> DictionaryEntries {
+    @inlinable public static func parseDictionaryEntries(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> DictionaryEntries {
         return try Preserves.SchemaParsing.dictionaryOf(value, "schema.DictionaryEntries", key: { (_key1: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in _key1 }, value: { (_value2: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedSimplePattern(preserves: _value2) })
     }
 
     /// The value that `DictionaryEntries` (`schema.DictionaryEntries`) stands for.
     public static func serializeDictionaryEntries(_ x: DictionaryEntries) -> Preserves.Value<Swift.Never> {
         return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (_entry3.key, _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeDictionaryEntries(x)` without building the value first.
+    @inlinable public static func writeDictionaryEntries(_ x: DictionaryEntries, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+        emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (_entry4.key, _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
     }
 }
 
@@ -395,7 +532,7 @@ extension Schema {
         case `false`
         case ref(Ref)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseFalseCase(value) {
                 self = result
                 return
@@ -427,12 +564,22 @@ extension Schema {
             }
         }
 
-        private static func parseFalseCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`false`:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .ref(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseFalseCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "schema.EmbeddedTypeName", expected: "the literal #f")
             return .`false`
         }
 
-        private static func parseRefCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRefCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .ref(try Ref(preserves: value))
         }
     }
@@ -445,13 +592,22 @@ extension Schema {
     public typealias ModulePath = [Preserves.Symbol]
 
     /// Parses `ModulePath` (`schema.ModulePath`) from a value.
-    public static func parseModulePath<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ModulePath {
+    @inlinable public static func parseModulePath<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ModulePath {
         return try Preserves.SchemaParsing.sequenceOf(value, "schema.ModulePath", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_item1, "schema.ModulePath") })
     }
 
     /// The value that `ModulePath` (`schema.ModulePath`) stands for.
     public static func serializeModulePath<Embedded: Preserves.PreservesEmbedded>(_ x: ModulePath, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.sequence(x.map({ _item2 in Preserves.Value<Embedded>.symbol(_item2) }))
+    }
+
+    /// Writes the binary encoding of `serializeModulePath(x)` without building the value first.
+    @inlinable public static func writeModulePath<Embedded: Preserves.PreservesEmbedded>(_ x: ModulePath, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.beginSequence()
+        for _item3 in x {
+            emitter.write(Preserves.Value<Embedded>.symbol(_item3))
+        }
+        emitter.end()
     }
 }
 
@@ -462,13 +618,18 @@ extension Schema {
     public typealias Modules = [ModulePath: Schema]
 
     /// Parses `Modules` (`schema.Modules`) from a value.
-    public static func parseModules(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Modules {
+    @inlinable public static func parseModules(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Modules {
         return try Preserves.SchemaParsing.dictionaryOf(value, "schema.Modules", key: { (_key1: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try parseModulePath(_key1) }, value: { (_value2: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try Schema(preserves: _value2) })
     }
 
     /// The value that `Modules` (`schema.Modules`) stands for.
     public static func serializeModules(_ x: Modules) -> Preserves.Value<Swift.Never> {
         return Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry3 in (serializeModulePath(_entry3.key, as: Swift.Never.self), _entry3.value.preserves) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeModules(x)` without building the value first.
+    @inlinable public static func writeModules(_ x: Modules, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+        emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (serializeModulePath(_entry4.key, as: Swift.Never.self), _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
     }
 }
 
@@ -485,7 +646,7 @@ extension Schema {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "schema.NamedAlternative")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "schema.NamedAlternative", expected: "at least 2 elements")
             let variantLabel = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "schema.NamedAlternative") })
@@ -495,6 +656,14 @@ extension Schema {
 
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.sequence([Preserves.Value<Swift.Never>.string(self.variantLabel), self.pattern.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginSequence()
+            emitter.write(Preserves.Value<Swift.Never>.string(self.variantLabel))
+            self.pattern.write(to: &emitter)
+            emitter.end()
         }
     }
 }
@@ -507,7 +676,7 @@ extension Schema {
         case named(Binding)
         indirect case anonymous(Pattern)
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseNamedCase(value) {
                 self = result
                 return
@@ -539,11 +708,21 @@ extension Schema {
             }
         }
 
-        private static func parseNamedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .named(let x):
+                x.write(to: &emitter)
+            case .anonymous(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseNamedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .named(try Binding(preserves: value))
         }
 
-        private static func parseAnonymousCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAnonymousCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .anonymous(try Pattern(preserves: value))
         }
     }
@@ -557,7 +736,7 @@ extension Schema {
         case named(Binding)
         case anonymous(SimplePattern)
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseNamedCase(value) {
                 self = result
                 return
@@ -589,11 +768,21 @@ extension Schema {
             }
         }
 
-        private static func parseNamedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .named(let x):
+                x.write(to: &emitter)
+            case .anonymous(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseNamedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .named(try Binding(preserves: value))
         }
 
-        private static func parseAnonymousCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAnonymousCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .anonymous(try SimplePattern(preserves: value))
         }
     }
@@ -607,7 +796,7 @@ extension Schema {
         case simplePattern(SimplePattern)
         indirect case compoundPattern(CompoundPattern)
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseSimplePatternCase(value) {
                 self = result
                 return
@@ -639,11 +828,21 @@ extension Schema {
             }
         }
 
-        private static func parseSimplePatternCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .simplePattern(let x):
+                x.write(to: &emitter)
+            case .compoundPattern(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseSimplePatternCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .simplePattern(try SimplePattern(preserves: value))
         }
 
-        private static func parseCompoundPatternCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseCompoundPatternCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .compoundPattern(try CompoundPattern(preserves: value))
         }
     }
@@ -662,7 +861,7 @@ extension Schema {
             self.name = name
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 2, "schema.Ref", expected: "a record <ref …> with at least 2 fields")
             let module = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseModulePath(_record1.fields[0]) })
             let name = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.fields[1], "schema.Ref") })
@@ -671,6 +870,15 @@ extension Schema {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [serializeModulePath(self.module, as: Embedded.self), Preserves.Value<Embedded>.symbol(self.name)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ref")
+            writeModulePath(self.module, to: &emitter)
+            emitter.write(Preserves.Value<Embedded>.symbol(self.name))
+            emitter.end()
         }
     }
 }
@@ -690,7 +898,7 @@ extension Schema {
             self.version = version
         }
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "schema", minimumFieldCount: 1, "schema.Schema", expected: "a record <schema …> with at least 1 field")
             let (definitions, embeddedType, version) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
                 let _entries2 = try Preserves.SchemaParsing.dictionary(_record1.fields[0], "schema.Schema")
@@ -707,6 +915,14 @@ extension Schema {
 
         public var preserves: Preserves.Value<Swift.Never> {
             return Preserves.Value<Swift.Never>.record(Preserves.Record(label: Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("schema")), fields: [Preserves.Value<Swift.Never>.dictionary([Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("definitions")): serializeDefinitions(self.definitions), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("embeddedType")): self.embeddedType.preserves(as: Swift.Never.self), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("version")): self.version.preserves(as: Swift.Never.self)])]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("schema")
+            emitter.write(Preserves.Value<Swift.Never>.dictionary([Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("definitions")): serializeDefinitions(self.definitions), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("embeddedType")): self.embeddedType.preserves(as: Swift.Never.self), Preserves.Value<Swift.Never>.symbol(Preserves.Symbol("version")): self.version.preserves(as: Swift.Never.self)]))
+            emitter.end()
         }
     }
 }
@@ -725,7 +941,7 @@ extension Schema {
         indirect case dictof(key: SimplePattern, value: SimplePattern)
         case ref(Ref)
 
-        public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAnyCase(value) {
                 self = result
                 return
@@ -823,49 +1039,90 @@ extension Schema {
             }
         }
 
-        private static func parseAnyCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
+            switch self {
+            case .`any`:
+                emitter.writeSymbol("any")
+            case .atom(let atomKind):
+                emitter.beginRecord()
+                emitter.writeSymbol("atom")
+                atomKind.write(to: &emitter)
+                emitter.end()
+            case .embedded(let interface):
+                emitter.beginRecord()
+                emitter.writeSymbol("embedded")
+                interface.write(to: &emitter)
+                emitter.end()
+            case .lit(let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("lit")
+                emitter.write(value)
+                emitter.end()
+            case .seqof(let pattern):
+                emitter.beginRecord()
+                emitter.writeSymbol("seqof")
+                pattern.write(to: &emitter)
+                emitter.end()
+            case .setof(let pattern):
+                emitter.beginRecord()
+                emitter.writeSymbol("setof")
+                pattern.write(to: &emitter)
+                emitter.end()
+            case .dictof(let key, let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("dictof")
+                key.write(to: &emitter)
+                value.write(to: &emitter)
+                emitter.end()
+            case .ref(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseAnyCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "any", "schema.SimplePattern", expected: "the literal any")
             return .`any`
         }
 
-        private static func parseAtomCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAtomCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "atom", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <atom …> with at least 1 field")
             let atomKind = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AtomKind(preserves: _record1.fields[0]) })
             return .atom(atomKind: atomKind)
         }
 
-        private static func parseEmbeddedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseEmbeddedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "embedded", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <embedded …> with at least 1 field")
             let interface = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record2.fields[0]) })
             return .embedded(interface: interface)
         }
 
-        private static func parseLitCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLitCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "lit", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <lit …> with at least 1 field")
             let value = _record3.fields[0]
             return .lit(value: value)
         }
 
-        private static func parseSeqofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSeqofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "seqof", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <seqof …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record4.fields[0]) })
             return .seqof(pattern: pattern)
         }
 
-        private static func parseSetofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSetofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "setof", minimumFieldCount: 1, "schema.SimplePattern", expected: "a record <setof …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record5.fields[0]) })
             return .setof(pattern: pattern)
         }
 
-        private static func parseDictofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDictofCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "dictof", minimumFieldCount: 2, "schema.SimplePattern", expected: "a record <dictof …> with at least 2 fields")
             let key = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record6.fields[0]) })
             let value = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try SimplePattern(preserves: _record6.fields[1]) })
             return .dictof(key: key, value: value)
         }
 
-        private static func parseRefCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRefCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             return .ref(try Ref(preserves: value))
         }
     }
@@ -881,12 +1138,17 @@ extension Schema {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), "schema.Version", expected: "the literal 1")
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)))
         }
     }
 }

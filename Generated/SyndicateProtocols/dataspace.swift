@@ -21,7 +21,7 @@ extension Dataspace {
             self.observer = observer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "Observe", minimumFieldCount: 2, "dataspace.Observe", expected: "a record <Observe …> with at least 2 fields")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try DataspacePatterns.Pattern<Embedded>(preserves: _record1.fields[0]) })
             let observer = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "dataspace.Observe") })
@@ -30,6 +30,15 @@ extension Dataspace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Observe")), fields: [self.pattern.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("Observe")
+            self.pattern.write(to: &emitter)
+            emitter.writeEmbedded(self.observer)
+            emitter.end()
         }
 
         /// Observes `dataspace.Observe` values; each field is open unless constrained to a

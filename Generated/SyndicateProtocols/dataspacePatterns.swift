@@ -21,7 +21,7 @@ extension DataspacePatterns {
         case symbol(Preserves.Symbol)
         case embedded(Embedded)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBoolCase(value) {
                 self = result
                 return
@@ -108,31 +108,51 @@ extension DataspacePatterns {
             }
         }
 
-        private static func parseBoolCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bool(let x):
+                emitter.write(Preserves.Value<Embedded>.boolean(x))
+            case .double(let x):
+                emitter.write(Preserves.Value<Embedded>.double(x))
+            case .int(let x):
+                emitter.writeInteger(x)
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .bytes(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            case .symbol(let x):
+                emitter.write(Preserves.Value<Embedded>.symbol(x))
+            case .embedded(let x):
+                emitter.writeEmbedded(x)
+            }
+        }
+
+        @inlinable internal static func parseBoolCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bool(try Preserves.SchemaParsing.bool(value, "dataspacePatterns.AnyAtom"))
         }
 
-        private static func parseDoubleCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDoubleCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .double(try Preserves.SchemaParsing.double(value, "dataspacePatterns.AnyAtom"))
         }
 
-        private static func parseIntCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseIntCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .int(try Preserves.SchemaParsing.integer(value, "dataspacePatterns.AnyAtom"))
         }
 
-        private static func parseStringCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStringCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "dataspacePatterns.AnyAtom"))
         }
 
-        private static func parseBytesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBytesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "dataspacePatterns.AnyAtom"))
         }
 
-        private static func parseSymbolCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSymbolCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .symbol(try Preserves.SchemaParsing.symbol(value, "dataspacePatterns.AnyAtom"))
         }
 
-        private static func parseEmbeddedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseEmbeddedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .embedded(try Preserves.SchemaParsing.embedded(value, "dataspacePatterns.AnyAtom"))
         }
 
@@ -230,7 +250,28 @@ extension DataspacePatterns {
         case arr
         case dict
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "arr":
+                    if let result = try? Self.parseArrCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -273,18 +314,37 @@ extension DataspacePatterns {
             }
         }
 
-        private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rec(let label):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                emitter.write(label)
+                emitter.end()
+            case .arr:
+                emitter.beginRecord()
+                emitter.writeSymbol("arr")
+                emitter.end()
+            case .dict:
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 1, "dataspacePatterns.GroupType", expected: "a record <rec …> with at least 1 field")
             let label = _record1.fields[0]
             return .rec(label: label)
         }
 
-        private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 0, "dataspacePatterns.GroupType", expected: "a record <arr …> with at least 0 fields")
             return .arr
         }
 
-        private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 0, "dataspacePatterns.GroupType", expected: "a record <dict …> with at least 0 fields")
             return .dict
         }
@@ -342,7 +402,33 @@ extension DataspacePatterns {
         case lit(value: AnyAtom<Embedded>)
         case group(type: GroupType<Embedded>, entries: [Preserves.Value<Embedded>: Pattern<Embedded>])
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "_":
+                    if let result = try? Self.parseDiscardCase(value) {
+                        self = result
+                        return
+                    }
+                case "bind":
+                    if let result = try? Self.parseBindCase(value) {
+                        self = result
+                        return
+                    }
+                case "lit":
+                    if let result = try? Self.parseLitCase(value) {
+                        self = result
+                        return
+                    }
+                case "group":
+                    if let result = try? Self.parseGroupCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseDiscardCase(value) {
                 self = result
                 return
@@ -396,24 +482,50 @@ extension DataspacePatterns {
             }
         }
 
-        private static func parseDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`discard`:
+                emitter.beginRecord()
+                emitter.writeSymbol("_")
+                emitter.end()
+            case .bind(let pattern):
+                emitter.beginRecord()
+                emitter.writeSymbol("bind")
+                pattern.write(to: &emitter)
+                emitter.end()
+            case .lit(let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("lit")
+                value.write(to: &emitter)
+                emitter.end()
+            case .group(let type, let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("group")
+                type.write(to: &emitter)
+                emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry8 in (_entry8.key, _entry8.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "_", minimumFieldCount: 0, "dataspacePatterns.Pattern", expected: "a record <_ …> with at least 0 fields")
             return .`discard`
         }
 
-        private static func parseBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 1, "dataspacePatterns.Pattern", expected: "a record <bind …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record2.fields[0]) })
             return .bind(pattern: pattern)
         }
 
-        private static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "lit", minimumFieldCount: 1, "dataspacePatterns.Pattern", expected: "a record <lit …> with at least 1 field")
             let value = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AnyAtom<Embedded>(preserves: _record3.fields[0]) })
             return .lit(value: value)
         }
 
-        private static func parseGroupCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseGroupCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "group", minimumFieldCount: 2, "dataspacePatterns.Pattern", expected: "a record <group …> with at least 2 fields")
             let type = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try GroupType<Embedded>(preserves: _record4.fields[0]) })
             let entries = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record4.fields[1], "dataspacePatterns.Pattern", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key5 }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value6) }) })

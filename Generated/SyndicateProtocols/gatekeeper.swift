@@ -47,7 +47,7 @@ extension Gatekeeper {
             self.observer = observer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 3, "gatekeeper.Bind", expected: "a record <bind …> with at least 3 fields")
             let description_ = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Description<Embedded>(preserves: _record1.fields[0]) })
             let target = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Bind") })
@@ -57,6 +57,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind")), fields: [self.description_.preserves, Preserves.Value<Embedded>.embedded(self.target), self.observer.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("bind")
+            self.description_.write(to: &emitter)
+            emitter.writeEmbedded(self.target)
+            self.observer.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Bind` values; each field is open unless constrained to a
@@ -80,7 +90,7 @@ extension Gatekeeper {
         case present(Embedded)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -112,11 +122,21 @@ extension Gatekeeper {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let x):
+                emitter.writeEmbedded(x)
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.embedded(value, "gatekeeper.BindObserver"))
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "gatekeeper.BindObserver", expected: "the literal #f")
             return .absent
         }
@@ -158,7 +178,7 @@ extension Gatekeeper {
         case bound(pathStep: PathStep<Embedded>)
         case rejected(Rejected<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBoundCase(value) {
                 self = result
                 return
@@ -190,13 +210,26 @@ extension Gatekeeper {
             }
         }
 
-        private static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bound(let pathStep):
+                emitter.beginRecord()
+                emitter.writeSymbol("bound")
+                pathStep.write(to: &emitter)
+                emitter.end()
+            case .rejected(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bound", minimumFieldCount: 1, "gatekeeper.Bound", expected: "a record <bound …> with at least 1 field")
             let pathStep = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[0]) })
             return .bound(pathStep: pathStep)
         }
 
-        private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
         }
 
@@ -243,7 +276,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Description")
             let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Description") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Description", expected: "at least 1 element")
@@ -253,6 +286,14 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(Preserves.Value<Embedded>.symbol(self.stepType))
+            emitter.write(self.detail)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Description` values; each field is open unless constrained to a
@@ -275,13 +316,20 @@ extension Gatekeeper {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             _ = try Preserves.SchemaParsing.record(value, label: "force-disconnect", minimumFieldCount: 0, "gatekeeper.ForceDisconnect", expected: "a record <force-disconnect …> with at least 0 fields")
             self.init()
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("force-disconnect")), fields: []))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("force-disconnect")
+            emitter.end()
         }
 
         /// Observes `gatekeeper.ForceDisconnect` values; each field is open unless constrained to a
@@ -305,7 +353,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.PathStep")
             let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.PathStep") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.PathStep", expected: "at least 1 element")
@@ -315,6 +363,14 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(Preserves.Value<Embedded>.symbol(self.stepType))
+            emitter.write(self.detail)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.PathStep` values; each field is open unless constrained to a
@@ -340,7 +396,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rejected", minimumFieldCount: 1, "gatekeeper.Rejected", expected: "a record <rejected …> with at least 1 field")
             let detail = _record1.fields[0]
             self.init(detail: detail)
@@ -348,6 +404,14 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rejected")), fields: [self.detail]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("rejected")
+            emitter.write(self.detail)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Rejected` values; each field is open unless constrained to a
@@ -376,7 +440,7 @@ extension Gatekeeper {
             self.observer = observer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve", minimumFieldCount: 2, "gatekeeper.Resolve", expected: "a record <resolve …> with at least 2 fields")
             let step = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Step<Embedded>(preserves: _record1.fields[0]) })
             let observer = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.Resolve") })
@@ -385,6 +449,15 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve")), fields: [self.step.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("resolve")
+            self.step.write(to: &emitter)
+            emitter.writeEmbedded(self.observer)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Resolve` values; each field is open unless constrained to a
@@ -422,7 +495,7 @@ extension Gatekeeper {
             self.resolved = resolved
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "resolve-path", minimumFieldCount: 4, "gatekeeper.ResolvePath", expected: "a record <resolve-path …> with at least 4 fields")
             let route = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Route<Embedded>(preserves: _record1.fields[0]) })
             let addr = _record1.fields[1]
@@ -433,6 +506,17 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("resolve-path")), fields: [self.route.preserves, self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("resolve-path")
+            self.route.write(to: &emitter)
+            emitter.write(self.addr)
+            emitter.writeEmbedded(self.control)
+            self.resolved.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.ResolvePath` values; each field is open unless constrained to a
@@ -457,7 +541,7 @@ extension Gatekeeper {
         case accepted(responderSession: Embedded)
         case rejected(Rejected<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAcceptedCase(value) {
                 self = result
                 return
@@ -489,13 +573,26 @@ extension Gatekeeper {
             }
         }
 
-        private static func parseAcceptedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .accepted(let responderSession):
+                emitter.beginRecord()
+                emitter.writeSymbol("accepted")
+                emitter.writeEmbedded(responderSession)
+                emitter.end()
+            case .rejected(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseAcceptedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "accepted", minimumFieldCount: 1, "gatekeeper.Resolved", expected: "a record <accepted …> with at least 1 field")
             let responderSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.Resolved") })
             return .accepted(responderSession: responderSession)
         }
 
-        private static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRejectedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rejected(try Rejected<Embedded>(preserves: value))
         }
 
@@ -544,7 +641,7 @@ extension Gatekeeper {
             self.resolved = resolved
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "path-step", minimumFieldCount: 3, "gatekeeper.ResolvedPathStep", expected: "a record <path-step …> with at least 3 fields")
             let origin = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "gatekeeper.ResolvedPathStep") })
             let pathStep = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _record1.fields[1]) })
@@ -554,6 +651,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("path-step")), fields: [Preserves.Value<Embedded>.embedded(self.origin), self.pathStep.preserves, self.resolved.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("path-step")
+            emitter.writeEmbedded(self.origin)
+            self.pathStep.write(to: &emitter)
+            self.resolved.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.ResolvedPathStep` values; each field is open unless constrained to a
@@ -595,7 +702,7 @@ extension Gatekeeper {
             self.pathSteps = pathSteps
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "route", minimumFieldCount: 1, "gatekeeper.Route", expected: "a record <route …> with at least 1 field")
             let transports = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "gatekeeper.Route", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _item2 }) })
             let pathSteps = try Preserves.SchemaParsing.elements(_record1.fields.dropFirst(1), offset: 1, { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathStep<Embedded>(preserves: _item3) })
@@ -604,6 +711,21 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route")), fields: [Preserves.Value<Embedded>.sequence(self.transports.map({ _item4 in _item4 }))] + self.pathSteps.map({ _item5 in _item5.preserves })))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("route")
+            emitter.beginSequence()
+            for _item6 in self.transports {
+                emitter.write(_item6)
+            }
+            emitter.end()
+            for _item7 in self.pathSteps {
+                _item7.write(to: &emitter)
+            }
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Route` values; each field is open unless constrained to a
@@ -631,7 +753,7 @@ extension Gatekeeper {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "gatekeeper.Step")
             let stepType = try Preserves.withSchemaPath(.label, { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record1.label, "gatekeeper.Step") })
             try Preserves.SchemaParsing.requireCount(_record1.fields.count, atLeast: 1, "gatekeeper.Step", expected: "at least 1 element")
@@ -641,6 +763,14 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(self.stepType), fields: [self.detail]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(Preserves.Value<Embedded>.symbol(self.stepType))
+            emitter.write(self.detail)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.Step` values; each field is open unless constrained to a
@@ -670,7 +800,7 @@ extension Gatekeeper {
             self.resolved = resolved
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "connect-transport", minimumFieldCount: 3, "gatekeeper.TransportConnection", expected: "a record <connect-transport …> with at least 3 fields")
             let addr = _record1.fields[0]
             let control = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "gatekeeper.TransportConnection") })
@@ -680,6 +810,16 @@ extension Gatekeeper {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("connect-transport")), fields: [self.addr, Preserves.Value<Embedded>.embedded(self.control), self.resolved.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("connect-transport")
+            emitter.write(self.addr)
+            emitter.writeEmbedded(self.control)
+            self.resolved.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `gatekeeper.TransportConnection` values; each field is open unless constrained to a
@@ -702,13 +842,18 @@ extension Gatekeeper {
     public typealias TransportControl = ForceDisconnect
 
     /// Parses `TransportControl` (`gatekeeper.TransportControl`) from a value.
-    public static func parseTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl {
+    @inlinable public static func parseTransportControl<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl {
         return try ForceDisconnect(preserves: value)
     }
 
     /// The value that `TransportControl` (`gatekeeper.TransportControl`) stands for.
     public static func serializeTransportControl<Embedded: Preserves.PreservesEmbedded>(_ x: TransportControl, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return x.preserves(as: Embedded.self)
+    }
+
+    /// Writes the binary encoding of `serializeTransportControl(x)` without building the value first.
+    @inlinable public static func writeTransportControl<Embedded: Preserves.PreservesEmbedded>(_ x: TransportControl, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `gatekeeper.TransportControl` values that match `value`.

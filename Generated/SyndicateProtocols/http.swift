@@ -16,7 +16,7 @@ extension Http {
         case string(Swift.String)
         case bytes([Swift.UInt8])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStringCase(value) {
                 self = result
                 return
@@ -48,11 +48,21 @@ extension Http {
             }
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .bytes(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            }
+        }
+
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.Chunk"))
         }
 
-        private static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "http.Chunk"))
         }
 
@@ -93,13 +103,18 @@ extension Http {
     public typealias Headers = [Preserves.Symbol: Swift.String]
 
     /// Parses `Headers` (`http.Headers`) from a value.
-    public static func parseHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers {
+    @inlinable public static func parseHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Headers {
         return try Preserves.SchemaParsing.dictionaryOf(value, "http.Headers", key: { (_key1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "http.Headers") }, value: { (_value2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_value2, "http.Headers") })
     }
 
     /// The value that `Headers` (`http.Headers`) stands for.
     public static func serializeHeaders<Embedded: Preserves.PreservesEmbedded>(_ x: Headers, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), Preserves.Value<Embedded>.string(_entry3.value)) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeHeaders(x)` without building the value first.
+    @inlinable public static func writeHeaders<Embedded: Preserves.PreservesEmbedded>(_ x: Headers, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), Preserves.Value<Embedded>.string(_entry4.value)) }), uniquingKeysWith: { first, _ in first })))
     }
 
     /// Observes `http.Headers` values that match `value`.
@@ -117,7 +132,7 @@ extension Http {
         case host(Swift.String)
         case `any`
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseHostCase(value) {
                 self = result
                 return
@@ -149,11 +164,21 @@ extension Http {
             }
         }
 
-        private static func parseHostCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .host(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .`any`:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            }
+        }
+
+        @inlinable internal static func parseHostCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .host(try Preserves.SchemaParsing.string(value, "http.HostPattern"))
         }
 
-        private static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.HostPattern", expected: "the literal #f")
             return .`any`
         }
@@ -209,7 +234,7 @@ extension Http {
             self.handler = handler
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-bind", minimumFieldCount: 5, "http.HttpBinding", expected: "a record <http-bind …> with at least 5 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpBinding") })
@@ -221,6 +246,18 @@ extension Http {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-bind")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self), Preserves.Value<Embedded>.embedded(self.handler)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-bind")
+            self.host.write(to: &emitter)
+            emitter.writeInteger(self.port)
+            self.method.write(to: &emitter)
+            writePathPattern(self.path, to: &emitter)
+            emitter.writeEmbedded(self.handler)
+            emitter.end()
         }
 
         /// Observes `http.HttpBinding` values; each field is open unless constrained to a
@@ -253,7 +290,7 @@ extension Http {
             self.res = res
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "request", minimumFieldCount: 2, "http.HttpContext", expected: "a record <request …> with at least 2 fields")
             let req = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HttpRequest(preserves: _record1.fields[0]) })
             let res = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "http.HttpContext") })
@@ -262,6 +299,15 @@ extension Http {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("request")), fields: [self.req.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.res)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("request")
+            self.req.write(to: &emitter)
+            emitter.writeEmbedded(self.res)
+            emitter.end()
         }
 
         /// Observes `http.HttpContext` values; each field is open unless constrained to a
@@ -290,7 +336,7 @@ extension Http {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-listener", minimumFieldCount: 1, "http.HttpListener", expected: "a record <http-listener …> with at least 1 field")
             let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpListener") })
             self.init(port: port)
@@ -298,6 +344,14 @@ extension Http {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-listener")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-listener")
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `http.HttpListener` values; each field is open unless constrained to a
@@ -336,7 +390,7 @@ extension Http {
             self.body = body
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-request", minimumFieldCount: 8, "http.HttpRequest", expected: "a record <http-request …> with at least 8 fields")
             let sequenceNumber = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpRequest") })
             let host = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try RequestHost(preserves: _record1.fields[1]) })
@@ -351,6 +405,25 @@ extension Http {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-request")), fields: [Preserves.Value<Embedded>.integer(self.sequenceNumber), self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), Preserves.Value<Embedded>.symbol(self.method), Preserves.Value<Embedded>.sequence(self.path.map({ _item6 in Preserves.Value<Embedded>.string(_item6) })), serializeHeaders(self.headers, as: Embedded.self), Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map({ _entry7 in (Preserves.Value<Embedded>.symbol(_entry7.key), Preserves.Value<Embedded>.sequence(_entry7.value.map({ _item8 in _item8.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })), self.body.preserves(as: Embedded.self)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-request")
+            emitter.writeInteger(self.sequenceNumber)
+            self.host.write(to: &emitter)
+            emitter.writeInteger(self.port)
+            emitter.write(Preserves.Value<Embedded>.symbol(self.method))
+            emitter.beginSequence()
+            for _item9 in self.path {
+                emitter.write(Preserves.Value<Embedded>.string(_item9))
+            }
+            emitter.end()
+            writeHeaders(self.headers, to: &emitter)
+            emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map({ _entry10 in (Preserves.Value<Embedded>.symbol(_entry10.key), Preserves.Value<Embedded>.sequence(_entry10.value.map({ _item11 in _item11.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })))
+            self.body.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `http.HttpRequest` values; each field is open unless constrained to a
@@ -389,7 +462,33 @@ extension Http {
         case chunk(chunk: Chunk)
         case done(chunk: Chunk)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "status":
+                    if let result = try? Self.parseStatusCase(value) {
+                        self = result
+                        return
+                    }
+                case "header":
+                    if let result = try? Self.parseHeaderCase(value) {
+                        self = result
+                        return
+                    }
+                case "chunk":
+                    if let result = try? Self.parseChunkCase(value) {
+                        self = result
+                        return
+                    }
+                case "done":
+                    if let result = try? Self.parseDoneCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseStatusCase(value) {
                 self = result
                 return
@@ -443,27 +542,55 @@ extension Http {
             }
         }
 
-        private static func parseStatusCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .status(let code, let message):
+                emitter.beginRecord()
+                emitter.writeSymbol("status")
+                emitter.writeInteger(code)
+                emitter.write(Preserves.Value<Embedded>.string(message))
+                emitter.end()
+            case .header(let name, let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("header")
+                emitter.write(Preserves.Value<Embedded>.symbol(name))
+                emitter.write(Preserves.Value<Embedded>.string(value))
+                emitter.end()
+            case .chunk(let chunk):
+                emitter.beginRecord()
+                emitter.writeSymbol("chunk")
+                chunk.write(to: &emitter)
+                emitter.end()
+            case .done(let chunk):
+                emitter.beginRecord()
+                emitter.writeSymbol("done")
+                chunk.write(to: &emitter)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseStatusCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "status", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <status …> with at least 2 fields")
             let code = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpResponse") })
             let message = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "http.HttpResponse") })
             return .status(code: code, message: message)
         }
 
-        private static func parseHeaderCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseHeaderCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "header", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <header …> with at least 2 fields")
             let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_record2.fields[0], "http.HttpResponse") })
             let value = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record2.fields[1], "http.HttpResponse") })
             return .header(name: name, value: value)
         }
 
-        private static func parseChunkCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseChunkCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "chunk", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <chunk …> with at least 1 field")
             let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record3.fields[0]) })
             return .chunk(chunk: chunk)
         }
 
-        private static func parseDoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "done", minimumFieldCount: 1, "http.HttpResponse", expected: "a record <done …> with at least 1 field")
             let chunk = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Chunk(preserves: _record4.fields[0]) })
             return .done(chunk: chunk)
@@ -543,7 +670,7 @@ extension Http {
             self.path = path
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-service", minimumFieldCount: 4, "http.HttpService", expected: "a record <http-service …> with at least 4 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try HostPattern(preserves: _record1.fields[0]) })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "http.HttpService") })
@@ -554,6 +681,17 @@ extension Http {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-service")), fields: [self.host.preserves(as: Embedded.self), Preserves.Value<Embedded>.integer(self.port), self.method.preserves(as: Embedded.self), serializePathPattern(self.path, as: Embedded.self)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-service")
+            self.host.write(to: &emitter)
+            emitter.writeInteger(self.port)
+            self.method.write(to: &emitter)
+            writePathPattern(self.path, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `http.HttpService` values; each field is open unless constrained to a
@@ -578,7 +716,7 @@ extension Http {
         case `any`
         case specific(Preserves.Symbol)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAnyCase(value) {
                 self = result
                 return
@@ -610,12 +748,22 @@ extension Http {
             }
         }
 
-        private static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`any`:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .specific(let x):
+                emitter.write(Preserves.Value<Embedded>.symbol(x))
+            }
+        }
+
+        @inlinable internal static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.MethodPattern", expected: "the literal #f")
             return .`any`
         }
 
-        private static func parseSpecificCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSpecificCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .specific(try Preserves.SchemaParsing.symbol(value, "http.MethodPattern"))
         }
 
@@ -657,13 +805,18 @@ extension Http {
     public typealias MimeType = Preserves.Symbol
 
     /// Parses `MimeType` (`http.MimeType`) from a value.
-    public static func parseMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType {
+    @inlinable public static func parseMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> MimeType {
         return try Preserves.SchemaParsing.symbol(value, "http.MimeType")
     }
 
     /// The value that `MimeType` (`http.MimeType`) stands for.
     public static func serializeMimeType<Embedded: Preserves.PreservesEmbedded>(_ x: MimeType, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.symbol(x)
+    }
+
+    /// Writes the binary encoding of `serializeMimeType(x)` without building the value first.
+    @inlinable public static func writeMimeType<Embedded: Preserves.PreservesEmbedded>(_ x: MimeType, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.symbol(x))
     }
 
     /// Observes `http.MimeType` values that match `value`.
@@ -680,13 +833,22 @@ extension Http {
     public typealias PathPattern = [PathPatternElement]
 
     /// Parses `PathPattern` (`http.PathPattern`) from a value.
-    public static func parsePathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern {
+    @inlinable public static func parsePathPattern<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern {
         return try Preserves.SchemaParsing.sequenceOf(value, "http.PathPattern", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try PathPatternElement(preserves: _item1) })
     }
 
     /// The value that `PathPattern` (`http.PathPattern`) stands for.
     public static func serializePathPattern<Embedded: Preserves.PreservesEmbedded>(_ x: PathPattern, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves(as: Embedded.self) }))
+    }
+
+    /// Writes the binary encoding of `serializePathPattern(x)` without building the value first.
+    @inlinable public static func writePathPattern<Embedded: Preserves.PreservesEmbedded>(_ x: PathPattern, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.beginSequence()
+        for _item3 in x {
+            _item3.write(to: &emitter)
+        }
+        emitter.end()
     }
 
     /// Observes `http.PathPattern` values that match `value`.
@@ -705,7 +867,7 @@ extension Http {
         case wildcard
         case rest
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseLabelCase(value) {
                 self = result
                 return
@@ -748,16 +910,28 @@ extension Http {
             }
         }
 
-        private static func parseLabelCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .label(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .wildcard:
+                emitter.writeSymbol("_")
+            case .rest:
+                emitter.writeSymbol("...")
+            }
+        }
+
+        @inlinable internal static func parseLabelCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .label(try Preserves.SchemaParsing.string(value, "http.PathPatternElement"))
         }
 
-        private static func parseWildcardCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseWildcardCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "_", "http.PathPatternElement", expected: "the literal _")
             return .wildcard
         }
 
-        private static func parseRestCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRestCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "...", "http.PathPatternElement", expected: "the literal ...")
             return .rest
         }
@@ -809,7 +983,7 @@ extension Http {
         case string(Swift.String)
         case file(filename: Swift.String, headers: Headers, body: [Swift.UInt8])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStringCase(value) {
                 self = result
                 return
@@ -841,11 +1015,26 @@ extension Http {
             }
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .file(let filename, let headers, let body):
+                emitter.beginRecord()
+                emitter.writeSymbol("file")
+                emitter.write(Preserves.Value<Embedded>.string(filename))
+                writeHeaders(headers, to: &emitter)
+                emitter.write(Preserves.Value<Embedded>.byteString(body))
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.QueryValue"))
         }
 
-        private static func parseFileCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFileCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "file", minimumFieldCount: 3, "http.QueryValue", expected: "a record <file …> with at least 3 fields")
             let filename = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "http.QueryValue") })
             let headers = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHeaders(_record1.fields[1]) })
@@ -893,7 +1082,7 @@ extension Http {
         case absent
         case present([Swift.UInt8])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAbsentCase(value) {
                 self = result
                 return
@@ -925,12 +1114,22 @@ extension Http {
             }
         }
 
-        private static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .present(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            }
+        }
+
+        @inlinable internal static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.RequestBody", expected: "the literal #f")
             return .absent
         }
 
-        private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.byteString(value, "http.RequestBody"))
         }
 
@@ -971,7 +1170,7 @@ extension Http {
         case absent
         case present(Swift.String)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAbsentCase(value) {
                 self = result
                 return
@@ -1003,12 +1202,22 @@ extension Http {
             }
         }
 
-        private static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .present(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            }
+        }
+
+        @inlinable internal static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.RequestHost", expected: "the literal #f")
             return .absent
         }
 
-        private static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePresentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .present(try Preserves.SchemaParsing.string(value, "http.RequestHost"))
         }
 

@@ -16,12 +16,17 @@ extension Noise {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s"), "noise.DefaultProtocol", expected: "the literal \"Noise_NK_25519_ChaChaPoly_BLAKE2s\"")
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s")
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.string("Noise_NK_25519_ChaChaPoly_BLAKE2s"))
         }
 
         /// Observes the literal `noise.DefaultProtocol`.
@@ -44,7 +49,7 @@ extension Noise {
             self.initiatorSession = initiatorSession
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "initiator", minimumFieldCount: 1, "noise.Initiator", expected: "a record <initiator …> with at least 1 field")
             let initiatorSession = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "noise.Initiator") })
             self.init(initiatorSession: initiatorSession)
@@ -52,6 +57,14 @@ extension Noise {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("initiator")), fields: [Preserves.Value<Embedded>.embedded(self.initiatorSession)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("initiator")
+            emitter.writeEmbedded(self.initiatorSession)
+            emitter.end()
         }
 
         /// Observes `noise.Initiator` values; each field is open unless constrained to a
@@ -72,13 +85,18 @@ extension Noise {
     public typealias NoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded> = NoiseServiceSpec<Embedded>
 
     /// Parses `NoiseDescriptionDetail` (`noise.NoiseDescriptionDetail`) from a value.
-    public static func parseNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> {
+    @inlinable public static func parseNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> {
         return try NoiseServiceSpec<Embedded>(preserves: value)
     }
 
     /// The value that `NoiseDescriptionDetail` (`noise.NoiseDescriptionDetail`) stands for.
     public static func serializeNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseDescriptionDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeNoiseDescriptionDetail(x)` without building the value first.
+    @inlinable public static func writeNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseDescriptionDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `noise.NoiseDescriptionDetail` values that match `value`.
@@ -97,13 +115,18 @@ extension Noise {
     public typealias NoisePathStepDetail<Embedded: Preserves.PreservesEmbedded> = NoiseSpec<Embedded>
 
     /// Parses `NoisePathStepDetail` (`noise.NoisePathStepDetail`) from a value.
-    public static func parseNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> {
+    @inlinable public static func parseNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> {
         return try NoiseSpec<Embedded>(preserves: value)
     }
 
     /// The value that `NoisePathStepDetail` (`noise.NoisePathStepDetail`) stands for.
     public static func serializeNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoisePathStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeNoisePathStepDetail(x)` without building the value first.
+    @inlinable public static func writeNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoisePathStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `noise.NoisePathStepDetail` values that match `value`.
@@ -125,7 +148,7 @@ extension Noise {
         case invalid(preSharedKeys: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -168,21 +191,33 @@ extension Noise {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let preSharedKeys):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): Preserves.Value<Embedded>.sequence(preSharedKeys.map({ _item8 in Preserves.Value<Embedded>.byteString(_item8) }))]))
+            case .invalid(let preSharedKeys):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")): preSharedKeys]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")), "noise.NoisePreSharedKeys", expected: "a dictionary with the key preSharedKeys")
             let preSharedKeys = try Preserves.withSchemaPath(.key("preSharedKeys"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "noise.NoisePreSharedKeys", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item3, "noise.NoisePreSharedKeys") }) })
             return .present(preSharedKeys: preSharedKeys)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries4 = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             let _entry5 = try Preserves.SchemaParsing.entry(_entries4, Preserves.Value<Embedded>.symbol(Preserves.Symbol("preSharedKeys")), "noise.NoisePreSharedKeys", expected: "a dictionary with the key preSharedKeys")
             let preSharedKeys = _entry5
             return .invalid(preSharedKeys: preSharedKeys)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.NoisePreSharedKeys")
             return .absent
         }
@@ -238,7 +273,7 @@ extension Noise {
         case invalid(protocol: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -281,21 +316,33 @@ extension Noise {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): Preserves.Value<Embedded>.string(`protocol`)]))
+            case .invalid(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "noise.NoiseProtocol", expected: "a dictionary with the key protocol")
             let `protocol` = try Preserves.withSchemaPath(.key("protocol"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "noise.NoiseProtocol") })
             return .present(protocol: `protocol`)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "noise.NoiseProtocol", expected: "a dictionary with the key protocol")
             let `protocol` = _entry4
             return .invalid(protocol: `protocol`)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseProtocol")
             return .absent
         }
@@ -353,7 +400,7 @@ extension Noise {
             self.secretKey = secretKey
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let base = try NoiseSpec<Embedded>(preserves: value)
             let secretKey = try SecretKeyField<Embedded>(preserves: value)
             self.init(base: base, secretKey: secretKey)
@@ -361,6 +408,11 @@ extension Noise {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([self.base.preserves, self.secretKey.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `noise.NoiseServiceSpec` values; each field is open unless constrained to a
@@ -392,7 +444,7 @@ extension Noise {
             self.preSharedKeys = preSharedKeys
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.NoiseSpec")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "noise.NoiseSpec", expected: "a dictionary with the key key")
             let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.NoiseSpec") })
@@ -405,6 +457,11 @@ extension Noise {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("service")): serializeServiceSelector(self.service)]), self.`protocol`.preserves, self.preSharedKeys.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `noise.NoiseSpec` values; each field is open unless constrained to a
@@ -430,13 +487,18 @@ extension Noise {
     public typealias NoiseStepDetail<Embedded: Preserves.PreservesEmbedded> = ServiceSelector<Embedded>
 
     /// Parses `NoiseStepDetail` (`noise.NoiseStepDetail`) from a value.
-    public static func parseNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> {
+    @inlinable public static func parseNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> {
         return try parseServiceSelector(value)
     }
 
     /// The value that `NoiseStepDetail` (`noise.NoiseStepDetail`) stands for.
     public static func serializeNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return serializeServiceSelector(x)
+    }
+
+    /// Writes the binary encoding of `serializeNoiseStepDetail(x)` without building the value first.
+    @inlinable public static func writeNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoiseStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        writeServiceSelector(x, to: &emitter)
     }
 
     /// Observes `noise.NoiseStepDetail` values that match `value`.
@@ -457,12 +519,17 @@ extension Noise {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literalSymbol(value, "noise", "noise.NoiseStepType", expected: "the literal noise")
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("noise"))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.writeSymbol("noise")
         }
 
         /// Observes the literal `noise.NoiseStepType`.
@@ -482,7 +549,7 @@ extension Noise {
         case complete([Swift.UInt8])
         case fragmented([[Swift.UInt8]])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseCompleteCase(value) {
                 self = result
                 return
@@ -514,11 +581,25 @@ extension Noise {
             }
         }
 
-        private static func parseCompleteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .complete(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            case .fragmented(let x):
+                emitter.beginSequence()
+                for _item3 in x {
+                    emitter.write(Preserves.Value<Embedded>.byteString(_item3))
+                }
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseCompleteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .complete(try Preserves.SchemaParsing.byteString(value, "noise.Packet"))
         }
 
-        private static func parseFragmentedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFragmentedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .fragmented(try Preserves.SchemaParsing.sequenceOf(value, "noise.Packet", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item1, "noise.Packet") }))
         }
 
@@ -561,7 +642,7 @@ extension Noise {
         case invalid(secretKey: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -604,21 +685,33 @@ extension Noise {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let secretKey):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")): Preserves.Value<Embedded>.byteString(secretKey)]))
+            case .invalid(let secretKey):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")): secretKey]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
             let secretKey = try Preserves.withSchemaPath(.key("secretKey"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "noise.SecretKeyField") })
             return .present(secretKey: secretKey)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
             let secretKey = _entry4
             return .invalid(secretKey: secretKey)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             return .absent
         }
@@ -672,13 +765,18 @@ extension Noise {
     public typealias ServiceSelector<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `ServiceSelector` (`noise.ServiceSelector`) from a value.
-    public static func parseServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> {
+    @inlinable public static func parseServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> {
         return value
     }
 
     /// The value that `ServiceSelector` (`noise.ServiceSelector`) stands for.
     public static func serializeServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ x: ServiceSelector<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeServiceSelector(x)` without building the value first.
+    @inlinable public static func writeServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ x: ServiceSelector<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `noise.ServiceSelector` values that match `value`.
@@ -712,7 +810,7 @@ extension Noise {
         case initiator(Initiator<Embedded>)
         case packet(Packet)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseInitiatorCase(value) {
                 self = result
                 return
@@ -744,11 +842,21 @@ extension Noise {
             }
         }
 
-        private static func parseInitiatorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .initiator(let x):
+                x.write(to: &emitter)
+            case .packet(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseInitiatorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .initiator(try Initiator<Embedded>(preserves: value))
         }
 
-        private static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .packet(try Packet(preserves: value))
         }
 

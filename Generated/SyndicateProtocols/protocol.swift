@@ -21,7 +21,7 @@ extension Protocol {
             self.handle = handle
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "A", minimumFieldCount: 2, "protocol.Assert", expected: "a record <A …> with at least 2 fields")
             let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
             let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[1]) })
@@ -30,6 +30,15 @@ extension Protocol {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("A")), fields: [serializeAssertion(self.assertion), serializeHandle(self.handle, as: Embedded.self)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("A")
+            writeAssertion(self.assertion, to: &emitter)
+            writeHandle(self.handle, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `protocol.Assert` values; each field is open unless constrained to a
@@ -51,13 +60,18 @@ extension Protocol {
     public typealias Assertion<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `Assertion` (`protocol.Assertion`) from a value.
-    public static func parseAssertion<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> {
+    @inlinable public static func parseAssertion<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> {
         return value
     }
 
     /// The value that `Assertion` (`protocol.Assertion`) stands for.
     public static func serializeAssertion<Embedded: Preserves.PreservesEmbedded>(_ x: Assertion<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeAssertion(x)` without building the value first.
+    @inlinable public static func writeAssertion<Embedded: Preserves.PreservesEmbedded>(_ x: Assertion<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `protocol.Assertion` values that match `value`.
@@ -80,7 +94,7 @@ extension Protocol {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "error", minimumFieldCount: 2, "protocol.Error", expected: "a record <error …> with at least 2 fields")
             let message = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "protocol.Error") })
             let detail = _record1.fields[1]
@@ -89,6 +103,15 @@ extension Protocol {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error")), fields: [Preserves.Value<Embedded>.string(self.message), self.detail]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("error")
+            emitter.write(Preserves.Value<Embedded>.string(self.message))
+            emitter.write(self.detail)
+            emitter.end()
         }
 
         /// Observes `protocol.Error` values; each field is open unless constrained to a
@@ -113,7 +136,33 @@ extension Protocol {
         case message(Message<Embedded>)
         case sync(Sync<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "A":
+                    if let result = try? Self.parseAssertCase(value) {
+                        self = result
+                        return
+                    }
+                case "R":
+                    if let result = try? Self.parseRetractCase(value) {
+                        self = result
+                        return
+                    }
+                case "M":
+                    if let result = try? Self.parseMessageCase(value) {
+                        self = result
+                        return
+                    }
+                case "S":
+                    if let result = try? Self.parseSyncCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseAssertCase(value) {
                 self = result
                 return
@@ -167,19 +216,33 @@ extension Protocol {
             }
         }
 
-        private static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .assert(let x):
+                x.write(to: &emitter)
+            case .retract(let x):
+                x.write(to: &emitter)
+            case .message(let x):
+                x.write(to: &emitter)
+            case .sync(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .assert(try Assert<Embedded>(preserves: value))
         }
 
-        private static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .retract(try Retract(preserves: value))
         }
 
-        private static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .message(try Message<Embedded>(preserves: value))
         }
 
-        private static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .sync(try Sync<Embedded>(preserves: value))
         }
 
@@ -248,7 +311,7 @@ extension Protocol {
             self.fields = fields
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, "protocol.Extension")
             let label = _record1.label
             let _fields2 = Preserves.Value<Embedded>.sequence(Swift.Array(_record1.fields))
@@ -258,6 +321,16 @@ extension Protocol {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: self.label, fields: (Preserves.Value<Embedded>.sequence(self.fields.map({ _item4 in _item4 })).sequence ?? [])))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.write(self.label)
+            for _item5 in self.fields {
+                emitter.write(_item5)
+            }
+            emitter.end()
         }
 
         /// Observes `protocol.Extension` values; each field is open unless constrained to a
@@ -279,13 +352,18 @@ extension Protocol {
     public typealias Handle = Preserves.SignedInteger
 
     /// Parses `Handle` (`protocol.Handle`) from a value.
-    public static func parseHandle<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Handle {
+    @inlinable public static func parseHandle<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Handle {
         return try Preserves.SchemaParsing.integer(value, "protocol.Handle")
     }
 
     /// The value that `Handle` (`protocol.Handle`) stands for.
     public static func serializeHandle<Embedded: Preserves.PreservesEmbedded>(_ x: Handle, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
+    }
+
+    /// Writes the binary encoding of `serializeHandle(x)` without building the value first.
+    @inlinable public static func writeHandle<Embedded: Preserves.PreservesEmbedded>(_ x: Handle, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.writeInteger(x)
     }
 
     /// Observes `protocol.Handle` values that match `value`.
@@ -306,7 +384,7 @@ extension Protocol {
             self.body = body
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "M", minimumFieldCount: 1, "protocol.Message", expected: "a record <M …> with at least 1 field")
             let body = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseAssertion(_record1.fields[0]) })
             self.init(body: body)
@@ -314,6 +392,14 @@ extension Protocol {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("M")), fields: [serializeAssertion(self.body)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("M")
+            writeAssertion(self.body, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `protocol.Message` values; each field is open unless constrained to a
@@ -333,12 +419,17 @@ extension Protocol {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "protocol.Nop", expected: "the literal #f")
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.boolean(false)
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.boolean(false))
         }
 
         /// Observes the literal `protocol.Nop`.
@@ -355,13 +446,18 @@ extension Protocol {
     public typealias Oid = Preserves.SignedInteger
 
     /// Parses `Oid` (`protocol.Oid`) from a value.
-    public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
+    @inlinable public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
         return try Preserves.SchemaParsing.integer(value, "protocol.Oid")
     }
 
     /// The value that `Oid` (`protocol.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
+    }
+
+    /// Writes the binary encoding of `serializeOid(x)` without building the value first.
+    @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.writeInteger(x)
     }
 
     /// Observes `protocol.Oid` values that match `value`.
@@ -381,7 +477,7 @@ extension Protocol {
         case `extension`(Extension<Embedded>)
         case nop(Nop)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseTurnCase(value) {
                 self = result
                 return
@@ -435,19 +531,33 @@ extension Protocol {
             }
         }
 
-        private static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .turn(let x):
+                writeTurn(x, to: &emitter)
+            case .error(let x):
+                x.write(to: &emitter)
+            case .`extension`(let x):
+                x.write(to: &emitter)
+            case .nop(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .turn(try parseTurn(value))
         }
 
-        private static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .error(try Error<Embedded>(preserves: value))
         }
 
-        private static func parseExtensionCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseExtensionCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .`extension`(try Extension<Embedded>(preserves: value))
         }
 
-        private static func parseNopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseNopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .nop(try Nop(preserves: value))
         }
 
@@ -514,7 +624,7 @@ extension Protocol {
             self.handle = handle
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "R", minimumFieldCount: 1, "protocol.Retract", expected: "a record <R …> with at least 1 field")
             let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseHandle(_record1.fields[0]) })
             self.init(handle: handle)
@@ -522,6 +632,14 @@ extension Protocol {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("R")), fields: [serializeHandle(self.handle, as: Embedded.self)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("R")
+            writeHandle(self.handle, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `protocol.Retract` values; each field is open unless constrained to a
@@ -544,7 +662,7 @@ extension Protocol {
             self.peer = peer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "S", minimumFieldCount: 1, "protocol.Sync", expected: "a record <S …> with at least 1 field")
             let peer = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "protocol.Sync") })
             self.init(peer: peer)
@@ -552,6 +670,14 @@ extension Protocol {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("S")), fields: [Preserves.Value<Embedded>.embedded(self.peer)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("S")
+            emitter.writeEmbedded(self.peer)
+            emitter.end()
         }
 
         /// Observes `protocol.Sync` values; each field is open unless constrained to a
@@ -570,13 +696,22 @@ extension Protocol {
     public typealias Turn<Embedded: Preserves.PreservesEmbedded> = [TurnEvent<Embedded>]
 
     /// Parses `Turn` (`protocol.Turn`) from a value.
-    public static func parseTurn<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> {
+    @inlinable public static func parseTurn<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> {
         return try Preserves.SchemaParsing.sequenceOf(value, "protocol.Turn", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _item1) })
     }
 
     /// The value that `Turn` (`protocol.Turn`) stands for.
     public static func serializeTurn<Embedded: Preserves.PreservesEmbedded>(_ x: Turn<Embedded>) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.sequence(x.map({ _item2 in _item2.preserves }))
+    }
+
+    /// Writes the binary encoding of `serializeTurn(x)` without building the value first.
+    @inlinable public static func writeTurn<Embedded: Preserves.PreservesEmbedded>(_ x: Turn<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.beginSequence()
+        for _item3 in x {
+            _item3.write(to: &emitter)
+        }
+        emitter.end()
     }
 
     /// Observes `protocol.Turn` values that match `value`.
@@ -599,7 +734,7 @@ extension Protocol {
             self.event = event
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "protocol.TurnEvent")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "protocol.TurnEvent", expected: "at least 2 elements")
             let oid = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try parseOid(_items1[0]) })
@@ -609,6 +744,14 @@ extension Protocol {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.sequence([serializeOid(self.oid, as: Embedded.self), self.event.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginSequence()
+            writeOid(self.oid, to: &emitter)
+            self.event.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `protocol.TurnEvent` values; each field is open unless constrained to a

@@ -23,7 +23,7 @@ extension Service {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "require-service", minimumFieldCount: 1, "service.RequireService", expected: "a record <require-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -31,6 +31,14 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("require-service")), fields: [self.serviceName]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("require-service")
+            emitter.write(self.serviceName)
+            emitter.end()
         }
 
         /// Observes `service.RequireService` values; each field is open unless constrained to a
@@ -55,7 +63,7 @@ extension Service {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "restart-service", minimumFieldCount: 1, "service.RestartService", expected: "a record <restart-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -63,6 +71,14 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart-service")), fields: [self.serviceName]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("restart-service")
+            emitter.write(self.serviceName)
+            emitter.end()
         }
 
         /// Observes `service.RestartService` values; each field is open unless constrained to a
@@ -88,7 +104,7 @@ extension Service {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "run-service", minimumFieldCount: 1, "service.RunService", expected: "a record <run-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -96,6 +112,14 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("run-service")), fields: [self.serviceName]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("run-service")
+            emitter.write(self.serviceName)
+            emitter.end()
         }
 
         /// Observes `service.RunService` values; each field is open unless constrained to a
@@ -124,7 +148,7 @@ extension Service {
             self.dependee = dependee
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "depends-on", minimumFieldCount: 2, "service.ServiceDependency", expected: "a record <depends-on …> with at least 2 fields")
             let depender = _record1.fields[0]
             let dependee = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try ServiceState<Embedded>(preserves: _record1.fields[1]) })
@@ -133,6 +157,15 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("depends-on")), fields: [self.depender, self.dependee.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("depends-on")
+            emitter.write(self.depender)
+            self.dependee.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `service.ServiceDependency` values; each field is open unless constrained to a
@@ -163,7 +196,7 @@ extension Service {
             self.object = object
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "service-object", minimumFieldCount: 2, "service.ServiceObject", expected: "a record <service-object …> with at least 2 fields")
             let serviceName = _record1.fields[0]
             let object = _record1.fields[1]
@@ -172,6 +205,15 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-object")), fields: [self.serviceName, self.object]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("service-object")
+            emitter.write(self.serviceName)
+            emitter.write(self.object)
+            emitter.end()
         }
 
         /// Observes `service.ServiceObject` values; each field is open unless constrained to a
@@ -207,7 +249,7 @@ extension Service {
             self.state = state
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "service-state", minimumFieldCount: 2, "service.ServiceState", expected: "a record <service-state …> with at least 2 fields")
             let serviceName = _record1.fields[0]
             let state = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try State<Embedded>(preserves: _record1.fields[1]) })
@@ -216,6 +258,15 @@ extension Service {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("service-state")), fields: [self.serviceName, self.state.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("service-state")
+            emitter.write(self.serviceName)
+            self.state.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `service.ServiceState` values; each field is open unless constrained to a
@@ -243,7 +294,7 @@ extension Service {
         case complete
         case userDefined(Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStartedCase(value) {
                 self = result
                 return
@@ -308,27 +359,43 @@ extension Service {
             }
         }
 
-        private static func parseStartedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .started:
+                emitter.writeSymbol("started")
+            case .ready:
+                emitter.writeSymbol("ready")
+            case .failed:
+                emitter.writeSymbol("failed")
+            case .complete:
+                emitter.writeSymbol("complete")
+            case .userDefined(let x):
+                emitter.write(x)
+            }
+        }
+
+        @inlinable internal static func parseStartedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "started", "service.State", expected: "the literal started")
             return .started
         }
 
-        private static func parseReadyCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseReadyCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ready", "service.State", expected: "the literal ready")
             return .ready
         }
 
-        private static func parseFailedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFailedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "failed", "service.State", expected: "the literal failed")
             return .failed
         }
 
-        private static func parseCompleteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseCompleteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "complete", "service.State", expected: "the literal complete")
             return .complete
         }
 
-        private static func parseUserDefinedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseUserDefinedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .userDefined(value)
         }
 

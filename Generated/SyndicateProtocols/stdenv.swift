@@ -27,7 +27,7 @@ extension Stdenv {
         case standard(transports: [StandardTransport<Embedded>], key: [Swift.UInt8], service: Preserves.Value<Embedded>, sig: [Swift.UInt8], oid: Preserves.Value<Embedded>, caveats: [Sturdy.Caveat<Embedded>])
         case general(Gatekeeper.Route<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStandardCase(value) {
                 self = result
                 return
@@ -59,7 +59,30 @@ extension Stdenv {
             }
         }
 
-        private static func parseStandardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .standard(let transports, let key, let service, let sig, let oid, let caveats):
+                emitter.beginSequence()
+                emitter.beginSequence()
+                for _item6 in transports {
+                    _item6.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.write(Preserves.Value<Embedded>.byteString(key))
+                emitter.write(service)
+                emitter.write(Preserves.Value<Embedded>.byteString(sig))
+                emitter.write(oid)
+                for _item7 in caveats {
+                    _item7.write(to: &emitter)
+                }
+                emitter.end()
+            case .general(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseStandardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "stdenv.StandardRoute")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 5, "stdenv.StandardRoute", expected: "at least 5 elements")
             let transports = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_items1[0], "stdenv.StandardRoute", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try StandardTransport<Embedded>(preserves: _item2) }) })
@@ -71,7 +94,7 @@ extension Stdenv {
             return .standard(transports: transports, key: key, service: service, sig: sig, oid: oid, caveats: caveats)
         }
 
-        private static func parseGeneralCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseGeneralCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .general(try Gatekeeper.Route<Embedded>(preserves: value))
         }
 
@@ -118,7 +141,7 @@ extension Stdenv {
         case wsUrl(Swift.String)
         case other(Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseWsUrlCase(value) {
                 self = result
                 return
@@ -150,11 +173,21 @@ extension Stdenv {
             }
         }
 
-        private static func parseWsUrlCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .wsUrl(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .other(let x):
+                emitter.write(x)
+            }
+        }
+
+        @inlinable internal static func parseWsUrlCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .wsUrl(try Preserves.SchemaParsing.string(value, "stdenv.StandardTransport"))
         }
 
-        private static func parseOtherCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseOtherCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .other(value)
         }
 

@@ -18,7 +18,7 @@ extension Stream {
         case count(Preserves.SignedInteger)
         case unbounded
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseCountCase(value) {
                 self = result
                 return
@@ -50,11 +50,21 @@ extension Stream {
             }
         }
 
-        private static func parseCountCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .count(let x):
+                emitter.writeInteger(x)
+            case .unbounded:
+                emitter.writeSymbol("unbounded")
+            }
+        }
+
+        @inlinable internal static func parseCountCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .count(try Preserves.SchemaParsing.integer(value, "stream.CreditAmount"))
         }
 
-        private static func parseUnboundedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseUnboundedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "unbounded", "stream.CreditAmount", expected: "the literal unbounded")
             return .unbounded
         }
@@ -96,7 +106,7 @@ extension Stream {
         case lf
         case crlf
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseLfCase(value) {
                 self = result
                 return
@@ -128,12 +138,22 @@ extension Stream {
             }
         }
 
-        private static func parseLfCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .lf:
+                emitter.writeSymbol("lf")
+            case .crlf:
+                emitter.writeSymbol("crlf")
+            }
+        }
+
+        @inlinable internal static func parseLfCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "lf", "stream.LineMode", expected: "the literal lf")
             return .lf
         }
 
-        private static func parseCrlfCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseCrlfCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "crlf", "stream.LineMode", expected: "the literal crlf")
             return .crlf
         }
@@ -178,7 +198,7 @@ extension Stream {
         case packet(size: Preserves.SignedInteger)
         case object(description_: Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBytesCase(value) {
                 self = result
                 return
@@ -232,22 +252,42 @@ extension Stream {
             }
         }
 
-        private static func parseBytesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bytes:
+                emitter.writeSymbol("bytes")
+            case .lines(let x):
+                x.write(to: &emitter)
+            case .packet(let size):
+                emitter.beginRecord()
+                emitter.writeSymbol("packet")
+                emitter.writeInteger(size)
+                emitter.end()
+            case .object(let description_):
+                emitter.beginRecord()
+                emitter.writeSymbol("object")
+                emitter.write(description_)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseBytesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "bytes", "stream.Mode", expected: "the literal bytes")
             return .bytes
         }
 
-        private static func parseLinesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLinesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .lines(try LineMode(preserves: value))
         }
 
-        private static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePacketCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "packet", minimumFieldCount: 1, "stream.Mode", expected: "a record <packet …> with at least 1 field")
             let size = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "stream.Mode") })
             return .packet(size: size)
         }
 
-        private static func parseObjectCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseObjectCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "object", minimumFieldCount: 1, "stream.Mode", expected: "a record <object …> with at least 1 field")
             let description_ = _record2.fields[0]
             return .object(description_: description_)
@@ -314,7 +354,33 @@ extension Stream {
         case data(payload: Preserves.Value<Embedded>, mode: Mode<Embedded>)
         case eof
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "source":
+                    if let result = try? Self.parseSourceCase(value) {
+                        self = result
+                        return
+                    }
+                case "error":
+                    if let result = try? Self.parseStreamErrorCase(value) {
+                        self = result
+                        return
+                    }
+                case "data":
+                    if let result = try? Self.parseDataCase(value) {
+                        self = result
+                        return
+                    }
+                case "eof":
+                    if let result = try? Self.parseEofCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseSourceCase(value) {
                 self = result
                 return
@@ -368,24 +434,47 @@ extension Stream {
             }
         }
 
-        private static func parseSourceCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .source(let controller):
+                emitter.beginRecord()
+                emitter.writeSymbol("source")
+                emitter.writeEmbedded(controller)
+                emitter.end()
+            case .streamError(let x):
+                x.write(to: &emitter)
+            case .data(let payload, let mode):
+                emitter.beginRecord()
+                emitter.writeSymbol("data")
+                emitter.write(payload)
+                mode.write(to: &emitter)
+                emitter.end()
+            case .eof:
+                emitter.beginRecord()
+                emitter.writeSymbol("eof")
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseSourceCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "source", minimumFieldCount: 1, "stream.Sink", expected: "a record <source …> with at least 1 field")
             let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Sink") })
             return .source(controller: controller)
         }
 
-        private static func parseStreamErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStreamErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .streamError(try StreamError(preserves: value))
         }
 
-        private static func parseDataCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDataCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "data", minimumFieldCount: 2, "stream.Sink", expected: "a record <data …> with at least 2 fields")
             let payload = _record2.fields[0]
             let mode = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) })
             return .data(payload: payload, mode: mode)
         }
 
-        private static func parseEofCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseEofCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "eof", minimumFieldCount: 0, "stream.Sink", expected: "a record <eof …> with at least 0 fields")
             return .eof
         }
@@ -451,7 +540,28 @@ extension Stream {
         case streamError(StreamError)
         case credit(amount: CreditAmount, mode: Mode<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "sink":
+                    if let result = try? Self.parseSinkCase(value) {
+                        self = result
+                        return
+                    }
+                case "error":
+                    if let result = try? Self.parseStreamErrorCase(value) {
+                        self = result
+                        return
+                    }
+                case "credit":
+                    if let result = try? Self.parseCreditCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseSinkCase(value) {
                 self = result
                 return
@@ -494,17 +604,36 @@ extension Stream {
             }
         }
 
-        private static func parseSinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .sink(let controller):
+                emitter.beginRecord()
+                emitter.writeSymbol("sink")
+                emitter.writeEmbedded(controller)
+                emitter.end()
+            case .streamError(let x):
+                x.write(to: &emitter)
+            case .credit(let amount, let mode):
+                emitter.beginRecord()
+                emitter.writeSymbol("credit")
+                amount.write(to: &emitter)
+                mode.write(to: &emitter)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseSinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "sink", minimumFieldCount: 1, "stream.Source", expected: "a record <sink …> with at least 1 field")
             let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Source") })
             return .sink(controller: controller)
         }
 
-        private static func parseStreamErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStreamErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .streamError(try StreamError(preserves: value))
         }
 
-        private static func parseCreditCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseCreditCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "credit", minimumFieldCount: 2, "stream.Source", expected: "a record <credit …> with at least 2 fields")
             let amount = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try CreditAmount(preserves: _record2.fields[0]) })
             let mode = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Mode<Embedded>(preserves: _record2.fields[1]) })
@@ -570,7 +699,7 @@ extension Stream {
             self.spec = spec
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "stream-connection", minimumFieldCount: 3, "stream.StreamConnection", expected: "a record <stream-connection …> with at least 3 fields")
             let source = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.StreamConnection") })
             let sink = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "stream.StreamConnection") })
@@ -580,6 +709,16 @@ extension Stream {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-connection")), fields: [Preserves.Value<Embedded>.embedded(self.source), Preserves.Value<Embedded>.embedded(self.sink), self.spec]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stream-connection")
+            emitter.writeEmbedded(self.source)
+            emitter.writeEmbedded(self.sink)
+            emitter.write(self.spec)
+            emitter.end()
         }
 
         /// Observes `stream.StreamConnection` values; each field is open unless constrained to a
@@ -608,7 +747,7 @@ extension Stream {
             self.message = message
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "error", minimumFieldCount: 1, "stream.StreamError", expected: "a record <error …> with at least 1 field")
             let message = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "stream.StreamError") })
             self.init(message: message)
@@ -616,6 +755,14 @@ extension Stream {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("error")), fields: [Preserves.Value<Embedded>.string(self.message)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("error")
+            emitter.write(Preserves.Value<Embedded>.string(self.message))
+            emitter.end()
         }
 
         /// Observes `stream.StreamError` values; each field is open unless constrained to a
@@ -640,7 +787,7 @@ extension Stream {
             self.message = message
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "stream-listener-error", minimumFieldCount: 2, "stream.StreamListenerError", expected: "a record <stream-listener-error …> with at least 2 fields")
             let spec = _record1.fields[0]
             let message = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[1], "stream.StreamListenerError") })
@@ -649,6 +796,15 @@ extension Stream {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-error")), fields: [self.spec, Preserves.Value<Embedded>.string(self.message)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stream-listener-error")
+            emitter.write(self.spec)
+            emitter.write(Preserves.Value<Embedded>.string(self.message))
+            emitter.end()
         }
 
         /// Observes `stream.StreamListenerError` values; each field is open unless constrained to a
@@ -676,7 +832,7 @@ extension Stream {
             self.spec = spec
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "stream-listener-ready", minimumFieldCount: 1, "stream.StreamListenerReady", expected: "a record <stream-listener-ready …> with at least 1 field")
             let spec = _record1.fields[0]
             self.init(spec: spec)
@@ -684,6 +840,14 @@ extension Stream {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stream-listener-ready")), fields: [self.spec]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stream-listener-ready")
+            emitter.write(self.spec)
+            emitter.end()
         }
 
         /// Observes `stream.StreamListenerReady` values; each field is open unless constrained to a

@@ -19,7 +19,7 @@ extension Sturdy {
             self.alternatives = alternatives
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "sturdy.Alts", expected: "a record <or …> with at least 1 field")
             let alternatives = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.Alts", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Rewrite<Embedded>(preserves: _item2) }) })
             self.init(alternatives: alternatives)
@@ -27,6 +27,18 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("or")), fields: [Preserves.Value<Embedded>.sequence(self.alternatives.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("or")
+            emitter.beginSequence()
+            for _item4 in self.alternatives {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
         }
 
         /// Observes `sturdy.Alts` values; each field is open unless constrained to a
@@ -51,7 +63,7 @@ extension Sturdy {
         case reject(Reject<Embedded>)
         case unknown(Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseRewriteCase(value) {
                 self = result
                 return
@@ -105,19 +117,33 @@ extension Sturdy {
             }
         }
 
-        private static func parseRewriteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rewrite(let x):
+                x.write(to: &emitter)
+            case .alts(let x):
+                x.write(to: &emitter)
+            case .reject(let x):
+                x.write(to: &emitter)
+            case .unknown(let x):
+                emitter.write(x)
+            }
+        }
+
+        @inlinable internal static func parseRewriteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .rewrite(try Rewrite<Embedded>(preserves: value))
         }
 
-        private static func parseAltsCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAltsCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .alts(try Alts<Embedded>(preserves: value))
         }
 
-        private static func parseRejectCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRejectCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .reject(try Reject<Embedded>(preserves: value))
         }
 
-        private static func parseUnknownCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseUnknownCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .unknown(value)
         }
 
@@ -182,7 +208,7 @@ extension Sturdy {
         case invalid(caveats: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -225,21 +251,33 @@ extension Sturdy {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let caveats):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): Preserves.Value<Embedded>.sequence(caveats.map({ _item8 in _item8.preserves }))]))
+            case .invalid(let caveats):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")): caveats]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
             let caveats = try Preserves.withSchemaPath(.key("caveats"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_entry2, "sturdy.CaveatsField", { (_item3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item3) }) })
             return .present(caveats: caveats)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries4 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry5 = try Preserves.SchemaParsing.entry(_entries4, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
             let caveats = _entry5
             return .invalid(caveats: caveats)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             return .absent
         }
@@ -295,7 +333,7 @@ extension Sturdy {
             self.value = value
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "lit", minimumFieldCount: 1, "sturdy.Lit", expected: "a record <lit …> with at least 1 field")
             let value = _record1.fields[0]
             self.init(value: value)
@@ -303,6 +341,14 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("lit")), fields: [self.value]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("lit")
+            emitter.write(self.value)
+            emitter.end()
         }
 
         /// Observes `sturdy.Lit` values; each field is open unless constrained to a
@@ -321,13 +367,18 @@ extension Sturdy {
     public typealias Oid = Preserves.SignedInteger
 
     /// Parses `Oid` (`sturdy.Oid`) from a value.
-    public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
+    @inlinable public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
         return try Preserves.SchemaParsing.integer(value, "sturdy.Oid")
     }
 
     /// The value that `Oid` (`sturdy.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.integer(x)
+    }
+
+    /// Writes the binary encoding of `serializeOid(x)` without building the value first.
+    @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.writeInteger(x)
     }
 
     /// Observes `sturdy.Oid` values that match `value`.
@@ -348,7 +399,7 @@ extension Sturdy {
             self.patterns = patterns
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "and", minimumFieldCount: 1, "sturdy.PAnd", expected: "a record <and …> with at least 1 field")
             let patterns = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "sturdy.PAnd", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             self.init(patterns: patterns)
@@ -356,6 +407,18 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("and")), fields: [Preserves.Value<Embedded>.sequence(self.patterns.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("and")
+            emitter.beginSequence()
+            for _item4 in self.patterns {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
         }
 
         /// Observes `sturdy.PAnd` values; each field is open unless constrained to a
@@ -379,7 +442,7 @@ extension Sturdy {
         case byteString
         case symbol
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBooleanCase(value) {
                 self = result
                 return
@@ -455,32 +518,50 @@ extension Sturdy {
             }
         }
 
-        private static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .boolean:
+                emitter.writeSymbol("Boolean")
+            case .double:
+                emitter.writeSymbol("Double")
+            case .signedInteger:
+                emitter.writeSymbol("SignedInteger")
+            case .string:
+                emitter.writeSymbol("String")
+            case .byteString:
+                emitter.writeSymbol("ByteString")
+            case .symbol:
+                emitter.writeSymbol("Symbol")
+            }
+        }
+
+        @inlinable internal static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Boolean", "sturdy.PAtom", expected: "the literal Boolean")
             return .boolean
         }
 
-        private static func parseDoubleCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDoubleCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Double", "sturdy.PAtom", expected: "the literal Double")
             return .double
         }
 
-        private static func parseSignedIntegerCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSignedIntegerCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "SignedInteger", "sturdy.PAtom", expected: "the literal SignedInteger")
             return .signedInteger
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "String", "sturdy.PAtom", expected: "the literal String")
             return .string
         }
 
-        private static func parseByteStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseByteStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ByteString", "sturdy.PAtom", expected: "the literal ByteString")
             return .byteString
         }
 
-        private static func parseSymbolCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSymbolCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Symbol", "sturdy.PAtom", expected: "the literal Symbol")
             return .symbol
         }
@@ -564,7 +645,7 @@ extension Sturdy {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "bind", minimumFieldCount: 1, "sturdy.PBind", expected: "a record <bind …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
@@ -572,6 +653,14 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("bind")), fields: [self.pattern.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("bind")
+            self.pattern.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `sturdy.PBind` values; each field is open unless constrained to a
@@ -592,7 +681,28 @@ extension Sturdy {
         case arr(items: [Pattern<Embedded>])
         case dict(entries: [Preserves.Value<Embedded>: Pattern<Embedded>])
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "arr":
+                    if let result = try? Self.parseArrCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -635,20 +745,50 @@ extension Sturdy {
             }
         }
 
-        private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rec(let label, let fields):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                emitter.write(label)
+                emitter.beginSequence()
+                for _item11 in fields {
+                    _item11.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .arr(let items):
+                emitter.beginRecord()
+                emitter.writeSymbol("arr")
+                emitter.beginSequence()
+                for _item12 in items {
+                    _item12.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .dict(let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry13 in (_entry13.key, _entry13.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.PCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
             let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.PCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
-        private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <arr …> with at least 1 field")
             let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.PCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
-        private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.PCompound", expected: "a record <dict …> with at least 1 field")
             let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.PCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
@@ -704,13 +844,20 @@ extension Sturdy {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             _ = try Preserves.SchemaParsing.record(value, label: "_", minimumFieldCount: 0, "sturdy.PDiscard", expected: "a record <_ …> with at least 0 fields")
             self.init()
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("_")), fields: []))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("_")
+            emitter.end()
         }
 
         /// Observes `sturdy.PDiscard` values; each field is open unless constrained to a
@@ -729,12 +876,17 @@ extension Sturdy {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literalSymbol(value, "Embedded", "sturdy.PEmbedded", expected: "the literal Embedded")
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("Embedded"))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.writeSymbol("Embedded")
         }
 
         /// Observes the literal `sturdy.PEmbedded`.
@@ -755,7 +907,7 @@ extension Sturdy {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "not", minimumFieldCount: 1, "sturdy.PNot", expected: "a record <not …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
@@ -763,6 +915,14 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("not")), fields: [self.pattern.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("not")
+            self.pattern.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `sturdy.PNot` values; each field is open unless constrained to a
@@ -789,7 +949,7 @@ extension Sturdy {
             self.caveats = caveats
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.Parameters")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")), "sturdy.Parameters", expected: "a dictionary with the key oid")
             let oid = _entry2
@@ -801,6 +961,11 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid, Preserves.Value<Embedded>.symbol(Preserves.Symbol("sig")): Preserves.Value<Embedded>.byteString(self.sig)]), self.caveats.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `sturdy.Parameters` values; each field is open unless constrained to a
@@ -830,7 +995,7 @@ extension Sturdy {
         case lit(Lit<Embedded>)
         case pCompound(PCompound<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePDiscardCase(value) {
                 self = result
                 return
@@ -928,35 +1093,57 @@ extension Sturdy {
             }
         }
 
-        private static func parsePDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .pDiscard(let x):
+                x.write(to: &emitter)
+            case .pAtom(let x):
+                x.write(to: &emitter)
+            case .pEmbedded(let x):
+                x.write(to: &emitter)
+            case .pBind(let x):
+                x.write(to: &emitter)
+            case .pAnd(let x):
+                x.write(to: &emitter)
+            case .pNot(let x):
+                x.write(to: &emitter)
+            case .lit(let x):
+                x.write(to: &emitter)
+            case .pCompound(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parsePDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pDiscard(try PDiscard(preserves: value))
         }
 
-        private static func parsePAtomCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePAtomCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pAtom(try PAtom(preserves: value))
         }
 
-        private static func parsePEmbeddedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePEmbeddedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pEmbedded(try PEmbedded(preserves: value))
         }
 
-        private static func parsePBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePBindCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pBind(try PBind<Embedded>(preserves: value))
         }
 
-        private static func parsePAndCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePAndCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pAnd(try PAnd<Embedded>(preserves: value))
         }
 
-        private static func parsePNotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePNotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pNot(try PNot<Embedded>(preserves: value))
         }
 
-        private static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .lit(try Lit<Embedded>(preserves: value))
         }
 
-        private static func parsePCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pCompound(try PCompound<Embedded>(preserves: value))
         }
 
@@ -1067,7 +1254,7 @@ extension Sturdy {
             self.pattern = pattern
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "reject", minimumFieldCount: 1, "sturdy.Reject", expected: "a record <reject …> with at least 1 field")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             self.init(pattern: pattern)
@@ -1075,6 +1262,14 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("reject")), fields: [self.pattern.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("reject")
+            self.pattern.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `sturdy.Reject` values; each field is open unless constrained to a
@@ -1099,7 +1294,7 @@ extension Sturdy {
             self.template = template
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rewrite", minimumFieldCount: 2, "sturdy.Rewrite", expected: "a record <rewrite …> with at least 2 fields")
             let pattern = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _record1.fields[0]) })
             let template = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[1]) })
@@ -1108,6 +1303,15 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("rewrite")), fields: [self.pattern.preserves, self.template.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("rewrite")
+            self.pattern.write(to: &emitter)
+            self.template.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `sturdy.Rewrite` values; each field is open unless constrained to a
@@ -1137,7 +1341,7 @@ extension Sturdy {
             self.oid = oid
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.SturdyDescriptionDetail")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")), "sturdy.SturdyDescriptionDetail", expected: "a dictionary with the key key")
             let key = try Preserves.withSchemaPath(.key("key"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_entry2, "sturdy.SturdyDescriptionDetail") })
@@ -1148,6 +1352,11 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("key")): Preserves.Value<Embedded>.byteString(self.key), Preserves.Value<Embedded>.symbol(Preserves.Symbol("oid")): self.oid]))
         }
 
         /// Observes `sturdy.SturdyDescriptionDetail` values; each field is open unless constrained to a
@@ -1169,13 +1378,18 @@ extension Sturdy {
     public typealias SturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded> = Parameters<Embedded>
 
     /// Parses `SturdyPathStepDetail` (`sturdy.SturdyPathStepDetail`) from a value.
-    public static func parseSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> {
+    @inlinable public static func parseSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> {
         return try Parameters<Embedded>(preserves: value)
     }
 
     /// The value that `SturdyPathStepDetail` (`sturdy.SturdyPathStepDetail`) stands for.
     public static func serializeSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyPathStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeSturdyPathStepDetail(x)` without building the value first.
+    @inlinable public static func writeSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyPathStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `sturdy.SturdyPathStepDetail` values that match `value`.
@@ -1204,7 +1418,7 @@ extension Sturdy {
             self.parameters = parameters
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.SturdyRef", expected: "a record <ref …> with at least 1 field")
             let parameters = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Parameters<Embedded>(preserves: _record1.fields[0]) })
             self.init(parameters: parameters)
@@ -1212,6 +1426,14 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [self.parameters.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ref")
+            self.parameters.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `sturdy.SturdyRef` values; each field is open unless constrained to a
@@ -1232,13 +1454,18 @@ extension Sturdy {
     public typealias SturdyStepDetail<Embedded: Preserves.PreservesEmbedded> = Parameters<Embedded>
 
     /// Parses `SturdyStepDetail` (`sturdy.SturdyStepDetail`) from a value.
-    public static func parseSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> {
+    @inlinable public static func parseSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> {
         return try Parameters<Embedded>(preserves: value)
     }
 
     /// The value that `SturdyStepDetail` (`sturdy.SturdyStepDetail`) stands for.
     public static func serializeSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyStepDetail<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeSturdyStepDetail(x)` without building the value first.
+    @inlinable public static func writeSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `sturdy.SturdyStepDetail` values that match `value`.
@@ -1258,12 +1485,17 @@ extension Sturdy {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             try Preserves.SchemaParsing.literalSymbol(value, "ref", "sturdy.SturdyStepType", expected: "the literal ref")
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref"))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.writeSymbol("ref")
         }
 
         /// Observes the literal `sturdy.SturdyStepType`.
@@ -1286,7 +1518,7 @@ extension Sturdy {
             self.attenuation = attenuation
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "attenuate", minimumFieldCount: 2, "sturdy.TAttenuate", expected: "a record <attenuate …> with at least 2 fields")
             let template = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _record1.fields[0]) })
             let attenuation = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TAttenuate", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item2) }) })
@@ -1295,6 +1527,19 @@ extension Sturdy {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("attenuate")), fields: [self.template.preserves, Preserves.Value<Embedded>.sequence(self.attenuation.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("attenuate")
+            self.template.write(to: &emitter)
+            emitter.beginSequence()
+            for _item4 in self.attenuation {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
         }
 
         /// Observes `sturdy.TAttenuate` values; each field is open unless constrained to a
@@ -1318,7 +1563,28 @@ extension Sturdy {
         case arr(items: [Template<Embedded>])
         case dict(entries: [Preserves.Value<Embedded>: Template<Embedded>])
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "rec":
+                    if let result = try? Self.parseRecCase(value) {
+                        self = result
+                        return
+                    }
+                case "arr":
+                    if let result = try? Self.parseArrCase(value) {
+                        self = result
+                        return
+                    }
+                case "dict":
+                    if let result = try? Self.parseDictCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseRecCase(value) {
                 self = result
                 return
@@ -1361,20 +1627,50 @@ extension Sturdy {
             }
         }
 
-        private static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .rec(let label, let fields):
+                emitter.beginRecord()
+                emitter.writeSymbol("rec")
+                emitter.write(label)
+                emitter.beginSequence()
+                for _item11 in fields {
+                    _item11.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .arr(let items):
+                emitter.beginRecord()
+                emitter.writeSymbol("arr")
+                emitter.beginSequence()
+                for _item12 in items {
+                    _item12.write(to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .dict(let entries):
+                emitter.beginRecord()
+                emitter.writeSymbol("dict")
+                emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry13 in (_entry13.key, _entry13.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.TCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
             let fields = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[1], "sturdy.TCompound", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item2) }) })
             return .rec(label: label, fields: fields)
         }
 
-        private static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseArrCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "arr", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <arr …> with at least 1 field")
             let items = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record3.fields[0], "sturdy.TCompound", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item4) }) })
             return .arr(items: items)
         }
 
-        private static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDictCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "dict", minimumFieldCount: 1, "sturdy.TCompound", expected: "a record <dict …> with at least 1 field")
             let entries = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record5.fields[0], "sturdy.TCompound", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key6 }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _value7) }) })
             return .dict(entries: entries)
@@ -1433,7 +1729,7 @@ extension Sturdy {
             self.binding = binding
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ref", minimumFieldCount: 1, "sturdy.TRef", expected: "a record <ref …> with at least 1 field")
             let binding = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "sturdy.TRef") })
             self.init(binding: binding)
@@ -1441,6 +1737,14 @@ extension Sturdy {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ref")), fields: [Preserves.Value<Embedded>.integer(self.binding)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ref")
+            emitter.writeInteger(self.binding)
+            emitter.end()
         }
 
         /// Observes `sturdy.TRef` values; each field is open unless constrained to a
@@ -1462,7 +1766,7 @@ extension Sturdy {
         case lit(Lit<Embedded>)
         case tCompound(TCompound<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseTAttenuateCase(value) {
                 self = result
                 return
@@ -1516,19 +1820,33 @@ extension Sturdy {
             }
         }
 
-        private static func parseTAttenuateCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .tAttenuate(let x):
+                x.write(to: &emitter)
+            case .tRef(let x):
+                x.write(to: &emitter)
+            case .lit(let x):
+                x.write(to: &emitter)
+            case .tCompound(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseTAttenuateCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tAttenuate(try TAttenuate<Embedded>(preserves: value))
         }
 
-        private static func parseTRefCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTRefCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tRef(try TRef(preserves: value))
         }
 
-        private static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLitCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .lit(try Lit<Embedded>(preserves: value))
         }
 
-        private static func parseTCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTCompoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tCompound(try TCompound<Embedded>(preserves: value))
         }
 
@@ -1592,7 +1910,7 @@ extension Sturdy {
         case mine(oid: Oid)
         case yours(oid: Oid, attenuation: [Caveat<Embedded>])
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseMineCase(value) {
                 self = result
                 return
@@ -1624,7 +1942,26 @@ extension Sturdy {
             }
         }
 
-        private static func parseMineCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .mine(let oid):
+                emitter.beginSequence()
+                emitter.write(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)))
+                writeOid(oid, to: &emitter)
+                emitter.end()
+            case .yours(let oid, let attenuation):
+                emitter.beginSequence()
+                emitter.write(Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)))
+                writeOid(oid, to: &emitter)
+                for _item5 in attenuation {
+                    _item5.write(to: &emitter)
+                }
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseMineCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
             try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items1[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), "sturdy.WireRef", expected: "the literal 0") })
@@ -1632,7 +1969,7 @@ extension Sturdy {
             return .mine(oid: oid)
         }
 
-        private static func parseYoursCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseYoursCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items2 = try Preserves.SchemaParsing.sequence(value, "sturdy.WireRef")
             try Preserves.SchemaParsing.requireCount(_items2.count, atLeast: 2, "sturdy.WireRef", expected: "at least 2 elements")
             try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.literal(_items2[0], Preserves.Value<Embedded>.integer(Preserves.SignedInteger(1)), "sturdy.WireRef", expected: "the literal 1") })

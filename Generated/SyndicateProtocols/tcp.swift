@@ -21,7 +21,7 @@ extension Tcp {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-local", minimumFieldCount: 2, "tcp.TcpLocal", expected: "a record <tcp-local …> with at least 2 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpLocal") })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpLocal") })
@@ -30,6 +30,15 @@ extension Tcp {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-local")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp-local")
+            emitter.write(Preserves.Value<Embedded>.string(self.host))
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `tcp.TcpLocal` values; each field is open unless constrained to a
@@ -59,7 +68,7 @@ extension Tcp {
             self.remote = remote
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-peer", minimumFieldCount: 3, "tcp.TcpPeerInfo", expected: "a record <tcp-peer …> with at least 3 fields")
             let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "tcp.TcpPeerInfo") })
             let local = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TcpLocal(preserves: _record1.fields[1]) })
@@ -69,6 +78,16 @@ extension Tcp {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-peer")), fields: [Preserves.Value<Embedded>.embedded(self.handle), self.local.preserves(as: Embedded.self), self.remote.preserves(as: Embedded.self)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp-peer")
+            emitter.writeEmbedded(self.handle)
+            self.local.write(to: &emitter)
+            self.remote.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `tcp.TcpPeerInfo` values; each field is open unless constrained to a
@@ -97,7 +116,7 @@ extension Tcp {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp-remote", minimumFieldCount: 2, "tcp.TcpRemote", expected: "a record <tcp-remote …> with at least 2 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "tcp.TcpRemote") })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "tcp.TcpRemote") })
@@ -106,6 +125,15 @@ extension Tcp {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp-remote")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp-remote")
+            emitter.write(Preserves.Value<Embedded>.string(self.host))
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `tcp.TcpRemote` values; each field is open unless constrained to a

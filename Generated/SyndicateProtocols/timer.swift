@@ -19,7 +19,7 @@ extension Timer {
             self.seconds = seconds
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "later-than", minimumFieldCount: 1, "timer.LaterThan", expected: "a record <later-than …> with at least 1 field")
             let seconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "timer.LaterThan") })
             self.init(seconds: seconds)
@@ -27,6 +27,14 @@ extension Timer {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("later-than")), fields: [Preserves.Value<Embedded>.double(self.seconds)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("later-than")
+            emitter.write(Preserves.Value<Embedded>.double(self.seconds))
+            emitter.end()
         }
 
         /// Observes `timer.LaterThan` values; each field is open unless constrained to a
@@ -53,7 +61,7 @@ extension Timer {
             self.kind = kind
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "set-timer", minimumFieldCount: 3, "timer.SetTimer", expected: "a record <set-timer …> with at least 3 fields")
             let label = _record1.fields[0]
             let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.SetTimer") })
@@ -63,6 +71,16 @@ extension Timer {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("set-timer")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds), self.kind.preserves(as: Embedded.self)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("set-timer")
+            emitter.write(self.label)
+            emitter.write(Preserves.Value<Embedded>.double(self.seconds))
+            self.kind.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `timer.SetTimer` values; each field is open unless constrained to a
@@ -91,7 +109,7 @@ extension Timer {
             self.seconds = seconds
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "timer-expired", minimumFieldCount: 2, "timer.TimerExpired", expected: "a record <timer-expired …> with at least 2 fields")
             let label = _record1.fields[0]
             let seconds = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[1], "timer.TimerExpired") })
@@ -100,6 +118,15 @@ extension Timer {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("timer-expired")), fields: [self.label, Preserves.Value<Embedded>.double(self.seconds)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("timer-expired")
+            emitter.write(self.label)
+            emitter.write(Preserves.Value<Embedded>.double(self.seconds))
+            emitter.end()
         }
 
         /// Observes `timer.TimerExpired` values; each field is open unless constrained to a
@@ -123,7 +150,7 @@ extension Timer {
         case absolute
         case clear
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseRelativeCase(value) {
                 self = result
                 return
@@ -166,17 +193,29 @@ extension Timer {
             }
         }
 
-        private static func parseRelativeCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .relative:
+                emitter.writeSymbol("relative")
+            case .absolute:
+                emitter.writeSymbol("absolute")
+            case .clear:
+                emitter.writeSymbol("clear")
+            }
+        }
+
+        @inlinable internal static func parseRelativeCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "relative", "timer.TimerKind", expected: "the literal relative")
             return .relative
         }
 
-        private static func parseAbsoluteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsoluteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "absolute", "timer.TimerKind", expected: "the literal absolute")
             return .absolute
         }
 
-        private static func parseClearCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseClearCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "clear", "timer.TimerKind", expected: "the literal clear")
             return .clear
         }

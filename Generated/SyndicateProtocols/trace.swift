@@ -25,7 +25,58 @@ extension Trace {
         case facetStop(path: [FacetId<Embedded>], reason: FacetStopReason)
         case linkedTaskStart(taskName: Name<Embedded>, id: TaskId<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "dequeue":
+                    if let result = try? Self.parseDequeueCase(value) {
+                        self = result
+                        return
+                    }
+                case "enqueue":
+                    if let result = try? Self.parseEnqueueCase(value) {
+                        self = result
+                        return
+                    }
+                case "dequeue-internal":
+                    if let result = try? Self.parseDequeueInternalCase(value) {
+                        self = result
+                        return
+                    }
+                case "enqueue-internal":
+                    if let result = try? Self.parseEnqueueInternalCase(value) {
+                        self = result
+                        return
+                    }
+                case "spawn":
+                    if let result = try? Self.parseSpawnCase(value) {
+                        self = result
+                        return
+                    }
+                case "link":
+                    if let result = try? Self.parseLinkCase(value) {
+                        self = result
+                        return
+                    }
+                case "facet-start":
+                    if let result = try? Self.parseFacetStartCase(value) {
+                        self = result
+                        return
+                    }
+                case "facet-stop":
+                    if let result = try? Self.parseFacetStopCase(value) {
+                        self = result
+                        return
+                    }
+                case "linked-task-start":
+                    if let result = try? Self.parseLinkedTaskStartCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseDequeueCase(value) {
                 self = result
                 return
@@ -134,38 +185,103 @@ extension Trace {
             }
         }
 
-        private static func parseDequeueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .dequeue(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("dequeue")
+                event.write(to: &emitter)
+                emitter.end()
+            case .enqueue(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("enqueue")
+                event.write(to: &emitter)
+                emitter.end()
+            case .dequeueInternal(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("dequeue-internal")
+                event.write(to: &emitter)
+                emitter.end()
+            case .enqueueInternal(let event):
+                emitter.beginRecord()
+                emitter.writeSymbol("enqueue-internal")
+                event.write(to: &emitter)
+                emitter.end()
+            case .spawn(let link, let id):
+                emitter.beginRecord()
+                emitter.writeSymbol("spawn")
+                emitter.write(Preserves.Value<Embedded>.boolean(link))
+                writeActorId(id, to: &emitter)
+                emitter.end()
+            case .link(let parentActor, let childToParent, let childActor, let parentToChild):
+                emitter.beginRecord()
+                emitter.writeSymbol("link")
+                writeActorId(parentActor, to: &emitter)
+                Protocol.writeHandle(childToParent, to: &emitter)
+                writeActorId(childActor, to: &emitter)
+                Protocol.writeHandle(parentToChild, to: &emitter)
+                emitter.end()
+            case .facetStart(let path):
+                emitter.beginRecord()
+                emitter.writeSymbol("facet-start")
+                emitter.beginSequence()
+                for _item14 in path {
+                    writeFacetId(_item14, to: &emitter)
+                }
+                emitter.end()
+                emitter.end()
+            case .facetStop(let path, let reason):
+                emitter.beginRecord()
+                emitter.writeSymbol("facet-stop")
+                emitter.beginSequence()
+                for _item15 in path {
+                    writeFacetId(_item15, to: &emitter)
+                }
+                emitter.end()
+                reason.write(to: &emitter)
+                emitter.end()
+            case .linkedTaskStart(let taskName, let id):
+                emitter.beginRecord()
+                emitter.writeSymbol("linked-task-start")
+                taskName.write(to: &emitter)
+                writeTaskId(id, to: &emitter)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseDequeueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "dequeue", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <dequeue …> with at least 1 field")
             let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record1.fields[0]) })
             return .dequeue(event: event)
         }
 
-        private static func parseEnqueueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseEnqueueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "enqueue", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <enqueue …> with at least 1 field")
             let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record2.fields[0]) })
             return .enqueue(event: event)
         }
 
-        private static func parseDequeueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDequeueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "dequeue-internal", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <dequeue-internal …> with at least 1 field")
             let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record3.fields[0]) })
             return .dequeueInternal(event: event)
         }
 
-        private static func parseEnqueueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseEnqueueInternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "enqueue-internal", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <enqueue-internal …> with at least 1 field")
             let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record4.fields[0]) })
             return .enqueueInternal(event: event)
         }
 
-        private static func parseSpawnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSpawnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "spawn", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <spawn …> with at least 2 fields")
             let link = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_record5.fields[0], "trace.ActionDescription") })
             let id = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[1]) })
             return .spawn(link: link, id: id)
         }
 
-        private static func parseLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "link", minimumFieldCount: 4, "trace.ActionDescription", expected: "a record <link …> with at least 4 fields")
             let parentActor = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record6.fields[0]) })
             let childToParent = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record6.fields[1]) })
@@ -174,20 +290,20 @@ extension Trace {
             return .link(parentActor: parentActor, childToParent: childToParent, childActor: childActor, parentToChild: parentToChild)
         }
 
-        private static func parseFacetStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFacetStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record7 = try Preserves.SchemaParsing.record(value, label: "facet-start", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <facet-start …> with at least 1 field")
             let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record7.fields[0], "trace.ActionDescription", { (_item8: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item8) }) })
             return .facetStart(path: path)
         }
 
-        private static func parseFacetStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFacetStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record9 = try Preserves.SchemaParsing.record(value, label: "facet-stop", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <facet-stop …> with at least 2 fields")
             let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record9.fields[0], "trace.ActionDescription", { (_item10: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item10) }) })
             let reason = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try FacetStopReason(preserves: _record9.fields[1]) })
             return .facetStop(path: path, reason: reason)
         }
 
-        private static func parseLinkedTaskStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLinkedTaskStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record11 = try Preserves.SchemaParsing.record(value, label: "linked-task-start", minimumFieldCount: 2, "trace.ActionDescription", expected: "a record <linked-task-start …> with at least 2 fields")
             let taskName = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record11.fields[0]) })
             let id = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseTaskId(_record11.fields[1]) })
@@ -316,7 +432,28 @@ extension Trace {
         case turn(TurnDescription<Embedded>)
         case stop(status: ExitStatus<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "start":
+                    if let result = try? Self.parseStartCase(value) {
+                        self = result
+                        return
+                    }
+                case "turn":
+                    if let result = try? Self.parseTurnCase(value) {
+                        self = result
+                        return
+                    }
+                case "stop":
+                    if let result = try? Self.parseStopCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseStartCase(value) {
                 self = result
                 return
@@ -359,17 +496,35 @@ extension Trace {
             }
         }
 
-        private static func parseStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .start(let actorName):
+                emitter.beginRecord()
+                emitter.writeSymbol("start")
+                actorName.write(to: &emitter)
+                emitter.end()
+            case .turn(let x):
+                x.write(to: &emitter)
+            case .stop(let status):
+                emitter.beginRecord()
+                emitter.writeSymbol("stop")
+                status.write(to: &emitter)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "start", minimumFieldCount: 1, "trace.ActorActivation", expected: "a record <start …> with at least 1 field")
             let actorName = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record1.fields[0]) })
             return .start(actorName: actorName)
         }
 
-        private static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .turn(try TurnDescription<Embedded>(preserves: value))
         }
 
-        private static func parseStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStopCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "stop", minimumFieldCount: 1, "trace.ActorActivation", expected: "a record <stop …> with at least 1 field")
             let status = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try ExitStatus<Embedded>(preserves: _record2.fields[0]) })
             return .stop(status: status)
@@ -423,13 +578,18 @@ extension Trace {
     public typealias ActorId<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `ActorId` (`trace.ActorId`) from a value.
-    public static func parseActorId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ActorId<Embedded> {
+    @inlinable public static func parseActorId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ActorId<Embedded> {
         return value
     }
 
     /// The value that `ActorId` (`trace.ActorId`) stands for.
     public static func serializeActorId<Embedded: Preserves.PreservesEmbedded>(_ x: ActorId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeActorId(x)` without building the value first.
+    @inlinable public static func writeActorId<Embedded: Preserves.PreservesEmbedded>(_ x: ActorId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.ActorId` values that match `value`.
@@ -451,7 +611,7 @@ extension Trace {
         case value(value: Preserves.Value<Embedded>)
         case opaque(description_: Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseValueCase(value) {
                 self = result
                 return
@@ -483,13 +643,29 @@ extension Trace {
             }
         }
 
-        private static func parseValueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .value(let value):
+                emitter.beginRecord()
+                emitter.writeSymbol("value")
+                emitter.write(value)
+                emitter.end()
+            case .opaque(let description_):
+                emitter.beginRecord()
+                emitter.writeSymbol("opaque")
+                emitter.write(description_)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseValueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "value", minimumFieldCount: 1, "trace.AssertionDescription", expected: "a record <value …> with at least 1 field")
             let value = _record1.fields[0]
             return .value(value: value)
         }
 
-        private static func parseOpaqueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseOpaqueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "opaque", minimumFieldCount: 1, "trace.AssertionDescription", expected: "a record <opaque …> with at least 1 field")
             let description_ = _record2.fields[0]
             return .opaque(description_: description_)
@@ -533,7 +709,7 @@ extension Trace {
         case ok
         case error(Protocol.Error<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseOkCase(value) {
                 self = result
                 return
@@ -565,12 +741,22 @@ extension Trace {
             }
         }
 
-        private static func parseOkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .ok:
+                emitter.writeSymbol("ok")
+            case .error(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseOkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ok", "trace.ExitStatus", expected: "the literal ok")
             return .ok
         }
 
-        private static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseErrorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .error(try Protocol.Error<Embedded>(preserves: value))
         }
 
@@ -610,13 +796,18 @@ extension Trace {
     public typealias FacetId<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `FacetId` (`trace.FacetId`) from a value.
-    public static func parseFacetId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> FacetId<Embedded> {
+    @inlinable public static func parseFacetId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> FacetId<Embedded> {
         return value
     }
 
     /// The value that `FacetId` (`trace.FacetId`) stands for.
     public static func serializeFacetId<Embedded: Preserves.PreservesEmbedded>(_ x: FacetId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeFacetId(x)` without building the value first.
+    @inlinable public static func writeFacetId<Embedded: Preserves.PreservesEmbedded>(_ x: FacetId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.FacetId` values that match `value`.
@@ -636,7 +827,7 @@ extension Trace {
         case parentStopping
         case actorStopping
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseExplicitActionCase(value) {
                 self = result
                 return
@@ -690,22 +881,36 @@ extension Trace {
             }
         }
 
-        private static func parseExplicitActionCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .explicitAction:
+                emitter.writeSymbol("explicit-action")
+            case .inert:
+                emitter.writeSymbol("inert")
+            case .parentStopping:
+                emitter.writeSymbol("parent-stopping")
+            case .actorStopping:
+                emitter.writeSymbol("actor-stopping")
+            }
+        }
+
+        @inlinable internal static func parseExplicitActionCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "explicit-action", "trace.FacetStopReason", expected: "the literal explicit-action")
             return .explicitAction
         }
 
-        private static func parseInertCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInertCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "inert", "trace.FacetStopReason", expected: "the literal inert")
             return .inert
         }
 
-        private static func parseParentStoppingCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseParentStoppingCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "parent-stopping", "trace.FacetStopReason", expected: "the literal parent-stopping")
             return .parentStopping
         }
 
-        private static func parseActorStoppingCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseActorStoppingCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "actor-stopping", "trace.FacetStopReason", expected: "the literal actor-stopping")
             return .actorStopping
         }
@@ -766,7 +971,7 @@ extension Trace {
         case cancelled
         case normal
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseCancelledCase(value) {
                 self = result
                 return
@@ -798,12 +1003,22 @@ extension Trace {
             }
         }
 
-        private static func parseCancelledCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .cancelled:
+                emitter.writeSymbol("cancelled")
+            case .normal:
+                emitter.writeSymbol("normal")
+            }
+        }
+
+        @inlinable internal static func parseCancelledCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "cancelled", "trace.LinkedTaskReleaseReason", expected: "the literal cancelled")
             return .cancelled
         }
 
-        private static func parseNormalCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseNormalCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "normal", "trace.LinkedTaskReleaseReason", expected: "the literal normal")
             return .normal
         }
@@ -844,7 +1059,7 @@ extension Trace {
         case anonymous
         case named(name: Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAnonymousCase(value) {
                 self = result
                 return
@@ -876,12 +1091,27 @@ extension Trace {
             }
         }
 
-        private static func parseAnonymousCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .anonymous:
+                emitter.beginRecord()
+                emitter.writeSymbol("anonymous")
+                emitter.end()
+            case .named(let name):
+                emitter.beginRecord()
+                emitter.writeSymbol("named")
+                emitter.write(name)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseAnonymousCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "anonymous", minimumFieldCount: 0, "trace.Name", expected: "a record <anonymous …> with at least 0 fields")
             return .anonymous
         }
 
-        private static func parseNamedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseNamedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "named", minimumFieldCount: 1, "trace.Name", expected: "a record <named …> with at least 1 field")
             let name = _record2.fields[0]
             return .named(name: name)
@@ -923,13 +1153,18 @@ extension Trace {
     public typealias Oid<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `Oid` (`trace.Oid`) from a value.
-    public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid<Embedded> {
+    @inlinable public static func parseOid<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Oid<Embedded> {
         return value
     }
 
     /// The value that `Oid` (`trace.Oid`) stands for.
     public static func serializeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeOid(x)` without building the value first.
+    @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.Oid` values that match `value`.
@@ -954,7 +1189,7 @@ extension Trace {
             self.oid = oid
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "entity", minimumFieldCount: 3, "trace.Target", expected: "a record <entity …> with at least 3 fields")
             let `actor` = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[0]) })
             let facet = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseFacetId(_record1.fields[1]) })
@@ -964,6 +1199,16 @@ extension Trace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("entity")), fields: [serializeActorId(self.`actor`), serializeFacetId(self.facet), serializeOid(self.oid)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("entity")
+            writeActorId(self.`actor`, to: &emitter)
+            writeFacetId(self.facet, to: &emitter)
+            writeOid(self.oid, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `trace.Target` values; each field is open unless constrained to a
@@ -992,7 +1237,7 @@ extension Trace {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "event", minimumFieldCount: 2, "trace.TargetedTurnEvent", expected: "a record <event …> with at least 2 fields")
             let target = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record1.fields[0]) })
             let detail = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TurnEvent<Embedded>(preserves: _record1.fields[1]) })
@@ -1001,6 +1246,15 @@ extension Trace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("event")), fields: [self.target.preserves, self.detail.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("event")
+            self.target.write(to: &emitter)
+            self.detail.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `trace.TargetedTurnEvent` values; each field is open unless constrained to a
@@ -1022,13 +1276,18 @@ extension Trace {
     public typealias TaskId<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `TaskId` (`trace.TaskId`) from a value.
-    public static func parseTaskId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TaskId<Embedded> {
+    @inlinable public static func parseTaskId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TaskId<Embedded> {
         return value
     }
 
     /// The value that `TaskId` (`trace.TaskId`) stands for.
     public static func serializeTaskId<Embedded: Preserves.PreservesEmbedded>(_ x: TaskId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeTaskId(x)` without building the value first.
+    @inlinable public static func writeTaskId<Embedded: Preserves.PreservesEmbedded>(_ x: TaskId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.TaskId` values that match `value`.
@@ -1053,7 +1312,7 @@ extension Trace {
             self.item = item
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "trace", minimumFieldCount: 3, "trace.TraceEntry", expected: "a record <trace …> with at least 3 fields")
             let timestamp = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "trace.TraceEntry") })
             let `actor` = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseActorId(_record1.fields[1]) })
@@ -1063,6 +1322,16 @@ extension Trace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("trace")), fields: [Preserves.Value<Embedded>.double(self.timestamp), serializeActorId(self.`actor`), self.item.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("trace")
+            emitter.write(Preserves.Value<Embedded>.double(self.timestamp))
+            writeActorId(self.`actor`, to: &emitter)
+            self.item.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `trace.TraceEntry` values; each field is open unless constrained to a
@@ -1092,7 +1361,43 @@ extension Trace {
         case delay(causingTurn: TurnId<Embedded>, amount: Swift.Double)
         case external(description_: Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "caused-by":
+                    if let result = try? Self.parseTurnCase(value) {
+                        self = result
+                        return
+                    }
+                case "cleanup":
+                    if let result = try? Self.parseCleanupCase(value) {
+                        self = result
+                        return
+                    }
+                case "linked-task-release":
+                    if let result = try? Self.parseLinkedTaskReleaseCase(value) {
+                        self = result
+                        return
+                    }
+                case "periodic-activation":
+                    if let result = try? Self.parsePeriodicActivationCase(value) {
+                        self = result
+                        return
+                    }
+                case "delay":
+                    if let result = try? Self.parseDelayCase(value) {
+                        self = result
+                        return
+                    }
+                case "external":
+                    if let result = try? Self.parseExternalCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseTurnCase(value) {
                 self = result
                 return
@@ -1168,38 +1473,75 @@ extension Trace {
             }
         }
 
-        private static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .turn(let id):
+                emitter.beginRecord()
+                emitter.writeSymbol("caused-by")
+                writeTurnId(id, to: &emitter)
+                emitter.end()
+            case .cleanup:
+                emitter.beginRecord()
+                emitter.writeSymbol("cleanup")
+                emitter.end()
+            case .linkedTaskRelease(let id, let reason):
+                emitter.beginRecord()
+                emitter.writeSymbol("linked-task-release")
+                writeTaskId(id, to: &emitter)
+                reason.write(to: &emitter)
+                emitter.end()
+            case .periodicActivation(let period):
+                emitter.beginRecord()
+                emitter.writeSymbol("periodic-activation")
+                emitter.write(Preserves.Value<Embedded>.double(period))
+                emitter.end()
+            case .delay(let causingTurn, let amount):
+                emitter.beginRecord()
+                emitter.writeSymbol("delay")
+                writeTurnId(causingTurn, to: &emitter)
+                emitter.write(Preserves.Value<Embedded>.double(amount))
+                emitter.end()
+            case .external(let description_):
+                emitter.beginRecord()
+                emitter.writeSymbol("external")
+                emitter.write(description_)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "caused-by", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <caused-by …> with at least 1 field")
             let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) })
             return .turn(id: id)
         }
 
-        private static func parseCleanupCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseCleanupCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "cleanup", minimumFieldCount: 0, "trace.TurnCause", expected: "a record <cleanup …> with at least 0 fields")
             return .cleanup
         }
 
-        private static func parseLinkedTaskReleaseCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseLinkedTaskReleaseCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "linked-task-release", minimumFieldCount: 2, "trace.TurnCause", expected: "a record <linked-task-release …> with at least 2 fields")
             let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTaskId(_record3.fields[0]) })
             let reason = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try LinkedTaskReleaseReason(preserves: _record3.fields[1]) })
             return .linkedTaskRelease(id: id, reason: reason)
         }
 
-        private static func parsePeriodicActivationCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parsePeriodicActivationCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "periodic-activation", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <periodic-activation …> with at least 1 field")
             let period = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record4.fields[0], "trace.TurnCause") })
             return .periodicActivation(period: period)
         }
 
-        private static func parseDelayCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseDelayCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "delay", minimumFieldCount: 2, "trace.TurnCause", expected: "a record <delay …> with at least 2 fields")
             let causingTurn = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record5.fields[0]) })
             let amount = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record5.fields[1], "trace.TurnCause") })
             return .delay(causingTurn: causingTurn, amount: amount)
         }
 
-        private static func parseExternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseExternalCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record6 = try Preserves.SchemaParsing.record(value, label: "external", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <external …> with at least 1 field")
             let description_ = _record6.fields[0]
             return .external(description_: description_)
@@ -1297,7 +1639,7 @@ extension Trace {
             self.actions = actions
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "turn", minimumFieldCount: 3, "trace.TurnDescription", expected: "a record <turn …> with at least 3 fields")
             let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) })
             let cause = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try TurnCause<Embedded>(preserves: _record1.fields[1]) })
@@ -1307,6 +1649,20 @@ extension Trace {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("turn")), fields: [serializeTurnId(self.id), self.cause.preserves, Preserves.Value<Embedded>.sequence(self.actions.map({ _item3 in _item3.preserves }))]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("turn")
+            writeTurnId(self.id, to: &emitter)
+            self.cause.write(to: &emitter)
+            emitter.beginSequence()
+            for _item4 in self.actions {
+                _item4.write(to: &emitter)
+            }
+            emitter.end()
+            emitter.end()
         }
 
         /// Observes `trace.TurnDescription` values; each field is open unless constrained to a
@@ -1335,7 +1691,38 @@ extension Trace {
         case sync(peer: Target<Embedded>)
         case breakLink(source: ActorId<Embedded>, handle: Protocol.Handle)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            if case .record(let _record) = value, case .symbol(let _label) = _record.label {
+                switch _label.name {
+                case "assert":
+                    if let result = try? Self.parseAssertCase(value) {
+                        self = result
+                        return
+                    }
+                case "retract":
+                    if let result = try? Self.parseRetractCase(value) {
+                        self = result
+                        return
+                    }
+                case "message":
+                    if let result = try? Self.parseMessageCase(value) {
+                        self = result
+                        return
+                    }
+                case "sync":
+                    if let result = try? Self.parseSyncCase(value) {
+                        self = result
+                        return
+                    }
+                case "break-link":
+                    if let result = try? Self.parseBreakLinkCase(value) {
+                        self = result
+                        return
+                    }
+                default:
+                    break
+                }
+            }
             if let result = try? Self.parseAssertCase(value) {
                 self = result
                 return
@@ -1400,32 +1787,65 @@ extension Trace {
             }
         }
 
-        private static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .assert(let assertion, let handle):
+                emitter.beginRecord()
+                emitter.writeSymbol("assert")
+                assertion.write(to: &emitter)
+                Protocol.writeHandle(handle, to: &emitter)
+                emitter.end()
+            case .retract(let handle):
+                emitter.beginRecord()
+                emitter.writeSymbol("retract")
+                Protocol.writeHandle(handle, to: &emitter)
+                emitter.end()
+            case .message(let body):
+                emitter.beginRecord()
+                emitter.writeSymbol("message")
+                body.write(to: &emitter)
+                emitter.end()
+            case .sync(let peer):
+                emitter.beginRecord()
+                emitter.writeSymbol("sync")
+                peer.write(to: &emitter)
+                emitter.end()
+            case .breakLink(let source, let handle):
+                emitter.beginRecord()
+                emitter.writeSymbol("break-link")
+                writeActorId(source, to: &emitter)
+                Protocol.writeHandle(handle, to: &emitter)
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "assert", minimumFieldCount: 2, "trace.TurnEvent", expected: "a record <assert …> with at least 2 fields")
             let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record1.fields[0]) })
             let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record1.fields[1]) })
             return .assert(assertion: assertion, handle: handle)
         }
 
-        private static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRetractCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record2 = try Preserves.SchemaParsing.record(value, label: "retract", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <retract …> with at least 1 field")
             let handle = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record2.fields[0]) })
             return .retract(handle: handle)
         }
 
-        private static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseMessageCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record3 = try Preserves.SchemaParsing.record(value, label: "message", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <message …> with at least 1 field")
             let body = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record3.fields[0]) })
             return .message(body: body)
         }
 
-        private static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSyncCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record4 = try Preserves.SchemaParsing.record(value, label: "sync", minimumFieldCount: 1, "trace.TurnEvent", expected: "a record <sync …> with at least 1 field")
             let peer = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Target<Embedded>(preserves: _record4.fields[0]) })
             return .sync(peer: peer)
         }
 
-        private static func parseBreakLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBreakLinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record5 = try Preserves.SchemaParsing.record(value, label: "break-link", minimumFieldCount: 2, "trace.TurnEvent", expected: "a record <break-link …> with at least 2 fields")
             let source = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseActorId(_record5.fields[0]) })
             let handle = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Protocol.parseHandle(_record5.fields[1]) })
@@ -1504,13 +1924,18 @@ extension Trace {
     public typealias TurnId<Embedded: Preserves.PreservesEmbedded> = Preserves.Value<Embedded>
 
     /// Parses `TurnId` (`trace.TurnId`) from a value.
-    public static func parseTurnId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TurnId<Embedded> {
+    @inlinable public static func parseTurnId<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> TurnId<Embedded> {
         return value
     }
 
     /// The value that `TurnId` (`trace.TurnId`) stands for.
     public static func serializeTurnId<Embedded: Preserves.PreservesEmbedded>(_ x: TurnId<Embedded>) -> Preserves.Value<Embedded> {
         return x
+    }
+
+    /// Writes the binary encoding of `serializeTurnId(x)` without building the value first.
+    @inlinable public static func writeTurnId<Embedded: Preserves.PreservesEmbedded>(_ x: TurnId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(x)
     }
 
     /// Observes `trace.TurnId` values that match `value`.

@@ -16,13 +16,20 @@ extension TransportAddress {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             _ = try Preserves.SchemaParsing.record(value, label: "stdio", minimumFieldCount: 0, "transportAddress.Stdio", expected: "a record <stdio …> with at least 0 fields")
             self.init()
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("stdio")), fields: []))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("stdio")
+            emitter.end()
         }
 
         /// Observes `transportAddress.Stdio` values; each field is open unless constrained to a
@@ -46,7 +53,7 @@ extension TransportAddress {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "tcp", minimumFieldCount: 2, "transportAddress.Tcp", expected: "a record <tcp …> with at least 2 fields")
             let host = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "transportAddress.Tcp") })
             let port = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "transportAddress.Tcp") })
@@ -55,6 +62,15 @@ extension TransportAddress {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("tcp")), fields: [Preserves.Value<Embedded>.string(self.host), Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("tcp")
+            emitter.write(Preserves.Value<Embedded>.string(self.host))
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `transportAddress.Tcp` values; each field is open unless constrained to a
@@ -80,7 +96,7 @@ extension TransportAddress {
             self.path = path
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "unix", minimumFieldCount: 1, "transportAddress.Unix", expected: "a record <unix …> with at least 1 field")
             let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "transportAddress.Unix") })
             self.init(path: path)
@@ -88,6 +104,14 @@ extension TransportAddress {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("unix")), fields: [Preserves.Value<Embedded>.string(self.path)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("unix")
+            emitter.write(Preserves.Value<Embedded>.string(self.path))
+            emitter.end()
         }
 
         /// Observes `transportAddress.Unix` values; each field is open unless constrained to a
@@ -110,7 +134,7 @@ extension TransportAddress {
             self.url = url
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "ws", minimumFieldCount: 1, "transportAddress.WebSocket", expected: "a record <ws …> with at least 1 field")
             let url = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "transportAddress.WebSocket") })
             self.init(url: url)
@@ -118,6 +142,14 @@ extension TransportAddress {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("ws")), fields: [Preserves.Value<Embedded>.string(self.url)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("ws")
+            emitter.write(Preserves.Value<Embedded>.string(self.url))
+            emitter.end()
         }
 
         /// Observes `transportAddress.WebSocket` values; each field is open unless constrained to a

@@ -21,7 +21,7 @@ extension Worker {
             self.argument = argument
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "Instance", minimumFieldCount: 2, "worker.Instance", expected: "a record <Instance …> with at least 2 fields")
             let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "worker.Instance") })
             let argument = _record1.fields[1]
@@ -30,6 +30,15 @@ extension Worker {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("Instance")), fields: [Preserves.Value<Embedded>.string(self.name), self.argument]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("Instance")
+            emitter.write(Preserves.Value<Embedded>.string(self.name))
+            emitter.write(self.argument)
+            emitter.end()
         }
 
         /// Observes `worker.Instance` values; each field is open unless constrained to a

@@ -27,7 +27,7 @@ extension Control {
             self.code = code
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "exit", minimumFieldCount: 1, "control.ExitServer", expected: "a record <exit …> with at least 1 field")
             let code = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "control.ExitServer") })
             self.init(code: code)
@@ -35,6 +35,14 @@ extension Control {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("exit")), fields: [Preserves.Value<Embedded>.integer(self.code)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("exit")
+            emitter.writeInteger(self.code)
+            emitter.end()
         }
 
         /// Observes `control.ExitServer` values; each field is open unless constrained to a

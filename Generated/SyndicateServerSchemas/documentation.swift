@@ -20,7 +20,7 @@ extension Documentation {
         case invalid(description_: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -63,21 +63,33 @@ extension Documentation {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let description_):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")): description_.preserves(as: Embedded.self)]))
+            case .invalid(let description_):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")): description_]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "documentation.Description")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")), "documentation.Description", expected: "a dictionary with the key description")
             let description_ = try Preserves.withSchemaPath(.key("description"), { () throws(Preserves.SchemaParseError) in try IOList(preserves: _entry2) })
             return .present(description_: description_)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "documentation.Description")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")), "documentation.Description", expected: "a dictionary with the key description")
             let description_ = _entry4
             return .invalid(description_: description_)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "documentation.Description")
             return .absent
         }
@@ -133,7 +145,7 @@ extension Documentation {
         case string(Swift.String)
         case nested([IOList])
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseBytesCase(value) {
                 self = result
                 return
@@ -176,15 +188,31 @@ extension Documentation {
             }
         }
 
-        private static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .bytes(let x):
+                emitter.write(Preserves.Value<Embedded>.byteString(x))
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .nested(let x):
+                emitter.beginSequence()
+                for _item3 in x {
+                    _item3.write(to: &emitter)
+                }
+                emitter.end()
+            }
+        }
+
+        @inlinable internal static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "documentation.IOList"))
         }
 
-        private static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "documentation.IOList"))
         }
 
-        private static func parseNestedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseNestedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .nested(try Preserves.SchemaParsing.sequenceOf(value, "documentation.IOList", { (_item1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try IOList(preserves: _item1) }))
         }
 
@@ -244,7 +272,7 @@ extension Documentation {
             self.info = info
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "metadata", minimumFieldCount: 2, "documentation.Metadata", expected: "a record <metadata …> with at least 2 fields")
             let object = _record1.fields[0]
             let info = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_record1.fields[1], "documentation.Metadata", key: { (_key2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key2, "documentation.Metadata") }, value: { (_value3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value3 }) })
@@ -253,6 +281,15 @@ extension Documentation {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metadata")), fields: [self.object, Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.info.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first }))]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("metadata")
+            emitter.write(self.object)
+            emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.info.map({ _entry5 in (Preserves.Value<Embedded>.symbol(_entry5.key), _entry5.value) }), uniquingKeysWith: { first, _ in first })))
+            emitter.end()
         }
 
         /// Observes `documentation.Metadata` values; each field is open unless constrained to a
@@ -276,7 +313,7 @@ extension Documentation {
         case invalid(url: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -319,21 +356,33 @@ extension Documentation {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let url):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")): Preserves.Value<Embedded>.string(url)]))
+            case .invalid(let url):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")): url]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "documentation.Url")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")), "documentation.Url", expected: "a dictionary with the key url")
             let url = try Preserves.withSchemaPath(.key("url"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "documentation.Url") })
             return .present(url: url)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "documentation.Url")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("url")), "documentation.Url", expected: "a dictionary with the key url")
             let url = _entry4
             return .invalid(url: url)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "documentation.Url")
             return .absent
         }

@@ -18,7 +18,7 @@ extension ExternalServices {
         case invalid(clearEnv: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -61,21 +61,33 @@ extension ExternalServices {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let clearEnv):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")): Preserves.Value<Embedded>.boolean(clearEnv)]))
+            case .invalid(let clearEnv):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")): clearEnv]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")), "externalServices.ClearEnv", expected: "a dictionary with the key clearEnv")
             let clearEnv = try Preserves.withSchemaPath(.key("clearEnv"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ClearEnv") })
             return .present(clearEnv: clearEnv)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")), "externalServices.ClearEnv", expected: "a dictionary with the key clearEnv")
             let clearEnv = _entry4
             return .invalid(clearEnv: clearEnv)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             return .absent
         }
@@ -128,7 +140,7 @@ extension ExternalServices {
         case shell(Swift.String)
         case full(FullCommandLine)
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseShellCase(value) {
                 self = result
                 return
@@ -160,11 +172,21 @@ extension ExternalServices {
             }
         }
 
-        private static func parseShellCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .shell(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .full(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseShellCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .shell(try Preserves.SchemaParsing.string(value, "externalServices.CommandLine"))
         }
 
-        private static func parseFullCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFullCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .full(try FullCommandLine(preserves: value))
         }
 
@@ -211,7 +233,7 @@ extension ExternalServices {
             self.config = config
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "daemon", minimumFieldCount: 2, "externalServices.DaemonProcess", expected: "a record <daemon …> with at least 2 fields")
             let id = _record1.fields[0]
             let config = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try DaemonProcessSpec<Embedded>(preserves: _record1.fields[1]) })
@@ -220,6 +242,15 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon")), fields: [self.id, self.config.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("daemon")
+            emitter.write(self.id)
+            self.config.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `externalServices.DaemonProcess` values; each field is open unless constrained to a
@@ -243,7 +274,7 @@ extension ExternalServices {
         case oneShot(setup: CommandLine)
         case full(FullDaemonProcess<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseSimpleCase(value) {
                 self = result
                 return
@@ -286,17 +317,32 @@ extension ExternalServices {
             }
         }
 
-        private static func parseSimpleCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .simple(let x):
+                x.write(to: &emitter)
+            case .oneShot(let setup):
+                emitter.beginRecord()
+                emitter.writeSymbol("one-shot")
+                setup.write(to: &emitter)
+                emitter.end()
+            case .full(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseSimpleCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .simple(try CommandLine(preserves: value))
         }
 
-        private static func parseOneShotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseOneShotCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "one-shot", minimumFieldCount: 1, "externalServices.DaemonProcessSpec", expected: "a record <one-shot …> with at least 1 field")
             let setup = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _record1.fields[0]) })
             return .oneShot(setup: setup)
         }
 
-        private static func parseFullCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFullCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .full(try FullDaemonProcess<Embedded>(preserves: value))
         }
 
@@ -352,7 +398,7 @@ extension ExternalServices {
             self.id = id
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "daemon", minimumFieldCount: 1, "externalServices.DaemonService", expected: "a record <daemon …> with at least 1 field")
             let id = _record1.fields[0]
             self.init(id: id)
@@ -360,6 +406,14 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("daemon")), fields: [self.id]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("daemon")
+            emitter.write(self.id)
+            emitter.end()
         }
 
         /// Observes `externalServices.DaemonService` values; each field is open unless constrained to a
@@ -380,7 +434,7 @@ extension ExternalServices {
         case remove
         case invalid(Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseSetCase(value) {
                 self = result
                 return
@@ -423,16 +477,28 @@ extension ExternalServices {
             }
         }
 
-        private static func parseSetCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .`set`(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .remove:
+                emitter.write(Preserves.Value<Embedded>.boolean(false))
+            case .invalid(let x):
+                emitter.write(x)
+            }
+        }
+
+        @inlinable internal static func parseSetCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .`set`(try Preserves.SchemaParsing.string(value, "externalServices.EnvValue"))
         }
 
-        private static func parseRemoveCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseRemoveCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "externalServices.EnvValue", expected: "the literal #f")
             return .remove
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .invalid(value)
         }
 
@@ -485,7 +551,7 @@ extension ExternalServices {
         case symbol(Preserves.Symbol)
         case invalid(Preserves.Value<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseStringCase(value) {
                 self = result
                 return
@@ -528,15 +594,27 @@ extension ExternalServices {
             }
         }
 
-        private static func parseStringCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .string(let x):
+                emitter.write(Preserves.Value<Embedded>.string(x))
+            case .symbol(let x):
+                emitter.write(Preserves.Value<Embedded>.symbol(x))
+            case .invalid(let x):
+                emitter.write(x)
+            }
+        }
+
+        @inlinable internal static func parseStringCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "externalServices.EnvVariable"))
         }
 
-        private static func parseSymbolCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseSymbolCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .symbol(try Preserves.SchemaParsing.symbol(value, "externalServices.EnvVariable"))
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .invalid(value)
         }
 
@@ -594,7 +672,7 @@ extension ExternalServices {
             self.args = args
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "externalServices.FullCommandLine")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 1, "externalServices.FullCommandLine", expected: "at least 1 element")
             let program = try Preserves.withSchemaPath(.index(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_items1[0], "externalServices.FullCommandLine") })
@@ -604,6 +682,16 @@ extension ExternalServices {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.sequence([Preserves.Value<Embedded>.string(self.program)] + self.args.map({ _item3 in Preserves.Value<Embedded>.string(_item3) }))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginSequence()
+            emitter.write(Preserves.Value<Embedded>.string(self.program))
+            for _item4 in self.args {
+                emitter.write(Preserves.Value<Embedded>.string(_item4))
+            }
+            emitter.end()
         }
 
         /// Observes `externalServices.FullCommandLine` values; each field is open unless constrained to a
@@ -635,7 +723,7 @@ extension ExternalServices {
             self.`protocol` = `protocol`
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let process = try FullProcess<Embedded>(preserves: value)
             let readyOnStart = try ReadyOnStart<Embedded>(preserves: value)
             let restart = try RestartField<Embedded>(preserves: value)
@@ -645,6 +733,11 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([self.process.preserves, self.readyOnStart.preserves, self.restart.preserves, self.`protocol`.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `externalServices.FullDaemonProcess` values; each field is open unless constrained to a
@@ -678,7 +771,7 @@ extension ExternalServices {
             self.clearEnv = clearEnv
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.FullProcess")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("argv")), "externalServices.FullProcess", expected: "a dictionary with the key argv")
             let argv = try Preserves.withSchemaPath(.key("argv"), { () throws(Preserves.SchemaParseError) in try CommandLine(preserves: _entry2) })
@@ -690,6 +783,11 @@ extension ExternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.SchemaParsing.merge([Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("argv")): self.argv.preserves(as: Embedded.self)]), self.env.preserves, self.dir.preserves, self.clearEnv.preserves])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(self.preserves)
         }
 
         /// Observes `externalServices.FullProcess` values; each field is open unless constrained to a
@@ -714,7 +812,7 @@ extension ExternalServices {
         case simple(CommandLine)
         case full(FullProcess<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseSimpleCase(value) {
                 self = result
                 return
@@ -746,11 +844,21 @@ extension ExternalServices {
             }
         }
 
-        private static func parseSimpleCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .simple(let x):
+                x.write(to: &emitter)
+            case .full(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseSimpleCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .simple(try CommandLine(preserves: value))
         }
 
-        private static func parseFullCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseFullCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .full(try FullProcess<Embedded>(preserves: value))
         }
 
@@ -793,7 +901,7 @@ extension ExternalServices {
         case invalid(dir: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -836,21 +944,33 @@ extension ExternalServices {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let dir):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")): Preserves.Value<Embedded>.string(dir)]))
+            case .invalid(let dir):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")): dir]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessDir")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")), "externalServices.ProcessDir", expected: "a dictionary with the key dir")
             let dir = try Preserves.withSchemaPath(.key("dir"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_entry2, "externalServices.ProcessDir") })
             return .present(dir: dir)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessDir")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")), "externalServices.ProcessDir", expected: "a dictionary with the key dir")
             let dir = _entry4
             return .invalid(dir: dir)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessDir")
             return .absent
         }
@@ -904,7 +1024,7 @@ extension ExternalServices {
         case invalid(env: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -947,21 +1067,33 @@ extension ExternalServices {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let env):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): Preserves.Value<Embedded>.dictionary(Swift.Dictionary(env.map({ _entry9 in (_entry9.key.preserves, _entry9.value.preserves) }), uniquingKeysWith: { first, _ in first }))]))
+            case .invalid(let env):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")): env]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")), "externalServices.ProcessEnv", expected: "a dictionary with the key env")
             let env = try Preserves.withSchemaPath(.key("env"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.dictionaryOf(_entry2, "externalServices.ProcessEnv", key: { (_key3: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvVariable<Embedded>(preserves: _key3) }, value: { (_value4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try EnvValue<Embedded>(preserves: _value4) }) })
             return .present(env: env)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries5 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessEnv")
             let _entry6 = try Preserves.SchemaParsing.entry(_entries5, Preserves.Value<Embedded>.symbol(Preserves.Symbol("env")), "externalServices.ProcessEnv", expected: "a dictionary with the key env")
             let env = _entry6
             return .invalid(env: env)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessEnv")
             return .absent
         }
@@ -1015,7 +1147,7 @@ extension ExternalServices {
         case binarySyndicate
         case textSyndicate
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseNoneCase(value) {
                 self = result
                 return
@@ -1058,17 +1190,29 @@ extension ExternalServices {
             }
         }
 
-        private static func parseNoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .none:
+                emitter.writeSymbol("none")
+            case .binarySyndicate:
+                emitter.writeSymbol("application/syndicate")
+            case .textSyndicate:
+                emitter.writeSymbol("text/syndicate")
+            }
+        }
+
+        @inlinable internal static func parseNoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "none", "externalServices.Protocol", expected: "the literal none")
             return .none
         }
 
-        private static func parseBinarySyndicateCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseBinarySyndicateCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "application/syndicate", "externalServices.Protocol", expected: "the literal application/syndicate")
             return .binarySyndicate
         }
 
-        private static func parseTextSyndicateCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTextSyndicateCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "text/syndicate", "externalServices.Protocol", expected: "the literal text/syndicate")
             return .textSyndicate
         }
@@ -1120,7 +1264,7 @@ extension ExternalServices {
         case invalid(protocol: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -1163,21 +1307,33 @@ extension ExternalServices {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`.preserves(as: Embedded.self)]))
+            case .invalid(let `protocol`):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")): `protocol`]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProtocolField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "externalServices.ProtocolField", expected: "a dictionary with the key protocol")
             let `protocol` = try Preserves.withSchemaPath(.key("protocol"), { () throws(Preserves.SchemaParseError) in try Protocol_(preserves: _entry2) })
             return .present(protocol: `protocol`)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProtocolField")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("protocol")), "externalServices.ProtocolField", expected: "a dictionary with the key protocol")
             let `protocol` = _entry4
             return .invalid(protocol: `protocol`)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProtocolField")
             return .absent
         }
@@ -1231,7 +1387,7 @@ extension ExternalServices {
         case invalid(readyOnStart: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -1274,21 +1430,33 @@ extension ExternalServices {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let readyOnStart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")): Preserves.Value<Embedded>.boolean(readyOnStart)]))
+            case .invalid(let readyOnStart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")): readyOnStart]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")), "externalServices.ReadyOnStart", expected: "a dictionary with the key readyOnStart")
             let readyOnStart = try Preserves.withSchemaPath(.key("readyOnStart"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.bool(_entry2, "externalServices.ReadyOnStart") })
             return .present(readyOnStart: readyOnStart)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")), "externalServices.ReadyOnStart", expected: "a dictionary with the key readyOnStart")
             let readyOnStart = _entry4
             return .invalid(readyOnStart: readyOnStart)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             return .absent
         }
@@ -1342,7 +1510,7 @@ extension ExternalServices {
         case invalid(restart: Preserves.Value<Embedded>)
         case absent
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parsePresentCase(value) {
                 self = result
                 return
@@ -1385,21 +1553,33 @@ extension ExternalServices {
             }
         }
 
-        private static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .present(let restart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")): restart.preserves(as: Embedded.self)]))
+            case .invalid(let restart):
+                emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")): restart]))
+            case .absent:
+                emitter.write(Preserves.Value<Embedded>.dictionary([:]))
+            }
+        }
+
+        @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.RestartField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")), "externalServices.RestartField", expected: "a dictionary with the key restart")
             let restart = try Preserves.withSchemaPath(.key("restart"), { () throws(Preserves.SchemaParseError) in try RestartPolicy(preserves: _entry2) })
             return .present(restart: restart)
         }
 
-        private static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseInvalidCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries3 = try Preserves.SchemaParsing.dictionary(value, "externalServices.RestartField")
             let _entry4 = try Preserves.SchemaParsing.entry(_entries3, Preserves.Value<Embedded>.symbol(Preserves.Symbol("restart")), "externalServices.RestartField", expected: "a dictionary with the key restart")
             let restart = _entry4
             return .invalid(restart: restart)
         }
 
-        private static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAbsentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.dictionary(value, "externalServices.RestartField")
             return .absent
         }
@@ -1454,7 +1634,7 @@ extension ExternalServices {
         case all
         case never
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseAlwaysCase(value) {
                 self = result
                 return
@@ -1508,22 +1688,36 @@ extension ExternalServices {
             }
         }
 
-        private static func parseAlwaysCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .always:
+                emitter.writeSymbol("always")
+            case .onError:
+                emitter.writeSymbol("on-error")
+            case .all:
+                emitter.writeSymbol("all")
+            case .never:
+                emitter.writeSymbol("never")
+            }
+        }
+
+        @inlinable internal static func parseAlwaysCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "always", "externalServices.RestartPolicy", expected: "the literal always")
             return .always
         }
 
-        private static func parseOnErrorCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseOnErrorCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "on-error", "externalServices.RestartPolicy", expected: "the literal on-error")
             return .onError
         }
 
-        private static func parseAllCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseAllCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "all", "externalServices.RestartPolicy", expected: "the literal all")
             return .all
         }
 
-        private static func parseNeverCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseNeverCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "never", "externalServices.RestartPolicy", expected: "the literal never")
             return .never
         }
@@ -1583,13 +1777,18 @@ extension ExternalServices {
     public typealias Service<Embedded: Preserves.PreservesEmbedded> = DaemonService<Embedded>
 
     /// Parses `Service` (`externalServices.Service`) from a value.
-    public static func parseService<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Service<Embedded> {
+    @inlinable public static func parseService<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Service<Embedded> {
         return try DaemonService<Embedded>(preserves: value)
     }
 
     /// The value that `Service` (`externalServices.Service`) stands for.
     public static func serializeService<Embedded: Preserves.PreservesEmbedded>(_ x: Service<Embedded>) -> Preserves.Value<Embedded> {
         return x.preserves
+    }
+
+    /// Writes the binary encoding of `serializeService(x)` without building the value first.
+    @inlinable public static func writeService<Embedded: Preserves.PreservesEmbedded>(_ x: Service<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        x.write(to: &emitter)
     }
 
     /// Observes `externalServices.Service` values that match `value`.

@@ -16,13 +16,18 @@ extension InternalServices {
     public typealias ConfigEnv<Embedded: Preserves.PreservesEmbedded> = [Preserves.Symbol: Preserves.Value<Embedded>]
 
     /// Parses `ConfigEnv` (`internalServices.ConfigEnv`) from a value.
-    public static func parseConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> {
+    @inlinable public static func parseConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> {
         return try Preserves.SchemaParsing.dictionaryOf(value, "internalServices.ConfigEnv", key: { (_key1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "internalServices.ConfigEnv") }, value: { (_value2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value2 })
     }
 
     /// The value that `ConfigEnv` (`internalServices.ConfigEnv`) stands for.
     public static func serializeConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ x: ConfigEnv<Embedded>) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeConfigEnv(x)` without building the value first.
+    @inlinable public static func writeConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ x: ConfigEnv<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first })))
     }
 
     /// Observes `internalServices.ConfigEnv` values that match `value`.
@@ -45,7 +50,7 @@ extension InternalServices {
             self.env = env
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "config-watcher", minimumFieldCount: 2, "internalServices.ConfigWatcher", expected: "a record <config-watcher …> with at least 2 fields")
             let path = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.ConfigWatcher") })
             let env = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseConfigEnv(_record1.fields[1]) })
@@ -54,6 +59,15 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("config-watcher")), fields: [Preserves.Value<Embedded>.string(self.path), serializeConfigEnv(self.env)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("config-watcher")
+            emitter.write(Preserves.Value<Embedded>.string(self.path))
+            writeConfigEnv(self.env, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `internalServices.ConfigWatcher` values; each field is open unless constrained to a
@@ -79,7 +93,7 @@ extension InternalServices {
             self.intervalSeconds = intervalSeconds
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "debt-reporter", minimumFieldCount: 1, "internalServices.DebtReporter", expected: "a record <debt-reporter …> with at least 1 field")
             let intervalSeconds = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.double(_record1.fields[0], "internalServices.DebtReporter") })
             self.init(intervalSeconds: intervalSeconds)
@@ -87,6 +101,14 @@ extension InternalServices {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("debt-reporter")), fields: [Preserves.Value<Embedded>.double(self.intervalSeconds)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("debt-reporter")
+            emitter.write(Preserves.Value<Embedded>.double(self.intervalSeconds))
+            emitter.end()
         }
 
         /// Observes `internalServices.DebtReporter` values; each field is open unless constrained to a
@@ -109,7 +131,7 @@ extension InternalServices {
             self.bindspace = bindspace
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "gatekeeper", minimumFieldCount: 1, "internalServices.Gatekeeper", expected: "a record <gatekeeper …> with at least 1 field")
             let bindspace = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.Gatekeeper") })
             self.init(bindspace: bindspace)
@@ -117,6 +139,14 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("gatekeeper")), fields: [Preserves.Value<Embedded>.embedded(self.bindspace)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("gatekeeper")
+            emitter.writeEmbedded(self.bindspace)
+            emitter.end()
         }
 
         /// Observes `internalServices.Gatekeeper` values; each field is open unless constrained to a
@@ -139,7 +169,7 @@ extension InternalServices {
             self.httpd = httpd
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-router", minimumFieldCount: 1, "internalServices.HttpRouter", expected: "a record <http-router …> with at least 1 field")
             let httpd = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "internalServices.HttpRouter") })
             self.init(httpd: httpd)
@@ -147,6 +177,14 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-router")), fields: [Preserves.Value<Embedded>.embedded(self.httpd)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-router")
+            emitter.writeEmbedded(self.httpd)
+            emitter.end()
         }
 
         /// Observes `internalServices.HttpRouter` values; each field is open unless constrained to a
@@ -171,7 +209,7 @@ extension InternalServices {
             self.pathPrefixElements = pathPrefixElements
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "http-static-files", minimumFieldCount: 2, "internalServices.HttpStaticFileServer", expected: "a record <http-static-files …> with at least 2 fields")
             let dir = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "internalServices.HttpStaticFileServer") })
             let pathPrefixElements = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[1], "internalServices.HttpStaticFileServer") })
@@ -180,6 +218,15 @@ extension InternalServices {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("http-static-files")), fields: [Preserves.Value<Embedded>.string(self.dir), Preserves.Value<Embedded>.integer(self.pathPrefixElements)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("http-static-files")
+            emitter.write(Preserves.Value<Embedded>.string(self.dir))
+            emitter.writeInteger(self.pathPrefixElements)
+            emitter.end()
         }
 
         /// Observes `internalServices.HttpStaticFileServer` values; each field is open unless constrained to a
@@ -202,7 +249,7 @@ extension InternalServices {
         case tcpWithoutHttp(TcpWithoutHttp<Embedded>)
         case tcpWithHttp(TcpWithHttp<Embedded>)
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseTcpWithoutHttpCase(value) {
                 self = result
                 return
@@ -234,11 +281,21 @@ extension InternalServices {
             }
         }
 
-        private static func parseTcpWithoutHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .tcpWithoutHttp(let x):
+                x.write(to: &emitter)
+            case .tcpWithHttp(let x):
+                x.write(to: &emitter)
+            }
+        }
+
+        @inlinable internal static func parseTcpWithoutHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tcpWithoutHttp(try TcpWithoutHttp<Embedded>(preserves: value))
         }
 
-        private static func parseTcpWithHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTcpWithHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .tcpWithHttp(try TcpWithHttp<Embedded>(preserves: value))
         }
 
@@ -287,7 +344,7 @@ extension InternalServices {
             self.httpd = httpd
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 3, "internalServices.TcpWithHttp", expected: "a record <relay-listener …> with at least 3 fields")
             let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
             let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithHttp") })
@@ -297,6 +354,16 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper), Preserves.Value<Embedded>.embedded(self.httpd)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("relay-listener")
+            self.addr.write(to: &emitter)
+            emitter.writeEmbedded(self.gatekeeper)
+            emitter.writeEmbedded(self.httpd)
+            emitter.end()
         }
 
         /// Observes `internalServices.TcpWithHttp` values; each field is open unless constrained to a
@@ -325,7 +392,7 @@ extension InternalServices {
             self.gatekeeper = gatekeeper
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.TcpWithoutHttp", expected: "a record <relay-listener …> with at least 2 fields")
             let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Tcp(preserves: _record1.fields[0]) })
             let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.TcpWithoutHttp") })
@@ -334,6 +401,15 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("relay-listener")
+            self.addr.write(to: &emitter)
+            emitter.writeEmbedded(self.gatekeeper)
+            emitter.end()
         }
 
         /// Observes `internalServices.TcpWithoutHttp` values; each field is open unless constrained to a
@@ -361,7 +437,7 @@ extension InternalServices {
             self.gatekeeper = gatekeeper
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "relay-listener", minimumFieldCount: 2, "internalServices.UnixRelayListener", expected: "a record <relay-listener …> with at least 2 fields")
             let addr = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.TransportAddress.Unix(preserves: _record1.fields[0]) })
             let gatekeeper = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[1], "internalServices.UnixRelayListener") })
@@ -370,6 +446,15 @@ extension InternalServices {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("relay-listener")), fields: [self.addr.preserves(as: Embedded.self), Preserves.Value<Embedded>.embedded(self.gatekeeper)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("relay-listener")
+            self.addr.write(to: &emitter)
+            emitter.writeEmbedded(self.gatekeeper)
+            emitter.end()
         }
 
         /// Observes `internalServices.UnixRelayListener` values; each field is open unless constrained to a

@@ -26,7 +26,7 @@ extension Server {
             self.port = port
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "port", minimumFieldCount: 1, "server.BoundPort", expected: "a record <port …> with at least 1 field")
             let port = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "server.BoundPort") })
             self.init(port: port)
@@ -34,6 +34,14 @@ extension Server {
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("port")), fields: [Preserves.Value<Embedded>.integer(self.port)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("port")
+            emitter.writeInteger(self.port)
+            emitter.end()
         }
 
         /// Observes `server.BoundPort` values; each field is open unless constrained to a
@@ -59,7 +67,7 @@ extension Server {
             self.serviceName = serviceName
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "core-service", minimumFieldCount: 1, "server.CoreService", expected: "a record <core-service …> with at least 1 field")
             let serviceName = _record1.fields[0]
             self.init(serviceName: serviceName)
@@ -67,6 +75,14 @@ extension Server {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("core-service")), fields: [self.serviceName]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("core-service")
+            emitter.write(self.serviceName)
+            emitter.end()
         }
 
         /// Observes `server.CoreService` values; each field is open unless constrained to a
@@ -85,13 +101,18 @@ extension Server {
     public typealias LogDetail<Embedded: Preserves.PreservesEmbedded> = [Preserves.Symbol: Preserves.Value<Embedded>]
 
     /// Parses `LogDetail` (`server.LogDetail`) from a value.
-    public static func parseLogDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> {
+    @inlinable public static func parseLogDetail<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> {
         return try Preserves.SchemaParsing.dictionaryOf(value, "server.LogDetail", key: { (_key1: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key1, "server.LogDetail") }, value: { (_value2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value2 })
     }
 
     /// The value that `LogDetail` (`server.LogDetail`) stands for.
     public static func serializeLogDetail<Embedded: Preserves.PreservesEmbedded>(_ x: LogDetail<Embedded>) -> Preserves.Value<Embedded> {
         return Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry3 in (Preserves.Value<Embedded>.symbol(_entry3.key), _entry3.value) }), uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Writes the binary encoding of `serializeLogDetail(x)` without building the value first.
+    @inlinable public static func writeLogDetail<Embedded: Preserves.PreservesEmbedded>(_ x: LogDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+        emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first })))
     }
 
     /// Observes `server.LogDetail` values that match `value`.
@@ -116,7 +137,7 @@ extension Server {
             self.detail = detail
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "log", minimumFieldCount: 2, "server.LogEntry", expected: "a record <log …> with at least 2 fields")
             let timestamp = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "server.LogEntry") })
             let detail = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try parseLogDetail(_record1.fields[1]) })
@@ -125,6 +146,15 @@ extension Server {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("log")), fields: [Preserves.Value<Embedded>.string(self.timestamp), serializeLogDetail(self.detail)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("log")
+            emitter.write(Preserves.Value<Embedded>.string(self.timestamp))
+            writeLogDetail(self.detail, to: &emitter)
+            emitter.end()
         }
 
         /// Observes `server.LogEntry` values; each field is open unless constrained to a
@@ -150,13 +180,20 @@ extension Server {
         public init() {
         }
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             _ = try Preserves.SchemaParsing.record(value, label: "metrics", minimumFieldCount: 0, "server.Metrics", expected: "a record <metrics …> with at least 0 fields")
             self.init()
         }
 
         public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("metrics")), fields: []))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("metrics")
+            emitter.end()
         }
 
         /// Observes `server.Metrics` values; each field is open unless constrained to a
@@ -182,7 +219,7 @@ extension Server {
             self.name = name
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "milestone", minimumFieldCount: 1, "server.Milestone", expected: "a record <milestone …> with at least 1 field")
             let name = _record1.fields[0]
             self.init(name: name)
@@ -190,6 +227,14 @@ extension Server {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("milestone")), fields: [self.name]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("milestone")
+            emitter.write(self.name)
+            emitter.end()
         }
 
         /// Observes `server.Milestone` values; each field is open unless constrained to a

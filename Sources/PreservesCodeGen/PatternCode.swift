@@ -473,4 +473,119 @@ struct PatternCode {
         if case .lit(let literal) = simple { return LiteralCode.value(literal, embedded: embedded) }
         return value.dot("sequence").call(.unlabeled(.array([])))
     }
+
+    // MARK: Writing binary directly
+
+    /// The emitter a generated `write(to:)` writes into.
+    static let emitter = Expression.name("emitter")
+    var emitterType: TypeUsage { .named("Preserves.BinaryEmitter", [embedded]) }
+    /// `emitter.name(arguments)`
+    func emit(_ name: String, _ arguments: Argument...) -> Statement {
+        .expression(Self.emitter.dot(name).call(arguments))
+    }
+    /// `&emitter`, the argument passing the emitter on.
+    static var emitterArgument: Argument { .labeled("to", .name("&emitter")) }
+
+    /// Statements writing the binary encoding of `pattern` for the Swift value `x`: the bytes of
+    /// ``unparseExpression(_:_:)``'s value. Records and sequences are written piece by piece;
+    /// sets and dictionaries go through their value, which the emitter sorts canonically.
+    mutating func writeSimple(_ pattern: Schema.SimplePattern, _ x: Expression) -> [Statement] {
+        switch pattern {
+        case .lit(let literal):
+            return writeLiteral(literal)
+        case .seqof(let element):
+            let item = fresh("item")
+            return [emit("beginSequence"), .forIn(item, x, writeElement(element, .name(item))), emit("end")]
+        case .ref(let ref):
+            let q = model.resolve(ref, from: module.path)
+            let name = model.definition(q)!.swiftName
+            if isAlias(q) {
+                return [.expression(namespaceMember(q, "write\(name)").call(.unlabeled(x), Self.emitterArgument))]
+            }
+            return [.expression(x.dot("write").call(Self.emitterArgument))]
+        case .atom(.signedInteger):
+            return [emit("writeInteger", .unlabeled(x))]
+        case .embedded:
+            return [emit("writeEmbedded", .unlabeled(x))]
+        case .any, .atom, .setof, .dictof:
+            return [emit("write", .unlabeled(unparseExpression(pattern, x)))]
+        }
+    }
+
+    /// Collections of literals hold the values themselves (see ``unparseElement(_:_:)``).
+    mutating func writeElement(_ pattern: Schema.SimplePattern, _ x: Expression) -> [Statement] {
+        if case .lit = pattern { return [emit("write", .unlabeled(x))] }
+        return writeSimple(pattern, x)
+    }
+
+    func writeLiteral(_ literal: Value<Never>) -> [Statement] {
+        if case .symbol(let s) = literal { return [emit("writeSymbol", .unlabeled(.string(s.name)))] }
+        return [emit("write", .unlabeled(LiteralCode.value(literal, embedded: embedded)))]
+    }
+
+    /// Statements writing the value of a compound pattern built from fields (see ``unparseCompound(_:field:)``).
+    mutating func writeCompound(_ pattern: Schema.CompoundPattern, field: (Symbol) -> Expression) -> [Statement] {
+        switch pattern {
+        case .rec(let label, let fields):
+            return [emit("beginRecord")] + writeNamed(label, field: field) + writeElements(fields, field: field) + [emit("end")]
+        case .tuple, .tuplePrefix:
+            return [emit("beginSequence")] + writeElements(.anonymous(.compoundPattern(pattern)), field: field) + [emit("end")]
+        case .dict:
+            return [emit("write", .unlabeled(unparseCompound(pattern, field: field)))]
+        }
+    }
+
+    /// Statements writing the elements a tuple-like pattern produces (see ``unparseElements(_:field:)``).
+    mutating func writeElements(_ pattern: Schema.NamedPattern, field: (Symbol) -> Expression) -> [Statement] {
+        switch pattern {
+        case .anonymous(.compoundPattern(.tuple(let items))):
+            return items.flatMap { writeNamed($0, field: field) }
+        case .anonymous(.compoundPattern(.tuplePrefix(let fixed, let variable))):
+            var lines = fixed.flatMap { writeNamed($0, field: field) }
+            switch variable {
+            case .named(let binding):
+                let item = fresh("item")
+                if case .seqof(let element) = binding.pattern {
+                    lines.append(.forIn(item, field(binding.name), writeElement(element, .name(item))))
+                } else {
+                    let tail = Expression.parenthesized(.binary(unparseExpression(binding.pattern, field(binding.name)).dot("sequence"), "??", .array([])))
+                    lines.append(.forIn(item, tail, [emit("write", .unlabeled(.name(item)))]))
+                }
+            case .anonymous:
+                break
+            }
+            return lines
+        case .named(let binding):
+            let item = fresh("item")
+            if case .seqof(let element) = binding.pattern {
+                return [.forIn(item, field(binding.name), writeElement(element, .name(item)))]
+            }
+            let tail = Expression.parenthesized(.binary(unparseExpression(binding.pattern, field(binding.name)).dot("sequence"), "??", .array([])))
+            return [.forIn(item, tail, [emit("write", .unlabeled(.name(item)))])]
+        default:
+            let item = fresh("item")
+            let tail = Expression.parenthesized(.binary(unparseNamed(pattern, field: field).dot("sequence"), "??", .array([])))
+            return [.forIn(item, tail, [emit("write", .unlabeled(.name(item)))])]
+        }
+    }
+
+    mutating func writeNamed(_ pattern: Schema.NamedPattern, field: (Symbol) -> Expression) -> [Statement] {
+        switch pattern {
+        case .named(let binding): writeSimple(binding.pattern, field(binding.name))
+        case .anonymous(.simplePattern(let simple)): writeAnonymousSimple(simple)
+        case .anonymous(.compoundPattern(let compound)): writeCompound(compound, field: field)
+        }
+    }
+
+    mutating func writeNamedSimple(_ pattern: Schema.NamedSimplePattern, field: (Symbol) -> Expression) -> [Statement] {
+        switch pattern {
+        case .named(let binding): writeSimple(binding.pattern, field(binding.name))
+        case .anonymous(let simple): writeAnonymousSimple(simple)
+        }
+    }
+
+    mutating func writeAnonymousSimple(_ simple: Schema.SimplePattern) -> [Statement] {
+        if case .lit(let literal) = simple { return writeLiteral(literal) }
+        return [emit("beginSequence"), emit("end")]
+    }
 }

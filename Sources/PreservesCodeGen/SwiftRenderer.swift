@@ -228,6 +228,10 @@ struct SwiftRenderer {
             block(body, &w)
             w.write(" catch")
             block(handler, &w)
+        case .forIn(let name, let sequence, let body):
+            w.write("for \(name) in ")
+            render(sequence, &w)
+            block(body, &w)
         }
     }
 
@@ -256,6 +260,8 @@ struct SwiftRenderer {
             return "(" + items.map(pattern).joined(separator: ", ") + ")"
         case .wildcard:
             return "_"
+        case .literal(let text):
+            return text
         }
     }
 
@@ -315,7 +321,7 @@ struct SwiftRenderer {
     }
 
     func signature(_ f: FunctionDescription) -> String {
-        let modifiers = ([f.access] + f.modifiers).map { $0 + " " }.joined()
+        let modifiers = (f.attributes + [f.access] + f.modifiers).map { $0 + " " }.joined()
         let parameters = "(" + f.parameters.map(parameter).joined(separator: ", ") + ")"
         let result = f.result.map { " -> \(type($0))" } ?? ""
         switch f.kind {
@@ -330,7 +336,7 @@ struct SwiftRenderer {
 
     func parameter(_ p: Parameter) -> String {
         var w = CodeWriter()
-        w.write((p.label.map { $0 + " " } ?? "") + "\(p.name): \(type(p.type))")
+        w.write((p.label.map { $0 + " " } ?? "") + "\(p.name): \(p.isInout ? "inout " : "")\(type(p.type))")
         if let value = p.defaultValue {
             w.write(" = ")
             render(value, &w)

@@ -147,6 +147,8 @@ indirect enum Statement: Hashable, Sendable {
     case switchStatement(Expression, [SwitchCase])
     /// `do { body } catch { handler }`
     case doCatch([Statement], catch: [Statement])
+    /// `for name in sequence { body }`
+    case forIn(String, Expression, [Statement])
 }
 
 enum DeclarationKind: String, Hashable { case `let`, `var` }
@@ -179,6 +181,8 @@ indirect enum CasePattern: Hashable, Sendable {
     case tuple([CasePattern])
     /// `_`
     case wildcard
+    /// A literal, written as given (e.g. `"A"`).
+    case literal(String)
 }
 
 // MARK: - Declarations
@@ -242,6 +246,8 @@ struct FunctionDescription: Hashable, Sendable {
     }
 
     var documentation: [String] = []
+    /// Attributes written before the access level, such as `@inlinable`.
+    var attributes: [String] = []
     var access: String
     /// `static`, `mutating`, …
     var modifiers: [String] = []
@@ -260,12 +266,15 @@ struct Parameter: Hashable, Sendable {
     var name: String
     var type: TypeUsage
     var defaultValue: Expression?
+    /// `name: inout Type`
+    var isInout: Bool
 
-    init(label: String? = nil, name: String, type: TypeUsage, defaultValue: Expression? = nil) {
+    init(label: String? = nil, name: String, type: TypeUsage, defaultValue: Expression? = nil, isInout: Bool = false) {
         self.label = label
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
+        self.isInout = isInout
     }
 }
 

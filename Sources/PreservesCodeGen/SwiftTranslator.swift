@@ -9,6 +9,11 @@ struct SwiftTranslator {
 
     var access: String { model.configuration.accessLevel.rawValue }
 
+    /// Parsers and writers of public types are inlinable, so that a client's calls are
+    /// specialised for its embedded type even without cross-module optimisation (generic code
+    /// otherwise looks up type metadata at run time on every call).
+    var inlinable: [String] { access == "public" ? ["@inlinable"] : [] }
+
     /// The generic parameter (or method parameter) naming the embedded type in this module.
     var embeddedParameter: String {
         module.definitions.keys.contains(Symbol("Embedded")) ? "Embedded_" : "Embedded"
@@ -144,7 +149,7 @@ struct SwiftTranslator {
                 [.assign(Expression.name("self").dot("value"), code.parseExpression(pattern, .name("value")) ?? .name("value"))]
             }, unparse: { code in
                 [.returnStatement(code.unparseExpression(pattern, Expression.name("self").dot("value")))]
-            }, code: &code)
+            }, code: &code) + [writeMember(flavor: flavor, body: code.writeSimple(pattern, Expression.name("self").dot("value")), code: code)]
             return structure(members)
         case .unit:
             guard case .pattern(.simplePattern(let pattern)) = d.definition else { return [] }
@@ -155,7 +160,8 @@ struct SwiftTranslator {
             }, unparse: { code in
                 [.returnStatement(code.unparseExpression(pattern, .name("self")))]
             }, code: &code)
-            return structure(members)
+            let literal: [Statement]? = if case .lit(let l) = pattern { code.writeLiteral(l) } else { nil }
+            return structure(members + [writeMember(flavor: flavor, body: literal, code: code)])
         case .structure(let fields):
             var members: [Declaration] = fields.map { f in
                 .variable(VariableDescription(access: access, kind: .var, name: SwiftNames.escaped(f.swiftName), type: code.spell(f.type)))
@@ -174,6 +180,7 @@ struct SwiftTranslator {
             }, unparse: { code in
                 [.returnStatement(unparseDefinitionBody(d.definition, code: &code))]
             }, code: &code)
+            members.append(writeMember(flavor: flavor, body: writeDefinitionBody(d.definition, code: &code), code: code))
             return structure(members)
         case .enumeration(let cases):
             return [.type(translateEnum(d, cases: cases, flavor: flavor, generics: typeGenerics, code: &code))]
@@ -205,7 +212,7 @@ struct SwiftTranslator {
             let value = LiteralCode.valueType(.named(p))
             return [
                 .function(FunctionDescription(
-                    access: access, kind: .initializer, generics: embeddedGenerics,
+                    attributes: inlinable, access: access, kind: .initializer, generics: embeddedGenerics,
                     parameters: [Parameter(label: "preserves", name: "value", type: value)],
                     throwing: Self.errorType, body: parse(&code))),
                 .function(FunctionDescription(
@@ -216,13 +223,35 @@ struct SwiftTranslator {
         case .generic, .concrete:
             return [
                 .function(FunctionDescription(
-                    access: access, kind: .initializer,
+                    attributes: inlinable, access: access, kind: .initializer,
                     parameters: [Parameter(label: "preserves", name: "value", type: code.valueType)],
                     throwing: Self.errorType, body: parse(&code))),
                 .function(FunctionDescription(
                     access: access, kind: .computedProperty("preserves"), result: code.valueType, body: unparse(&code))),
             ]
         }
+    }
+
+    /// `write(to:)`: the binary encoding written straight into an emitter, or through the
+    /// value (`body` nil) where the definition is not a record, tuple or alternative of them.
+    func writeMember(flavor: Flavor, body: [Statement]?, code: PatternCode) -> Declaration {
+        let isPlain: Bool = if case .plain = flavor { true } else { false }
+        let whole: Expression = isPlain
+            ? Expression.name("self").dot("preserves").call(.labeled("as", Expression.type(code.embedded).dot("self")))
+            : Expression.name("self").dot("preserves")
+        return .function(FunctionDescription(
+            documentation: ["Writes the binary encoding of this value without building the value first."],
+            attributes: inlinable, access: access, kind: .function("write"),
+            generics: isPlain ? embeddedGenerics : [],
+            parameters: [Parameter(label: "to", name: "emitter", type: code.emitterType, isInout: true)],
+            body: body ?? [code.emit("write", .unlabeled(whole))]))
+    }
+
+    /// Statements writing a compound definition directly; nil for intersections (written through their value).
+    func writeDefinitionBody(_ definition: Schema.Definition, code: inout PatternCode) -> [Statement]? {
+        let field: (Symbol) -> Expression = { Expression.name("self").dot(SwiftNames.escaped(SwiftNames.memberName($0.name))) }
+        if case .pattern(.compoundPattern(let c)) = definition { return code.writeCompound(c, field: field) }
+        return nil
     }
 
     // MARK: Bodies
@@ -258,6 +287,7 @@ struct SwiftTranslator {
         let spelled = code.spell(type)
         let parse = code.parseExpression(pattern, .name("value")) ?? .name("value")
         let serialize = code.unparseExpression(pattern, .name("x"))
+        let write = code.writeSimple(pattern, .name("x"))
         let value = code.valueType
         let aliasGenerics: [GenericParameter] = if case .generic = flavor { embeddedGenerics } else { [] }
         let functionGenerics: [GenericParameter] = if case .concrete = flavor { [] } else { embeddedGenerics }
@@ -269,7 +299,7 @@ struct SwiftTranslator {
         return [
             .typeAlias(TypeAliasDescription(documentation: documentation(d), access: access, name: name, generics: aliasGenerics, target: spelled)),
             .function(FunctionDescription(
-                documentation: ["Parses `\(name)` (`\(d.name)`) from a value."], access: access, modifiers: ["static"],
+                documentation: ["Parses `\(name)` (`\(d.name)`) from a value."], attributes: inlinable, access: access, modifiers: ["static"],
                 kind: .function("parse\(name)"), generics: functionGenerics,
                 parameters: [Parameter(label: "_", name: "value", type: value)], throwing: Self.errorType, result: aliased,
                 body: [.returnStatement(parse)])),
@@ -278,6 +308,12 @@ struct SwiftTranslator {
                 kind: .function("serialize\(name)"), generics: functionGenerics,
                 parameters: serializeParameters, result: value,
                 body: [.returnStatement(serialize)])),
+            .function(FunctionDescription(
+                documentation: ["Writes the binary encoding of `serialize\(name)(x)` without building the value first."],
+                attributes: inlinable, access: access, modifiers: ["static"],
+                kind: .function("write\(name)"), generics: functionGenerics,
+                parameters: [Parameter(label: "_", name: "x", type: aliased), Parameter(label: "to", name: "emitter", type: code.emitterType, isInout: true)],
+                body: write)),
         ]
     }
 
@@ -321,7 +357,7 @@ struct SwiftTranslator {
                 }
             }
             caseParsers.append(.function(FunctionDescription(
-                access: "private", modifiers: ["static"], kind: .function(caseParserName(c)),
+                attributes: inlinable.isEmpty ? [] : ["@inlinable"], access: inlinable.isEmpty ? "private" : "internal", modifiers: ["static"], kind: .function(caseParserName(c)),
                 generics: isPlain ? embeddedGenerics : [],
                 parameters: [Parameter(label: "_", name: "value", type: valueType)], throwing: Self.errorType,
                 result: .named("Self"), body: body)))
@@ -329,6 +365,24 @@ struct SwiftTranslator {
 
         var initBody: [Statement] = []
         let selfType = Expression.name("Self")
+        // Alternatives that are all records with literal symbol labels: the label picks the one
+        // to try first, so a value of the last alternative is not parsed (and thrown) by every
+        // other one. A value that fails there is tried in order below, as if there were no shortcut.
+        let recordLabels = cases.map { recordLabel($0.pattern) }
+        if cases.count > 2, recordLabels.allSatisfy({ $0 != nil }) {
+            var seen: Set<String> = []
+            var labelCases: [SwitchCase] = []
+            for (c, label) in zip(cases, recordLabels) where seen.insert(label!).inserted {
+                labelCases.append(SwitchCase(patterns: [.literal(LiteralCode.quoted(label!))], body: [.ifStatement(
+                    [.optionalBinding("result", .tryExpression(selfType.dot(caseParserName(c)).call(.unlabeled(value)), optional: true))],
+                    then: [.assign(.name("self"), .name("result")), .returnStatement(nil)])]))
+            }
+            labelCases.append(SwitchCase(patterns: [], body: [.expression(.name("break"))]))
+            initBody.append(.ifStatement(
+                [.matches(.enumCase("record", bindings: ["_record"]), value),
+                 .matches(.enumCase("symbol", bindings: ["_label"]), Expression.name("_record").dot("label"))],
+                then: [.switchStatement(Expression.name("_label").dot("name"), labelCases)]))
+        }
         for c in cases {
             initBody.append(.ifStatement(
                 [.optionalBinding("result", .tryExpression(selfType.dot(caseParserName(c)).call(.unlabeled(value)), optional: true))],
@@ -367,11 +421,28 @@ struct SwiftTranslator {
         }
         let unparseBody: [Statement] = [.switchStatement(.name("self"), switchCases)]
 
+        var writeCases: [SwitchCase] = []
+        for c in cases {
+            let caseName = SwiftNames.escaped(c.swiftName)
+            switch (c.pattern, c.payload) {
+            case (.simplePattern(let simple), .single):
+                writeCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: ["x"])], body: code.writeSimple(simple, .name("x"))))
+            case (.simplePattern(let simple), _):
+                writeCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: nil)], body: code.writeSimple(simple, .name("x"))))
+            case (.compoundPattern(let compound), .fields(let fields)):
+                let body = code.writeCompound(compound, field: { .name(SwiftNames.escaped(SwiftNames.memberName($0.name))) })
+                writeCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: fields.map { SwiftNames.escaped($0.swiftName) })], body: body))
+            case (.compoundPattern(let compound), _):
+                writeCases.append(SwitchCase(patterns: [.enumCase(caseName, bindings: nil)], body: code.writeCompound(compound, field: { _ in .name("") })))
+            }
+        }
+        let writeBody: [Statement] = [.switchStatement(.name("self"), writeCases)]
+
         switch flavor {
         case .plain:
             let plainValue = LiteralCode.valueType(.named(embeddedParameter))
             members.append(.function(FunctionDescription(
-                access: access, kind: .initializer, generics: embeddedGenerics,
+                attributes: inlinable, access: access, kind: .initializer, generics: embeddedGenerics,
                 parameters: [Parameter(label: "preserves", name: "value", type: plainValue)],
                 throwing: Self.errorType, body: initBody)))
             members.append(.function(FunctionDescription(
@@ -380,16 +451,33 @@ struct SwiftTranslator {
                 result: plainValue, body: unparseBody)))
         case .generic, .concrete:
             members.append(.function(FunctionDescription(
-                access: access, kind: .initializer,
+                attributes: inlinable, access: access, kind: .initializer,
                 parameters: [Parameter(label: "preserves", name: "value", type: valueType)],
                 throwing: Self.errorType, body: initBody)))
             members.append(.function(FunctionDescription(
                 access: access, kind: .computedProperty("preserves"), result: valueType, body: unparseBody)))
         }
+        members.append(writeMember(flavor: flavor, body: writeBody, code: code))
         members += caseParsers
         return TypeDescription(
             documentation: documentation(d), access: access, modifiers: ["nonisolated"], kind: .enum, name: d.swiftName,
             generics: generics, conformances: conformances(flavor), members: members)
+    }
+
+    /// The symbol labelling every value of an alternative, when it is a record pattern (or a
+    /// reference to a definition that is one) with a literal symbol label.
+    func recordLabel(_ pattern: Schema.Pattern) -> String? {
+        switch pattern {
+        case .compoundPattern(.rec(.anonymous(.simplePattern(.lit(.symbol(let s)))), _)):
+            return s.name
+        case .simplePattern(.ref(let ref)):
+            let q = model.resolve(ref, from: module.path)
+            guard let d = model.definition(q), case .pattern(let p) = d.definition else { return nil }
+            if case .simplePattern(.ref) = p { return nil }  // one step only: no cycles
+            return recordLabel(p)
+        default:
+            return nil
+        }
     }
 
     func caseParserName(_ c: CaseModel) -> String {

@@ -8,13 +8,14 @@ import SyndicateProtocols
 public final class Turn {
     public let actor: SyndicateActor
     /// The facet new assertions, entities and child facets belong to.
-    var facet: Facet
+    /// (Unchecked, as `outbox`: read and set for every event, by this turn's code only.)
+    @exclusivity(unchecked) var facet: Facet
 
     /// Events for other actors, per target, in order of first use.
     /// (Not checked for exclusivity at run time: it is touched once per event sent, and only by
     /// `send`, `publish` and `rollback`, none of which calls out while modifying it.)
     @exclusivity(unchecked) private var outbox: [(target: SyndicateActor, events: [Event])] = []
-    var preCommitActions: [(Turn) throws -> Void] = []
+    @exclusivity(unchecked) var preCommitActions: [(Turn) throws -> Void] = []
     private var rollbackActions: [() -> Void] = []
     private var spawned: [(SyndicateActor, @Sendable (Turn) throws -> Void)] = []
 
@@ -38,7 +39,7 @@ public final class Turn {
     public var activeFacet: FacetID { facet.id }
 
     /// What the turn did, for the trace (nil unless tracing is on).
-    var traceActions: [Trace.ActionDescription<IOEmbedded>]?
+    @exclusivity(unchecked) var traceActions: [Trace.ActionDescription<IOEmbedded>]?
 
     /// Makes `target` the active facet, if it is still alive (events for a stopped facet are dropped).
     @inline(__always)

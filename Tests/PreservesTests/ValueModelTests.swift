@@ -441,6 +441,62 @@ import TestSupport
         #expect(back.isIdentical(to: source))
     }
 
+    /// Parts without embedded values are reused, not rebuilt: the result must still behave as a
+    /// value of the other embedding everywhere (equality, hashing, order, encoding, mutation).
+    @Test func mapEmbeddedReusesPartsWithoutEmbeddedValues() throws {
+        var generator = RandomValueGenerator(seed: 0xE4BED, annotations: true, embeddeds: true)
+        for _ in 0..<500 {
+            let source = generator.value()
+            var n = 0
+            let mapped: Value<Handle> = source.mapEmbedded { _ in n += 1; return Handle(id: n) }
+            var m = 0
+            let expected: Value<Handle> = Self.rebuilt(source, next: { m += 1; return Handle(id: m) })
+            #expect(n == m)
+            #expect(mapped.isIdentical(to: expected), "\(source)")
+            #expect(mapped == expected && mapped.hashValue == expected.hashValue && !(mapped < expected) && !(expected < mapped))
+            let writer = BinaryWriter<Handle>(options: .annotated) { .integer(SignedInteger($0.id)) }
+            #expect(writer.encode(mapped) == writer.encode(expected))
+            // Mutating the reused storage copies it as for any value, leaving the source alone.
+            if case .sequence(var items) = mapped {
+                items.append(.symbol("extra"))
+                #expect(Value<Handle>.sequence(items) != expected)
+                #expect(source.sequence?.count == items.count - 1)
+            }
+            if case .set(var items) = mapped {
+                items.insert(.symbol("extra-element-for-set"))
+                #expect(items.contains(.symbol("extra-element-for-set")))
+                #expect(source.set?.contains(.symbol("extra-element-for-set")) == false)
+                for item in expected.set ?? [] { #expect(items.contains(item)) }
+            }
+        }
+        #expect(MemoryLayout<V>.size == MemoryLayout<Value<Handle>>.size)
+    }
+
+    /// The rebuilding `mapEmbedded` had: every part built afresh.
+    static func rebuilt(_ v: V, next: () -> Handle = { Handle(id: 0) }) -> Value<Handle> {
+        switch v {
+        case .boolean(let b): return .boolean(b)
+        case .double(let d): return .double(d)
+        case .integer(let i): return .integer(i)
+        case .string(let s): return .string(s)
+        case .byteString(let b): return .byteString(b)
+        case .symbol(let s): return .symbol(s)
+        case .record(let r): return .record(Record(label: rebuilt(r.label, next: next), fields: r.fields.map { rebuilt($0, next: next) }))
+        case .sequence(let items): return .sequence(items.map { rebuilt($0, next: next) })
+        case .set(let items):
+            var out = Set<Value<Handle>>()
+            for item in items { out.insert(rebuilt(item, next: next)) }
+            return .set(out)
+        case .dictionary(let entries):
+            var out: [Value<Handle>: Value<Handle>] = [:]
+            for (k, value) in entries { out[rebuilt(k, next: next)] = rebuilt(value, next: next) }
+            return .dictionary(out)
+        case .embedded: return .embedded(next())
+        case .annotated(let a):
+            return .annotated(Annotated(annotations: a.annotations.map { rebuilt($0, next: next) }, value: rebuilt(a.value, next: next)))
+        }
+    }
+
     @Test func descriptionIsCompactText() {
         let v = V.record("r", V.string("s\n").annotated(with: [.symbol("a")]), .set([2, 1]), .embedded(IOEmbedded(1)))
         #expect(v.description == "<r @a \"s\\n\" #{1 2} #:1>")

@@ -36,6 +36,18 @@ public struct BinaryWriter<Embedded: PreservesEmbedded>: Sendable {
         emitter.write(value)
         output = emitter.output
     }
+
+    /// Encodes a schema-generated value straight into a new byte array, without building
+    /// its `Value` first (see ``SchemaRepresentable/write(to:)``). The bytes are those of
+    /// `encode(x.preserves)`.
+    /// `reservingCapacity` sizes the output up front (for instance, like the last packet).
+    @inlinable
+    public func encode<T: SchemaRepresentable>(_ x: T, reservingCapacity capacity: Int = 64) -> [UInt8] where T.Embedded == Embedded {
+        var emitter = BinaryEmitter(writer: self, output: [])
+        emitter.output.reserveCapacity(capacity)
+        x.write(to: &emitter)
+        return emitter.output
+    }
 }
 
 extension BinaryWriter where Embedded: PreservesEmbeddedCodable {
@@ -54,16 +66,52 @@ extension Value where Embedded: PreservesEmbeddedCodable {
     }
 }
 
-/// The encoding state for one call to `BinaryWriter.encode`.
-@usableFromInline
-struct BinaryEmitter<Embedded: PreservesEmbedded> {
+/// The encoding state for one call to `BinaryWriter.encode`: the bytes written so far.
+///
+/// Schema-generated types write themselves into an emitter directly (``SchemaRepresentable/write(to:)``),
+/// record and sequence envelopes piece by piece and everything else through ``write(_:)``, so the
+/// output is the same as the writer's encoding of the whole value.
+public struct BinaryEmitter<Embedded: PreservesEmbedded> {
     @usableFromInline let writer: BinaryWriter<Embedded>
-    @usableFromInline var output: [UInt8]
+    /// The encoded bytes.
+    public var output: [UInt8]
 
+    /// An emitter appending to `output` with `writer`'s options.
     @inlinable
-    init(writer: BinaryWriter<Embedded>, output: [UInt8]) {
+    public init(writer: BinaryWriter<Embedded>, output: [UInt8] = []) {
         self.writer = writer
         self.output = output
+    }
+
+    /// Starts a record: the label and the fields follow, then ``end()``.
+    @inlinable
+    public mutating func beginRecord() { output.append(BinaryTag.record) }
+
+    /// Starts a sequence: the elements follow, then ``end()``.
+    @inlinable
+    public mutating func beginSequence() { output.append(BinaryTag.sequence) }
+
+    /// Ends the record or sequence begun last.
+    @inlinable
+    public mutating func end() { output.append(BinaryTag.end) }
+
+    /// Writes the symbol called `name`.
+    @inlinable
+    public mutating func writeSymbol(_ name: String) { writeText(BinaryTag.symbol, name) }
+
+    /// Writes an embedded value (tag `0x86`, then the writer's representation of it).
+    @inlinable
+    public mutating func writeEmbedded(_ e: Embedded) {
+        output.append(BinaryTag.embedded)
+        write(writer.encodeEmbedded(e))
+    }
+
+    /// Writes a signed integer.
+    @inlinable
+    public mutating func writeInteger(_ i: SignedInteger) {
+        output.append(BinaryTag.signedInteger)
+        writeLength(i.twosComplementByteCount)
+        i.appendTwosComplementBytes(to: &output)
     }
 
     @inlinable @inline(__always)
@@ -86,8 +134,9 @@ struct BinaryEmitter<Embedded: PreservesEmbedded> {
         }
     }
 
+    /// Writes `value` (sets and dictionaries in canonical order when the options say so).
     @inlinable
-    mutating func write(_ value: Value<Embedded>) {
+    public mutating func write(_ value: Value<Embedded>) {
         switch value {
         case .boolean(let b):
             output.append(b ? BinaryTag.true : BinaryTag.false)
@@ -99,9 +148,7 @@ struct BinaryEmitter<Embedded: PreservesEmbedded> {
                 output.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
             }
         case .integer(let i):
-            output.append(BinaryTag.signedInteger)
-            writeLength(i.twosComplementByteCount)
-            i.appendTwosComplementBytes(to: &output)
+            writeInteger(i)
         case .string(let s):
             writeText(BinaryTag.string, s)
         case .byteString(let b):
@@ -141,8 +188,7 @@ struct BinaryEmitter<Embedded: PreservesEmbedded> {
             }
             output.append(BinaryTag.end)
         case .embedded(let e):
-            output.append(BinaryTag.embedded)
-            write(writer.encodeEmbedded(e))
+            writeEmbedded(e)
         case .annotated(let a):
             if writer.options.keepAnnotations {
                 for annotation in a.annotations {

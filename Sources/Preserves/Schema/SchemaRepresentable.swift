@@ -12,6 +12,15 @@ public protocol SchemaRepresentable<Embedded>: Sendable, Hashable {
 
     /// The value this instance stands for (the definition's pattern, "unparsed").
     var preserves: Value<Embedded> { get }
+
+    /// Writes the binary encoding of ``preserves`` into `emitter`. Generated types write their
+    /// records and sequences directly, without building the value; the default writes ``preserves``.
+    func write(to emitter: inout BinaryEmitter<Embedded>)
+}
+
+extension SchemaRepresentable {
+    @inlinable
+    public func write(to emitter: inout BinaryEmitter<Embedded>) { emitter.write(preserves) }
 }
 
 /// A type generated from a Preserves Schema definition that contains neither `any` nor
@@ -22,6 +31,15 @@ public protocol SchemaPlainRepresentable: Sendable, Hashable {
 
     /// The value this instance stands for, in the embedding `E`.
     func preserves<E: PreservesEmbedded>(as embedding: E.Type) -> Value<E>
+
+    /// Writes the binary encoding of `preserves(as: E.self)` into `emitter` (see
+    /// ``SchemaRepresentable/write(to:)``).
+    func write<E: PreservesEmbedded>(to emitter: inout BinaryEmitter<E>)
+}
+
+extension SchemaPlainRepresentable {
+    @inlinable
+    public func write<E: PreservesEmbedded>(to emitter: inout BinaryEmitter<E>) { emitter.write(preserves(as: E.self)) }
 }
 
 extension SchemaPlainRepresentable {

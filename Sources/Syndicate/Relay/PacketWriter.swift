@@ -9,11 +9,13 @@ public struct PacketWriter: Sendable {
 
     public init() {}
 
-    /// The bytes of `packet`: binary, or one line of text.
-    public func encode(_ packet: WirePacket, syntax: WireSyntax) -> [UInt8] {
+    /// The bytes of `packet`: binary, or one line of text. `capacityHint` sizes the output
+    /// up front (the relay passes the size of its last packet, so output rarely regrows).
+    public func encode(_ packet: WirePacket, syntax: WireSyntax, capacityHint: Int = 64) -> [UInt8] {
         switch syntax {
         case .binary:
-            return binary.encode(packet.preserves)
+            // Straight from the generated types: no `Value` tree is built for the envelope.
+            return binary.encode(packet, reservingCapacity: min(max(capacityHint, 64), 1 << 20))
         case .text:
             var line = text.write(packet.preserves)
             line.append("\n")

@@ -30,6 +30,8 @@ final class Relay {
     @exclusivity(unchecked) private var syncPeers: [Int: WireSymbol] = [:]
     @exclusivity(unchecked) private var pendingEvents: [Protocol.TurnEvent<WireEmbedded>] = []
     @exclusivity(unchecked) private var flushScheduled = false
+    /// The size of the last Turn packet, to size the next one's buffer.
+    private var lastPacketSize = 0
     private(set) var isClosed = false
 
     init(transport: any RelayTransport, logger: Logger) {
@@ -249,7 +251,8 @@ final class Relay {
         guard !pendingEvents.isEmpty, !isClosed else { return }
         let packet = WirePacket.turn(pendingEvents)
         pendingEvents.removeAll(keepingCapacity: true)
-        let bytes = writer.encode(packet, syntax: syntax)
+        let bytes = writer.encode(packet, syntax: syntax, capacityHint: lastPacketSize + lastPacketSize / 8)
+        lastPacketSize = bytes.count
         transport.send(bytes, loan: turn.loan.map { Loan(account: $0.account, cost: bytes.count) })
     }
 
