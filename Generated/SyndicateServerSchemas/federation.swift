@@ -28,7 +28,7 @@ extension Federation {
             self.observer = observer
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "federated-interest", minimumFieldCount: 3, "federation.FederatedInterest", expected: "a record <federated-interest …> with at least 3 fields")
             let from = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "federation.FederatedInterest") })
             let pattern = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.DataspacePatterns.Pattern<Embedded>(preserves: _record1.fields[1]) })
@@ -38,6 +38,16 @@ extension Federation {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("federated-interest")), fields: [Preserves.Value<Embedded>.string(self.from), self.pattern.preserves, Preserves.Value<Embedded>.embedded(self.observer)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("federated-interest")
+            emitter.write(Preserves.Value<Embedded>.string(self.from))
+            self.pattern.write(to: &emitter)
+            emitter.writeEmbedded(self.observer)
+            emitter.end()
         }
 
         /// Observes `federation.FederatedInterest` values; each field is open unless constrained to a
@@ -64,7 +74,7 @@ extension Federation {
         case mesh
         case tree
 
-        public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             if let result = try? Self.parseMeshCase(value) {
                 self = result
                 return
@@ -96,12 +106,22 @@ extension Federation {
             }
         }
 
-        private static func parseMeshCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            switch self {
+            case .mesh:
+                emitter.writeSymbol("mesh")
+            case .tree:
+                emitter.writeSymbol("tree")
+            }
+        }
+
+        @inlinable internal static func parseMeshCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "mesh", "federation.FederationMode", expected: "the literal mesh")
             return .mesh
         }
 
-        private static func parseTreeCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
+        @inlinable internal static func parseTreeCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "tree", "federation.FederationMode", expected: "the literal tree")
             return .tree
         }
@@ -149,7 +169,7 @@ extension Federation {
             self.route = route
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "peer", minimumFieldCount: 2, "federation.FederationPeer", expected: "a record <peer …> with at least 2 fields")
             let name = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_record1.fields[0], "federation.FederationPeer") })
             let route = try Preserves.withSchemaPath(.field(1), { () throws(Preserves.SchemaParseError) in try SyndicateProtocols.Gatekeeper.Route<Embedded>(preserves: _record1.fields[1]) })
@@ -158,6 +178,15 @@ extension Federation {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("peer")), fields: [Preserves.Value<Embedded>.string(self.name), self.route.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("peer")
+            emitter.write(Preserves.Value<Embedded>.string(self.name))
+            self.route.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `federation.FederationPeer` values; each field is open unless constrained to a
@@ -189,7 +218,7 @@ extension Federation {
             self.spec = spec
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "federation", minimumFieldCount: 1, "federation.FederationService", expected: "a record <federation …> with at least 1 field")
             let spec = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try FederationSpec<Embedded>(preserves: _record1.fields[0]) })
             self.init(spec: spec)
@@ -197,6 +226,14 @@ extension Federation {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("federation")), fields: [self.spec.preserves]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("federation")
+            self.spec.write(to: &emitter)
+            emitter.end()
         }
 
         /// Observes `federation.FederationService` values; each field is open unless constrained to a
@@ -225,7 +262,7 @@ extension Federation {
             self.peers = peers
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "federation.FederationSpec")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("dataspace")), "federation.FederationSpec", expected: "a dictionary with the key dataspace")
             let dataspace = try Preserves.withSchemaPath(.key("dataspace"), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_entry2, "federation.FederationSpec") })
@@ -240,6 +277,11 @@ extension Federation {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("dataspace")): Preserves.Value<Embedded>.embedded(self.dataspace), Preserves.Value<Embedded>.symbol(Preserves.Symbol("mode")): self.mode.preserves(as: Embedded.self), Preserves.Value<Embedded>.symbol(Preserves.Symbol("name")): Preserves.Value<Embedded>.string(self.name), Preserves.Value<Embedded>.symbol(Preserves.Symbol("peers")): Preserves.Value<Embedded>.sequence(self.peers.map({ _item7 in _item7.preserves }))])
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.write(Preserves.Value<Embedded>.dictionary([Preserves.Value<Embedded>.symbol(Preserves.Symbol("dataspace")): Preserves.Value<Embedded>.embedded(self.dataspace), Preserves.Value<Embedded>.symbol(Preserves.Symbol("mode")): self.mode.preserves(as: Embedded.self), Preserves.Value<Embedded>.symbol(Preserves.Symbol("name")): Preserves.Value<Embedded>.string(self.name), Preserves.Value<Embedded>.symbol(Preserves.Symbol("peers")): Preserves.Value<Embedded>.sequence(self.peers.map({ _item8 in _item8.preserves }))]))
         }
 
         /// Observes `federation.FederationSpec` values; each field is open unless constrained to a

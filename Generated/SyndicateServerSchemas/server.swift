@@ -262,7 +262,7 @@ extension Server {
             self.dataspace = dataspace
         }
 
-        public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+        @inlinable public init(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "route-resolver", minimumFieldCount: 1, "server.RouteResolver", expected: "a record <route-resolver …> with at least 1 field")
             let dataspace = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "server.RouteResolver") })
             self.init(dataspace: dataspace)
@@ -270,6 +270,14 @@ extension Server {
 
         public var preserves: Preserves.Value<Embedded> {
             return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("route-resolver")), fields: [Preserves.Value<Embedded>.embedded(self.dataspace)]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("route-resolver")
+            emitter.writeEmbedded(self.dataspace)
+            emitter.end()
         }
 
         /// Observes `server.RouteResolver` values; each field is open unless constrained to a
