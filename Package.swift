@@ -326,7 +326,7 @@ let package = Package(
             name: "SyndicateChannelsTests",
             dependencies: [
                 "TestSupport", "Preserves", "SyndicateProtocols", "SyndicateChannels",
-                "Syndicate", "SyndicateNIO", "SyndicateServer",
+                "Syndicate", "SyndicateNIO", "SyndicateServer", "SyndicateChannelsSchemas",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
