@@ -102,7 +102,7 @@ public enum Channels {
         case .direct(let host, let port):
             return try await DirectBootstrap.listening(host: host, port: port, options: options, single: single, prepare: prepare, body)
         case .broker, .brokerClient:
-            return try await BrokerBootstrap.open(transport, role: role, options: options, prepare: prepare, body)
+            return try await BrokerBootstrap.open(transport, role: role, options: options, single: single, prepare: prepare, body)
         }
     }
 

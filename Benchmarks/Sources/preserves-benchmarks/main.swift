@@ -13,6 +13,7 @@ let allSuites: [any BenchmarkSuite] = [
     SchemaCompilerSuite(),
     DataspaceSuite(),
     BrokerSuite(),
+    ChannelSuite(),
 ]
 
 // A child process started by BrokerSuite: a broker, a client, or a Redis client.

@@ -7,7 +7,8 @@ import SyndicateProtocols
 /// opened when the body returns, throws or is cancelled.
 enum BrokerBootstrap {
     static func open<R: Sendable>(
-        _ transport: Transport, role: BrokerRole, options: ChannelOptions, prepare: (BrokerEngine) -> Void = { _ in },
+        _ transport: Transport, role: BrokerRole, options: ChannelOptions, single: Bool = false,
+        prepare: (BrokerEngine) -> Void = { _ in },
         _ body: (BrokerEngine) async throws -> R
     ) async throws -> R {
         let client: SyndicateClient, owned: Bool, name: String
@@ -23,7 +24,7 @@ enum BrokerBootstrap {
         case .direct:
             preconditionFailure("direct transports open through DirectBootstrap")
         }
-        let engine = BrokerEngine(client: client, name: name, role: role, options: options)
+        let engine = BrokerEngine(client: client, name: name, role: role, options: options, single: single)
         prepare(engine)
         do {
             try await engine.start()

@@ -85,7 +85,11 @@ final class BrokerEngine: ChannelEngine {
     private let state = Mutex(State())
     private let inbox: BoundedQueue<Arrival>
 
-    init(client: SyndicateClient, name: String, role: BrokerRole, options: ChannelOptions) {
+    /// Receiving ends when the last peer goes: connecting receivers, and a 1:1 channel's listening side.
+    let endsWithPeers: Bool
+
+    init(client: SyndicateClient, name: String, role: BrokerRole, options: ChannelOptions, single: Bool = false) {
+        self.endsWithPeers = role.receives && (!role.accepts || single)
         self.client = client
         self.name = name
         self.role = role
@@ -336,9 +340,10 @@ final class BrokerEngine: ChannelEngine {
         if ended { inbox.finish() }
     }
 
-    /// A connecting receiver's items end when its last peer goes (as a direct connection's do).
+    /// A connecting receiver's items end when its last peer goes (as a direct connection's do),
+    /// and so do a 1:1 channel's listening side's.
     private func connectingReceiverEnded(_ s: State) -> Bool {
-        !role.accepts && role.receives && s.everJoined && s.order.isEmpty && s.presences.isEmpty
+        endsWithPeers && s.everJoined && s.order.isEmpty && s.presences.isEmpty
     }
 
     func endpointAsserted(_ turn: Turn, _ value: AnyValue, _ handle: Handle) {
