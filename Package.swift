@@ -76,6 +76,13 @@ let package = Package(
             path: "Generated/SyndicateServerSchemas",
             swiftSettings: runtimeSettings
         ),
+        // The channel protocol of SyndicateChannels' broker mode, generated from Schemas/SyndicateChannelsSchemas.
+        .target(
+            name: "SyndicateChannelsSchemas",
+            dependencies: ["Preserves", "SyndicateProtocols"],
+            path: "Generated/SyndicateChannelsSchemas",
+            swiftSettings: runtimeSettings
+        ),
         // The actor runtime, dataspace, gatekeeper, the relay's protocol state machine and the
         // Noise protocol's (no I/O).
         .target(
@@ -175,7 +182,7 @@ let package = Package(
         .target(
             name: "SyndicateChannels",
             dependencies: [
-                "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO",
+                "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO", "SyndicateChannelsSchemas",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -228,7 +235,7 @@ let package = Package(
         .executableTarget(
             name: "syndicate-channels",
             dependencies: [
-                "Preserves", "SyndicateChannels",
+                "Preserves", "SyndicateChannels", "SyndicateNIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
@@ -319,6 +326,7 @@ let package = Package(
             name: "SyndicateChannelsTests",
             dependencies: [
                 "TestSupport", "Preserves", "SyndicateProtocols", "SyndicateChannels",
+                "Syndicate", "SyndicateNIO", "SyndicateServer", "SyndicateChannelsSchemas",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(name: "swift-syndicate", path: ".."),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // Child processes, free ports, blocking sockets and /proc readings, shared by both tools.
@@ -59,6 +60,9 @@ let package = Package(
                 .product(name: "Syndicate", package: "swift-syndicate"),
                 .product(name: "SyndicateNIO", package: "swift-syndicate"),
                 .product(name: "SyndicateServer", package: "swift-syndicate"),
+                .product(name: "SyndicateChannels", package: "swift-syndicate"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "BenchmarkExamples",
             ],
             swiftSettings: [

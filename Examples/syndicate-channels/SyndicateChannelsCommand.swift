@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyndicateChannels
+import SyndicateNIO
 
 /// tsyncp's examples as one program that scripts can drive: senders read one JSON value per line on
 /// stdin (or make `--generate N`), receivers print one compact JSON line per item on stdout, and
@@ -17,6 +18,10 @@ struct SyndicateChannelsCommand: AsyncParsableCommand {
 struct CommonOptions: ParsableArguments {
     @Option(help: "Direct mode: listen on HOST:PORT (the side that accepts peers).") var listen: String?
     @Option(help: "Direct mode: connect to HOST:PORT.") var connect: String?
+    @Option(help: "Broker mode (the default without --listen/--connect): the syndicate-server, as <tcp \"HOST\" PORT> or HOST:PORT (default <tcp \"127.0.0.1\" 9001>, its well-known ref).") var broker: String?
+    @Option(help: "Broker mode: the channel's name.") var name: String = "default"
+    @Option(help: "Broker mode: the name this side goes by in its peers' joins, leaves and --with-sender (default a random token).") var label: String?
+    @Option(help: "Give up on a send after SECONDS without delivery.") var sendTimeout: Double?
     @Option(help: "json, protobuf, bincode, preserves or raw.") var codec: String = "json"
     @Option(help: "Stop after N items.") var count: Int?
     @Option(help: "At most N peers at once.") var limit: Int?
@@ -27,7 +32,9 @@ struct CommonOptions: ParsableArguments {
 
     func validate() throws {
         guard CodecName(rawValue: codec) != nil else { throw ValidationError("unknown codec \(codec)") }
-        guard (listen == nil) != (connect == nil) else { throw ValidationError("give exactly one of --listen and --connect") }
+        guard listen == nil || connect == nil else { throw ValidationError("give at most one of --listen and --connect") }
+        if broker != nil, listen != nil || connect != nil { throw ValidationError("--broker is for broker mode: leave out --listen and --connect") }
+        if let broker { _ = try Self.brokerAddress(broker) }
     }
 
     var lineCodec: LineCodec { LineCodec(name: CodecName(rawValue: codec) ?? .json) }
@@ -35,11 +42,29 @@ struct CommonOptions: ParsableArguments {
     var options: ChannelOptions {
         var options = ChannelOptions(limit: limit, accept: accept ?? 0)
         options.retry = retry.map { .milliseconds(Int($0 * 1000)) }
+        options.sendTimeout = sendTimeout.map { .milliseconds(Int($0 * 1000)) }
+        options.label = label
         options.onJoin = { peer in printError("joined \(peer.address)") }
         return options
     }
 
+    /// Broker mode when neither --listen nor --connect is given.
+    var isBrokerMode: Bool { listen == nil && connect == nil }
+
+    static func brokerAddress(_ text: String) throws -> RelayAddress {
+        if text.hasPrefix("<") {
+            do { return try RelayAddress(parsing: text) } catch { throw ValidationError("\(error)") }
+        }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            throw ValidationError("not <tcp \"HOST\" PORT> or HOST:PORT: \(text)")
+        }
+        return .tcp(host: String(text[..<colon]), port: port)
+    }
+
     func transport(listening: Bool) throws -> Transport {
+        if isBrokerMode {
+            return .broker(name: name, address: try broker.map(Self.brokerAddress) ?? Transport.defaultBroker)
+        }
         guard let address = listening ? listen : connect else {
             throw ValidationError(listening ? "this side listens: give --listen HOST:PORT" : "this side connects: give --connect HOST:PORT")
         }
@@ -184,10 +209,16 @@ struct BarrierCommand: AsyncParsableCommand {
 
 struct ChannelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "channel", abstract: "1:1 both ways: stdin to the peer, the peer's items to stdout.")
+    @Argument(help: "Broker mode: listen or connect (direct mode: taken from --listen/--connect).") var side: String?
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        if let side, side != "listen", side != "connect" { throw ValidationError("channel [listen|connect]") }
+        if common.isBrokerMode, side == nil { throw ValidationError("over the broker, say which side: channel listen|connect") }
+    }
+
     func run() async throws {
-        let listening = common.listen != nil
+        let listening = common.isBrokerMode ? side == "listen" : common.listen != nil
         try await Channels.channel(common.transport(listening: listening), listen: listening, codec: common.lineCodec, options: common.options) { channel in
             let (rx, tx) = channel.split()
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -19,9 +19,18 @@ public struct ChannelOptions: Sendable {
     public var maximumFrameLength: Int = VariedLengthHeader.defaultMaximumFrameLength
     /// Barrier: send the release again to waiters that arrive after it (release as state).
     public var releaseLateArrivals: Bool = true
-    /// Frames received but not yet taken by the receiver, across all peers, before reading from the
-    /// sockets pauses (back-pressure).
+    /// Direct mode: frames received but not yet taken by the receiver, across all peers, before
+    /// reading from the sockets pauses (back-pressure). Over the broker: the credit window each
+    /// sender is granted, in items (a sender waits once it has this many items not yet taken).
     public var receiveBuffer: Int = 256
+    /// Give up on a `send` (or `release`) that cannot be delivered within this time, with
+    /// ``ChannelError/timedOut(_:)``: over the broker, a peer that grants no credit; direct, a
+    /// socket that does not drain. `nil`: wait as long as it takes.
+    public var sendTimeout: Duration?
+    /// Over the broker: the name this endpoint goes by in its peers' `Peer.address` (default:
+    /// a random `peer-…` token). Peers are told apart by their session's capability, not by
+    /// this name.
+    public var label: String?
 
     public init(
         limit: Int? = nil, accept: Int = 0, acceptTimeout: Duration? = nil,

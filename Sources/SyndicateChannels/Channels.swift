@@ -3,7 +3,9 @@
 ///
 /// In direct mode the side that accepts peers listens (tsyncp's `_on` constructors): mpsc's
 /// receiver, broadcast's sender, the barrier, a multi-channel, and a channel opened with
-/// `listen: true`. The other side connects (`_to`).
+/// `listen: true`. The other side connects (`_to`). Over the broker both sides connect to the
+/// broker and meet by the channel's name; the same sides accept peers (limits, filters) and
+/// link to them (retry).
 public enum Channels {
     // MARK: mpsc: many senders, one receiver
 
@@ -12,7 +14,7 @@ public enum Channels {
         _ transport: Transport, codec: Codec, options: ChannelOptions = .init(),
         _ body: (ChannelReceiver<Codec>) async throws -> R
     ) async throws -> R {
-        try await listening(transport, options: options) { try await body(ChannelReceiver(engine: $0, codec: codec)) }
+        try await listening(transport, role: .mpscReceiver, options: options) { try await body(ChannelReceiver(engine: $0, codec: codec)) }
     }
 
     /// mpsc's sender (tsyncp `mpsc::sender_to`).
@@ -20,7 +22,7 @@ public enum Channels {
         _ transport: Transport, codec: Codec, options: ChannelOptions = .init(),
         _ body: (ChannelSender<Codec>) async throws -> R
     ) async throws -> R {
-        try await connecting(transport, options: options) { try await body(ChannelSender(engine: $0, codec: codec)) }
+        try await connecting(transport, role: .mpscSender, options: options) { try await body(ChannelSender(engine: $0, codec: codec)) }
     }
 
     // MARK: broadcast: one sender, many receivers
@@ -30,7 +32,7 @@ public enum Channels {
         _ transport: Transport, codec: Codec, options: ChannelOptions = .init(),
         _ body: (ChannelSender<Codec>) async throws -> R
     ) async throws -> R {
-        try await listening(transport, options: options) { try await body(ChannelSender(engine: $0, codec: codec)) }
+        try await listening(transport, role: .broadcastSender, options: options) { try await body(ChannelSender(engine: $0, codec: codec)) }
     }
 
     /// broadcast's receiver (tsyncp `broadcast::receiver_to`).
@@ -38,7 +40,7 @@ public enum Channels {
         _ transport: Transport, codec: Codec, options: ChannelOptions = .init(),
         _ body: (ChannelReceiver<Codec>) async throws -> R
     ) async throws -> R {
-        try await connecting(transport, options: options) { try await body(ChannelReceiver(engine: $0, codec: codec)) }
+        try await connecting(transport, role: .broadcastReceiver, options: options) { try await body(ChannelReceiver(engine: $0, codec: codec)) }
     }
 
     // MARK: barrier
@@ -48,12 +50,8 @@ public enum Channels {
         _ transport: Transport, options: ChannelOptions = .init(), _ body: (Barrier) async throws -> R
     ) async throws -> R {
         let flag = BarrierFlag()
-        return try await listening(transport, options: options, prepare: { engine in
-            guard options.releaseLateArrivals, let direct = engine as? DirectEngine else { return }
-            direct.setJoinHook { [weak direct] peer in
-                guard flag.value, let direct else { return }
-                try? await direct.send(try ReleaseCodec().encode(()), to: [peer])
-            }
+        return try await listening(transport, role: .barrier, options: options, prepare: { engine in
+            if options.releaseLateArrivals { engine.releaseLateArrivals(flag) }
         }) { try await body(Barrier(engine: $0, released: flag)) }
     }
 
@@ -61,7 +59,7 @@ public enum Channels {
     public static func barrierWaiter<R: Sendable>(
         _ transport: Transport, options: ChannelOptions = .init(), _ body: (BarrierWaiter) async throws -> R
     ) async throws -> R {
-        try await connecting(transport, options: options) { try await body(BarrierWaiter(engine: $0)) }
+        try await connecting(transport, role: .waiter, options: options) { try await body(BarrierWaiter(engine: $0)) }
     }
 
     // MARK: channel (1:1) and multi-channel (many ↔ many)
@@ -76,12 +74,12 @@ public enum Channels {
             var one = options
             one.limit = 1
             one.accept = 1
-            return try await listening(transport, options: one, single: true, prepare: { _ in }) { engine in
+            return try await listening(transport, role: .listener, options: one, single: true, prepare: { _ in }) { engine in
                 (engine as? DirectEngine)?.closeListener()
                 return try await body(Duplex(engine: engine, codec: codec))
             }
         }
-        return try await connecting(transport, options: options) { try await body(Duplex(engine: $0, codec: codec)) }
+        return try await connecting(transport, role: .connector, options: options) { try await body(Duplex(engine: $0, codec: codec)) }
     }
 
     /// A many-to-many channel: receives from every peer, sends to all or some (tsyncp
@@ -90,28 +88,32 @@ public enum Channels {
         _ transport: Transport, codec: Codec, options: ChannelOptions = .init(),
         _ body: (Duplex<Codec>) async throws -> R
     ) async throws -> R {
-        try await listening(transport, options: options) { try await body(Duplex(engine: $0, codec: codec)) }
+        try await listening(transport, role: .listener, options: options) { try await body(Duplex(engine: $0, codec: codec)) }
     }
 
     // MARK: Transports
 
     static func listening<R: Sendable>(
-        _ transport: Transport, options: ChannelOptions, single: Bool = false,
+        _ transport: Transport, role: BrokerRole, options: ChannelOptions, single: Bool = false,
         prepare: (any ChannelEngine) -> Void = { _ in },
         _ body: (any ChannelEngine) async throws -> R
     ) async throws -> R {
         switch transport {
         case .direct(let host, let port):
             return try await DirectBootstrap.listening(host: host, port: port, options: options, single: single, prepare: prepare, body)
+        case .broker, .brokerClient:
+            return try await BrokerBootstrap.open(transport, role: role, options: options, single: single, prepare: prepare, body)
         }
     }
 
     static func connecting<R: Sendable>(
-        _ transport: Transport, options: ChannelOptions, _ body: (any ChannelEngine) async throws -> R
+        _ transport: Transport, role: BrokerRole, options: ChannelOptions, _ body: (any ChannelEngine) async throws -> R
     ) async throws -> R {
         switch transport {
         case .direct(let host, let port):
             return try await DirectBootstrap.connecting(host: host, port: port, options: options, body)
+        case .broker, .brokerClient:
+            return try await BrokerBootstrap.open(transport, role: role, options: options, body)
         }
     }
 }

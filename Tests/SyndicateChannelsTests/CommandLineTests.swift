@@ -105,3 +105,52 @@ import TestSupport
         left.kill()
     }
 }
+
+/// `syndicate-channels` in broker mode (no --listen/--connect) against an in-process broker.
+@Suite(.serialized) struct BrokerCommandLineTests {
+    func start(_ arguments: [String], port: Int) throws -> InteractiveProcess {
+        try InteractiveProcess(CommandLineTests.program, arguments + ["--broker", "127.0.0.1:\(port)"], includeStandardError: false)
+    }
+
+    @Test func mpscAndBarrierOverTheBroker() async throws {
+        try await BrokerPrimitiveTests.withBroker { port in
+            let receiver = try start(["mpsc", "receive", "--name", "jobs", "--count", "3", "--with-sender"], port: port)
+            let sender = try start(["mpsc", "send", "--name", "jobs", "--label", "worker-1", "--retry", "20"], port: port)
+            sender.send(#"{"job": 1}"#)
+            sender.send("2")
+            sender.send(#""three""#)
+            #expect(await receiver.exitStatus(timeout: 30) == 0)
+            #expect(receiver.transcript == [
+                #"{"from":"worker-1","item":{"job":1}}"#, #"{"from":"worker-1","item":2}"#, #"{"from":"worker-1","item":"three"}"#,
+            ])
+            sender.kill()
+
+            let barrier = try start(["barrier", "release", "--name", "go", "--accept", "2"], port: port)
+            let waiters = try (0..<2).map { _ in try start(["barrier", "wait", "--name", "go", "--retry", "20"], port: port) }
+            for waiter in waiters {
+                #expect(await waiter.exitStatus(timeout: 30) == 0)
+                #expect(waiter.transcript == ["released"])
+            }
+            #expect(await barrier.exitStatus(timeout: 30) == 0)
+            #expect(barrier.transcript == ["released 2"])
+        }
+    }
+
+    @Test func chatOverTheBroker() async throws {
+        try await BrokerPrimitiveTests.withBroker { port in
+            let server = try start(["chat", "server", "--name", "lobby", "--with-sender"], port: port)
+            let alice = try start(["chat", "client", "--name", "lobby", "--label", "alice", "--retry", "20"], port: port)
+            let bob = try start(["chat", "client", "--name", "lobby", "--label", "bob", "--retry", "20"], port: port)
+            try await Task.sleep(for: .milliseconds(800))
+            alice.send(#""hi from alice""#)
+            #expect(await bob.waitFor(#""hi from alice""#))
+            #expect(await server.waitForLine { $0 == #"{"from":"alice","item":"hi from alice"}"# } != nil)
+            bob.send(#""hi from bob""#)
+            #expect(await alice.waitFor(#""hi from bob""#))
+            #expect(!alice.transcript.contains(#""hi from alice""#))
+            alice.kill()
+            bob.kill()
+            server.kill()
+        }
+    }
+}

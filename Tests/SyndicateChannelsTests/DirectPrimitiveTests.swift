@@ -26,11 +26,12 @@ import Testing
                     }
                 }
                 var next = [Int](repeating: 0, count: senders)
-                var addresses: [Int: Set<String>] = [:]
+                // By peer (its id), not address: a sender that is done frees its port for another.
+                var addresses: [Int: Set<Peer>] = [:]
                 for try await received in receiver.withSender {
                     #expect(received.item.seq == next[received.item.from], "sender \(received.item.from) out of order")
                     next[received.item.from] += 1
-                    addresses[received.item.from, default: []].insert(received.sender.address)
+                    addresses[received.item.from, default: []].insert(received.sender)
                     if next.reduce(0, +) == senders * perSender { break }
                 }
                 #expect(next == [Int](repeating: perSender, count: senders))

@@ -14,6 +14,7 @@ let allSuites: [any BenchmarkSuite] = [
     DataspaceSuite(),
     BrokerSuite(),
     FederationSuite(),
+    ChannelSuite(),
 ]
 
 // A child process started by BrokerSuite: a broker, a client, or a Redis client.

@@ -26,6 +26,7 @@ final class DirectEngine: ChannelEngine {
         var serverChannel: (any Channel)?
         /// Called for every peer that joins (the barrier's late-arrival release).
         var joinHook: (@Sendable (Peer) async -> Void)?
+        var subscribers = PeerEventSubscribers()
     }
 
     enum Arrival: Sendable {
@@ -36,8 +37,6 @@ final class DirectEngine: ChannelEngine {
     private let state = Mutex(State())
     private let inbox: BoundedQueue<Arrival>
     let options: ChannelOptions
-    let events: AsyncStream<PeerEvent>
-    private let eventSink: AsyncStream<PeerEvent>.Continuation
     /// A connecting engine ends its inbox when its one connection ends.
     private let single: Bool
     let allocator = ByteBufferAllocator()
@@ -46,7 +45,18 @@ final class DirectEngine: ChannelEngine {
         self.options = options
         self.single = single
         inbox = BoundedQueue(capacity: options.receiveBuffer)
-        (events, eventSink) = AsyncStream.makeStream(of: PeerEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    var events: AsyncStream<PeerEvent> {
+        state.withLock { s in
+            s.subscribers.subscribe(present: s.order.compactMap { s.members[$0]?.peer }) { [weak self] id in
+                self?.state.withLock { $0.subscribers.remove(id) }
+            }
+        }
+    }
+
+    private func yield(_ event: PeerEvent) {
+        state.withLock { $0.subscribers.yield(event) }
     }
 
     var limit: Int? { options.limit }
@@ -61,11 +71,28 @@ final class DirectEngine: ChannelEngine {
         state.withLock { $0.joinHook = hook }
     }
 
+    func releaseLateArrivals(_ flag: BarrierFlag) {
+        setJoinHook { [weak self] peer in
+            guard flag.value, let self else { return }
+            try? await self.send(try ReleaseCodec().encode(()), to: [peer])
+        }
+    }
+
+    func flow(of peer: Peer) -> PeerFlow? { nil }
+
     // MARK: Sending
 
     func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError) {
         let frame = try FrameEncoding.frame(payload, maximumFrameLength: options.maximumFrameLength, allocator: allocator)
-        try await sendFrame(frame, to: targets)
+        guard let timeout = options.sendTimeout else {
+            try await sendFrame(frame, to: targets)
+            return
+        }
+        // Frames are whole buffers, so a write given up on is either queued whole or dropped:
+        // the stream stays well-framed.
+        try await SendDeadline.run(timeout, "sending: not written within \(timeout)") { [self] () async throws(ChannelError) in
+            try await sendFrame(frame, to: targets)
+        }
     }
 
     func sendFrame(_ frame: ByteBuffer, to targets: [Peer]?) async throws(ChannelError) {
@@ -167,7 +194,7 @@ final class DirectEngine: ChannelEngine {
     func serve(_ connection: Connection) async {
         let address = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
         if let filter = options.filter, !filter(address) {
-            eventSink.yield(.refused(address: address, reason: nil))
+            yield(.refused(address: address, reason: nil))
             try? await connection.channel.close()
             return
         }
@@ -179,7 +206,7 @@ final class DirectEngine: ChannelEngine {
             return s.nextID
         }
         guard let id = admitted else {
-            if let limit = options.limit { eventSink.yield(.refused(address: address, reason: .limitReached(limit: limit))) }
+            if let limit = options.limit { yield(.refused(address: address, reason: .limitReached(limit: limit))) }
             try? await connection.channel.close()
             return
         }
@@ -191,12 +218,12 @@ final class DirectEngine: ChannelEngine {
                     s.reserved -= 1
                     s.members[id] = Member(peer: peer, writer: outbound, channel: connection.channel)
                     s.order.append(id)
+                    s.subscribers.yield(.joined(peer))
                     let count = s.members.count
                     let ready = s.peerWaiters.filter { $0.count <= count }
                     s.peerWaiters.removeAll { $0.count <= count }
                     return (ready.map(\.continuation), s.joinHook)
                 }
-                eventSink.yield(.joined(peer))
                 options.onJoin?(peer)
                 for c in woken { c.resume() }
                 if let hook { await hook(peer) }
@@ -210,10 +237,13 @@ final class DirectEngine: ChannelEngine {
             reason = .connection(peer: address, reason: "\(error)")
         }
         state.withLock { s in
-            if s.members.removeValue(forKey: id) == nil { s.reserved -= 1 }
+            if s.members.removeValue(forKey: id) == nil {
+                s.reserved -= 1
+            } else {
+                s.subscribers.yield(.left(peer, reason: reason))
+            }
             s.order.removeAll { $0 == id }
         }
-        eventSink.yield(.left(peer, reason: reason))
         if single {
             if let reason { await inbox.push(.failure(reason)) }
             inbox.finish()
@@ -246,16 +276,16 @@ final class DirectEngine: ChannelEngine {
 
     /// Closes every connection and the listener, and ends receiving and events.
     func shutdown() {
-        let (channels, server, waiters) = state.withLock { s in
+        let (channels, server, waiters, subscribers) = state.withLock { s in
             s.closed = true
             defer { s.peerWaiters = [] }
-            return (s.members.values.map(\.channel), s.serverChannel, s.peerWaiters.map(\.continuation))
+            return (s.members.values.map(\.channel), s.serverChannel, s.peerWaiters.map(\.continuation), s.subscribers.finish())
         }
         for channel in channels { channel.close(promise: nil) }
         server?.close(promise: nil)
         for waiter in waiters { waiter.resume() }
         inbox.finish()
-        eventSink.finish()
+        for subscriber in subscribers { subscriber.finish() }
     }
 
     func setServerChannel(_ channel: any Channel) { state.withLock { $0.serverChannel = channel } }

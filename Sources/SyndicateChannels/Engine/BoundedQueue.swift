@@ -46,6 +46,18 @@ final class BoundedQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// Adds `element` now, even past the capacity: for producers bounded another way (the
+    /// broker's credit), which cannot wait. Dropped once finished.
+    func append(_ element: Element) {
+        let consumer = state.withLock { s -> CheckedContinuation<Element?, Never>? in
+            if s.finished { return nil }
+            if !s.consumers.isEmpty { return s.consumers.removeFirst().continuation }
+            s.buffer.append(element)
+            return nil
+        }
+        consumer?.resume(returning: element)
+    }
+
     /// Takes the oldest element, waiting for one; nil once finished and drained, or when the
     /// waiting task is cancelled.
     func next() async -> Element? {

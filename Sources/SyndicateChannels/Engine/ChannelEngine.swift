@@ -11,8 +11,13 @@ protocol ChannelEngine: Sendable {
     var localPort: Int? { get }
     /// The peer limit, if any.
     var limit: Int? { get }
-    /// Joins and leaves, for one consumer.
+    /// Joins and leaves: each call is a new subscription, which starts with a `.joined` for
+    /// every peer present and then gets every change.
     var events: AsyncStream<PeerEvent> { get }
     /// Returns once at least `count` peers are present.
     func waitForPeers(_ count: Int, timeout: Duration?) async throws(ChannelError)
+    /// Barrier: once `flag` is set, waiters that join are released as they arrive.
+    func releaseLateArrivals(_ flag: BarrierFlag)
+    /// The credit state of the link to `peer` (broker mode); nil in direct mode.
+    func flow(of peer: Peer) -> PeerFlow?
 }

@@ -14,6 +14,7 @@ public struct Barrier: Sendable {
     /// The port the listening side is bound to (with port 0, the one picked).
     public var localPort: Int? { engine.localPort }
     public var limit: Int? { engine.limit }
+    /// Arrivals and departures; each access is a subscription of its own (see ``ChannelSender/events``).
     public var events: AsyncStream<PeerEvent> { engine.events }
 
     /// Returns once `count` waiters have arrived.

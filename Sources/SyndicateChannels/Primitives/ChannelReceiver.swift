@@ -38,8 +38,12 @@ public struct ChannelReceiver<Codec: ChannelCodec>: AsyncSequence, Sendable {
     public var localPort: Int? { engine.localPort }
     public var limit: Int? { engine.limit }
     public var isFull: Bool { limit.map { peerCount >= $0 } ?? false }
-    /// Joins and leaves, for one consumer (shared with the sending half of the same channel).
+    /// Joins and leaves. Each access is a subscription of its own: it starts with a `.joined`
+    /// for every peer present, then gets every change; any number may run at once.
     public var events: AsyncStream<PeerEvent> { engine.events }
+
+    /// Over the broker, the credit of the link to `peer` (see ``ChannelSender/flow(of:)``).
+    public func flow(of peer: Peer) -> PeerFlow? { engine.flow(of: peer) }
 
     public func waitForPeers(_ count: Int, timeout: Duration? = nil) async throws(ChannelError) {
         try await engine.waitForPeers(count, timeout: timeout)

@@ -38,8 +38,13 @@ public struct ChannelSender<Codec: ChannelCodec>: Sendable {
     public var limit: Int? { engine.limit }
     /// Whether the limit is reached.
     public var isFull: Bool { limit.map { peerCount >= $0 } ?? false }
-    /// Joins and leaves, for one consumer (shared with the receiving half of the same channel).
+    /// Joins and leaves. Each access is a subscription of its own: it starts with a `.joined`
+    /// for every peer present, then gets every change; any number may run at once.
     public var events: AsyncStream<PeerEvent> { engine.events }
+
+    /// Over the broker, the credit of the link to `peer`: how far this side may send and has
+    /// sent, how much it granted and how much its consumer took. Nil in direct mode.
+    public func flow(of peer: Peer) -> PeerFlow? { engine.flow(of: peer) }
 
     /// Returns once at least `count` peers are connected (tsyncp's `accept().num(n)`).
     public func waitForPeers(_ count: Int, timeout: Duration? = nil) async throws(ChannelError) {

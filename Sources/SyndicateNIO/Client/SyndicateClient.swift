@@ -321,6 +321,15 @@ public final class SyndicateClient: Sendable {
         try send(value.preserves(as: Ref.self))
     }
 
+    /// Runs `action` in a turn of the client's actor, given the dataspace: for entities and
+    /// facets of your own beside the async API (they live until stopped or until the client
+    /// ends). Turns run in the order they were asked for.
+    public func run(_ action: @escaping @Sendable (Turn, Ref) throws -> Void) throws(SyndicateClientError) {
+        try checkOpen()
+        let ds = dataspace
+        actor.run { turn in try action(turn, ds) }
+    }
+
     /// Returns once the broker's dataspace has handled everything this client sent before.
     ///
     /// - Throws: the client's ``SyndicateClientError`` once it has ended, or `CancellationError`

@@ -1,0 +1,360 @@
+import Foundation
+import SyndicateChannels
+import SyndicateNIO
+import SyndicateServer
+import Synchronization
+import Testing
+import TestSupport
+
+/// The five primitives over a real `syndicate-server` (in process, on a loopback port), each
+/// endpoint with a connection of its own, as separate services would have.
+@Suite(.serialized) struct BrokerPrimitiveTests {
+    let json = JSONCodec<Tagged>()
+
+    struct Tagged: Codable, Equatable, Sendable {
+        var from: Int
+        var seq: Int
+    }
+
+    /// A broker on a free port, shut down after `body`.
+    static func withBroker<R: Sendable>(_ body: (Int) async throws -> R) async throws -> R {
+        var options = ServerOptions()
+        options.ports = [0]
+        let broker = await SyndicateBroker.start(options)
+        do {
+            let port = try #require(try await broker.listeningPorts(count: 1).first)
+            let result = try await body(port)
+            await broker.shutdown(gracePeriod: .milliseconds(200))
+            return result
+        } catch {
+            await broker.shutdown(gracePeriod: .milliseconds(200))
+            throw error
+        }
+    }
+
+    static func on(_ port: Int, _ name: String) -> Transport {
+        .broker(name: name, address: .tcp(host: "127.0.0.1", port: port))
+    }
+
+    static func retrying(_ options: ChannelOptions = .init()) -> ChannelOptions {
+        var options = options
+        options.retry = .seconds(20)
+        return options
+    }
+
+    @Test func mpscKeepsEachSendersOrderAndTellsSendersApart() async throws {
+        let senders = 5, perSender = 400
+        try await Self.withBroker { port in
+            try await Channels.mpscReceiver(Self.on(port, "fan-in"), codec: json) { receiver in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for s in 0..<senders {
+                        group.addTask {
+                            try await Channels.mpscSender(Self.on(port, "fan-in"), codec: json, options: Self.retrying()) { sender in
+                                for i in 0..<perSender { try await sender.send(Tagged(from: s, seq: i)) }
+                            }
+                        }
+                    }
+                    var next = [Int](repeating: 0, count: senders)
+                    var identities: [Int: Set<Peer>] = [:]
+                    for try await received in receiver.withSender {
+                        #expect(received.item.seq == next[received.item.from], "sender \(received.item.from) out of order")
+                        next[received.item.from] += 1
+                        identities[received.item.from, default: []].insert(received.sender)
+                        if next.reduce(0, +) == senders * perSender { break }
+                    }
+                    #expect(next == [Int](repeating: perSender, count: senders))
+                    // The sender of an item is the link it came on: one peer per sender, all different.
+                    #expect(identities.values.allSatisfy { $0.count == 1 })
+                    #expect(Set(identities.values.flatMap { $0 }).count == senders)
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
+    @Test func broadcastReachesEveryReceiver() async throws {
+        let receivers = 4, items = 300
+        try await Self.withBroker { port in
+            var options = ChannelOptions(limit: receivers, accept: receivers)
+            options.acceptTimeout = .seconds(30)
+            try await withThrowingTaskGroup(of: [Tagged].self) { group in
+                for _ in 0..<receivers {
+                    group.addTask {
+                        try await Channels.broadcastReceiver(Self.on(port, "news"), codec: json, options: Self.retrying()) { receiver in
+                            var got: [Tagged] = []
+                            for try await item in receiver { got.append(item) }
+                            return got
+                        }
+                    }
+                }
+                try await Channels.broadcastSender(Self.on(port, "news"), codec: json, options: options) { sender in
+                    #expect(sender.peerCount == receivers && sender.isFull)
+                    for i in 0..<items { try await sender.send(Tagged(from: 0, seq: i)) }
+                }
+                // The sender closed: each receiver's sequence ended after every item.
+                for try await got in group {
+                    #expect(got == (0..<items).map { Tagged(from: 0, seq: $0) })
+                }
+            }
+        }
+    }
+
+    @Test func limitRefusesExtraPeersAndAcceptWaitsForN() async throws {
+        try await Self.withBroker { port in
+            try await Channels.mpscReceiver(Self.on(port, "limited"), codec: json, options: .init(limit: 2)) { receiver in
+                let events = receiver.events
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for s in 0..<2 {
+                        group.addTask {
+                            try await Channels.mpscSender(Self.on(port, "limited"), codec: json, options: Self.retrying()) { sender in
+                                try await sender.send(Tagged(from: s, seq: 0))
+                                try await Task.sleep(for: .seconds(60))
+                            }
+                        }
+                    }
+                    try await receiver.waitForPeers(2, timeout: .seconds(20))
+                    #expect(receiver.isFull && receiver.limit == 2)
+                    // A third is refused with the receiver's limit, as a typed error at open.
+                    await #expect(throws: ChannelError.limitReached(limit: 2)) {
+                        try await Channels.mpscSender(Self.on(port, "limited"), codec: json, options: Self.retrying()) { _ in }
+                    }
+                    var refused = false
+                    for await event in events {
+                        if case .refused(_, let reason) = event {
+                            #expect(reason == .limitReached(limit: 2))
+                            refused = true
+                            break
+                        }
+                    }
+                    #expect(refused && receiver.peerCount == 2)
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    @Test func joinsAndLeavesReachEverySubscriberIncludingAKilledProcess() async throws {
+        try await Self.withBroker { port in
+            try await Channels.mpscReceiver(Self.on(port, "crash"), codec: JSONCodec<Int>()) { receiver in
+                let first = receiver.events, second = receiver.events
+                let sender = try InteractiveProcess(
+                    BuiltExecutables.path("syndicate-channels"),
+                    ["mpsc", "send", "--broker", "<tcp \"127.0.0.1\" \(port)>", "--name", "crash", "--label", "doomed", "--retry", "20"],
+                    includeStandardError: false)
+                sender.send("41")
+                sender.send("42")
+                var items: [Int] = []
+                for try await item in receiver {
+                    items.append(item)
+                    if items.count == 2 { break }
+                }
+                #expect(items == [41, 42])
+                #expect(receiver.peers.map(\.address) == ["doomed"])
+                sender.signal(SIGKILL)
+                // Both subscribers see the join, then the leave the broker reports for the dead session.
+                for events in [first, second] {
+                    var seen: [String] = []
+                    for await event in events {
+                        switch event {
+                        case .joined(let peer): seen.append("joined \(peer.address)")
+                        case .left(let peer, _): seen.append("left \(peer.address)")
+                        case .refused: break
+                        }
+                        if seen.count == 2 { break }
+                    }
+                    #expect(seen == ["joined doomed", "left doomed"])
+                }
+                #expect(receiver.peerCount == 0)
+                _ = await sender.exitStatus(timeout: 10)
+            }
+        }
+    }
+
+    @Test func barrierCountsArrivalsAndReleasesLateOnes() async throws {
+        try await Self.withBroker { port in
+            try await Channels.barrier(Self.on(port, "start")) { barrier in
+                let released = Locked(0)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<3 {
+                        group.addTask {
+                            try await Channels.barrierWaiter(Self.on(port, "start"), options: Self.retrying()) { waiter in
+                                try await waiter.wait()
+                                released.withLock { $0 += 1 }
+                            }
+                        }
+                    }
+                    try await barrier.waitForArrivals(3, timeout: .seconds(20))
+                    #expect(barrier.waiterCount == 3 && released.withLock { $0 } == 0)
+                    try await barrier.release()
+                    try await group.waitForAll()
+                    #expect(released.withLock { $0 } == 3)
+                    // The release is state: a waiter arriving after it is released at once.
+                    try await Channels.barrierWaiter(Self.on(port, "start"), options: Self.retrying()) { waiter in
+                        try await waiter.wait()
+                    }
+                    #expect(barrier.isReleased)
+                }
+            }
+        }
+    }
+
+    @Test func splitHalvesWorkConcurrently() async throws {
+        let items = 500
+        try await Self.withBroker { port in
+            try await withThrowingTaskGroup(of: [Tagged].self) { outer in
+                outer.addTask {
+                    try await Channels.channel(Self.on(port, "pair"), listen: true, codec: json) { channel in
+                        try await Self.exchange(channel, me: 0, items: items)
+                    }
+                }
+                outer.addTask {
+                    try await Channels.channel(Self.on(port, "pair"), listen: false, codec: json, options: Self.retrying()) { channel in
+                        try await Self.exchange(channel, me: 1, items: items)
+                    }
+                }
+                for try await got in outer {
+                    #expect(got.count == items)
+                    #expect(got == (0..<items).map { Tagged(from: got.first?.from ?? -1, seq: $0) })
+                }
+            }
+        }
+    }
+
+    /// Sends `items` from one task while receiving `items` in another, through the split halves.
+    static func exchange(_ channel: Duplex<JSONCodec<Tagged>>, me: Int, items: Int) async throws -> [Tagged] {
+        try await channel.waitForPeers(1, timeout: .seconds(20))
+        let (receiver, sender) = channel.split()
+        async let sent: Void = {
+            for i in 0..<items { try await sender.send(Tagged(from: me, seq: i)) }
+        }()
+        var got: [Tagged] = []
+        for try await item in receiver {
+            got.append(item)
+            if got.count == items { break }
+        }
+        try await sent
+        return got
+    }
+
+    @Test func targetedSendsReachOnlyTheirTargets() async throws {
+        try await Self.withBroker { port in
+            var options = ChannelOptions(accept: 3)
+            options.acceptTimeout = .seconds(30)
+            try await withThrowingTaskGroup(of: (String, [Tagged]).self) { group in
+                for name in ["a", "b", "c"] {
+                    group.addTask {
+                        var mine = Self.retrying()
+                        mine.label = name
+                        return try await Channels.channel(Self.on(port, "room"), listen: false, codec: json, options: mine) { channel in
+                            var got: [Tagged] = []
+                            for try await item in channel.receiver {
+                                if item.seq < 0 { break }
+                                got.append(item)
+                            }
+                            return (name, got)
+                        }
+                    }
+                }
+                try await Channels.multiChannel(Self.on(port, "room"), codec: json, options: options) { room in
+                    let a = try #require(room.peers.first { $0.address == "a" })
+                    let c = try #require(room.peers.first { $0.address == "c" })
+                    try await room.send(Tagged(from: 0, seq: 1), to: [a, c])
+                    try await room.send(Tagged(from: 0, seq: 2), where: { $0.address == "b" })
+                    try await room.send(Tagged(from: 0, seq: 3))
+                    await #expect(throws: ChannelError.noPeers) { try await room.send(Tagged(from: 0, seq: 4), to: []) }
+                    try await room.send(Tagged(from: 0, seq: -1))
+                }
+                var got: [String: [Int]] = [:]
+                for try await (name, items) in group { got[name] = items.map(\.seq) }
+                #expect(got == ["a": [1, 3], "b": [2, 3], "c": [1, 3]])
+            }
+        }
+    }
+
+    @Test func aSlowReceiverHoldsItsSenderToTheCreditWindow() async throws {
+        let window = 16, total = 200
+        try await Self.withBroker { port in
+            var options = ChannelOptions()
+            options.receiveBuffer = window
+            try await Channels.mpscReceiver(Self.on(port, "slow"), codec: json, options: options) { receiver in
+                let progress = Locked(0)
+                let sending = Task {
+                    try await Channels.mpscSender(Self.on(port, "slow"), codec: json, options: Self.retrying()) { sender in
+                        for i in 0..<total {
+                            try await sender.send(Tagged(from: 0, seq: i))
+                            progress.withLock { $0 = i + 1 }
+                        }
+                    }
+                }
+                try await receiver.waitForPeers(1, timeout: .seconds(20))
+                let peer = try #require(receiver.peers.first)
+                // Nothing taken yet: the sender gets exactly one window through, and waits.
+                while receiver.flow(of: peer).map({ $0.received }) ?? 0 < window { try await Task.sleep(for: .milliseconds(10)) }
+                try await Task.sleep(for: .milliseconds(300))
+                let held = try #require(receiver.flow(of: peer))
+                #expect(held.received == window && held.granted == window && held.buffered == window)
+                #expect(progress.withLock { $0 } == window)
+                // Taking items lets it go on, never more than a window ahead of the consumer.
+                var taken = 0
+                for try await item in receiver {
+                    #expect(item.seq == taken)
+                    taken += 1
+                    // (Once the sender is done and gone, its link is too.)
+                    if let flow = receiver.flow(of: peer) {
+                        #expect(flow.received <= flow.granted && flow.buffered <= window)
+                    }
+                    if taken == total { break }
+                }
+                try await sending.value
+            }
+        }
+    }
+
+    @Test func aSendTimesOutWithoutCredit() async throws {
+        try await Self.withBroker { port in
+            var options = ChannelOptions()
+            options.receiveBuffer = 4
+            try await Channels.mpscReceiver(Self.on(port, "stuck"), codec: json, options: options) { receiver in
+                var sending = Self.retrying()
+                sending.sendTimeout = .milliseconds(300)
+                try await Channels.mpscSender(Self.on(port, "stuck"), codec: json, options: sending) { sender in
+                    for i in 0..<4 { try await sender.send(Tagged(from: 0, seq: i)) }
+                    do {
+                        try await sender.send(Tagged(from: 0, seq: 4))
+                        Issue.record("sent past the window")
+                    } catch let error as ChannelError {
+                        guard case .timedOut = error else { Issue.record("\(error)"); return }
+                    }
+                }
+                _ = receiver.peerCount
+            }
+        }
+    }
+
+    @Test func retryWaitsForTheOtherSideAndWithoutItFailsAtOnce() async throws {
+        try await Self.withBroker { port in
+            await #expect(throws: ChannelError.self) {
+                try await Channels.mpscSender(Self.on(port, "later"), codec: json) { _ in }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Channels.mpscSender(Self.on(port, "later"), codec: json, options: Self.retrying()) { sender in
+                        try await sender.send(Tagged(from: 7, seq: 0))
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                try await Channels.mpscReceiver(Self.on(port, "later"), codec: json) { receiver in
+                    let first = try await receiver.receive()
+                    #expect(first == Tagged(from: 7, seq: 0))
+                }
+                try await group.waitForAll()
+            }
+            // Retrying also covers a broker that is not up yet; with a deadline, a typed timeout.
+            var short = ChannelOptions()
+            short.retry = .milliseconds(300)
+            await #expect(throws: ChannelError.self) {
+                try await Channels.mpscSender(.broker(name: "x", address: .tcp(host: "127.0.0.1", port: 1)), codec: json, options: short) { _ in }
+            }
+        }
+    }
+}
