@@ -138,10 +138,15 @@ import TestSupport
 
     @Test func chatOverTheBroker() async throws {
         try await BrokerPrimitiveTests.withBroker { port in
-            let server = try start(["chat", "server", "--name", "lobby", "--with-sender"], port: port)
+            // The server's standard error says who joined: a message sent before both clients are
+            // in would not reach the later one.
+            let server = try InteractiveProcess(
+                CommandLineTests.program, ["chat", "server", "--name", "lobby", "--with-sender", "--broker", "127.0.0.1:\(port)"],
+                includeStandardError: true)
             let alice = try start(["chat", "client", "--name", "lobby", "--label", "alice", "--retry", "20"], port: port)
             let bob = try start(["chat", "client", "--name", "lobby", "--label", "bob", "--retry", "20"], port: port)
-            try await Task.sleep(for: .milliseconds(800))
+            #expect(await server.waitForLine { $0.contains("joined") && $0.contains("alice") } != nil)
+            #expect(await server.waitForLine { $0.contains("joined") && $0.contains("bob") } != nil)
             alice.send(#""hi from alice""#)
             #expect(await bob.waitFor(#""hi from alice""#))
             #expect(await server.waitForLine { $0 == #"{"from":"alice","item":"hi from alice"}"# } != nil)

@@ -260,13 +260,21 @@ struct FederationTests {
         // Cutting the A–B link mid-stream retracts B's assertions at A (and A's at B) but not at C;
         // restoring it brings them back.
         // The cut comes in the middle of a stream of messages from B's client.
+        // (The cut waits until A has heard the stream's start, not for a fixed time: on a loaded
+        // machine the first messages can take longer than any fixed pause.)
+        let streamer = cb
+        for i in 0..<20 {
+            streamer.say("stream \(i)")
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(await log.wait { s in s.heard("ca", "cb2: stream 0") > 0 })
         let stream = Task.detached {
-            for i in 0..<200 {
-                cb.say("stream \(i)")
+            for i in 20..<200 {
+                streamer.say("stream \(i)")
                 try? await Task.sleep(for: .milliseconds(2))
             }
         }
-        try await Task.sleep(for: .milliseconds(150))
+        try await Task.sleep(for: .milliseconds(20))
         proxyToB.cut()
         proxyToA.cut()
         await stream.value

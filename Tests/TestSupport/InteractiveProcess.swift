@@ -94,12 +94,19 @@ public final class InteractiveProcess: @unchecked Sendable {
         if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
     }
 
-    /// Waits for the program to exit and returns its status.
+    /// Waits for the program to exit and returns its status. Once it has exited, its remaining
+    /// output is read too (briefly bounded), so ``transcript`` then holds everything it printed.
     public func exitStatus(timeout: TimeInterval = 60) async -> Int32? {
         await withCheckedContinuation { continuation in
             Thread { [self] in
                 let deadline = Date(timeIntervalSinceNow: timeout)
                 while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+                if !process.isRunning {
+                    let drained = Date(timeIntervalSinceNow: 5)
+                    condition.lock()
+                    while !finished && condition.wait(until: drained) {}
+                    condition.unlock()
+                }
                 continuation.resume(returning: process.isRunning ? nil : process.terminationStatus)
             }.start()
         }
