@@ -194,6 +194,12 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
         if channel.isWritable { drain() }
     }
 
+    /// The kernel's send buffer on accepted connections (`SO_SNDBUF`, which Linux doubles).
+    /// Fixed rather than autotuned: on loopback autotuning grows it to megabytes per
+    /// connection, memory outside ``OutputBudget``'s accounting, and bytes the kernel holds can
+    /// neither be dropped when a slow peer is cut off nor overtaken by a goodbye at shutdown.
+    static let kernelSendBufferBytes = 128 << 10
+
     /// Output is written in chunks of about this size, each acknowledged on its own, so a
     /// slow but steady reader shows progress (and repays its producers) as it goes.
     static let writeChunkSize = 256 << 10

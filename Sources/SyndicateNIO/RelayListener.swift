@@ -87,6 +87,7 @@ public final class RelayListener: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.autoRead, value: true)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.socketOption(.so_sndbuf), value: ChannelRelayTransport.kernelSendBufferBytes)
         if case .tcp = endpoint, let keepAlive = limits.tcpKeepAlive {
             bootstrap = bootstrap.childKeepAlive(idle: keepAlive)
         }
