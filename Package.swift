@@ -132,7 +132,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // mimalloc (Debian: libmimalloc-dev) replaces glibc's malloc in the broker: about 10%
+            // fewer instructions per message, and no arena locking (see Benchmarks/icount).
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
         ),
         .target(
             name: "PreservesSchema",

@@ -8,7 +8,8 @@ import Logging
 /// a million assertions are retracted, the process would stay at its peak size. Every
 /// `interval` this asks the allocator to release free pages in all arenas (`malloc_trim`),
 /// which costs little when there is nothing to release. Elsewhere (other C libraries,
-/// macOS) it does nothing.
+/// macOS) it does nothing, and so it does where mimalloc has replaced glibc's malloc (as in
+/// `syndicate-server` on Linux): mimalloc returns freed pages to the system by itself.
 public enum MemoryReclaimer {
     private typealias MallocTrim = @convention(c) (Int) -> Int32
 
@@ -17,7 +18,10 @@ public enum MemoryReclaimer {
 
     private static let mallocTrim: MallocTrim? = {
         #if os(Linux)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        let process = UnsafeMutableRawPointer(bitPattern: 0)
+        // glibc's malloc_trim is still there under mimalloc, but would trim arenas nothing uses.
+        if dlsym(process, "mi_version") != nil { return nil }
+        guard let symbol = dlsym(process, "malloc_trim") else { return nil }
         return unsafeBitCast(symbol, to: MallocTrim.self)
         #else
         return nil
