@@ -195,13 +195,34 @@ struct FederationTests {
         return directory
     }
 
+    /// Three loopback hosts, each with a free port.
+    static func threeHosts() -> [(host: String, port: Int)] {
+        ["127.0.0.1", "127.0.0.2", "127.0.0.3"].map { ($0, freePort(on: $0)) }
+    }
+
+    /// Starts `members` in `mode` and a client of each (named `c` + the member's name), and waits
+    /// until every client is connected.
+    static func start(_ members: [Member], mode: String, directory: URL, log: Deliveries) async throws -> ([SyndicateBroker], [Client]) {
+        var brokers: [SyndicateBroker] = []
+        for member in members { brokers.append(try await member.start(mode: mode, directory: directory)) }
+        let clients = members.map { Client("c" + $0.name, host: $0.host, port: $0.port, deliveries: log) }
+        let names = clients.map(\.name)
+        #expect(await log.wait { s in names.allSatisfy(s.connected.contains) })
+        return (brokers, clients)
+    }
+
+    static func stop(_ clients: [Client], _ brokers: [SyndicateBroker]) async {
+        for client in clients { client.stop() }
+        for broker in brokers { await broker.shutdown() }
+    }
+
     @Test("a full mesh of three brokers: assertions and messages cross, retractions follow, a killed broker's assertions go and come back on restart, a cut link heals; nothing is duplicated or echoed",
           .timeLimit(.minutes(3)))
     func threeBrokerMesh() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (hostA, hostB, hostC) = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
-        let (portA, portB, portC) = (Self.freePort(on: hostA), Self.freePort(on: hostB), Self.freePort(on: hostC))
+        let hosts = Self.threeHosts()
+        let ((hostA, portA), (hostB, portB), (hostC, portC)) = (hosts[0], hosts[1], hosts[2])
         // A and B reach each other only through proxies the test can cut.
         let proxyToB = try CuttableTCPProxy(listenHost: hostA, listenPort: Self.freePort(on: hostA), targetHost: hostB, targetPort: portB)
         let proxyToA = try CuttableTCPProxy(listenHost: hostB, listenPort: Self.freePort(on: hostB), targetHost: hostA, targetPort: portA)
@@ -212,15 +233,12 @@ struct FederationTests {
         let a = Member(name: "a", host: hostA, port: portA, routes: [("b", hostA, proxyToB.listenPort), ("c", hostC, portC)])
         let b = Member(name: "b", host: hostB, port: portB, routes: [("a", hostB, proxyToA.listenPort), ("c", hostC, portC)])
         let c = Member(name: "c", host: hostC, port: portC, routes: [("a", hostA, portA), ("b", hostB, portB)])
-        let brokerA = try await a.start(mode: "mesh", directory: directory)
-        var brokerB = try await b.start(mode: "mesh", directory: directory)
-        let brokerC = try await c.start(mode: "mesh", directory: directory)
-
         let log = Deliveries()
-        let ca = Client("ca", host: hostA, port: portA, deliveries: log)
-        var cb = Client("cb", host: hostB, port: portB, deliveries: log)
-        let cc = Client("cc", host: hostC, port: portC, deliveries: log)
-        #expect(await log.wait { ["ca", "cb", "cc"].allSatisfy($0.connected.contains) })
+        let (brokers, clients) = try await Self.start([a, b, c], mode: "mesh", directory: directory, log: log)
+        let (brokerA, brokerC) = (brokers[0], brokers[2])
+        var brokerB = brokers[1]
+        let (ca, cc) = (clients[0], clients[2])
+        var cb = clients[1]
 
         // Assertions cross every link.
         ca.present("a1")
@@ -307,30 +325,25 @@ struct FederationTests {
         #expect(final.messages.values.allSatisfy { $0 == 1 }, "\(final.messages.filter { $0.value != 1 })")
         #expect(final.messages.keys.filter { !$0.contains("stream") }.count == 9, "\(final.messages.keys.filter { !$0.contains("stream") })")
 
-        for client in [ca, cb, cc] { client.stop() }
-        await brokerA.shutdown()
-        await brokerB.shutdown()
-        await brokerC.shutdown()
+        await Self.stop([ca, cb, cc], [brokerA, brokerB, brokerC])
     }
+
     @Test("a tree (a–b–c, in tree mode): interest passes through b, so a and c see each other's assertions and messages over two hops; killing b cuts them apart, restarting b joins them again; no echoes",
           .timeLimit(.minutes(2)))
     func threeBrokerChain() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (hostA, hostB, hostC) = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
-        let (portA, portB, portC) = (Self.freePort(on: hostA), Self.freePort(on: hostB), Self.freePort(on: hostC))
+        let hosts = Self.threeHosts()
+        let ((hostA, portA), (hostB, portB), (hostC, portC)) = (hosts[0], hosts[1], hosts[2])
         let a = Member(name: "a", host: hostA, port: portA, routes: [("b", hostB, portB)])
         let b = Member(name: "b", host: hostB, port: portB, routes: [("a", hostA, portA), ("c", hostC, portC)])
         let c = Member(name: "c", host: hostC, port: portC, routes: [("b", hostB, portB)])
-        let brokerA = try await a.start(mode: "tree", directory: directory)
-        var brokerB = try await b.start(mode: "tree", directory: directory)
-        let brokerC = try await c.start(mode: "tree", directory: directory)
-
         let log = Deliveries()
-        let ca = Client("ca", host: hostA, port: portA, deliveries: log)
-        var cb = Client("cb", host: hostB, port: portB, deliveries: log)
-        let cc = Client("cc", host: hostC, port: portC, deliveries: log)
-        #expect(await log.wait { ["ca", "cb", "cc"].allSatisfy($0.connected.contains) })
+        let (brokers, clients) = try await Self.start([a, b, c], mode: "tree", directory: directory, log: log)
+        let (brokerA, brokerC) = (brokers[0], brokers[2])
+        var brokerB = brokers[1]
+        let (ca, cc) = (clients[0], clients[2])
+        var cb = clients[1]
         ca.present("a1")
         cb.present("b1")
         cc.present("c1")
@@ -361,10 +374,7 @@ struct FederationTests {
         #expect(final.most.values.allSatisfy { $0 == 1 }, "\(final.most)")
         #expect(final.messages.values.allSatisfy { $0 == 1 }, "\(final.messages)")
 
-        for client in [ca, cb, cc] { client.stop() }
-        await brokerA.shutdown()
-        await brokerB.shutdown()
-        await brokerC.shutdown()
+        await Self.stop([ca, cb, cc], [brokerA, brokerB, brokerC])
     }
 
     @Test("the README's federation config (broker a of a mesh) runs as written, with b and c beside it",
@@ -384,22 +394,17 @@ struct FederationTests {
         #expect(try await brokerA.listeningPorts(count: 1) == [9101])
         let b = Member(name: "b", host: "127.0.0.2", port: 9101, routes: [("a", "127.0.0.1", 9101), ("c", "127.0.0.3", 9101)])
         let c = Member(name: "c", host: "127.0.0.3", port: 9101, routes: [("a", "127.0.0.1", 9101), ("b", "127.0.0.2", 9101)])
-        let brokerB = try await b.start(mode: "mesh", directory: directory)
-        let brokerC = try await c.start(mode: "mesh", directory: directory)
-
         let log = Deliveries()
-        let clients = [("ca", "127.0.0.1"), ("cb", "127.0.0.2"), ("cc", "127.0.0.3")].map { Client($0.0, host: $0.1, port: 9101, deliveries: log) }
-        #expect(await log.wait { ["ca", "cb", "cc"].allSatisfy($0.connected.contains) })
+        let (others, peerClients) = try await Self.start([b, c], mode: "mesh", directory: directory, log: log)
+        let clients = [Client("ca", host: "127.0.0.1", port: 9101, deliveries: log)] + peerClients
+        #expect(await log.wait { $0.connected.contains("ca") })
         for client in clients { client.present(client.name) }
         #expect(await log.wait { s in
             ["ca", "cb", "cc"].allSatisfy { client in ["ca", "cb", "cc"].allSatisfy { s.sees(client, $0) } }
         }, "\(log.snapshot.present)")
         #expect(log.snapshot.most.values.allSatisfy { $0 == 1 })
 
-        for client in clients { client.stop() }
-        await brokerA.shutdown()
-        await brokerB.shutdown()
-        await brokerC.shutdown()
+        await Self.stop(clients, [brokerA] + others)
     }
 
     @Test("federation links through a noise step: each broker binds its federation entity under its own Noise key, and the peers' routes name it",
