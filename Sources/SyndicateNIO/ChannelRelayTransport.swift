@@ -25,6 +25,10 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
     /// connection holds nothing of ours meanwhile (its queued output is dropped).
     static let closeGracePeriod: TimeAmount = .seconds(10)
 
+    /// How long a byte-stream connection that has written its last packet goes on reading (and
+    /// dropping) what the peer still sends before it closes; see ``finishClosing(_:)``.
+    static let lingerPeriod: TimeAmount = .seconds(2)
+
     private let channel: any Channel
     private let framing: Framing
     private let limits: RelayLimits
@@ -45,6 +49,9 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
     /// Set when the peer is cut off: later output is dropped.
     private var discarding = false
     private var closed = false
+    /// Set once the last packet is written and the output side shut: input is read and dropped
+    /// until the peer closes. Touched only on the event loop.
+    private(set) var lingering = false
     /// When output last moved (a write completed) or first became pending.
     private var lastProgress = NIODeadline.now()
     private var stallCheckArmed = false
@@ -252,6 +259,13 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
 
     /// Writes the last packet (if any) after what is pending, then closes; a peer that does
     /// not take it within the grace period is dropped anyway.
+    ///
+    /// A byte stream closes in two steps. Closing a socket whose peer has sent bytes not yet
+    /// read makes the kernel answer with a reset, and a reset makes the peer's kernel discard
+    /// what it has received but not delivered: the goodbye would be lost exactly when the peer
+    /// was still sending (a packet over the size limit, say). So the output side is shut once
+    /// the last packet is written (the peer reads it, then end of stream), and the input is
+    /// read and dropped until the peer closes too or ``lingerPeriod`` is over.
     private func finishClosing(_ final: [UInt8]?) {
         let channel = self.channel
         let done = channel.eventLoop.makePromise(of: Void.self)
@@ -262,6 +276,13 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
             } else {
                 channel.writeAndFlush(channel.allocator.buffer(capacity: 0), promise: done)
             }
+            let timeout = channel.eventLoop.scheduleTask(in: Self.closeGracePeriod) { channel.close(promise: nil) }
+            done.futureResult.whenComplete { result in
+                timeout.cancel()
+                guard case .success = result else { return channel.close(promise: nil) }
+                self.linger()
+            }
+            return
         case .webSocket:
             if let final {
                 channel.write(WebSocketFrame(fin: true, opcode: .binary, data: channel.allocator.buffer(bytes: final)), promise: nil)
@@ -274,6 +295,19 @@ final class ChannelRelayTransport: RelayTransport, OutputBudgetMember, @unchecke
         done.futureResult.whenComplete { _ in
             timeout.cancel()
             channel.close(promise: nil)
+        }
+    }
+
+    /// Shuts the output side and drops input until the peer closes or ``lingerPeriod`` is over.
+    private func linger() {
+        let channel = self.channel
+        lingering = true
+        channel.close(mode: .output).whenComplete { result in
+            guard case .success = result else { return channel.close(promise: nil) }
+            // Reading may have been paused for debt; what arrives now is only dropped.
+            channel.setOption(.autoRead, value: true).whenComplete { _ in channel.read() }
+            let deadline = channel.eventLoop.scheduleTask(in: Self.lingerPeriod) { channel.close(promise: nil) }
+            channel.closeFuture.whenComplete { _ in deadline.cancel() }
         }
     }
 

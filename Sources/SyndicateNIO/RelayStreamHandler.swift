@@ -73,7 +73,8 @@ final class RelayStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !failed, let session else { return }
+        // After the session has failed, or while the closing transport lingers, input is dropped.
+        guard !failed, let session, transport?.lingering != true else { return }
         let buffer = unwrapInboundIn(data)
         framer.append(buffer.readableBytesView)
         do throws(RelayError) {
@@ -112,7 +113,7 @@ final class RelayStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if paused {
+        if paused && transport?.lingering != true {
             readPending = true
         } else {
             context.read()

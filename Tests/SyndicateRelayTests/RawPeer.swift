@@ -9,6 +9,10 @@ final class RawPeer: @unchecked Sendable {
     /// Guarded by `lock`: the blocking reads fill it on a thread of their own.
     private var received: [UInt8] = []
     private let lock = NSLock()
+    private var wasReset = false
+
+    /// Whether a read ended with a reset (`ECONNRESET`) rather than end of stream.
+    var resetByPeer: Bool { lock.withLock { wasReset } }
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -52,16 +56,20 @@ final class RawPeer: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    func write(_ bytes: [UInt8]) {
+    /// Writes all of `bytes`; `false` if the connection refused them (closed or reset).
+    @discardableResult
+    func write(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
+            if n <= 0 { return false }
             offset += n
         }
+        return true
     }
 
-    func write(_ text: String) { write(Array(text.utf8)) }
+    @discardableResult
+    func write(_ text: String) -> Bool { write(Array(text.utf8)) }
 
     /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` passes.
     /// Returns everything received, and whether the peer closed the connection. The blocking
@@ -88,6 +96,7 @@ final class RawPeer: @unchecked Sendable {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&poller, 1, Int32(remaining * 1000)) <= 0 { break }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == ECONNRESET { lock.withLock { wasReset = true } }
             if n <= 0 { return (lock.withLock { received }, true) }
             lock.withLock { received += buffer[..<n] }
         }

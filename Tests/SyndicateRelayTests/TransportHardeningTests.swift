@@ -158,6 +158,33 @@ struct TransportHardeningTests {
         _ = broker
     }
 
+    // MARK: Closing
+
+    @Test("after answering a packet over the size limit with <error>, the broker shuts its output and drops what the peer still sends instead of resetting the connection")
+    func closeLingers() async throws {
+        let (broker, listener, port) = try await Self.listener { $0.maxPacketSize = 64 << 10 }
+        let raw = try RawPeer(port: port)
+        // An unclosed text string over the limit, then more of it once the broker has answered.
+        // (A socket closed with input unread answers with a reset, which throws away what it
+        // had not yet transmitted: the <error>, when the peer is slow to take it.)
+        let piece = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
+        raw.write("[\"")
+        for _ in 0..<32 { raw.write(piece) }
+        try await Task.sleep(for: .milliseconds(300))
+        var accepted = 0
+        for _ in 0..<3 {
+            if (0..<16).allSatisfy({ _ in raw.write(piece) }) { accepted += 1 }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(accepted == 3, "writes after the <error> were refused: the broker reset the connection")
+        let (_, closed) = await raw.readToClose(timeout: 20)
+        #expect(closed && !raw.resetByPeer)
+        let errors = WirePackets.errors(in: try raw.packets())
+        #expect(errors.count == 1 && errors.first?.message.contains("size limit") == true, "\(errors)")
+        await listener.close()
+        _ = broker
+    }
+
     @Test("a malformed HTTP request gets 400 and its connection is closed")
     func badRequestIsClosed() async throws {
         let (broker, listener, port) = try await Self.listener()
