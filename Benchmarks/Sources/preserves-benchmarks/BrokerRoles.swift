@@ -36,10 +36,10 @@ enum BrokerRoles {
                 ProducerProgram.run(turn, ds: ds, messagesPerTurn: a, padding: b)
             }
         case "pong":
-            await client(port: arg(0)) { turn, ds in PongProgram.run(turn, ds: ds) }
+            await client(port: arg(0), placement: .connectionLoop) { turn, ds in PongProgram.run(turn, ds: ds) }
         case "ping":
             let samples = arg(1)
-            await client(port: arg(0)) { turn, ds in
+            await client(port: arg(0), placement: .connectionLoop) { turn, ds in
                 PingProgram.run(turn, ds: ds, turns: 1, messagesPerTurn: 1, reportEvery: samples, padding: 0,
                                 report: { emit("\($0)") })
             }
@@ -65,8 +65,10 @@ enum BrokerRoles {
     }
 
     /// Runs an example program the way the example executables do (``runExample``).
-    private static func client(port: Int, _ body: @escaping @Sendable (Turn, Ref) throws -> Void) async -> Never {
-        _ = await runExample(name: "client", address: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate, body)
+    private static func client(
+        port: Int, placement: ExampleActorPlacement = .ownQueue, _ body: @escaping @Sendable (Turn, Ref) throws -> Void
+    ) async -> Never {
+        _ = await runExample(name: "client", address: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate, placement: placement, body)
         exit(1)
     }
 
