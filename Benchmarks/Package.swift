@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "Syndicate", package: "swift-syndicate"),
                 .product(name: "SyndicateNIO", package: "swift-syndicate"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),

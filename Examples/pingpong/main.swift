@@ -18,7 +18,7 @@ struct PingPong: AsyncParsableCommand {
         @OptionGroup var connection: ExampleConnectionOptions
 
         func run() async throws {
-            try await connection.run(name: "pong") { turn, ds in PongProgram.run(turn, ds: ds) }
+            try await connection.run(name: "pong", placement: .connectionLoop) { turn, ds in PongProgram.run(turn, ds: ds) }
         }
     }
 
@@ -32,7 +32,7 @@ struct PingPong: AsyncParsableCommand {
 
         func run() async throws {
             let (t, a, l, b) = (self.t, self.a, self.l, self.b)
-            try await connection.run(name: "ping") { turn, ds in
+            try await connection.run(name: "ping", placement: .connectionLoop) { turn, ds in
                 PingProgram.run(turn, ds: ds, turns: t, messagesPerTurn: a, reportEvery: l, padding: b,
                                 report: { emitLine("\($0)") },
                                 tick: { turns, events in emitLine("\(turns) turns, \(events) events in the last second") })

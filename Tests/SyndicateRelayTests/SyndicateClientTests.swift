@@ -133,6 +133,28 @@ struct SyndicateClientTests {
         await receiver.close()
     }
 
+    @Test("a batch sent in one turn arrives whole and in order, after what was sent before it")
+    func batchedSend() async throws {
+        let broker = try await Broker()
+        defer { broker.process.kill() }
+        let sender = try await SyndicateClient.connect(to: broker.address)
+        let receiver = try await SyndicateClient.connect(to: broker.address)
+        let all = try await receiver.messages(of: Tcp.self)
+        try sender.send(Tcp(host: "single", port: 0))
+        try sender.send(contentsOf: (1...300).map { Tcp(host: "batch", port: SignedInteger($0)) })
+        try sender.send(contentsOf: [Tcp]())
+        try sender.send(Tcp(host: "single", port: 301))
+        var iterator = all.makeAsyncIterator()
+        var received: [Int] = []
+        while received.count < 302, let message = try await Self.next(&iterator) {
+            received.append(Int(message.port.description) ?? -1)
+        }
+        #expect(received == Array(0...301))
+        await sender.close()
+        #expect(throws: SyndicateClientError.closed) { try sender.send(contentsOf: [Tcp(host: "late", port: 1)]) }
+        await receiver.close()
+    }
+
     @Test("refused connections, rejected refs and a killed broker surface as typed errors")
     func typedErrors() async throws {
         let nothing = RelayAddress.tcp(host: "127.0.0.1", port: ServerBinaryTests.freePort())

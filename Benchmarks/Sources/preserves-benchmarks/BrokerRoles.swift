@@ -10,7 +10,8 @@ import SyndicateServer
 /// The processes the broker suite starts: this same program, run with `--role NAME ARGS…`.
 /// The Syndicate roles run the example programs' code (BenchmarkExamples: the sources of
 /// Examples/SyndicateExamples) against a broker
-/// that runs SyndicateServer; the Redis roles are their RESP equivalents.
+/// that runs SyndicateServer; the raw roles speak the Syndicate protocol on blocking sockets
+/// (``RawSyndicateClients``) and the Redis roles are their RESP equivalents.
 enum BrokerRoles {
     static let flag = "--role"
 
@@ -35,10 +36,10 @@ enum BrokerRoles {
                 ProducerProgram.run(turn, ds: ds, messagesPerTurn: a, padding: b)
             }
         case "pong":
-            await client(port: arg(0)) { turn, ds in PongProgram.run(turn, ds: ds) }
+            await client(port: arg(0), placement: .connectionLoop) { turn, ds in PongProgram.run(turn, ds: ds) }
         case "ping":
             let samples = arg(1)
-            await client(port: arg(0)) { turn, ds in
+            await client(port: arg(0), placement: .connectionLoop) { turn, ds in
                 PingProgram.run(turn, ds: ds, turns: 1, messagesPerTurn: 1, reportEvery: samples, padding: 0,
                                 report: { emit("\($0)") })
             }
@@ -49,6 +50,10 @@ enum BrokerRoles {
             await client(port: arg(0)) { turn, ds in FederationRoles.ping(turn, ds: ds, samples: samples, report: { emit($0) }) }
         case "idle":
             idleConnections(port: arg(0), count: arg(1))
+        case "raw-publisher": RawSyndicateClients.publisher(port: arg(0), perBatch: arg(1), padding: arg(2))
+        case "raw-subscriber": RawSyndicateClients.subscriber(port: arg(0))
+        case "raw-pong": RawSyndicateClients.pong(port: arg(0))
+        case "raw-ping": RawSyndicateClients.ping(port: arg(0), samples: arg(1))
         case "redis-publisher": RedisClients.publisher(port: arg(0), perBatch: arg(1), padding: arg(2))
         case "redis-subscriber": RedisClients.subscriber(port: arg(0))
         case "redis-pong": RedisClients.pong(port: arg(0))
@@ -59,13 +64,11 @@ enum BrokerRoles {
         }
     }
 
-    private static func client(port: Int, _ body: @escaping @Sendable (Turn, Ref) throws -> Void) async -> Never {
-        let actor = SyndicateActor.boot(name: "client") { turn in
-            turn.connect(to: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate) { turn, ds in
-                try body(turn, ds)
-            }
-        }
-        _ = await actor.terminated()
+    /// Runs an example program the way the example executables do (``runExample``).
+    private static func client(
+        port: Int, placement: ExampleActorPlacement = .ownQueue, _ body: @escaping @Sendable (Turn, Ref) throws -> Void
+    ) async -> Never {
+        _ = await runExample(name: "client", address: .tcp(host: "127.0.0.1", port: port), sturdyRef: .wellKnownSyndicate, placement: placement, body)
         exit(1)
     }
 

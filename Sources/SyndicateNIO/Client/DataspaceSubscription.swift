@@ -123,29 +123,38 @@ final class SubscriptionBuffer<Element: Sendable>: Sendable {
         waiter?.resume(returning: error.map { .failure($0) } ?? .success(nil))
     }
 
-    /// The next item, or the end.
+    /// The next item, or the end. What is already here is returned without suspending.
     func next() async -> Result<Element?, SyndicateClientError> {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLockedValue { state -> (Result<Element?, SyndicateClientError>, (Account, Int)?)? in
-                if state.head < state.items.count {
-                    let item = state.items[state.head]
-                    state.head += 1
-                    if state.head == state.items.count || state.head > 1024 && state.head * 2 > state.items.count {
-                        state.items.removeFirst(state.head)
-                        state.head = 0
-                    }
-                    return (.success(item.element), item.account.map { ($0, item.cost) })
-                }
-                if let end = state.end {
-                    return (end.map { .failure($0) } ?? .success(nil), nil)
-                }
-                state.waiter = continuation
-                return nil
-            }
-            if let (result, repayment) = ready {
-                if let (account, cost) = repayment { account.repay(cost) }
-                continuation.resume(returning: result)
-            }
+        if let ready = take() { return ready }
+        return await withCheckedContinuation { continuation in
+            if let ready = take(orWait: continuation) { continuation.resume(returning: ready) }
         }
+    }
+
+    /// Takes the next item or the end, if there is one; otherwise leaves `waiter` (if any) to
+    /// be resumed by the next ``push(_:in:)`` or ``finish(throwing:)``.
+    private func take(orWait waiter: CheckedContinuation<Result<Element?, SyndicateClientError>, Never>? = nil) -> Result<Element?, SyndicateClientError>? {
+        let ready = state.withLockedValue { state -> (Result<Element?, SyndicateClientError>, (Account, Int)?)? in
+            if state.head < state.items.count {
+                let item = state.items[state.head]
+                state.head += 1
+                if state.head == state.items.count {
+                    state.items.removeAll(keepingCapacity: state.items.count <= 1024)
+                    state.head = 0
+                } else if state.head > 1024 && state.head * 2 > state.items.count {
+                    state.items.removeFirst(state.head)
+                    state.head = 0
+                }
+                return (.success(item.element), item.account.map { ($0, item.cost) })
+            }
+            if let end = state.end {
+                return (end.map { .failure($0) } ?? .success(nil), nil)
+            }
+            if let waiter { state.waiter = waiter }
+            return nil
+        }
+        guard let (result, repayment) = ready else { return nil }
+        if let (account, cost) = repayment { account.repay(cost) }
+        return result
     }
 }

@@ -321,6 +321,29 @@ public final class SyndicateClient: Sendable {
         try send(value.preserves(as: Ref.self))
     }
 
+    /// Sends `values` to the dataspace as messages, in order, in one turn of the client's actor:
+    /// they travel to the broker as one packet, where ``send(_:)-(AnyValue)`` called in a loop
+    /// costs a turn and a packet each.
+    public func send(contentsOf values: some Sequence<AnyValue>) throws(SyndicateClientError) {
+        try checkOpen()
+        let ds = dataspace
+        let values = Array(values)
+        guard !values.isEmpty else { return }
+        actor.run { turn in
+            for value in values { turn.message(ds, value) }
+        }
+    }
+
+    /// Sends schema values to the dataspace as messages, in one turn (see `send(contentsOf:)` for `AnyValue`).
+    public func send<T: SchemaRepresentable>(contentsOf values: some Sequence<T>) throws(SyndicateClientError) where T.Embedded == Ref {
+        try send(contentsOf: values.lazy.map(\.preserves))
+    }
+
+    /// Sends schema values to the dataspace as messages, in one turn (see `send(contentsOf:)` for `AnyValue`).
+    public func send<T: SchemaPlainRepresentable>(contentsOf values: some Sequence<T>) throws(SyndicateClientError) {
+        try send(contentsOf: values.lazy.map { $0.preserves(as: Ref.self) })
+    }
+
     /// Runs `action` in a turn of the client's actor, given the dataspace: for entities and
     /// facets of your own beside the async API (they live until stopped or until the client
     /// ends). Turns run in the order they were asked for.
