@@ -114,6 +114,39 @@ extension Schema {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseBooleanCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseDoubleCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseSignedIntegerCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseStringCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseByteStringCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseSymbolCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "Boolean", "schema.AtomKind", expected: "the literal Boolean")
             return .boolean
@@ -178,6 +211,15 @@ extension Schema {
             self.pattern.write(to: &emitter)
             emitter.end()
         }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "named")
+            let name = try Preserves.SchemaParsing.symbol(_source.readValue(), "schema.Binding")
+            let pattern = try SimplePattern(binary: &_source)
+            try _source.end()
+            self.init(name: name, pattern: pattern)
+        }
     }
 }
 
@@ -208,6 +250,14 @@ extension Schema {
             emitter.writeSymbol("bundle")
             writeModules(self.modules, to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "bundle")
+            let modules = try readModules(from: &_source)
+            try _source.end()
+            self.init(modules: modules)
         }
     }
 }
@@ -338,6 +388,45 @@ extension Schema {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "rec") {
+                try _source.beginRecord(label: "rec")
+                let label = try NamedPattern(binary: &_source)
+                let fields = try NamedPattern(binary: &_source)
+                try _source.end()
+                self = .rec(label: label, fields: fields)
+                return
+            }
+            if _source.peekRecord(label: "tuple") {
+                try _source.beginRecord(label: "tuple")
+                let patterns = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "schema.CompoundPattern", { (_item11: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item11) })
+                try _source.end()
+                self = .tuple(patterns: patterns)
+                return
+            }
+            if _source.peekRecord(label: "tuplePrefix") {
+                try _source.beginRecord(label: "tuplePrefix")
+                let fixed = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "schema.CompoundPattern", { (_item12: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _item12) })
+                let variable = try NamedSimplePattern(binary: &_source)
+                try _source.end()
+                self = .tuplePrefix(fixed: fixed, variable: variable)
+                return
+            }
+            if _source.peekRecord(label: "dict") {
+                try _source.beginRecord(label: "dict")
+                let entries = try readDictionaryEntries(from: &_source)
+                try _source.end()
+                self = .dict(entries: entries)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseRecCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "schema.CompoundPattern", expected: "a record <rec …> with at least 2 fields")
             let label = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try NamedPattern(preserves: _record1.fields[0]) })
@@ -448,6 +537,23 @@ extension Schema {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "or") {
+                self = try Self.parseOrCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "and") {
+                self = try Self.parseAndCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseOrCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "or", minimumFieldCount: 1, "schema.Definition", expected: "a record <or …> with at least 1 field")
             let (pattern0, pattern1, patternN) = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in
@@ -500,6 +606,11 @@ extension Schema {
     @inlinable public static func writeDefinitions(_ x: Definitions, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
         emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Swift.Never>.symbol(_entry4.key), _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
     }
+
+    /// Reads `Definitions` straight from binary input, without building its value first.
+    @inlinable public static func readDefinitions(from _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) -> Definitions {
+        return try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "schema.Definitions", key: { (_key5: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key5, "schema.Definitions") }, value: { (_value6: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try Definition(preserves: _value6) })
+    }
 }
 
 // MARK: - schema.DictionaryEntries
@@ -521,6 +632,11 @@ extension Schema {
     /// Writes the binary encoding of `serializeDictionaryEntries(x)` without building the value first.
     @inlinable public static func writeDictionaryEntries(_ x: DictionaryEntries, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
         emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (_entry4.key, _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+    }
+
+    /// Reads `DictionaryEntries` straight from binary input, without building its value first.
+    @inlinable public static func readDictionaryEntries(from _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) -> DictionaryEntries {
+        return try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "schema.DictionaryEntries", key: { (_key5: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in _key5 }, value: { (_value6: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try NamedSimplePattern(preserves: _value6) })
     }
 }
 
@@ -574,6 +690,23 @@ extension Schema {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = try Self.parseFalseCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "ref") {
+                self = .ref(try Ref(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseFalseCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "schema.EmbeddedTypeName", expected: "the literal #f")
             return .`false`
@@ -609,6 +742,17 @@ extension Schema {
         }
         emitter.end()
     }
+
+    /// Reads `ModulePath` straight from binary input, without building its value first.
+    @inlinable public static func readModulePath<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> ModulePath {
+        try _source.beginSequence()
+        var _items4: ModulePath = []
+        while try _source.hasMore() {
+            _items4.append(try Preserves.SchemaParsing.symbol(_source.readValue(), "schema.ModulePath"))
+        }
+        try _source.end()
+        return _items4
+    }
 }
 
 // MARK: - schema.Modules
@@ -630,6 +774,11 @@ extension Schema {
     /// Writes the binary encoding of `serializeModules(x)` without building the value first.
     @inlinable public static func writeModules(_ x: Modules, to emitter: inout Preserves.BinaryEmitter<Swift.Never>) {
         emitter.write(Preserves.Value<Swift.Never>.dictionary(Swift.Dictionary(x.map({ _entry4 in (serializeModulePath(_entry4.key, as: Swift.Never.self), _entry4.value.preserves) }), uniquingKeysWith: { first, _ in first })))
+    }
+
+    /// Reads `Modules` straight from binary input, without building its value first.
+    @inlinable public static func readModules(from _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) -> Modules {
+        return try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "schema.Modules", key: { (_key5: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try parseModulePath(_key5) }, value: { (_value6: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) in try Schema(preserves: _value6) })
     }
 }
 
@@ -664,6 +813,15 @@ extension Schema {
             emitter.write(Preserves.Value<Swift.Never>.string(self.variantLabel))
             self.pattern.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            try _source.beginSequence()
+            let variantLabel = try Preserves.SchemaParsing.string(_source.readValue(), "schema.NamedAlternative")
+            let pattern = try Pattern(binary: &_source)
+            try _source.end()
+            self.init(variantLabel: variantLabel, pattern: pattern)
         }
     }
 }
@@ -716,6 +874,19 @@ extension Schema {
             case .anonymous(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "named") {
+                self = .named(try Binding(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseNamedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
@@ -776,6 +947,19 @@ extension Schema {
             case .anonymous(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "named") {
+                self = .named(try Binding(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseNamedCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {
@@ -879,6 +1063,15 @@ extension Schema {
             writeModulePath(self.module, to: &emitter)
             emitter.write(Preserves.Value<Embedded>.symbol(self.name))
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "ref")
+            let module = try readModulePath(from: &_source)
+            let name = try Preserves.SchemaParsing.symbol(_source.readValue(), "schema.Ref")
+            try _source.end()
+            self.init(module: module, name: name)
         }
     }
 }
@@ -1078,6 +1271,66 @@ extension Schema {
             case .ref(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Swift.Never>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseAnyCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "atom") {
+                try _source.beginRecord(label: "atom")
+                let atomKind = try AtomKind(binary: &_source)
+                try _source.end()
+                self = .atom(atomKind: atomKind)
+                return
+            }
+            if _source.peekRecord(label: "embedded") {
+                try _source.beginRecord(label: "embedded")
+                let interface = try SimplePattern(binary: &_source)
+                try _source.end()
+                self = .embedded(interface: interface)
+                return
+            }
+            if _source.peekRecord(label: "lit") {
+                try _source.beginRecord(label: "lit")
+                let value = try _source.readValue()
+                try _source.end()
+                self = .lit(value: value)
+                return
+            }
+            if _source.peekRecord(label: "seqof") {
+                try _source.beginRecord(label: "seqof")
+                let pattern = try SimplePattern(binary: &_source)
+                try _source.end()
+                self = .seqof(pattern: pattern)
+                return
+            }
+            if _source.peekRecord(label: "setof") {
+                try _source.beginRecord(label: "setof")
+                let pattern = try SimplePattern(binary: &_source)
+                try _source.end()
+                self = .setof(pattern: pattern)
+                return
+            }
+            if _source.peekRecord(label: "dictof") {
+                try _source.beginRecord(label: "dictof")
+                let key = try SimplePattern(binary: &_source)
+                let value = try SimplePattern(binary: &_source)
+                try _source.end()
+                self = .dictof(key: key, value: value)
+                return
+            }
+            if _source.peekRecord(label: "ref") {
+                self = .ref(try Ref(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseAnyCase(_ value: Preserves.Value<Swift.Never>) throws(Preserves.SchemaParseError) -> Self {

@@ -49,6 +49,16 @@ extension ChannelProtocol {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-accept")
+            let nonce = try Preserves.SchemaParsing.byteString(_source.readValue(), "channelProtocol.Accept")
+            let link = try Preserves.SchemaParsing.embedded(_source.readValue(), "channelProtocol.Accept")
+            let credit = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.Accept")
+            try _source.end()
+            self.init(nonce: nonce, link: link, credit: credit)
+        }
+
         /// Observes `channelProtocol.Accept` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(nonce: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, link: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, credit: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -121,6 +131,20 @@ extension ChannelProtocol {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-connect")
+            let channel = try Preserves.SchemaParsing.string(_source.readValue(), "channelProtocol.Connect")
+            let role = try Role(binary: &_source)
+            let label = try Preserves.SchemaParsing.string(_source.readValue(), "channelProtocol.Connect")
+            let peer = try Preserves.SchemaParsing.embedded(_source.readValue(), "channelProtocol.Connect")
+            let nonce = try Preserves.SchemaParsing.byteString(_source.readValue(), "channelProtocol.Connect")
+            let link = try Preserves.SchemaParsing.embedded(_source.readValue(), "channelProtocol.Connect")
+            let credit = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.Connect")
+            try _source.end()
+            self.init(channel: channel, role: role, label: label, peer: peer, nonce: nonce, link: link, credit: credit)
+        }
+
         /// Observes `channelProtocol.Connect` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(channel: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, role: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Role> = .any, label: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, peer: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, nonce: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Swift.UInt8]> = .any, link: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, credit: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -172,6 +196,14 @@ extension ChannelProtocol {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-credit")
+            let total = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.Credit")
+            try _source.end()
+            self.init(total: total)
+        }
+
         /// Observes `channelProtocol.Credit` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(total: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -210,6 +242,14 @@ extension ChannelProtocol {
             emitter.writeSymbol("channel-item")
             emitter.write(Preserves.Value<Embedded>.byteString(self.payload))
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-item")
+            let payload = try Preserves.SchemaParsing.byteString(_source.readValue(), "channelProtocol.Item")
+            try _source.end()
+            self.init(payload: payload)
         }
 
         /// Observes `channelProtocol.Item` values; each field is open unless constrained to a
@@ -280,6 +320,17 @@ extension ChannelProtocol {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-peer")
+            let channel = try Preserves.SchemaParsing.string(_source.readValue(), "channelProtocol.Presence")
+            let role = try Role(binary: &_source)
+            let label = try Preserves.SchemaParsing.string(_source.readValue(), "channelProtocol.Presence")
+            let entity = try Preserves.SchemaParsing.embedded(_source.readValue(), "channelProtocol.Presence")
+            try _source.end()
+            self.init(channel: channel, role: role, label: label, entity: entity)
+        }
+
         /// Observes `channelProtocol.Presence` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(channel: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, role: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Role> = .any, label: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, entity: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -320,6 +371,13 @@ extension ChannelProtocol {
             emitter.beginRecord()
             emitter.writeSymbol("channel-ready")
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-ready")
+            try _source.end()
+            self.init()
         }
 
         /// Observes `channelProtocol.Ready` values; each field is open unless constrained to a
@@ -363,6 +421,15 @@ extension ChannelProtocol {
             emitter.write(Preserves.Value<Embedded>.byteString(self.nonce))
             self.reason.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-refuse")
+            let nonce = try Preserves.SchemaParsing.byteString(_source.readValue(), "channelProtocol.Refuse")
+            let reason = try RefuseReason(binary: &_source)
+            try _source.end()
+            self.init(nonce: nonce, reason: reason)
         }
 
         /// Observes `channelProtocol.Refuse` values; each field is open unless constrained to a
@@ -434,6 +501,26 @@ extension ChannelProtocol {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "limit-reached") {
+                try _source.beginRecord(label: "limit-reached")
+                let limit = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.RefuseReason")
+                try _source.end()
+                self = .limitReached(limit: limit)
+                return
+            }
+            if _source.peekRecord(label: "filtered") {
+                self = try Self.parseFilteredCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseLimitReachedCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "limit-reached", minimumFieldCount: 1, "channelProtocol.RefuseReason", expected: "a record <limit-reached …> with at least 1 field")
             let limit = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "channelProtocol.RefuseReason") })
@@ -499,6 +586,13 @@ extension ChannelProtocol {
             emitter.beginRecord()
             emitter.writeSymbol("channel-release")
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-release")
+            try _source.end()
+            self.init()
         }
 
         /// Observes `channelProtocol.Release` values; each field is open unless constrained to a
@@ -645,6 +739,47 @@ extension ChannelProtocol {
             case .connector:
                 emitter.writeSymbol("connector")
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseMpscReceiverCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseMpscSenderCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseBroadcastSenderCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseBroadcastReceiverCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseBarrierCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseWaiterCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseListenerCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseConnectorCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseMpscReceiverCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

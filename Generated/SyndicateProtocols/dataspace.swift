@@ -41,6 +41,15 @@ extension Dataspace {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "Observe")
+            let pattern = try DataspacePatterns.Pattern<Embedded>(binary: &_source)
+            let observer = try Preserves.SchemaParsing.embedded(_source.readValue(), "dataspace.Observe")
+            try _source.end()
+            self.init(pattern: pattern, observer: observer)
+        }
+
         /// Observes `dataspace.Observe` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, DataspacePatterns.Pattern<Embedded>> = .any, observer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {

@@ -333,6 +333,30 @@ extension DataspacePatterns {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "rec") {
+                try _source.beginRecord(label: "rec")
+                let label = try _source.readValue()
+                try _source.end()
+                self = .rec(label: label)
+                return
+            }
+            if _source.peekRecord(label: "arr") {
+                self = try Self.parseArrCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "dict") {
+                self = try Self.parseDictCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 1, "dataspacePatterns.GroupType", expected: "a record <rec …> with at least 1 field")
             let label = _record1.fields[0]
@@ -506,6 +530,41 @@ extension DataspacePatterns {
                 emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(entries.map({ _entry8 in (_entry8.key, _entry8.value.preserves) }), uniquingKeysWith: { first, _ in first })))
                 emitter.end()
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "_") {
+                self = try Self.parseDiscardCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "bind") {
+                try _source.beginRecord(label: "bind")
+                let pattern = try Pattern<Embedded>(binary: &_source)
+                try _source.end()
+                self = .bind(pattern: pattern)
+                return
+            }
+            if _source.peekRecord(label: "lit") {
+                try _source.beginRecord(label: "lit")
+                let value = try AnyAtom<Embedded>(binary: &_source)
+                try _source.end()
+                self = .lit(value: value)
+                return
+            }
+            if _source.peekRecord(label: "group") {
+                try _source.beginRecord(label: "group")
+                let type = try GroupType<Embedded>(binary: &_source)
+                let entries = try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "dataspacePatterns.Pattern", key: { (_key9: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key9 }, value: { (_value10: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value10) })
+                try _source.end()
+                self = .group(type: type, entries: entries)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

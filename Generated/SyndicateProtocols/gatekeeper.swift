@@ -69,6 +69,16 @@ extension Gatekeeper {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "bind")
+            let description_ = try Description<Embedded>(binary: &_source)
+            let target = try Preserves.SchemaParsing.embedded(_source.readValue(), "gatekeeper.Bind")
+            let observer = try BindObserver<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(description_: description_, target: target, observer: observer)
+        }
+
         /// Observes `gatekeeper.Bind` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(description_: DataspacePatterns.FieldPattern<Embedded, Description<Embedded>> = .any, target: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, observer: DataspacePatterns.FieldPattern<Embedded, BindObserver<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -130,6 +140,23 @@ extension Gatekeeper {
             case .absent:
                 emitter.write(Preserves.Value<Embedded>.boolean(false))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .embedded) {
+                self = .present(try Preserves.SchemaParsing.embedded(_source.readValue(), "gatekeeper.BindObserver"))
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -221,6 +248,26 @@ extension Gatekeeper {
             case .rejected(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "bound") {
+                try _source.beginRecord(label: "bound")
+                let pathStep = try PathStep<Embedded>(binary: &_source)
+                try _source.end()
+                self = .bound(pathStep: pathStep)
+                return
+            }
+            if _source.peekRecord(label: "rejected") {
+                self = .rejected(try Rejected<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseBoundCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -332,6 +379,13 @@ extension Gatekeeper {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "force-disconnect")
+            try _source.end()
+            self.init()
+        }
+
         /// Observes `gatekeeper.ForceDisconnect` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -414,6 +468,14 @@ extension Gatekeeper {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "rejected")
+            let detail = try _source.readValue()
+            try _source.end()
+            self.init(detail: detail)
+        }
+
         /// Observes `gatekeeper.Rejected` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(detail: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -458,6 +520,15 @@ extension Gatekeeper {
             self.step.write(to: &emitter)
             emitter.writeEmbedded(self.observer)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "resolve")
+            let step = try Step<Embedded>(binary: &_source)
+            let observer = try Preserves.SchemaParsing.embedded(_source.readValue(), "gatekeeper.Resolve")
+            try _source.end()
+            self.init(step: step, observer: observer)
         }
 
         /// Observes `gatekeeper.Resolve` values; each field is open unless constrained to a
@@ -517,6 +588,17 @@ extension Gatekeeper {
             emitter.writeEmbedded(self.control)
             self.resolved.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "resolve-path")
+            let route = try Route<Embedded>(binary: &_source)
+            let addr = try _source.readValue()
+            let control = try Preserves.SchemaParsing.embedded(_source.readValue(), "gatekeeper.ResolvePath")
+            let resolved = try Resolved<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(route: route, addr: addr, control: control, resolved: resolved)
         }
 
         /// Observes `gatekeeper.ResolvePath` values; each field is open unless constrained to a
@@ -584,6 +666,26 @@ extension Gatekeeper {
             case .rejected(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "accepted") {
+                try _source.beginRecord(label: "accepted")
+                let responderSession = try Preserves.SchemaParsing.embedded(_source.readValue(), "gatekeeper.Resolved")
+                try _source.end()
+                self = .accepted(responderSession: responderSession)
+                return
+            }
+            if _source.peekRecord(label: "rejected") {
+                self = .rejected(try Rejected<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseAcceptedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -661,6 +763,16 @@ extension Gatekeeper {
             self.pathStep.write(to: &emitter)
             self.resolved.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "path-step")
+            let origin = try Preserves.SchemaParsing.embedded(_source.readValue(), "gatekeeper.ResolvedPathStep")
+            let pathStep = try PathStep<Embedded>(binary: &_source)
+            let resolved = try Resolved<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(origin: origin, pathStep: pathStep, resolved: resolved)
         }
 
         /// Observes `gatekeeper.ResolvedPathStep` values; each field is open unless constrained to a
@@ -822,6 +934,16 @@ extension Gatekeeper {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "connect-transport")
+            let addr = try _source.readValue()
+            let control = try Preserves.SchemaParsing.embedded(_source.readValue(), "gatekeeper.TransportConnection")
+            let resolved = try Resolved<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(addr: addr, control: control, resolved: resolved)
+        }
+
         /// Observes `gatekeeper.TransportConnection` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(addr: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, control: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, resolved: DataspacePatterns.FieldPattern<Embedded, Resolved<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -854,6 +976,11 @@ extension Gatekeeper {
     /// Writes the binary encoding of `serializeTransportControl(x)` without building the value first.
     @inlinable public static func writeTransportControl<Embedded: Preserves.PreservesEmbedded>(_ x: TransportControl, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         x.write(to: &emitter)
+    }
+
+    /// Reads `TransportControl` straight from binary input, without building its value first.
+    @inlinable public static func readTransportControl<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> TransportControl {
+        return try ForceDisconnect(binary: &_source)
     }
 
     /// Observes `gatekeeper.TransportControl` values that match `value`.

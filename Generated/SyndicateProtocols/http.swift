@@ -58,6 +58,23 @@ extension Http {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .string(try Preserves.SchemaParsing.string(_source.readValue(), "http.Chunk"))
+                return
+            }
+            if _source.starts(with: .byteString) {
+                self = .bytes(try Preserves.SchemaParsing.byteString(_source.readValue(), "http.Chunk"))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.Chunk"))
         }
@@ -117,6 +134,11 @@ extension Http {
         emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), Preserves.Value<Embedded>.string(_entry4.value)) }), uniquingKeysWith: { first, _ in first })))
     }
 
+    /// Reads `Headers` straight from binary input, without building its value first.
+    @inlinable public static func readHeaders<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Headers {
+        return try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "http.Headers", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key5, "http.Headers") }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_value6, "http.Headers") })
+    }
+
     /// Observes `http.Headers` values that match `value`.
     public static func patternHeaders<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Swift.String]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Headers> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Swift.String]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), Preserves.Value<Embedded>.string(_entry1.value)) }), uniquingKeysWith: { first, _ in first })) })
@@ -172,6 +194,23 @@ extension Http {
             case .`any`:
                 emitter.write(Preserves.Value<Embedded>.boolean(false))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .host(try Preserves.SchemaParsing.string(_source.readValue(), "http.HostPattern"))
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = try Self.parseAnyCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseHostCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -260,6 +299,18 @@ extension Http {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "http-bind")
+            let host = try HostPattern(binary: &_source)
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpBinding")
+            let method = try MethodPattern(binary: &_source)
+            let path = try readPathPattern(from: &_source)
+            let handler = try Preserves.SchemaParsing.embedded(_source.readValue(), "http.HttpBinding")
+            try _source.end()
+            self.init(host: host, port: port, method: method, path: path, handler: handler)
+        }
+
         /// Observes `http.HttpBinding` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any, handler: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -310,6 +361,15 @@ extension Http {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "request")
+            let req = try HttpRequest(binary: &_source)
+            let res = try Preserves.SchemaParsing.embedded(_source.readValue(), "http.HttpContext")
+            try _source.end()
+            self.init(req: req, res: res)
+        }
+
         /// Observes `http.HttpContext` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(req: DataspacePatterns.FieldPattern<Embedded, HttpRequest> = .any, res: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -352,6 +412,14 @@ extension Http {
             emitter.writeSymbol("http-listener")
             emitter.writeInteger(self.port)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "http-listener")
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpListener")
+            try _source.end()
+            self.init(port: port)
         }
 
         /// Observes `http.HttpListener` values; each field is open unless constrained to a
@@ -424,6 +492,21 @@ extension Http {
             emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(self.query.map({ _entry10 in (Preserves.Value<Embedded>.symbol(_entry10.key), Preserves.Value<Embedded>.sequence(_entry10.value.map({ _item11 in _item11.preserves(as: Embedded.self) }))) }), uniquingKeysWith: { first, _ in first })))
             self.body.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "http-request")
+            let sequenceNumber = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpRequest")
+            let host = try RequestHost(binary: &_source)
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpRequest")
+            let method = try Preserves.SchemaParsing.symbol(_source.readValue(), "http.HttpRequest")
+            let path = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "http.HttpRequest", { (_item12: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item12, "http.HttpRequest") })
+            let headers = try readHeaders(from: &_source)
+            let query = try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "http.HttpRequest", key: { (_key13: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key13, "http.HttpRequest") }, value: { (_value14: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_value14, "http.HttpRequest", { (_item15: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try QueryValue(preserves: _item15) }) })
+            let body = try RequestBody(binary: &_source)
+            try _source.end()
+            self.init(sequenceNumber: sequenceNumber, host: host, port: port, method: method, path: path, headers: headers, query: query, body: body)
         }
 
         /// Observes `http.HttpRequest` values; each field is open unless constrained to a
@@ -570,6 +653,45 @@ extension Http {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "status") {
+                try _source.beginRecord(label: "status")
+                let code = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpResponse")
+                let message = try Preserves.SchemaParsing.string(_source.readValue(), "http.HttpResponse")
+                try _source.end()
+                self = .status(code: code, message: message)
+                return
+            }
+            if _source.peekRecord(label: "header") {
+                try _source.beginRecord(label: "header")
+                let name = try Preserves.SchemaParsing.symbol(_source.readValue(), "http.HttpResponse")
+                let value = try Preserves.SchemaParsing.string(_source.readValue(), "http.HttpResponse")
+                try _source.end()
+                self = .header(name: name, value: value)
+                return
+            }
+            if _source.peekRecord(label: "chunk") {
+                try _source.beginRecord(label: "chunk")
+                let chunk = try Chunk(binary: &_source)
+                try _source.end()
+                self = .chunk(chunk: chunk)
+                return
+            }
+            if _source.peekRecord(label: "done") {
+                try _source.beginRecord(label: "done")
+                let chunk = try Chunk(binary: &_source)
+                try _source.end()
+                self = .done(chunk: chunk)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseStatusCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "status", minimumFieldCount: 2, "http.HttpResponse", expected: "a record <status …> with at least 2 fields")
             let code = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.integer(_record1.fields[0], "http.HttpResponse") })
@@ -694,6 +816,17 @@ extension Http {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "http-service")
+            let host = try HostPattern(binary: &_source)
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpService")
+            let method = try MethodPattern(binary: &_source)
+            let path = try readPathPattern(from: &_source)
+            try _source.end()
+            self.init(host: host, port: port, method: method, path: path)
+        }
+
         /// Observes `http.HttpService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, HostPattern> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any, method: DataspacePatterns.FieldPattern<Embedded, MethodPattern> = .any, path: DataspacePatterns.FieldPattern<Embedded, PathPattern> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -758,6 +891,23 @@ extension Http {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = try Self.parseAnyCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = .specific(try Preserves.SchemaParsing.symbol(_source.readValue(), "http.MethodPattern"))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseAnyCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.MethodPattern", expected: "the literal #f")
             return .`any`
@@ -819,6 +969,11 @@ extension Http {
         emitter.write(Preserves.Value<Embedded>.symbol(x))
     }
 
+    /// Reads `MimeType` straight from binary input, without building its value first.
+    @inlinable public static func readMimeType<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> MimeType {
+        return try Preserves.SchemaParsing.symbol(_source.readValue(), "http.MimeType")
+    }
+
     /// Observes `http.MimeType` values that match `value`.
     public static func patternMimeType<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Symbol> = .any) -> DataspacePatterns.TypedPattern<Embedded, MimeType> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Symbol) in Preserves.Value<Embedded>.symbol(_x) })
@@ -849,6 +1004,17 @@ extension Http {
             _item3.write(to: &emitter)
         }
         emitter.end()
+    }
+
+    /// Reads `PathPattern` straight from binary input, without building its value first.
+    @inlinable public static func readPathPattern<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> PathPattern {
+        try _source.beginSequence()
+        var _items4: PathPattern = []
+        while try _source.hasMore() {
+            _items4.append(try PathPatternElement(binary: &_source))
+        }
+        try _source.end()
+        return _items4
     }
 
     /// Observes `http.PathPattern` values that match `value`.
@@ -920,6 +1086,27 @@ extension Http {
             case .rest:
                 emitter.writeSymbol("...")
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .label(try Preserves.SchemaParsing.string(_source.readValue(), "http.PathPatternElement"))
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseWildcardCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseRestCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseLabelCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -1030,6 +1217,28 @@ extension Http {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .string(try Preserves.SchemaParsing.string(_source.readValue(), "http.QueryValue"))
+                return
+            }
+            if _source.peekRecord(label: "file") {
+                try _source.beginRecord(label: "file")
+                let filename = try Preserves.SchemaParsing.string(_source.readValue(), "http.QueryValue")
+                let headers = try readHeaders(from: &_source)
+                let body = try Preserves.SchemaParsing.byteString(_source.readValue(), "http.QueryValue")
+                try _source.end()
+                self = .file(filename: filename, headers: headers, body: body)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseStringCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .string(try Preserves.SchemaParsing.string(value, "http.QueryValue"))
         }
@@ -1124,6 +1333,23 @@ extension Http {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .byteString) {
+                self = .present(try Preserves.SchemaParsing.byteString(_source.readValue(), "http.RequestBody"))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literal(value, Preserves.Value<Embedded>.boolean(false), "http.RequestBody", expected: "the literal #f")
             return .absent
@@ -1210,6 +1436,23 @@ extension Http {
             case .present(let x):
                 emitter.write(Preserves.Value<Embedded>.string(x))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .present(try Preserves.SchemaParsing.string(_source.readValue(), "http.RequestHost"))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseAbsentCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

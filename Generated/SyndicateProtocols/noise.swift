@@ -67,6 +67,14 @@ extension Noise {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "initiator")
+            let initiatorSession = try Preserves.SchemaParsing.embedded(_source.readValue(), "noise.Initiator")
+            try _source.end()
+            self.init(initiatorSession: initiatorSession)
+        }
+
         /// Observes `noise.Initiator` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(initiatorSession: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -99,6 +107,11 @@ extension Noise {
         x.write(to: &emitter)
     }
 
+    /// Reads `NoiseDescriptionDetail` straight from binary input, without building its value first.
+    @inlinable public static func readNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> NoiseDescriptionDetail<Embedded> {
+        return try NoiseServiceSpec<Embedded>(binary: &_source)
+    }
+
     /// Observes `noise.NoiseDescriptionDetail` values that match `value`.
     public static func patternNoiseDescriptionDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, NoiseServiceSpec<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseDescriptionDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: NoiseServiceSpec<Embedded>) in _x.preserves })
@@ -127,6 +140,11 @@ extension Noise {
     /// Writes the binary encoding of `serializeNoisePathStepDetail(x)` without building the value first.
     @inlinable public static func writeNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: NoisePathStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         x.write(to: &emitter)
+    }
+
+    /// Reads `NoisePathStepDetail` straight from binary input, without building its value first.
+    @inlinable public static func readNoisePathStepDetail<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> NoisePathStepDetail<Embedded> {
+        return try NoiseSpec<Embedded>(binary: &_source)
     }
 
     /// Observes `noise.NoisePathStepDetail` values that match `value`.
@@ -201,6 +219,27 @@ extension Noise {
             case .absent:
                 emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -326,6 +365,27 @@ extension Noise {
             case .absent:
                 emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -501,6 +561,11 @@ extension Noise {
         writeServiceSelector(x, to: &emitter)
     }
 
+    /// Reads `NoiseStepDetail` straight from binary input, without building its value first.
+    @inlinable public static func readNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> NoiseStepDetail<Embedded> {
+        return try readServiceSelector(from: &_source)
+    }
+
     /// Observes `noise.NoiseStepDetail` values that match `value`.
     public static func patternNoiseStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, ServiceSelector<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, NoiseStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: ServiceSelector<Embedded>) in serializeServiceSelector(_x) })
@@ -593,6 +658,23 @@ extension Noise {
                 }
                 emitter.end()
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .byteString) {
+                self = .complete(try Preserves.SchemaParsing.byteString(_source.readValue(), "noise.Packet"))
+                return
+            }
+            if _source.starts(with: .sequence) {
+                self = .fragmented(try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "noise.Packet", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item4, "noise.Packet") }))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseCompleteCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -697,6 +779,27 @@ extension Noise {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "noise.SecretKeyField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("secretKey")), "noise.SecretKeyField", expected: "a dictionary with the key secretKey")
@@ -779,6 +882,11 @@ extension Noise {
         emitter.write(x)
     }
 
+    /// Reads `ServiceSelector` straight from binary input, without building its value first.
+    @inlinable public static func readServiceSelector<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> ServiceSelector<Embedded> {
+        return try _source.readValue()
+    }
+
     /// Observes `noise.ServiceSelector` values that match `value`.
     public static func patternServiceSelector<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ServiceSelector<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
@@ -850,6 +958,19 @@ extension Noise {
             case .packet(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "initiator") {
+                self = .initiator(try Initiator<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseInitiatorCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

@@ -41,6 +41,15 @@ extension Protocol {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "A")
+            let assertion = try readAssertion(from: &_source)
+            let handle = try readHandle(from: &_source)
+            try _source.end()
+            self.init(assertion: assertion, handle: handle)
+        }
+
         /// Observes `protocol.Assert` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(assertion: DataspacePatterns.FieldPattern<Embedded, Assertion<Embedded>> = .any, handle: DataspacePatterns.FieldPattern<Embedded, Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -72,6 +81,11 @@ extension Protocol {
     /// Writes the binary encoding of `serializeAssertion(x)` without building the value first.
     @inlinable public static func writeAssertion<Embedded: Preserves.PreservesEmbedded>(_ x: Assertion<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         emitter.write(x)
+    }
+
+    /// Reads `Assertion` straight from binary input, without building its value first.
+    @inlinable public static func readAssertion<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Assertion<Embedded> {
+        return try _source.readValue()
     }
 
     /// Observes `protocol.Assertion` values that match `value`.
@@ -112,6 +126,15 @@ extension Protocol {
             emitter.write(Preserves.Value<Embedded>.string(self.message))
             emitter.write(self.detail)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "error")
+            let message = try Preserves.SchemaParsing.string(_source.readValue(), "protocol.Error")
+            let detail = try _source.readValue()
+            try _source.end()
+            self.init(message: message, detail: detail)
         }
 
         /// Observes `protocol.Error` values; each field is open unless constrained to a
@@ -228,6 +251,31 @@ extension Protocol {
             case .sync(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "A") {
+                self = .assert(try Assert<Embedded>(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "R") {
+                self = .retract(try Retract(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "M") {
+                self = .message(try Message<Embedded>(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "S") {
+                self = .sync(try Sync<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -366,6 +414,11 @@ extension Protocol {
         emitter.writeInteger(x)
     }
 
+    /// Reads `Handle` straight from binary input, without building its value first.
+    @inlinable public static func readHandle<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Handle {
+        return try Preserves.SchemaParsing.integer(_source.readValue(), "protocol.Handle")
+    }
+
     /// Observes `protocol.Handle` values that match `value`.
     public static func patternHandle<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Handle> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.SignedInteger) in Preserves.Value<Embedded>.integer(_x) })
@@ -400,6 +453,14 @@ extension Protocol {
             emitter.writeSymbol("M")
             writeAssertion(self.body, to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "M")
+            let body = try readAssertion(from: &_source)
+            try _source.end()
+            self.init(body: body)
         }
 
         /// Observes `protocol.Message` values; each field is open unless constrained to a
@@ -458,6 +519,11 @@ extension Protocol {
     /// Writes the binary encoding of `serializeOid(x)` without building the value first.
     @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         emitter.writeInteger(x)
+    }
+
+    /// Reads `Oid` straight from binary input, without building its value first.
+    @inlinable public static func readOid<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
+        return try Preserves.SchemaParsing.integer(_source.readValue(), "protocol.Oid")
     }
 
     /// Observes `protocol.Oid` values that match `value`.
@@ -543,6 +609,31 @@ extension Protocol {
             case .nop(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .sequence) {
+                self = .turn(try readTurn(from: &_source))
+                return
+            }
+            if _source.peekRecord(label: "error") {
+                self = .error(try Error<Embedded>(binary: &_source))
+                return
+            }
+            if _source.starts(with: .record) {
+                self = .`extension`(try Extension<Embedded>(binary: &_source))
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = .nop(try Nop(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -642,6 +733,14 @@ extension Protocol {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "R")
+            let handle = try readHandle(from: &_source)
+            try _source.end()
+            self.init(handle: handle)
+        }
+
         /// Observes `protocol.Retract` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(handle: DataspacePatterns.FieldPattern<Embedded, Handle> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -680,6 +779,14 @@ extension Protocol {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "S")
+            let peer = try Preserves.SchemaParsing.embedded(_source.readValue(), "protocol.Sync")
+            try _source.end()
+            self.init(peer: peer)
+        }
+
         /// Observes `protocol.Sync` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(peer: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -712,6 +819,17 @@ extension Protocol {
             _item3.write(to: &emitter)
         }
         emitter.end()
+    }
+
+    /// Reads `Turn` straight from binary input, without building its value first.
+    @inlinable public static func readTurn<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Turn<Embedded> {
+        try _source.beginSequence()
+        var _items4: Turn<Embedded> = []
+        while try _source.hasMore() {
+            _items4.append(try TurnEvent<Embedded>(binary: &_source))
+        }
+        try _source.end()
+        return _items4
     }
 
     /// Observes `protocol.Turn` values that match `value`.
@@ -752,6 +870,15 @@ extension Protocol {
             writeOid(self.oid, to: &emitter)
             self.event.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginSequence()
+            let oid = try readOid(from: &_source)
+            let event = try Event<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(oid: oid, event: event)
         }
 
         /// Observes `protocol.TurnEvent` values; each field is open unless constrained to a

@@ -41,6 +41,14 @@ extension Service {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "require-service")
+            let serviceName = try _source.readValue()
+            try _source.end()
+            self.init(serviceName: serviceName)
+        }
+
         /// Observes `service.RequireService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(serviceName: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -79,6 +87,14 @@ extension Service {
             emitter.writeSymbol("restart-service")
             emitter.write(self.serviceName)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "restart-service")
+            let serviceName = try _source.readValue()
+            try _source.end()
+            self.init(serviceName: serviceName)
         }
 
         /// Observes `service.RestartService` values; each field is open unless constrained to a
@@ -120,6 +136,14 @@ extension Service {
             emitter.writeSymbol("run-service")
             emitter.write(self.serviceName)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "run-service")
+            let serviceName = try _source.readValue()
+            try _source.end()
+            self.init(serviceName: serviceName)
         }
 
         /// Observes `service.RunService` values; each field is open unless constrained to a
@@ -168,6 +192,15 @@ extension Service {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "depends-on")
+            let depender = try _source.readValue()
+            let dependee = try ServiceState<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(depender: depender, dependee: dependee)
+        }
+
         /// Observes `service.ServiceDependency` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(depender: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, dependee: DataspacePatterns.FieldPattern<Embedded, ServiceState<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -214,6 +247,15 @@ extension Service {
             emitter.write(self.serviceName)
             emitter.write(self.object)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "service-object")
+            let serviceName = try _source.readValue()
+            let object = try _source.readValue()
+            try _source.end()
+            self.init(serviceName: serviceName, object: object)
         }
 
         /// Observes `service.ServiceObject` values; each field is open unless constrained to a
@@ -267,6 +309,15 @@ extension Service {
             emitter.write(self.serviceName)
             self.state.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "service-state")
+            let serviceName = try _source.readValue()
+            let state = try State<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(serviceName: serviceName, state: state)
         }
 
         /// Observes `service.ServiceState` values; each field is open unless constrained to a
@@ -373,6 +424,31 @@ extension Service {
             case .userDefined(let x):
                 emitter.write(x)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseStartedCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseReadyCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseFailedCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseCompleteCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseStartedCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

@@ -82,6 +82,23 @@ extension Stdenv {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .sequence) {
+                self = try Self.parseStandardCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "route") {
+                self = .general(try Gatekeeper.Route<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseStandardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _items1 = try Preserves.SchemaParsing.sequence(value, "stdenv.StandardRoute")
             try Preserves.SchemaParsing.requireCount(_items1.count, atLeast: 5, "stdenv.StandardRoute", expected: "at least 5 elements")
@@ -181,6 +198,19 @@ extension Stdenv {
             case .other(let x):
                 emitter.write(x)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .wsUrl(try Preserves.SchemaParsing.string(_source.readValue(), "stdenv.StandardTransport"))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseWsUrlCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

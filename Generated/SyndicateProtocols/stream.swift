@@ -60,6 +60,23 @@ extension Stream {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .integer) {
+                self = .count(try Preserves.SchemaParsing.integer(_source.readValue(), "stream.CreditAmount"))
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseUnboundedCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseCountCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .count(try Preserves.SchemaParsing.integer(value, "stream.CreditAmount"))
         }
@@ -146,6 +163,23 @@ extension Stream {
             case .crlf:
                 emitter.writeSymbol("crlf")
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseLfCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseCrlfCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseLfCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -270,6 +304,19 @@ extension Stream {
                 emitter.write(description_)
                 emitter.end()
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseBytesCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseBytesCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -457,6 +504,38 @@ extension Stream {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "source") {
+                try _source.beginRecord(label: "source")
+                let controller = try Preserves.SchemaParsing.embedded(_source.readValue(), "stream.Sink")
+                try _source.end()
+                self = .source(controller: controller)
+                return
+            }
+            if _source.peekRecord(label: "error") {
+                self = .streamError(try StreamError(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "data") {
+                try _source.beginRecord(label: "data")
+                let payload = try _source.readValue()
+                let mode = try Mode<Embedded>(binary: &_source)
+                try _source.end()
+                self = .data(payload: payload, mode: mode)
+                return
+            }
+            if _source.peekRecord(label: "eof") {
+                self = try Self.parseEofCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseSourceCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "source", minimumFieldCount: 1, "stream.Sink", expected: "a record <source …> with at least 1 field")
             let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Sink") })
@@ -623,6 +702,34 @@ extension Stream {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "sink") {
+                try _source.beginRecord(label: "sink")
+                let controller = try Preserves.SchemaParsing.embedded(_source.readValue(), "stream.Source")
+                try _source.end()
+                self = .sink(controller: controller)
+                return
+            }
+            if _source.peekRecord(label: "error") {
+                self = .streamError(try StreamError(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "credit") {
+                try _source.beginRecord(label: "credit")
+                let amount = try CreditAmount(binary: &_source)
+                let mode = try Mode<Embedded>(binary: &_source)
+                try _source.end()
+                self = .credit(amount: amount, mode: mode)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseSinkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "sink", minimumFieldCount: 1, "stream.Source", expected: "a record <sink …> with at least 1 field")
             let controller = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.embedded(_record1.fields[0], "stream.Source") })
@@ -721,6 +828,16 @@ extension Stream {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "stream-connection")
+            let source = try Preserves.SchemaParsing.embedded(_source.readValue(), "stream.StreamConnection")
+            let sink = try Preserves.SchemaParsing.embedded(_source.readValue(), "stream.StreamConnection")
+            let spec = try _source.readValue()
+            try _source.end()
+            self.init(source: source, sink: sink, spec: spec)
+        }
+
         /// Observes `stream.StreamConnection` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(source: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, sink: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, spec: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -765,6 +882,14 @@ extension Stream {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "error")
+            let message = try Preserves.SchemaParsing.string(_source.readValue(), "stream.StreamError")
+            try _source.end()
+            self.init(message: message)
+        }
+
         /// Observes `stream.StreamError` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(message: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -805,6 +930,15 @@ extension Stream {
             emitter.write(self.spec)
             emitter.write(Preserves.Value<Embedded>.string(self.message))
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "stream-listener-error")
+            let spec = try _source.readValue()
+            let message = try Preserves.SchemaParsing.string(_source.readValue(), "stream.StreamListenerError")
+            try _source.end()
+            self.init(spec: spec, message: message)
         }
 
         /// Observes `stream.StreamListenerError` values; each field is open unless constrained to a
@@ -848,6 +982,14 @@ extension Stream {
             emitter.writeSymbol("stream-listener-ready")
             emitter.write(self.spec)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "stream-listener-ready")
+            let spec = try _source.readValue()
+            try _source.end()
+            self.init(spec: spec)
         }
 
         /// Observes `stream.StreamListenerReady` values; each field is open unless constrained to a

@@ -41,6 +41,14 @@ extension Sturdy {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "or")
+            let alternatives = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "sturdy.Alts", { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Rewrite<Embedded>(preserves: _item5) })
+            try _source.end()
+            self.init(alternatives: alternatives)
+        }
+
         /// Observes `sturdy.Alts` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(alternatives: DataspacePatterns.FieldPattern<Embedded, [Rewrite<Embedded>]> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -129,6 +137,27 @@ extension Sturdy {
             case .unknown(let x):
                 emitter.write(x)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "rewrite") {
+                self = .rewrite(try Rewrite<Embedded>(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "or") {
+                self = .alts(try Alts<Embedded>(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "reject") {
+                self = .reject(try Reject<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseRewriteCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -263,6 +292,27 @@ extension Sturdy {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "sturdy.CaveatsField")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("caveats")), "sturdy.CaveatsField", expected: "a dictionary with the key caveats")
@@ -351,6 +401,14 @@ extension Sturdy {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "lit")
+            let value = try _source.readValue()
+            try _source.end()
+            self.init(value: value)
+        }
+
         /// Observes `sturdy.Lit` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -379,6 +437,11 @@ extension Sturdy {
     /// Writes the binary encoding of `serializeOid(x)` without building the value first.
     @inlinable public static func writeOid<Embedded: Preserves.PreservesEmbedded>(_ x: Oid, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         emitter.writeInteger(x)
+    }
+
+    /// Reads `Oid` straight from binary input, without building its value first.
+    @inlinable public static func readOid<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
+        return try Preserves.SchemaParsing.integer(_source.readValue(), "sturdy.Oid")
     }
 
     /// Observes `sturdy.Oid` values that match `value`.
@@ -419,6 +482,14 @@ extension Sturdy {
             }
             emitter.end()
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "and")
+            let patterns = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "sturdy.PAnd", { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item5) })
+            try _source.end()
+            self.init(patterns: patterns)
         }
 
         /// Observes `sturdy.PAnd` values; each field is open unless constrained to a
@@ -534,6 +605,39 @@ extension Sturdy {
             case .symbol:
                 emitter.writeSymbol("Symbol")
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseBooleanCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseDoubleCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseSignedIntegerCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseStringCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseByteStringCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseSymbolCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseBooleanCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -663,6 +767,14 @@ extension Sturdy {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "bind")
+            let pattern = try Pattern<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(pattern: pattern)
+        }
+
         /// Observes `sturdy.PBind` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -775,6 +887,37 @@ extension Sturdy {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "rec") {
+                try _source.beginRecord(label: "rec")
+                let label = try _source.readValue()
+                let fields = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "sturdy.PCompound", { (_item14: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item14) })
+                try _source.end()
+                self = .rec(label: label, fields: fields)
+                return
+            }
+            if _source.peekRecord(label: "arr") {
+                try _source.beginRecord(label: "arr")
+                let items = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "sturdy.PCompound", { (_item15: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _item15) })
+                try _source.end()
+                self = .arr(items: items)
+                return
+            }
+            if _source.peekRecord(label: "dict") {
+                try _source.beginRecord(label: "dict")
+                let entries = try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "sturdy.PCompound", key: { (_key16: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key16 }, value: { (_value17: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Pattern<Embedded>(preserves: _value17) })
+                try _source.end()
+                self = .dict(entries: entries)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.PCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
@@ -860,6 +1003,13 @@ extension Sturdy {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "_")
+            try _source.end()
+            self.init()
+        }
+
         /// Observes `sturdy.PDiscard` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -923,6 +1073,14 @@ extension Sturdy {
             emitter.writeSymbol("not")
             self.pattern.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "not")
+            let pattern = try Pattern<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(pattern: pattern)
         }
 
         /// Observes `sturdy.PNot` values; each field is open unless constrained to a
@@ -1115,6 +1273,19 @@ extension Sturdy {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "_") {
+                self = .pDiscard(try PDiscard(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parsePDiscardCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .pDiscard(try PDiscard(preserves: value))
         }
@@ -1272,6 +1443,14 @@ extension Sturdy {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "reject")
+            let pattern = try Pattern<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(pattern: pattern)
+        }
+
         /// Observes `sturdy.Reject` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(pattern: DataspacePatterns.FieldPattern<Embedded, Pattern<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1312,6 +1491,15 @@ extension Sturdy {
             self.pattern.write(to: &emitter)
             self.template.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "rewrite")
+            let pattern = try Pattern<Embedded>(binary: &_source)
+            let template = try Template<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(pattern: pattern, template: template)
         }
 
         /// Observes `sturdy.Rewrite` values; each field is open unless constrained to a
@@ -1392,6 +1580,11 @@ extension Sturdy {
         x.write(to: &emitter)
     }
 
+    /// Reads `SturdyPathStepDetail` straight from binary input, without building its value first.
+    @inlinable public static func readSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> SturdyPathStepDetail<Embedded> {
+        return try Parameters<Embedded>(binary: &_source)
+    }
+
     /// Observes `sturdy.SturdyPathStepDetail` values that match `value`.
     public static func patternSturdyPathStepDetail<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, SturdyPathStepDetail<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Parameters<Embedded>) in _x.preserves })
@@ -1436,6 +1629,14 @@ extension Sturdy {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "ref")
+            let parameters = try Parameters<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(parameters: parameters)
+        }
+
         /// Observes `sturdy.SturdyRef` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(parameters: DataspacePatterns.FieldPattern<Embedded, Parameters<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1466,6 +1667,11 @@ extension Sturdy {
     /// Writes the binary encoding of `serializeSturdyStepDetail(x)` without building the value first.
     @inlinable public static func writeSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(_ x: SturdyStepDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         x.write(to: &emitter)
+    }
+
+    /// Reads `SturdyStepDetail` straight from binary input, without building its value first.
+    @inlinable public static func readSturdyStepDetail<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> SturdyStepDetail<Embedded> {
+        return try Parameters<Embedded>(binary: &_source)
     }
 
     /// Observes `sturdy.SturdyStepDetail` values that match `value`.
@@ -1540,6 +1746,15 @@ extension Sturdy {
             }
             emitter.end()
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "attenuate")
+            let template = try Template<Embedded>(binary: &_source)
+            let attenuation = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "sturdy.TAttenuate", { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Caveat<Embedded>(preserves: _item5) })
+            try _source.end()
+            self.init(template: template, attenuation: attenuation)
         }
 
         /// Observes `sturdy.TAttenuate` values; each field is open unless constrained to a
@@ -1657,6 +1872,37 @@ extension Sturdy {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "rec") {
+                try _source.beginRecord(label: "rec")
+                let label = try _source.readValue()
+                let fields = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "sturdy.TCompound", { (_item14: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item14) })
+                try _source.end()
+                self = .rec(label: label, fields: fields)
+                return
+            }
+            if _source.peekRecord(label: "arr") {
+                try _source.beginRecord(label: "arr")
+                let items = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "sturdy.TCompound", { (_item15: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _item15) })
+                try _source.end()
+                self = .arr(items: items)
+                return
+            }
+            if _source.peekRecord(label: "dict") {
+                try _source.beginRecord(label: "dict")
+                let entries = try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "sturdy.TCompound", key: { (_key16: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _key16 }, value: { (_value17: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Template<Embedded>(preserves: _value17) })
+                try _source.end()
+                self = .dict(entries: entries)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseRecCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "rec", minimumFieldCount: 2, "sturdy.TCompound", expected: "a record <rec …> with at least 2 fields")
             let label = _record1.fields[0]
@@ -1747,6 +1993,14 @@ extension Sturdy {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "ref")
+            let binding = try Preserves.SchemaParsing.integer(_source.readValue(), "sturdy.TRef")
+            try _source.end()
+            self.init(binding: binding)
+        }
+
         /// Observes `sturdy.TRef` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(binding: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1832,6 +2086,27 @@ extension Sturdy {
             case .tCompound(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "attenuate") {
+                self = .tAttenuate(try TAttenuate<Embedded>(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "ref") {
+                self = .tRef(try TRef(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "lit") {
+                self = .lit(try Lit<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseTAttenuateCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -1959,6 +2234,27 @@ extension Sturdy {
                 }
                 emitter.end()
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .sequence) {
+                try _source.beginSequence()
+                try Preserves.SchemaParsing.literal(_source.readValue(), Preserves.Value<Embedded>.integer(Preserves.SignedInteger(0)), "sturdy.WireRef", expected: "the literal 0")
+                let oid = try readOid(from: &_source)
+                try _source.end()
+                self = .mine(oid: oid)
+                return
+            }
+            if _source.starts(with: .sequence) {
+                self = try Self.parseYoursCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseMineCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

@@ -41,6 +41,15 @@ extension Tcp {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "tcp-local")
+            let host = try Preserves.SchemaParsing.string(_source.readValue(), "tcp.TcpLocal")
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "tcp.TcpLocal")
+            try _source.end()
+            self.init(host: host, port: port)
+        }
+
         /// Observes `tcp.TcpLocal` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(host: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, port: DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -90,6 +99,16 @@ extension Tcp {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "tcp-peer")
+            let handle = try Preserves.SchemaParsing.embedded(_source.readValue(), "tcp.TcpPeerInfo")
+            let local = try TcpLocal(binary: &_source)
+            let remote = try TcpRemote(binary: &_source)
+            try _source.end()
+            self.init(handle: handle, local: local, remote: remote)
+        }
+
         /// Observes `tcp.TcpPeerInfo` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(handle: DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, local: DataspacePatterns.FieldPattern<Embedded, TcpLocal> = .any, remote: DataspacePatterns.FieldPattern<Embedded, TcpRemote> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -134,6 +153,15 @@ extension Tcp {
             emitter.write(Preserves.Value<Embedded>.string(self.host))
             emitter.writeInteger(self.port)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "tcp-remote")
+            let host = try Preserves.SchemaParsing.string(_source.readValue(), "tcp.TcpRemote")
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "tcp.TcpRemote")
+            try _source.end()
+            self.init(host: host, port: port)
         }
 
         /// Observes `tcp.TcpRemote` values; each field is open unless constrained to a

@@ -37,6 +37,14 @@ extension Timer {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "later-than")
+            let seconds = try Preserves.SchemaParsing.double(_source.readValue(), "timer.LaterThan")
+            try _source.end()
+            self.init(seconds: seconds)
+        }
+
         /// Observes `timer.LaterThan` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -83,6 +91,16 @@ extension Timer {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "set-timer")
+            let label = try _source.readValue()
+            let seconds = try Preserves.SchemaParsing.double(_source.readValue(), "timer.SetTimer")
+            let kind = try TimerKind(binary: &_source)
+            try _source.end()
+            self.init(label: label, seconds: seconds, kind: kind)
+        }
+
         /// Observes `timer.SetTimer` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(label: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, seconds: DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any, kind: DataspacePatterns.FieldPattern<Embedded, TimerKind> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -127,6 +145,15 @@ extension Timer {
             emitter.write(self.label)
             emitter.write(Preserves.Value<Embedded>.double(self.seconds))
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "timer-expired")
+            let label = try _source.readValue()
+            let seconds = try Preserves.SchemaParsing.double(_source.readValue(), "timer.TimerExpired")
+            try _source.end()
+            self.init(label: label, seconds: seconds)
         }
 
         /// Observes `timer.TimerExpired` values; each field is open unless constrained to a
@@ -203,6 +230,27 @@ extension Timer {
             case .clear:
                 emitter.writeSymbol("clear")
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseRelativeCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseAbsoluteCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseClearCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseRelativeCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

@@ -250,6 +250,84 @@ extension Trace {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "dequeue") {
+                try _source.beginRecord(label: "dequeue")
+                let event = try TargetedTurnEvent<Embedded>(binary: &_source)
+                try _source.end()
+                self = .dequeue(event: event)
+                return
+            }
+            if _source.peekRecord(label: "enqueue") {
+                try _source.beginRecord(label: "enqueue")
+                let event = try TargetedTurnEvent<Embedded>(binary: &_source)
+                try _source.end()
+                self = .enqueue(event: event)
+                return
+            }
+            if _source.peekRecord(label: "dequeue-internal") {
+                try _source.beginRecord(label: "dequeue-internal")
+                let event = try TargetedTurnEvent<Embedded>(binary: &_source)
+                try _source.end()
+                self = .dequeueInternal(event: event)
+                return
+            }
+            if _source.peekRecord(label: "enqueue-internal") {
+                try _source.beginRecord(label: "enqueue-internal")
+                let event = try TargetedTurnEvent<Embedded>(binary: &_source)
+                try _source.end()
+                self = .enqueueInternal(event: event)
+                return
+            }
+            if _source.peekRecord(label: "spawn") {
+                try _source.beginRecord(label: "spawn")
+                let link = try Preserves.SchemaParsing.bool(_source.readValue(), "trace.ActionDescription")
+                let id = try readActorId(from: &_source)
+                try _source.end()
+                self = .spawn(link: link, id: id)
+                return
+            }
+            if _source.peekRecord(label: "link") {
+                try _source.beginRecord(label: "link")
+                let parentActor = try readActorId(from: &_source)
+                let childToParent = try Protocol.parseHandle(_source.readValue())
+                let childActor = try readActorId(from: &_source)
+                let parentToChild = try Protocol.parseHandle(_source.readValue())
+                try _source.end()
+                self = .link(parentActor: parentActor, childToParent: childToParent, childActor: childActor, parentToChild: parentToChild)
+                return
+            }
+            if _source.peekRecord(label: "facet-start") {
+                try _source.beginRecord(label: "facet-start")
+                let path = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "trace.ActionDescription", { (_item16: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item16) })
+                try _source.end()
+                self = .facetStart(path: path)
+                return
+            }
+            if _source.peekRecord(label: "facet-stop") {
+                try _source.beginRecord(label: "facet-stop")
+                let path = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "trace.ActionDescription", { (_item17: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try parseFacetId(_item17) })
+                let reason = try FacetStopReason(binary: &_source)
+                try _source.end()
+                self = .facetStop(path: path, reason: reason)
+                return
+            }
+            if _source.peekRecord(label: "linked-task-start") {
+                try _source.beginRecord(label: "linked-task-start")
+                let taskName = try Name<Embedded>(binary: &_source)
+                let id = try readTaskId(from: &_source)
+                try _source.end()
+                self = .linkedTaskStart(taskName: taskName, id: id)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseDequeueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "dequeue", minimumFieldCount: 1, "trace.ActionDescription", expected: "a record <dequeue …> with at least 1 field")
             let event = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try TargetedTurnEvent<Embedded>(preserves: _record1.fields[0]) })
@@ -514,6 +592,33 @@ extension Trace {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "start") {
+                try _source.beginRecord(label: "start")
+                let actorName = try Name<Embedded>(binary: &_source)
+                try _source.end()
+                self = .start(actorName: actorName)
+                return
+            }
+            if _source.peekRecord(label: "turn") {
+                self = .turn(try TurnDescription<Embedded>(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "stop") {
+                try _source.beginRecord(label: "stop")
+                let status = try ExitStatus<Embedded>(binary: &_source)
+                try _source.end()
+                self = .stop(status: status)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseStartCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "start", minimumFieldCount: 1, "trace.ActorActivation", expected: "a record <start …> with at least 1 field")
             let actorName = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Name<Embedded>(preserves: _record1.fields[0]) })
@@ -592,6 +697,11 @@ extension Trace {
         emitter.write(x)
     }
 
+    /// Reads `ActorId` straight from binary input, without building its value first.
+    @inlinable public static func readActorId<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> ActorId<Embedded> {
+        return try _source.readValue()
+    }
+
     /// Observes `trace.ActorId` values that match `value`.
     public static func patternActorId<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, ActorId<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
@@ -657,6 +767,29 @@ extension Trace {
                 emitter.write(description_)
                 emitter.end()
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "value") {
+                try _source.beginRecord(label: "value")
+                let value = try _source.readValue()
+                try _source.end()
+                self = .value(value: value)
+                return
+            }
+            if _source.peekRecord(label: "opaque") {
+                try _source.beginRecord(label: "opaque")
+                let description_ = try _source.readValue()
+                try _source.end()
+                self = .opaque(description_: description_)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseValueCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -751,6 +884,23 @@ extension Trace {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseOkCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "error") {
+                self = .error(try Protocol.Error<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseOkCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "ok", "trace.ExitStatus", expected: "the literal ok")
             return .ok
@@ -808,6 +958,11 @@ extension Trace {
     /// Writes the binary encoding of `serializeFacetId(x)` without building the value first.
     @inlinable public static func writeFacetId<Embedded: Preserves.PreservesEmbedded>(_ x: FacetId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         emitter.write(x)
+    }
+
+    /// Reads `FacetId` straight from binary input, without building its value first.
+    @inlinable public static func readFacetId<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> FacetId<Embedded> {
+        return try _source.readValue()
     }
 
     /// Observes `trace.FacetId` values that match `value`.
@@ -893,6 +1048,31 @@ extension Trace {
             case .actorStopping:
                 emitter.writeSymbol("actor-stopping")
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseExplicitActionCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseInertCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseParentStoppingCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseActorStoppingCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseExplicitActionCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -1013,6 +1193,23 @@ extension Trace {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseCancelledCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseNormalCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseCancelledCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "cancelled", "trace.LinkedTaskReleaseReason", expected: "the literal cancelled")
             return .cancelled
@@ -1106,6 +1303,26 @@ extension Trace {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "anonymous") {
+                self = try Self.parseAnonymousCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "named") {
+                try _source.beginRecord(label: "named")
+                let name = try _source.readValue()
+                try _source.end()
+                self = .named(name: name)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseAnonymousCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             _ = try Preserves.SchemaParsing.record(value, label: "anonymous", minimumFieldCount: 0, "trace.Name", expected: "a record <anonymous …> with at least 0 fields")
             return .anonymous
@@ -1167,6 +1384,11 @@ extension Trace {
         emitter.write(x)
     }
 
+    /// Reads `Oid` straight from binary input, without building its value first.
+    @inlinable public static func readOid<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Oid<Embedded> {
+        return try _source.readValue()
+    }
+
     /// Observes `trace.Oid` values that match `value`.
     public static func patternOid<Embedded: Preserves.PreservesEmbedded>(_ value: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Oid<Embedded>> {
         let _shape: DataspacePatterns.Pattern<Embedded> = value.shape(open: DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: Preserves.Value<Embedded>) in _x })
@@ -1209,6 +1431,16 @@ extension Trace {
             writeFacetId(self.facet, to: &emitter)
             writeOid(self.oid, to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "entity")
+            let `actor` = try readActorId(from: &_source)
+            let facet = try readFacetId(from: &_source)
+            let oid = try readOid(from: &_source)
+            try _source.end()
+            self.init(actor: `actor`, facet: facet, oid: oid)
         }
 
         /// Observes `trace.Target` values; each field is open unless constrained to a
@@ -1257,6 +1489,15 @@ extension Trace {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "event")
+            let target = try Target<Embedded>(binary: &_source)
+            let detail = try TurnEvent<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(target: target, detail: detail)
+        }
+
         /// Observes `trace.TargetedTurnEvent` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(target: DataspacePatterns.FieldPattern<Embedded, Target<Embedded>> = .any, detail: DataspacePatterns.FieldPattern<Embedded, TurnEvent<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -1288,6 +1529,11 @@ extension Trace {
     /// Writes the binary encoding of `serializeTaskId(x)` without building the value first.
     @inlinable public static func writeTaskId<Embedded: Preserves.PreservesEmbedded>(_ x: TaskId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         emitter.write(x)
+    }
+
+    /// Reads `TaskId` straight from binary input, without building its value first.
+    @inlinable public static func readTaskId<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> TaskId<Embedded> {
+        return try _source.readValue()
     }
 
     /// Observes `trace.TaskId` values that match `value`.
@@ -1332,6 +1578,16 @@ extension Trace {
             writeActorId(self.`actor`, to: &emitter)
             self.item.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "trace")
+            let timestamp = try Preserves.SchemaParsing.double(_source.readValue(), "trace.TraceEntry")
+            let `actor` = try readActorId(from: &_source)
+            let item = try ActorActivation<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(timestamp: timestamp, actor: `actor`, item: item)
         }
 
         /// Observes `trace.TraceEntry` values; each field is open unless constrained to a
@@ -1510,6 +1766,56 @@ extension Trace {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "caused-by") {
+                try _source.beginRecord(label: "caused-by")
+                let id = try readTurnId(from: &_source)
+                try _source.end()
+                self = .turn(id: id)
+                return
+            }
+            if _source.peekRecord(label: "cleanup") {
+                self = try Self.parseCleanupCase(_source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "linked-task-release") {
+                try _source.beginRecord(label: "linked-task-release")
+                let id = try readTaskId(from: &_source)
+                let reason = try LinkedTaskReleaseReason(binary: &_source)
+                try _source.end()
+                self = .linkedTaskRelease(id: id, reason: reason)
+                return
+            }
+            if _source.peekRecord(label: "periodic-activation") {
+                try _source.beginRecord(label: "periodic-activation")
+                let period = try Preserves.SchemaParsing.double(_source.readValue(), "trace.TurnCause")
+                try _source.end()
+                self = .periodicActivation(period: period)
+                return
+            }
+            if _source.peekRecord(label: "delay") {
+                try _source.beginRecord(label: "delay")
+                let causingTurn = try readTurnId(from: &_source)
+                let amount = try Preserves.SchemaParsing.double(_source.readValue(), "trace.TurnCause")
+                try _source.end()
+                self = .delay(causingTurn: causingTurn, amount: amount)
+                return
+            }
+            if _source.peekRecord(label: "external") {
+                try _source.beginRecord(label: "external")
+                let description_ = try _source.readValue()
+                try _source.end()
+                self = .external(description_: description_)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseTurnCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "caused-by", minimumFieldCount: 1, "trace.TurnCause", expected: "a record <caused-by …> with at least 1 field")
             let id = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try parseTurnId(_record1.fields[0]) })
@@ -1663,6 +1969,16 @@ extension Trace {
             }
             emitter.end()
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "turn")
+            let id = try readTurnId(from: &_source)
+            let cause = try TurnCause<Embedded>(binary: &_source)
+            let actions = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "trace.TurnDescription", { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try ActionDescription<Embedded>(preserves: _item5) })
+            try _source.end()
+            self.init(id: id, cause: cause, actions: actions)
         }
 
         /// Observes `trace.TurnDescription` values; each field is open unless constrained to a
@@ -1820,6 +2136,52 @@ extension Trace {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "assert") {
+                try _source.beginRecord(label: "assert")
+                let assertion = try AssertionDescription<Embedded>(binary: &_source)
+                let handle = try Protocol.parseHandle(_source.readValue())
+                try _source.end()
+                self = .assert(assertion: assertion, handle: handle)
+                return
+            }
+            if _source.peekRecord(label: "retract") {
+                try _source.beginRecord(label: "retract")
+                let handle = try Protocol.parseHandle(_source.readValue())
+                try _source.end()
+                self = .retract(handle: handle)
+                return
+            }
+            if _source.peekRecord(label: "message") {
+                try _source.beginRecord(label: "message")
+                let body = try AssertionDescription<Embedded>(binary: &_source)
+                try _source.end()
+                self = .message(body: body)
+                return
+            }
+            if _source.peekRecord(label: "sync") {
+                try _source.beginRecord(label: "sync")
+                let peer = try Target<Embedded>(binary: &_source)
+                try _source.end()
+                self = .sync(peer: peer)
+                return
+            }
+            if _source.peekRecord(label: "break-link") {
+                try _source.beginRecord(label: "break-link")
+                let source = try readActorId(from: &_source)
+                let handle = try Protocol.parseHandle(_source.readValue())
+                try _source.end()
+                self = .breakLink(source: source, handle: handle)
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseAssertCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _record1 = try Preserves.SchemaParsing.record(value, label: "assert", minimumFieldCount: 2, "trace.TurnEvent", expected: "a record <assert …> with at least 2 fields")
             let assertion = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try AssertionDescription<Embedded>(preserves: _record1.fields[0]) })
@@ -1936,6 +2298,11 @@ extension Trace {
     /// Writes the binary encoding of `serializeTurnId(x)` without building the value first.
     @inlinable public static func writeTurnId<Embedded: Preserves.PreservesEmbedded>(_ x: TurnId<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         emitter.write(x)
+    }
+
+    /// Reads `TurnId` straight from binary input, without building its value first.
+    @inlinable public static func readTurnId<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> TurnId<Embedded> {
+        return try _source.readValue()
     }
 
     /// Observes `trace.TurnId` values that match `value`.

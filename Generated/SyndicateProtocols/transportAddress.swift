@@ -32,6 +32,13 @@ extension TransportAddress {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "stdio")
+            try _source.end()
+            self.init()
+        }
+
         /// Observes `transportAddress.Stdio` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -71,6 +78,15 @@ extension TransportAddress {
             emitter.write(Preserves.Value<Embedded>.string(self.host))
             emitter.writeInteger(self.port)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "tcp")
+            let host = try Preserves.SchemaParsing.string(_source.readValue(), "transportAddress.Tcp")
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "transportAddress.Tcp")
+            try _source.end()
+            self.init(host: host, port: port)
         }
 
         /// Observes `transportAddress.Tcp` values; each field is open unless constrained to a
@@ -114,6 +130,14 @@ extension TransportAddress {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "unix")
+            let path = try Preserves.SchemaParsing.string(_source.readValue(), "transportAddress.Unix")
+            try _source.end()
+            self.init(path: path)
+        }
+
         /// Observes `transportAddress.Unix` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(path: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -150,6 +174,14 @@ extension TransportAddress {
             emitter.writeSymbol("ws")
             emitter.write(Preserves.Value<Embedded>.string(self.url))
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "ws")
+            let url = try Preserves.SchemaParsing.string(_source.readValue(), "transportAddress.WebSocket")
+            try _source.end()
+            self.init(url: url)
         }
 
         /// Observes `transportAddress.WebSocket` values; each field is open unless constrained to a

@@ -41,6 +41,15 @@ extension Worker {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "Instance")
+            let name = try Preserves.SchemaParsing.string(_source.readValue(), "worker.Instance")
+            let argument = try _source.readValue()
+            try _source.end()
+            self.init(name: name, argument: argument)
+        }
+
         /// Observes `worker.Instance` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(name: DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, argument: DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> DataspacePatterns.TypedPattern<Embedded, Self> {

@@ -75,6 +75,27 @@ extension Documentation {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "documentation.Description")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("description")), "documentation.Description", expected: "a dictionary with the key description")
@@ -204,6 +225,27 @@ extension Documentation {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .byteString) {
+                self = .bytes(try Preserves.SchemaParsing.byteString(_source.readValue(), "documentation.IOList"))
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .string(try Preserves.SchemaParsing.string(_source.readValue(), "documentation.IOList"))
+                return
+            }
+            if _source.starts(with: .sequence) {
+                self = .nested(try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "documentation.IOList", { (_item4: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try IOList(preserves: _item4) }))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseBytesCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .bytes(try Preserves.SchemaParsing.byteString(value, "documentation.IOList"))
         }
@@ -292,6 +334,15 @@ extension Documentation {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "metadata")
+            let object = try _source.readValue()
+            let info = try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "documentation.Metadata", key: { (_key6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key6, "documentation.Metadata") }, value: { (_value7: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value7 })
+            try _source.end()
+            self.init(object: object, info: info)
+        }
+
         /// Observes `documentation.Metadata` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(object: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any, info: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -366,6 +417,27 @@ extension Documentation {
             case .absent:
                 emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {

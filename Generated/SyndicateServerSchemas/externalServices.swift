@@ -73,6 +73,27 @@ extension ExternalServices {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ClearEnv")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("clearEnv")), "externalServices.ClearEnv", expected: "a dictionary with the key clearEnv")
@@ -182,6 +203,23 @@ extension ExternalServices {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .shell(try Preserves.SchemaParsing.string(_source.readValue(), "externalServices.CommandLine"))
+                return
+            }
+            if _source.starts(with: .sequence) {
+                self = .full(try FullCommandLine(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseShellCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             return .shell(try Preserves.SchemaParsing.string(value, "externalServices.CommandLine"))
         }
@@ -251,6 +289,15 @@ extension ExternalServices {
             emitter.write(self.id)
             self.config.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "daemon")
+            let id = try _source.readValue()
+            let config = try DaemonProcessSpec<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(id: id, config: config)
         }
 
         /// Observes `externalServices.DaemonProcess` values; each field is open unless constrained to a
@@ -416,6 +463,14 @@ extension ExternalServices {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "daemon")
+            let id = try _source.readValue()
+            try _source.end()
+            self.init(id: id)
+        }
+
         /// Observes `externalServices.DaemonService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(id: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -487,6 +542,23 @@ extension ExternalServices {
             case .invalid(let x):
                 emitter.write(x)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .`set`(try Preserves.SchemaParsing.string(_source.readValue(), "externalServices.EnvValue"))
+                return
+            }
+            if _source.starts(with: .boolean(false)) {
+                self = try Self.parseRemoveCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseSetCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -604,6 +676,23 @@ extension ExternalServices {
             case .invalid(let x):
                 emitter.write(x)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .string) {
+                self = .string(try Preserves.SchemaParsing.string(_source.readValue(), "externalServices.EnvVariable"))
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = .symbol(try Preserves.SchemaParsing.symbol(_source.readValue(), "externalServices.EnvVariable"))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseStringCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -956,6 +1045,27 @@ extension ExternalServices {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ProcessDir")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("dir")), "externalServices.ProcessDir", expected: "a dictionary with the key dir")
@@ -1077,6 +1187,27 @@ extension ExternalServices {
             case .absent:
                 emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -1202,6 +1333,27 @@ extension ExternalServices {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseNoneCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseBinarySyndicateCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseTextSyndicateCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseNoneCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "none", "externalServices.Protocol", expected: "the literal none")
             return .none
@@ -1317,6 +1469,27 @@ extension ExternalServices {
             case .absent:
                 emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -1442,6 +1615,27 @@ extension ExternalServices {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             let _entries1 = try Preserves.SchemaParsing.dictionary(value, "externalServices.ReadyOnStart")
             let _entry2 = try Preserves.SchemaParsing.entry(_entries1, Preserves.Value<Embedded>.symbol(Preserves.Symbol("readyOnStart")), "externalServices.ReadyOnStart", expected: "a dictionary with the key readyOnStart")
@@ -1563,6 +1757,27 @@ extension ExternalServices {
             case .absent:
                 emitter.write(Preserves.Value<Embedded>.dictionary([:]))
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parsePresentCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseInvalidCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .dictionary) {
+                self = try Self.parseAbsentCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parsePresentCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -1702,6 +1917,31 @@ extension ExternalServices {
             }
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseAlwaysCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseOnErrorCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseAllCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseNeverCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
+        }
+
         @inlinable internal static func parseAlwaysCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
             try Preserves.SchemaParsing.literalSymbol(value, "always", "externalServices.RestartPolicy", expected: "the literal always")
             return .always
@@ -1789,6 +2029,11 @@ extension ExternalServices {
     /// Writes the binary encoding of `serializeService(x)` without building the value first.
     @inlinable public static func writeService<Embedded: Preserves.PreservesEmbedded>(_ x: Service<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         x.write(to: &emitter)
+    }
+
+    /// Reads `Service` straight from binary input, without building its value first.
+    @inlinable public static func readService<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Service<Embedded> {
+        return try DaemonService<Embedded>(binary: &_source)
     }
 
     /// Observes `externalServices.Service` values that match `value`.

@@ -50,6 +50,16 @@ extension Federation {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "federated-interest")
+            let from = try Preserves.SchemaParsing.string(_source.readValue(), "federation.FederatedInterest")
+            let pattern = try SyndicateProtocols.DataspacePatterns.Pattern<Embedded>(binary: &_source)
+            let observer = try Preserves.SchemaParsing.embedded(_source.readValue(), "federation.FederatedInterest")
+            try _source.end()
+            self.init(from: from, pattern: pattern, observer: observer)
+        }
+
         /// Observes `federation.FederatedInterest` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(from: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, pattern: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.DataspacePatterns.Pattern<Embedded>> = .any, observer: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -114,6 +124,23 @@ extension Federation {
             case .tree:
                 emitter.writeSymbol("tree")
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseMeshCase(_source.readValue())
+                return
+            }
+            if _source.starts(with: .symbol) {
+                self = try Self.parseTreeCase(_source.readValue())
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseMeshCase<Embedded: Preserves.PreservesEmbedded>(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -189,6 +216,15 @@ extension Federation {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "peer")
+            let name = try Preserves.SchemaParsing.string(_source.readValue(), "federation.FederationPeer")
+            let route = try SyndicateProtocols.Gatekeeper.Route<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(name: name, route: route)
+        }
+
         /// Observes `federation.FederationPeer` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(name: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, route: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.Gatekeeper.Route<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -234,6 +270,14 @@ extension Federation {
             emitter.writeSymbol("federation")
             self.spec.write(to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "federation")
+            let spec = try FederationSpec<Embedded>(binary: &_source)
+            try _source.end()
+            self.init(spec: spec)
         }
 
         /// Observes `federation.FederationService` values; each field is open unless constrained to a

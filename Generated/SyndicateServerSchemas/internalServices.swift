@@ -30,6 +30,11 @@ extension InternalServices {
         emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first })))
     }
 
+    /// Reads `ConfigEnv` straight from binary input, without building its value first.
+    @inlinable public static func readConfigEnv<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> ConfigEnv<Embedded> {
+        return try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "internalServices.ConfigEnv", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key5, "internalServices.ConfigEnv") }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value6 })
+    }
+
     /// Observes `internalServices.ConfigEnv` values that match `value`.
     public static func patternConfigEnv<Embedded: Preserves.PreservesEmbedded>(_ value: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [Preserves.Symbol: Preserves.Value<Embedded>]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, ConfigEnv<Embedded>> {
         let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = value.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [Preserves.Symbol: Preserves.Value<Embedded>]) in Preserves.Value<Embedded>.dictionary(Swift.Dictionary(_x.map({ _entry1 in (Preserves.Value<Embedded>.symbol(_entry1.key), _entry1.value) }), uniquingKeysWith: { first, _ in first })) })
@@ -68,6 +73,15 @@ extension InternalServices {
             emitter.write(Preserves.Value<Embedded>.string(self.path))
             writeConfigEnv(self.env, to: &emitter)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "config-watcher")
+            let path = try Preserves.SchemaParsing.string(_source.readValue(), "internalServices.ConfigWatcher")
+            let env = try readConfigEnv(from: &_source)
+            try _source.end()
+            self.init(path: path, env: env)
         }
 
         /// Observes `internalServices.ConfigWatcher` values; each field is open unless constrained to a
@@ -111,6 +125,14 @@ extension InternalServices {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "debt-reporter")
+            let intervalSeconds = try Preserves.SchemaParsing.double(_source.readValue(), "internalServices.DebtReporter")
+            try _source.end()
+            self.init(intervalSeconds: intervalSeconds)
+        }
+
         /// Observes `internalServices.DebtReporter` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(intervalSeconds: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.Double> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -149,6 +171,14 @@ extension InternalServices {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "gatekeeper")
+            let bindspace = try Preserves.SchemaParsing.embedded(_source.readValue(), "internalServices.Gatekeeper")
+            try _source.end()
+            self.init(bindspace: bindspace)
+        }
+
         /// Observes `internalServices.Gatekeeper` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(bindspace: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -185,6 +215,14 @@ extension InternalServices {
             emitter.writeSymbol("http-router")
             emitter.writeEmbedded(self.httpd)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "http-router")
+            let httpd = try Preserves.SchemaParsing.embedded(_source.readValue(), "internalServices.HttpRouter")
+            try _source.end()
+            self.init(httpd: httpd)
         }
 
         /// Observes `internalServices.HttpRouter` values; each field is open unless constrained to a
@@ -227,6 +265,15 @@ extension InternalServices {
             emitter.write(Preserves.Value<Embedded>.string(self.dir))
             emitter.writeInteger(self.pathPrefixElements)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "http-static-files")
+            let dir = try Preserves.SchemaParsing.string(_source.readValue(), "internalServices.HttpStaticFileServer")
+            let pathPrefixElements = try Preserves.SchemaParsing.integer(_source.readValue(), "internalServices.HttpStaticFileServer")
+            try _source.end()
+            self.init(dir: dir, pathPrefixElements: pathPrefixElements)
         }
 
         /// Observes `internalServices.HttpStaticFileServer` values; each field is open unless constrained to a
@@ -289,6 +336,23 @@ extension InternalServices {
             case .tcpWithHttp(let x):
                 x.write(to: &emitter)
             }
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            guard _source.startsPlainly() else {
+                self = try Self(preserves: _source.readValue())
+                return
+            }
+            if _source.peekRecord(label: "relay-listener") {
+                self = .tcpWithoutHttp(try TcpWithoutHttp<Embedded>(binary: &_source))
+                return
+            }
+            if _source.peekRecord(label: "relay-listener") {
+                self = .tcpWithHttp(try TcpWithHttp<Embedded>(binary: &_source))
+                return
+            }
+            self = try Self(preserves: _source.readValue())
         }
 
         @inlinable internal static func parseTcpWithoutHttpCase(_ value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self {
@@ -366,6 +430,16 @@ extension InternalServices {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "relay-listener")
+            let addr = try SyndicateProtocols.TransportAddress.Tcp(binary: &_source)
+            let gatekeeper = try Preserves.SchemaParsing.embedded(_source.readValue(), "internalServices.TcpWithHttp")
+            let httpd = try Preserves.SchemaParsing.embedded(_source.readValue(), "internalServices.TcpWithHttp")
+            try _source.end()
+            self.init(addr: addr, gatekeeper: gatekeeper, httpd: httpd)
+        }
+
         /// Observes `internalServices.TcpWithHttp` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any, httpd: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -412,6 +486,15 @@ extension InternalServices {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "relay-listener")
+            let addr = try SyndicateProtocols.TransportAddress.Tcp(binary: &_source)
+            let gatekeeper = try Preserves.SchemaParsing.embedded(_source.readValue(), "internalServices.TcpWithoutHttp")
+            try _source.end()
+            self.init(addr: addr, gatekeeper: gatekeeper)
+        }
+
         /// Observes `internalServices.TcpWithoutHttp` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(addr: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, SyndicateProtocols.TransportAddress.Tcp> = .any, gatekeeper: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Embedded> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -455,6 +538,15 @@ extension InternalServices {
             self.addr.write(to: &emitter)
             emitter.writeEmbedded(self.gatekeeper)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "relay-listener")
+            let addr = try SyndicateProtocols.TransportAddress.Unix(binary: &_source)
+            let gatekeeper = try Preserves.SchemaParsing.embedded(_source.readValue(), "internalServices.UnixRelayListener")
+            try _source.end()
+            self.init(addr: addr, gatekeeper: gatekeeper)
         }
 
         /// Observes `internalServices.UnixRelayListener` values; each field is open unless constrained to a

@@ -44,6 +44,14 @@ extension Server {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "port")
+            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "server.BoundPort")
+            try _source.end()
+            self.init(port: port)
+        }
+
         /// Observes `server.BoundPort` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern<Embedded: Preserves.PreservesEmbedded>(port: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.SignedInteger> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -85,6 +93,14 @@ extension Server {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "core-service")
+            let serviceName = try _source.readValue()
+            try _source.end()
+            self.init(serviceName: serviceName)
+        }
+
         /// Observes `server.CoreService` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(serviceName: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -113,6 +129,11 @@ extension Server {
     /// Writes the binary encoding of `serializeLogDetail(x)` without building the value first.
     @inlinable public static func writeLogDetail<Embedded: Preserves.PreservesEmbedded>(_ x: LogDetail<Embedded>, to emitter: inout Preserves.BinaryEmitter<Embedded>) {
         emitter.write(Preserves.Value<Embedded>.dictionary(Swift.Dictionary(x.map({ _entry4 in (Preserves.Value<Embedded>.symbol(_entry4.key), _entry4.value) }), uniquingKeysWith: { first, _ in first })))
+    }
+
+    /// Reads `LogDetail` straight from binary input, without building its value first.
+    @inlinable public static func readLogDetail<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> LogDetail<Embedded> {
+        return try Preserves.SchemaParsing.dictionaryOf(_source.readValue(), "server.LogDetail", key: { (_key5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.symbol(_key5, "server.LogDetail") }, value: { (_value6: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in _value6 })
     }
 
     /// Observes `server.LogDetail` values that match `value`.
@@ -157,6 +178,15 @@ extension Server {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "log")
+            let timestamp = try Preserves.SchemaParsing.string(_source.readValue(), "server.LogEntry")
+            let detail = try readLogDetail(from: &_source)
+            try _source.end()
+            self.init(timestamp: timestamp, detail: detail)
+        }
+
         /// Observes `server.LogEntry` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(timestamp: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Swift.String> = .any, detail: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, LogDetail<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -194,6 +224,13 @@ extension Server {
             emitter.beginRecord()
             emitter.writeSymbol("metrics")
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "metrics")
+            try _source.end()
+            self.init()
         }
 
         /// Observes `server.Metrics` values; each field is open unless constrained to a
@@ -237,6 +274,14 @@ extension Server {
             emitter.end()
         }
 
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "milestone")
+            let name = try _source.readValue()
+            try _source.end()
+            self.init(name: name)
+        }
+
         /// Observes `server.Milestone` values; each field is open unless constrained to a
         /// literal or a nested pattern.
         public static func pattern(name: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, Preserves.Value<Embedded>> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
@@ -278,6 +323,14 @@ extension Server {
             emitter.writeSymbol("route-resolver")
             emitter.writeEmbedded(self.dataspace)
             emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "route-resolver")
+            let dataspace = try Preserves.SchemaParsing.embedded(_source.readValue(), "server.RouteResolver")
+            try _source.end()
+            self.init(dataspace: dataspace)
         }
 
         /// Observes `server.RouteResolver` values; each field is open unless constrained to a

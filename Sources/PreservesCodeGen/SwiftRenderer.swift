@@ -232,6 +232,10 @@ struct SwiftRenderer {
             w.write("for \(name) in ")
             render(sequence, &w)
             block(body, &w)
+        case .whileLoop(let conditions, let body):
+            w.write("while ")
+            render(conditions, &w)
+            block(body, &w)
         }
     }
 

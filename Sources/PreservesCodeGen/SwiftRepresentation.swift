@@ -149,6 +149,8 @@ indirect enum Statement: Hashable, Sendable {
     case doCatch([Statement], catch: [Statement])
     /// `for name in sequence { body }`
     case forIn(String, Expression, [Statement])
+    /// `while conditions { body }`
+    case whileLoop([Condition], [Statement])
 }
 
 enum DeclarationKind: String, Hashable { case `let`, `var` }

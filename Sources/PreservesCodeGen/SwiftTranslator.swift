@@ -181,6 +181,11 @@ struct SwiftTranslator {
                 [.returnStatement(unparseDefinitionBody(d.definition, code: &code))]
             }, code: &code)
             members.append(writeMember(flavor: flavor, body: writeDefinitionBody(d.definition, code: &code), code: code))
+            if case .pattern(.compoundPattern(let c)) = d.definition, var body = code.readCompound(c) {
+                let arguments = fields.map { Argument.labeled(label($0), .name(SwiftNames.escaped($0.swiftName))) }
+                body.append(.expression(Expression.name("self").dot("init").call(arguments)))
+                members.append(readMember(flavor: flavor, body: body, code: code))
+            }
             return structure(members)
         case .enumeration(let cases):
             return [.type(translateEnum(d, cases: cases, flavor: flavor, generics: typeGenerics, code: &code))]
@@ -247,6 +252,17 @@ struct SwiftTranslator {
             body: body ?? [code.emit("write", .unlabeled(whole))]))
     }
 
+    /// `init(binary:)`: the value read straight from binary input (see `Preserves.BinarySource`).
+    func readMember(flavor: Flavor, body: [Statement], code: PatternCode) -> Declaration {
+        let isPlain: Bool = if case .plain = flavor { true } else { false }
+        return .function(FunctionDescription(
+            documentation: ["Reads this value straight from binary input, without building its value first."],
+            attributes: inlinable, access: access, kind: .initializer,
+            generics: isPlain ? embeddedGenerics : [],
+            parameters: [Parameter(label: "binary", name: "_source", type: code.sourceType, isInout: true)],
+            throwing: Self.errorType, body: body))
+    }
+
     /// Statements writing a compound definition directly; nil for intersections (written through their value).
     func writeDefinitionBody(_ definition: Schema.Definition, code: inout PatternCode) -> [Statement]? {
         let field: (Symbol) -> Expression = { Expression.name("self").dot(SwiftNames.escaped(SwiftNames.memberName($0.name))) }
@@ -292,6 +308,7 @@ struct SwiftTranslator {
         let aliasGenerics: [GenericParameter] = if case .generic = flavor { embeddedGenerics } else { [] }
         let functionGenerics: [GenericParameter] = if case .concrete = flavor { [] } else { embeddedGenerics }
         let aliased: TypeUsage = if case .generic = flavor { .named(name, [.named(embeddedParameter)]) } else { .named(name) }
+        let read = code.readAliasBody(pattern, type: aliased)
         var serializeParameters = [Parameter(label: "_", name: "x", type: aliased)]
         if case .plain = flavor {
             serializeParameters.append(Parameter(label: "as", name: "embedding", type: .metatype(.named(embeddedParameter))))
@@ -314,6 +331,12 @@ struct SwiftTranslator {
                 kind: .function("write\(name)"), generics: functionGenerics,
                 parameters: [Parameter(label: "_", name: "x", type: aliased), Parameter(label: "to", name: "emitter", type: code.emitterType, isInout: true)],
                 body: write)),
+            .function(FunctionDescription(
+                documentation: ["Reads `\(name)` straight from binary input, without building its value first."],
+                attributes: inlinable, access: access, modifiers: ["static"],
+                kind: .function("read\(name)"), generics: functionGenerics,
+                parameters: [Parameter(label: "from", name: "_source", type: code.sourceType, isInout: true)],
+                throwing: Self.errorType, result: aliased, body: read)),
         ]
     }
 
@@ -458,10 +481,51 @@ struct SwiftTranslator {
                 access: access, kind: .computedProperty("preserves"), result: valueType, body: unparseBody)))
         }
         members.append(writeMember(flavor: flavor, body: writeBody, code: code))
+        if let readBody = enumReadBody(cases, code: &code) {
+            members.append(readMember(flavor: flavor, body: readBody, code: code))
+        }
         members += caseParsers
         return TypeDescription(
             documentation: documentation(d), access: access, modifiers: ["nonisolated"], kind: .enum, name: d.swiftName,
             generics: generics, conformances: conformances(flavor), members: members)
+    }
+
+    /// The body of an enumeration's `init(binary:)`: the first alternative whose start the next
+    /// bytes fit is read directly, as every alternative before it would fail; `nil` when the
+    /// first alternative has no such test.
+    func enumReadBody(_ cases: [CaseModel], code: inout PatternCode) -> [Statement]? {
+        let source = PatternCode.source
+        let parseWhole: [Statement] = [
+            .assign(.name("self"), Expression.name("Self").call(.labeled("preserves", PatternCode.readValue)).tried),
+        ]
+        var body: [Statement] = [.guardStatement([.expression(source.dot("startsPlainly").call())], else: parseWhole + [.returnStatement(nil)])]
+        for c in cases {
+            guard let test = code.startTest(c.pattern) else { break }
+            let caseValue = Expression.member(nil, SwiftNames.escaped(c.swiftName))
+            let parseCase: [Statement] = [
+                .assign(.name("self"), Expression.name("Self").dot(caseParserName(c)).call(.unlabeled(PatternCode.readValue)).tried),
+            ]
+            var read: [Statement]
+            switch (c.pattern, c.payload) {
+            case (.simplePattern(let simple), .single):
+                if let e = code.readExpression(simple) {
+                    read = [.assign(.name("self"), caseValue.call(.unlabeled(e)))]
+                } else {
+                    read = parseCase
+                }
+            case (.compoundPattern(let compound), .fields(let fields)):
+                if let statements = code.readCompound(compound) {
+                    read = statements + [.assign(.name("self"), caseValue.call(fields.map { .labeled($0.swiftName, .name(SwiftNames.escaped($0.swiftName))) }))]
+                } else {
+                    read = parseCase
+                }
+            default:
+                read = parseCase
+            }
+            body.append(.ifStatement([.expression(test)], then: read + [.returnStatement(nil)]))
+        }
+        guard body.count > 1 else { return nil }
+        return body + parseWhole
     }
 
     /// The symbol labelling every value of an alternative, when it is a record pattern (or a

@@ -9,6 +9,10 @@
 // - every value that is a protocol packet converts to a value that reads back as the same
 //   packet (patterns ignore extra fields, so not always to the same value), and the packet
 //   written by PacketWriter (binary, and a text line) frames back to the same packet.
+// - packets read with `next()` (binary ones read straight into their type, see
+//   Preserves.BinarySource) are those that `nextValue()` gives, parsed, with the same error;
+//   and reading a protocol packet directly from the input's bytes, with the default limits and
+//   tight ones, either gives up or agrees with decoding the value and parsing it.
 // A scaled input (see ScaledInput) is fed in 256-byte pieces at two sizes and must take
 // linear time: a framer that re-reads buffered text from its start on every piece does not.
 
@@ -75,6 +79,59 @@ func checkPacket(_ value: WireValue) {
     }
 }
 
+/// `next()` over the whole input: the packets, and the error that stopped it.
+func framePackets(_ bytes: UnsafeRawBufferPointer) -> (packets: [WirePacket], error: RelayError?) {
+    var framer = PacketFramer()
+    framer.append(bytes)
+    framer.append(CollectionOfOne(UInt8(ascii: " ")))
+    var packets: [WirePacket] = []
+    do {
+        while let packet = try framer.next() { packets.append(packet) }
+    } catch {
+        return (packets, error)
+    }
+    return (packets, nil)
+}
+
+/// What `framePackets` must give, from the values `nextValue()` gave.
+func checkPackets(_ bytes: UnsafeRawBufferPointer, whole: Outcome) {
+    let (packets, error) = framePackets(bytes)
+    var expected: [WirePacket] = []
+    var expectedError = whole.error
+    for value in whole.values {
+        guard let packet = try? WirePacket(preserves: value) else {
+            expectedError = nil
+            check(error?.kind == .malformedPacket, "next() accepted \(value), which is no packet, or failed otherwise: \(String(describing: error))")
+            break
+        }
+        expected.append(packet)
+    }
+    check(packets == expected, "next() gave \(packets); nextValue() gave the packets \(expected)")
+    if let expectedError {
+        check(error?.kind == expectedError.kind && error?.offset == expectedError.offset,
+              "next() failed with \(String(describing: error)); nextValue() with \(expectedError)")
+    }
+}
+
+/// Reading a packet directly either gives up or agrees with the ordinary path.
+func checkDirectPacket(_ bytes: UnsafeRawBufferPointer) {
+    var tight = ReaderLimits.default
+    tight.maxDepth = 6
+    tight.maxSize = 64
+    for limits in [ReaderLimits.default, tight] {
+        let reader = BinaryReader<WireEmbedded>(limits: limits)
+        guard let (packet, end) = reader.decodePrefix(WirePacket.self, bytes) else { continue }
+        do {
+            let (value, valueEnd) = try reader.decodePrefix(bytes)
+            check(valueEnd == end, "direct packet reading ended at \(end), the value at \(valueEnd)")
+            let parsed = try WirePacket(preserves: value)
+            check(parsed == packet, "direct packet reading gave \(packet), the ordinary path \(parsed)")
+        } catch {
+            fail("direct packet reading accepted what the ordinary path rejects (\(error)): \(packet)")
+        }
+    }
+}
+
 runFuzzer { data in
     if let scaled = ScaledInput(data) {
         checkLinear(scaled, "framing in 256-byte pieces") { input in
@@ -109,4 +166,6 @@ runFuzzer { data in
             """)
     }
     for value in whole.values { checkPacket(value) }
+    checkPackets(data, whole: whole)
+    checkDirectPacket(data)
 }

@@ -64,7 +64,20 @@ public struct PacketFramer: Sendable {
 
     /// The next complete packet, or `nil` if more bytes are needed.
     public mutating func next() throws(RelayError) -> WirePacket? {
-        guard let value = try nextValue() else { return nil }
+        skipWhitespace()
+        guard start < buffer.count else { return nil }
+        if buffer[start] >= 0x80 {
+            switch try nextBinary(direct: true) {
+            case nil: return nil
+            case .packet(let packet)?: return packet
+            case .value(let value)?: return try packet(from: value)
+            }
+        }
+        guard let value = try nextText() else { return nil }
+        return try packet(from: value)
+    }
+
+    private func packet(from value: WireValue) throws(RelayError) -> WirePacket {
         do {
             return try WirePacket(preserves: value)
         } catch {
@@ -77,7 +90,11 @@ public struct PacketFramer: Sendable {
         skipWhitespace()
         guard start < buffer.count else { return nil }
         if buffer[start] >= 0x80 {
-            return try nextBinary()
+            switch try nextBinary(direct: false) {
+            case nil: return nil
+            case .packet(let packet)?: return packet.preserves
+            case .value(let value)?: return value
+            }
         } else {
             return try nextText()
         }
@@ -87,25 +104,43 @@ public struct PacketFramer: Sendable {
         while start < buffer.count, Self.isWhitespace(buffer[start]) { start += 1 }
     }
 
-    private mutating func nextBinary() throws(RelayError) -> WireValue? {
+    /// A binary packet: read straight into its type where that succeeds (see
+    /// `Preserves.BinarySource`), else decoded as a value.
+    private enum Decoded {
+        case packet(WirePacket)
+        case value(WireValue)
+    }
+
+    /// The next binary value, or `nil` if it is not all here yet. With `direct`, a packet is
+    /// read straight into its type where that works, and otherwise decoded as a value (which
+    /// also finds and reports what is wrong with bad input).
+    private mutating func nextBinary(direct: Bool) throws(RelayError) -> Decoded? {
         let base = origin + start
         let scanning = self.scanningBinary
-        let result: Result<(WireValue, Int)?, BinaryDecodingError> = buffer.withUnsafeBytes { all in
+        let reader = binaryReader
+        let result: Result<(Decoded, Int)?, BinaryDecodingError> = buffer.withUnsafeBytes { all in
             let pending = UnsafeRawBufferPointer(rebasing: all[start...])
             do throws(BinaryDecodingError) {
                 if !scanning {
                     // Usually the whole packet is here: decode it in one pass.
+                    if direct, let (packet, end) = reader.decodePrefix(WirePacket.self, pending) {
+                        return .success((.packet(packet), end))
+                    }
                     do throws(BinaryDecodingError) {
-                        let (value, end) = try binaryReader.decodePrefix(pending)
-                        return .success((value, end))
+                        let (value, end) = try reader.decodePrefix(pending)
+                        return .success((.value(value), end))
                     } catch where error.isEndOfInput {
                         // Not all here: the resumable scanner finds its end as bytes arrive,
                         // so a packet split into many pieces is still read in linear time.
                     }
                 }
                 guard let length = try scanner.scan(pending) else { return .success(nil) }
-                let value = try binaryReader.decode(UnsafeRawBufferPointer(rebasing: pending[..<length]))
-                return .success((value, length))
+                let whole = UnsafeRawBufferPointer(rebasing: pending[..<length])
+                if direct, let (packet, end) = reader.decodePrefix(WirePacket.self, whole), end == length {
+                    return .success((.packet(packet), length))
+                }
+                let value = try reader.decode(whole)
+                return .success((.value(value), length))
             } catch {
                 return .failure(error)
             }
