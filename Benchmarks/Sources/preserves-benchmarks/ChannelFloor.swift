@@ -57,13 +57,23 @@ enum ChannelFloor {
             context.fireChannelWritabilityChanged()
         }
         func pump(_ context: ChannelHandlerContext) {
-            while sent < items && context.channel.isWritable {
-                context.write(wrapOutboundOut(ChannelFloor.frame(Tick(from: from, seq: sent), context.channel.allocator)), promise: nil)
-                sent += 1
-                if sent % 64 == 0 { context.flush() }
+            ChannelFloor.pump(sent: &sent, items: items, writable: { context.channel.isWritable }) { seq in
+                context.write(wrapOutboundOut(ChannelFloor.frame(Tick(from: from, seq: seq), context.channel.allocator)), promise: nil)
+            } flush: {
+                context.flush()
             }
-            context.flush()
         }
+    }
+
+    /// The one sending loop of the floor's senders: writes items `sent..<items` while `writable`
+    /// holds, flushing every 64 and at the end (what a sender that batches its flushes does).
+    static func pump(sent: inout Int, items: Int, writable: () -> Bool, write: (Int) -> Void, flush: () -> Void) {
+        while sent < items && writable() {
+            write(sent)
+            sent += 1
+            if sent % 64 == 0 { flush() }
+        }
+        flush()
     }
 
     static func frame(_ tick: Tick, _ allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -124,13 +134,13 @@ enum ChannelFloor {
         }
         func pump() {
             guard children.count == expected else { return }
-            while sent < items && children.allSatisfy(\.isWritable) {
-                let frame = ChannelFloor.frame(Tick(from: 0, seq: sent), children[0].allocator)
+            let children = self.children
+            ChannelFloor.pump(sent: &sent, items: items, writable: { children.allSatisfy(\.isWritable) }) { seq in
+                let frame = ChannelFloor.frame(Tick(from: 0, seq: seq), children[0].allocator)
                 for child in children { child.write(frame, promise: nil) }
-                sent += 1
-                if sent % 64 == 0 { for child in children { child.flush() } }
+            } flush: {
+                for child in children { child.flush() }
             }
-            for child in children { child.flush() }
         }
     }
 
