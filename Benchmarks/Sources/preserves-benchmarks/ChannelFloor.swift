@@ -42,12 +42,12 @@ enum ChannelFloor {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
         let from: Int
-        let items: Int
-        var sent = 0
+        let cursor: ItemCursor
         init(from: Int, items: Int) {
             self.from = from
-            self.items = items
+            self.cursor = ItemCursor(items: items)
         }
+        func nextItem() -> Int? { cursor.next() }
         func channelActive(context: ChannelHandlerContext) {
             pump(context)
             context.fireChannelActive()
@@ -57,7 +57,7 @@ enum ChannelFloor {
             context.fireChannelWritabilityChanged()
         }
         func pump(_ context: ChannelHandlerContext) {
-            ChannelFloor.pump(sent: &sent, items: items, writable: { context.channel.isWritable }) { seq in
+            ChannelFloor.pump(writable: { context.channel.isWritable }, nextItem: nextItem) { seq in
                 context.write(wrapOutboundOut(ChannelFloor.frame(Tick(from: from, seq: seq), context.channel.allocator)), promise: nil)
             } flush: {
                 context.flush()
@@ -65,15 +65,28 @@ enum ChannelFloor {
         }
     }
 
-    /// The one sending loop of the floor's senders: writes items `sent..<items` while `writable`
-    /// holds, flushing every 64 and at the end (what a sender that batches its flushes does).
-    static func pump(sent: inout Int, items: Int, writable: () -> Bool, write: (Int) -> Void, flush: () -> Void) {
-        while sent < items && writable() {
-            write(sent)
-            sent += 1
-            if sent % 64 == 0 { flush() }
+    /// The one sending loop of the floor's senders: writes the items `nextItem` gives while
+    /// `writable` holds, flushing every 64 and at the end (what a sender that batches its flushes
+    /// does). A write may call back into it (NIO reports writability changes from inside writes),
+    /// so the count lives with the caller and is touched only briefly, in `nextItem`.
+    static func pump(writable: () -> Bool, nextItem: () -> Int?, write: (Int) -> Void, flush: () -> Void) {
+        while writable(), let seq = nextItem() {
+            write(seq)
+            if (seq + 1) % 64 == 0 { flush() }
         }
         flush()
+    }
+
+    /// Hands out item numbers `0..<items` once each.
+    final class ItemCursor {
+        private var sent = 0
+        let items: Int
+        init(items: Int) { self.items = items }
+        func next() -> Int? {
+            guard sent < items else { return nil }
+            defer { sent += 1 }
+            return sent
+        }
     }
 
     static func frame(_ tick: Tick, _ allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -118,13 +131,12 @@ enum ChannelFloor {
     final class Fanout: @unchecked Sendable {
         // Touched only on `loop`.
         var children: [any Channel] = []
-        var sent = 0
+        let cursor: ItemCursor
         let expected: Int
-        let items: Int
         let loop: any EventLoop
         init(expected: Int, items: Int, loop: any EventLoop) {
             self.expected = expected
-            self.items = items
+            self.cursor = ItemCursor(items: items)
             self.loop = loop
         }
         func add(_ channel: any Channel) {
@@ -135,7 +147,7 @@ enum ChannelFloor {
         func pump() {
             guard children.count == expected else { return }
             let children = self.children
-            ChannelFloor.pump(sent: &sent, items: items, writable: { children.allSatisfy(\.isWritable) }) { seq in
+            ChannelFloor.pump(writable: { children.allSatisfy(\.isWritable) }, nextItem: cursor.next) { seq in
                 let frame = ChannelFloor.frame(Tick(from: 0, seq: seq), children[0].allocator)
                 for child in children { child.write(frame, promise: nil) }
             } flush: {
