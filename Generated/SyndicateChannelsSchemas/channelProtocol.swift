@@ -261,6 +261,42 @@ extension ChannelProtocol {
     }
 }
 
+// MARK: - channelProtocol.Leaving
+
+extension ChannelProtocol {
+    /// Sent by an endpoint that closes, to each of its links' peers, just before it retracts its
+    /// presence and links: the retractions that follow are a clean leave. Retractions without it
+    /// mean the endpoint's session ended under it (its process died or its connection broke).
+    ///
+    /// - Remark: Generated from `channelProtocol.Leaving`.
+    public nonisolated struct Leaving: Swift.Sendable, Swift.Hashable, Preserves.SchemaPlainRepresentable {
+        public init() {
+        }
+
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            _ = try Preserves.SchemaParsing.record(value, label: "channel-leaving", minimumFieldCount: 0, "channelProtocol.Leaving", expected: "a record <channel-leaving …> with at least 0 fields")
+            self.init()
+        }
+
+        public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("channel-leaving")), fields: []))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("channel-leaving")
+            emitter.end()
+        }
+
+        /// Observes `channelProtocol.Leaving` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>() -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("channel-leaving"))), entries: [:]), parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) })
+        }
+    }
+}
+
 // MARK: - channelProtocol.Presence
 
 extension ChannelProtocol {

@@ -42,12 +42,12 @@ enum ChannelFloor {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
         let from: Int
-        let items: Int
-        var sent = 0
+        let cursor: ItemCursor
         init(from: Int, items: Int) {
             self.from = from
-            self.items = items
+            self.cursor = ItemCursor(items: items)
         }
+        func nextItem() -> Int? { cursor.next() }
         func channelActive(context: ChannelHandlerContext) {
             pump(context)
             context.fireChannelActive()
@@ -57,12 +57,35 @@ enum ChannelFloor {
             context.fireChannelWritabilityChanged()
         }
         func pump(_ context: ChannelHandlerContext) {
-            while sent < items && context.channel.isWritable {
-                context.write(wrapOutboundOut(ChannelFloor.frame(Tick(from: from, seq: sent), context.channel.allocator)), promise: nil)
-                sent += 1
-                if sent % 64 == 0 { context.flush() }
+            ChannelFloor.pump(writable: { context.channel.isWritable }, nextItem: nextItem) { seq in
+                context.write(wrapOutboundOut(ChannelFloor.frame(Tick(from: from, seq: seq), context.channel.allocator)), promise: nil)
+            } flush: {
+                context.flush()
             }
-            context.flush()
+        }
+    }
+
+    /// The one sending loop of the floor's senders: writes the items `nextItem` gives while
+    /// `writable` holds, flushing every 64 and at the end (what a sender that batches its flushes
+    /// does). A write may call back into it (NIO reports writability changes from inside writes),
+    /// so the count lives with the caller and is touched only briefly, in `nextItem`.
+    static func pump(writable: () -> Bool, nextItem: () -> Int?, write: (Int) -> Void, flush: () -> Void) {
+        while writable(), let seq = nextItem() {
+            write(seq)
+            if (seq + 1) % 64 == 0 { flush() }
+        }
+        flush()
+    }
+
+    /// Hands out item numbers `0..<items` once each.
+    final class ItemCursor {
+        private var sent = 0
+        let items: Int
+        init(items: Int) { self.items = items }
+        func next() -> Int? {
+            guard sent < items else { return nil }
+            defer { sent += 1 }
+            return sent
         }
     }
 
@@ -108,13 +131,12 @@ enum ChannelFloor {
     final class Fanout: @unchecked Sendable {
         // Touched only on `loop`.
         var children: [any Channel] = []
-        var sent = 0
+        let cursor: ItemCursor
         let expected: Int
-        let items: Int
         let loop: any EventLoop
         init(expected: Int, items: Int, loop: any EventLoop) {
             self.expected = expected
-            self.items = items
+            self.cursor = ItemCursor(items: items)
             self.loop = loop
         }
         func add(_ channel: any Channel) {
@@ -124,13 +146,13 @@ enum ChannelFloor {
         }
         func pump() {
             guard children.count == expected else { return }
-            while sent < items && children.allSatisfy(\.isWritable) {
-                let frame = ChannelFloor.frame(Tick(from: 0, seq: sent), children[0].allocator)
+            let children = self.children
+            ChannelFloor.pump(writable: { children.allSatisfy(\.isWritable) }, nextItem: cursor.next) { seq in
+                let frame = ChannelFloor.frame(Tick(from: 0, seq: seq), children[0].allocator)
                 for child in children { child.write(frame, promise: nil) }
-                sent += 1
-                if sent % 64 == 0 { for child in children { child.flush() } }
+            } flush: {
+                for child in children { child.flush() }
             }
-            for child in children { child.flush() }
         }
     }
 

@@ -34,6 +34,8 @@ final class BrokerEngine: ChannelEngine {
         var granted = 0
         /// Barrier: the release is asserted on this link. Waiter: it arrived.
         var released = false
+        /// The peer announced it is closing (``ChannelProtocol/Leaving``): its retraction is a clean leave.
+        var leaving = false
     }
 
     /// What an accepting endpoint answered to a `Connect` (by the `Connect`'s handle).
@@ -64,8 +66,7 @@ final class BrokerEngine: ChannelEngine {
         var facet: FacetID?
         var closed = false
         var ended: ChannelError?
-        var changeWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var creditWaiters: [UInt64: (link: UInt64, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var waiters = BrokerWaiters()
         var outbox: [(Ref, [UInt8])] = []
         var flushScheduled = false
         var creditDue: Set<UInt64> = []
@@ -84,6 +85,12 @@ final class BrokerEngine: ChannelEngine {
     let window: Int
     private let state = Mutex(State())
     private let inbox: BoundedQueue<Arrival>
+
+    /// How long an accepting endpoint holds a link whose connector has not sent `Ready` (a
+    /// `Connect` naming someone else's entity never does) before dropping it.
+    static let pendingTimeout: Duration = .seconds(10)
+    /// At most this many such links at once (with a `limit`, the limit bounds them already).
+    static let maximumPending = 64
 
     /// Receiving ends when the last peer goes: connecting receivers, and a 1:1 channel's listening side.
     let endsWithPeers: Bool
@@ -166,16 +173,16 @@ final class BrokerEngine: ChannelEngine {
     func close() async {
         let (waiters, subscribers) = state.withLock { s in
             s.closed = true
-            let waiters = Array(s.changeWaiters.values) + s.creditWaiters.values.map(\.continuation)
-            s.changeWaiters = [:]
-            s.creditWaiters = [:]
+            let waiters = s.waiters.takeAll()
             return (waiters, s.subscribers.finish())
         }
         for waiter in waiters { waiter.resume() }
         for subscriber in subscribers { subscriber.finish() }
         inbox.finish()
         try? client.run { [self] turn, _ in
-            if let facet = state.withLock({ $0.facet }) { turn.stop(facet) }
+            let (facet, targets) = state.withLock { s in (s.facet, s.order.compactMap { s.links[$0]?.target }) }
+            for target in targets { turn.message(target, ChannelProtocol.Leaving()) }
+            if let facet { turn.stop(facet) }
         }
         try? await client.sync()
     }
@@ -189,9 +196,7 @@ final class BrokerEngine: ChannelEngine {
             for peer in left { s.subscribers.yield(.left(peer, reason: error)) }
             s.links = [:]
             s.order = []
-            let waiters = Array(s.changeWaiters.values) + s.creditWaiters.values.map(\.continuation)
-            s.changeWaiters = [:]
-            s.creditWaiters = [:]
+            let waiters = s.waiters.takeAll()
             return (waiters, left)
         }
         for waiter in waiters { waiter.resume() }
@@ -211,6 +216,14 @@ final class BrokerEngine: ChannelEngine {
 
     /// Suspends until the state changes (a join, a leave, a refusal, a presence) or `deadline`.
     private func awaitChange(until deadline: ContinuousClock.Instant?) async {
+        await suspend(for: .change, until: deadline) { _ in true }
+    }
+
+    /// Suspends until woken for `reason`, `deadline`, cancellation or the end of the engine;
+    /// not at all if `stillWaiting` says the wait is over already.
+    private func suspend(
+        for reason: BrokerWaiters.Reason, until deadline: ContinuousClock.Instant?, stillWaiting: (State) -> Bool
+    ) async {
         let id = state.withLock { s -> UInt64 in
             s.nextID += 1
             return s.nextID
@@ -218,32 +231,31 @@ final class BrokerEngine: ChannelEngine {
         let timer = deadline.map { deadline in
             Task { [weak self] in
                 try? await Task.sleep(until: deadline)
-                self?.wakeChangeWaiter(id)
+                self?.wake(id)
             }
         }
         defer { timer?.cancel() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
-                    if s.closed || s.ended != nil || Task.isCancelled { return true }
-                    s.changeWaiters[id] = c
+                    if s.closed || s.ended != nil || Task.isCancelled || !stillWaiting(s) { return true }
+                    s.waiters.add(id, for: reason, c)
                     return false
                 }
                 if now { c.resume() }
             }
         } onCancel: {
-            wakeChangeWaiter(id)
+            wake(id)
         }
     }
 
-    private func wakeChangeWaiter(_ id: UInt64) {
-        state.withLock { $0.changeWaiters.removeValue(forKey: id) }?.resume()
+    private func wake(_ id: UInt64) {
+        state.withLock { $0.waiters.remove(id) }?.resume()
     }
 
     /// Takes the change waiters, to be resumed outside the lock.
     private static func takeChangeWaiters(_ s: inout State) -> [CheckedContinuation<Void, Never>] {
-        defer { s.changeWaiters = [:] }
-        return Array(s.changeWaiters.values)
+        s.waiters.take(.change)
     }
 
     private func checkOpen(_ s: State) throws(ChannelError) {
@@ -363,6 +375,7 @@ final class BrokerEngine: ChannelEngine {
         let refusal: ChannelProtocol.RefuseReason? = state.withLock { s in
             if let filter = options.filter, !filter(connect.label) { return .filtered }
             if let limit = options.limit, s.order.count + s.pending >= limit { return .limitReached(limit: SignedInteger(limit)) }
+            if s.pending >= Self.maximumPending { return .limitReached(limit: SignedInteger(s.order.count + s.pending)) }
             return nil
         }
         if let refusal {
@@ -389,6 +402,27 @@ final class BrokerEngine: ChannelEngine {
             s.incoming[connectHandle] = .link(id)
             s.pending += 1
         }
+        let client = self.client
+        Task { [weak self] in
+            try? await Task.sleep(for: Self.pendingTimeout)
+            guard let self else { return }
+            try? client.run { turn, _ in self.dropIfPending(turn, id) }
+        }
+    }
+
+    /// Acceptor: a link still without its `Ready` after ``pendingTimeout`` is dropped.
+    private func dropIfPending(_ turn: Turn, _ id: UInt64) {
+        let label = state.withLock { s -> String? in
+            guard let link = s.links[id], !link.joined else { return nil }
+            return link.peer.address
+        }
+        guard let label else { return }
+        removeLink(turn, id, reason: nil)
+        yield(.refused(address: label, reason: .timedOut("no Ready within \(Self.pendingTimeout)")))
+    }
+
+    private func yield(_ event: PeerEvent) {
+        state.withLock { $0.subscribers.yield(event) }
     }
 
     /// Connector: the acceptor answered; the link is up.
@@ -432,7 +466,12 @@ final class BrokerEngine: ChannelEngine {
         guard let incoming = state.withLock({ $0.incoming.removeValue(forKey: handle) }) else { return }
         switch incoming {
         case .refusal(let refusal): turn.retract(refusal)
-        case .link(let id): removeLink(turn, id, reason: nil)
+        case .link(let id):
+            let reason = state.withLock { s -> ChannelError? in
+                guard let link = s.links[id], link.joined, !link.leaving else { return nil }
+                return .connection(peer: link.peer.address, reason: "went away without leaving (its session ended)")
+            }
+            removeLink(turn, id, reason: reason)
         }
     }
 
@@ -448,11 +487,7 @@ final class BrokerEngine: ChannelEngine {
             } else if role.accepts {
                 s.pending -= 1
             }
-            var waiters = Self.takeChangeWaiters(&s)
-            for (key, waiter) in s.creditWaiters where waiter.link == id {
-                waiters.append(waiter.continuation)
-                s.creditWaiters[key] = nil
-            }
+            let waiters = s.waiters.take(.credit(link: id), orChange: true)
             return (link.handle, waiters, connectingReceiverEnded(s))
         }
         guard let (handle, waiters, ended) = outcome else { return }
@@ -469,24 +504,22 @@ final class BrokerEngine: ChannelEngine {
                 guard var link = s.links[id], let total = credit.total.int else { return [] }
                 link.sendLimit = max(link.sendLimit, total)
                 s.links[id] = link
-                var waiters: [CheckedContinuation<Void, Never>] = []
-                for (key, waiter) in s.creditWaiters where waiter.link == id {
-                    waiters.append(waiter.continuation)
-                    s.creditWaiters[key] = nil
-                }
-                return waiters
+                return s.waiters.take(.credit(link: id))
             }
             for waiter in waiters { waiter.resume() }
         } else if (try? ChannelProtocol.Ready(preserves: value)) != nil {
             ready(turn, id)
+        } else if (try? ChannelProtocol.Leaving(preserves: value)) != nil {
+            state.withLock { s in s.links[id]?.leaving = true }
         }
     }
 
     private func itemArrived(_ turn: Turn, _ id: UInt64, _ payload: [UInt8]) {
         let outcome = state.withLock { s -> (Peer, Bool)? in
-            guard var link = s.links[id], link.joined, role.receives else { return nil }
-            link.received += 1
-            s.links[id] = link
+            // In place: one hash, no copy of the link (this runs per item).
+            guard role.receives, let index = s.links.index(forKey: id), s.links.values[index].joined else { return nil }
+            s.links.values[index].received += 1
+            let link = s.links.values[index]
             return (link.peer, link.received > link.granted)
         }
         guard let (peer, overrun) = outcome else { return }
@@ -589,9 +622,9 @@ final class BrokerEngine: ChannelEngine {
 
     /// Queues `payload` on link `id` if its credit allows.
     private static func reserve(_ s: inout State, _ id: UInt64, _ payload: [UInt8]) -> Bool {
-        guard var link = s.links[id], let target = link.target, link.sent < link.sendLimit else { return false }
-        link.sent += 1
-        s.links[id] = link
+        guard let index = s.links.index(forKey: id), let target = s.links.values[index].target,
+              s.links.values[index].sent < s.links.values[index].sendLimit else { return false }
+        s.links.values[index].sent += 1
         s.outbox.append((target, payload))
         return true
     }
@@ -619,34 +652,10 @@ final class BrokerEngine: ChannelEngine {
     }
 
     private func awaitCredit(_ link: UInt64, until deadline: ContinuousClock.Instant?) async {
-        let id = state.withLock { s -> UInt64 in
-            s.nextID += 1
-            return s.nextID
+        await suspend(for: .credit(link: link), until: deadline) { s in
+            guard let l = s.links[link] else { return false }
+            return l.sent >= l.sendLimit
         }
-        let timer = deadline.map { deadline in
-            Task { [weak self] in
-                try? await Task.sleep(until: deadline)
-                self?.wakeCreditWaiter(id)
-            }
-        }
-        defer { timer?.cancel() }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if s.closed || s.ended != nil || Task.isCancelled { return true }
-                    guard let l = s.links[link], l.sent >= l.sendLimit else { return true }
-                    s.creditWaiters[id] = (link, c)
-                    return false
-                }
-                if now { c.resume() }
-            }
-        } onCancel: {
-            wakeCreditWaiter(id)
-        }
-    }
-
-    private func wakeCreditWaiter(_ id: UInt64) {
-        state.withLock { $0.creditWaiters.removeValue(forKey: id) }?.continuation.resume()
     }
 
     /// Barrier: asserts the release on the selected waiters' links (kept until the barrier closes).
@@ -696,13 +705,13 @@ final class BrokerEngine: ChannelEngine {
     /// The consumer took an item of link `id`: grant more once half the window is used.
     private func taken(_ id: UInt64) {
         let schedule = state.withLock { s -> Bool in
-            guard var link = s.links[id] else { return false }
-            link.consumed += 1
-            if link.granted - link.consumed <= window / 2 {
-                link.granted = link.consumed + window
+            guard let index = s.links.index(forKey: id) else { return false }
+            s.links.values[index].consumed += 1
+            let consumed = s.links.values[index].consumed
+            if s.links.values[index].granted - consumed <= window / 2 {
+                s.links.values[index].granted = consumed + window
                 s.creditDue.insert(id)
             }
-            s.links[id] = link
             guard !s.creditDue.isEmpty, !s.creditScheduled else { return false }
             s.creditScheduled = true
             return true

@@ -4,16 +4,9 @@ import NIOPosix
 /// Opens direct-mode engines: binds or connects, runs the accept loop and connections as child
 /// tasks of the caller, and closes everything when the body returns, throws or is cancelled.
 enum DirectBootstrap {
-    /// Frames in flight per connection before NIO stops reading from that socket.
-    static let backPressure = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(lowWatermark: 4, highWatermark: 32)
-
-    static func configure(_ channel: any Channel, maximumFrameLength: Int) -> EventLoopFuture<DirectEngine.Connection> {
+    static func configure(_ channel: any Channel, engine: DirectEngine) -> EventLoopFuture<DirectConnection> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(
-                ByteToMessageHandler(VariedLengthFrameDecoder(maximumFrameLength: maximumFrameLength)))
-            return try DirectEngine.Connection(
-                wrappingChannelSynchronously: channel,
-                configuration: .init(backPressureStrategy: backPressure))
+            try DirectConnection.configure(channel, maximumFrameLength: engine.options.maximumFrameLength, inbox: engine.inbox)
         }
     }
 
@@ -25,7 +18,7 @@ enum DirectBootstrap {
     ) async throws -> R {
         let engine = DirectEngine(options: options, single: single)
         prepare(engine)
-        let server: NIOAsyncChannel<DirectEngine.Connection, Never>
+        let server: NIOAsyncChannel<DirectConnection, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -33,7 +26,7 @@ enum DirectBootstrap {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.autoRead, value: true)
                 .bind(host: host, port: port) { child in
-                    configure(child, maximumFrameLength: options.maximumFrameLength)
+                    configure(child, engine: engine)
                 }
         } catch {
             throw ChannelError.connection(peer: "\(host):\(port)", reason: "cannot listen: \(error)")
@@ -60,7 +53,7 @@ enum DirectBootstrap {
         host: String, port: Int, options: ChannelOptions, _ body: (DirectEngine) async throws -> R
     ) async throws -> R {
         let engine = DirectEngine(options: options, single: true)
-        let connection = try await connect(host: host, port: port, options: options)
+        let connection = try await connect(host: host, port: port, engine: engine)
         return try await run(engine) {
             await engine.serve(connection)
         } body: {
@@ -69,7 +62,8 @@ enum DirectBootstrap {
         }
     }
 
-    static func connect(host: String, port: Int, options: ChannelOptions) async throws(ChannelError) -> DirectEngine.Connection {
+    static func connect(host: String, port: Int, engine: DirectEngine) async throws(ChannelError) -> DirectConnection {
+        let options = engine.options
         let clock = ContinuousClock()
         let deadline = options.retry.map { clock.now.advanced(by: $0) }
         while true {
@@ -78,7 +72,7 @@ enum DirectBootstrap {
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .connectTimeout(.seconds(5))
                     .connect(host: host, port: port) { channel in
-                        configure(channel, maximumFrameLength: options.maximumFrameLength)
+                        configure(channel, engine: engine)
                     }
             } catch {
                 if Task.isCancelled { throw .closed }

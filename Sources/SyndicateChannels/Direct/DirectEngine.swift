@@ -8,18 +8,17 @@ import Synchronization
 /// here presence is always current) and notices clean closes as leaves. A connecting engine has
 /// exactly one peer; when it goes, receiving ends.
 final class DirectEngine: ChannelEngine {
-    typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-
     private struct Member {
         var peer: Peer
-        var writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
-        var channel: any Channel
+        var connection: DirectConnection
+        var channel: any Channel { connection.channel }
     }
 
     private struct State {
         var members: [UInt64: Member] = [:]
         var order: [UInt64] = []
-        var reserved = 0
+        /// The members in `order` (what a send to all goes to, without building it per send).
+        var ordered: [Member] = []
         var nextID: UInt64 = 0
         var peerWaiters: [(id: UInt64, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var closed = false
@@ -29,13 +28,8 @@ final class DirectEngine: ChannelEngine {
         var subscribers = PeerEventSubscribers()
     }
 
-    enum Arrival: Sendable {
-        case frame(Peer, ByteBuffer)
-        case failure(ChannelError)
-    }
-
     private let state = Mutex(State())
-    private let inbox: BoundedQueue<Arrival>
+    let inbox: DirectInbox
     let options: ChannelOptions
     /// A connecting engine ends its inbox when its one connection ends.
     private let single: Bool
@@ -44,7 +38,7 @@ final class DirectEngine: ChannelEngine {
     init(options: ChannelOptions, single: Bool) {
         self.options = options
         self.single = single
-        inbox = BoundedQueue(capacity: options.receiveBuffer)
+        inbox = DirectInbox(capacity: options.receiveBuffer)
     }
 
     var events: AsyncStream<PeerEvent> {
@@ -84,44 +78,50 @@ final class DirectEngine: ChannelEngine {
 
     func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError) {
         let frame = try FrameEncoding.frame(payload, maximumFrameLength: options.maximumFrameLength, allocator: allocator)
-        guard let timeout = options.sendTimeout else {
-            try await sendFrame(frame, to: targets)
-            return
-        }
-        // Frames are whole buffers, so a write given up on is either queued whole or dropped:
-        // the stream stays well-framed.
-        try await SendDeadline.run(timeout, "sending: not written within \(timeout)") { [self] () async throws(ChannelError) in
-            try await sendFrame(frame, to: targets)
-        }
-    }
-
-    func sendFrame(_ frame: ByteBuffer, to targets: [Peer]?) async throws(ChannelError) {
         let selected: [Member] = try state.withLock { s throws(ChannelError) in
             if s.closed { throw .closed }
-            guard let targets else { return s.order.compactMap { s.members[$0] } }
+            guard let targets else { return s.ordered }
             return try targets.map { peer throws(ChannelError) in
                 guard let member = s.members[peer.id] else { throw .unknownPeer(peer.address) }
                 return member
             }
         }
         if selected.isEmpty { throw .noPeers }
-        if selected.count == 1 {
-            do { try await selected[0].writer.write(frame) } catch {
-                throw .partialDelivery([.init(peer: selected[0].peer.address, reason: "\(error)")])
+        // The common case: every connection has room, nothing to wait for.
+        var waiting: [Member] = []
+        var failures: [ChannelError.PeerFailure] = []
+        for member in selected {
+            switch member.connection.offer(frame) {
+            case .queued, .queuedFirst: break
+            case .full: waiting.append(member)
+            case .closed: failures.append(.init(peer: member.peer.address, reason: "connection closed"))
             }
-            return
         }
-        let failures = await withTaskGroup(of: ChannelError.PeerFailure?.self) { group in
-            for member in selected {
-                group.addTask {
-                    do { try await member.writer.write(frame); return nil } catch {
-                        return .init(peer: member.peer.address, reason: "\(error)")
+        if !waiting.isEmpty {
+            // Frames are whole buffers, so a send given up on is either queued whole or not at
+            // all: the stream stays well-framed.
+            let late: @Sendable () async throws(ChannelError) -> Void = { [waiting] () async throws(ChannelError) in
+                var failures: [ChannelError.PeerFailure] = []
+                for member in waiting {
+                    do throws(ChannelError) {
+                        try await member.connection.send(frame, peer: member.peer.address)
+                    } catch {
+                        if case .closed = error, Task.isCancelled { throw error }
+                        failures.append(.init(peer: member.peer.address, reason: "\(error)"))
                     }
                 }
+                if !failures.isEmpty { throw .partialDelivery(failures) }
             }
-            var failures: [ChannelError.PeerFailure] = []
-            for await failure in group { if let failure { failures.append(failure) } }
-            return failures
+            do throws(ChannelError) {
+                if let timeout = options.sendTimeout {
+                    try await SendDeadline.run(timeout, "sending: not written within \(timeout)", late)
+                } else {
+                    try await late()
+                }
+            } catch {
+                guard case .partialDelivery(let more) = error else { throw error }
+                failures += more
+            }
         }
         if !failures.isEmpty { throw .partialDelivery(failures) }
     }
@@ -134,7 +134,7 @@ final class DirectEngine: ChannelEngine {
             return nil
         }
         switch arrival {
-        case .frame(let peer, let buffer): return (peer, Array(buffer.readableBytesView))
+        case .frame(let peer, let buffer): return (peer, buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [])
         case .failure(let error): throw error
         }
     }
@@ -190,8 +190,8 @@ final class DirectEngine: ChannelEngine {
 
     // MARK: Peers coming and going
 
-    /// Runs one connection until it ends: registers it, forwards its frames, then records its leave.
-    func serve(_ connection: Connection) async {
+    /// Runs one connection until it ends: admits it, starts its frames, then records its leave.
+    func serve(_ connection: DirectConnection) async {
         let address = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
         if let filter = options.filter, !filter(address) {
             yield(.refused(address: address, reason: nil))
@@ -200,8 +200,7 @@ final class DirectEngine: ChannelEngine {
         }
         let admitted = state.withLock { s -> UInt64? in
             if s.closed { return nil }
-            if let limit = options.limit, s.members.count + s.reserved >= limit { return nil }
-            s.reserved += 1
+            if let limit = options.limit, s.members.count >= limit { return nil }
             s.nextID += 1
             return s.nextID
         }
@@ -211,41 +210,31 @@ final class DirectEngine: ChannelEngine {
             return
         }
         let peer = Peer(id: id, address: address)
-        var reason: ChannelError?
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                let (woken, hook) = state.withLock { s -> ([CheckedContinuation<Void, Never>], (@Sendable (Peer) async -> Void)?) in
-                    s.reserved -= 1
-                    s.members[id] = Member(peer: peer, writer: outbound, channel: connection.channel)
-                    s.order.append(id)
-                    s.subscribers.yield(.joined(peer))
-                    let count = s.members.count
-                    let ready = s.peerWaiters.filter { $0.count <= count }
-                    s.peerWaiters.removeAll { $0.count <= count }
-                    return (ready.map(\.continuation), s.joinHook)
-                }
-                options.onJoin?(peer)
-                for c in woken { c.resume() }
-                if let hook { await hook(peer) }
-                for try await frame in inbound {
-                    await inbox.push(.frame(peer, frame))
-                }
-            }
-        } catch let error as ChannelError {
-            reason = error
-        } catch {
-            reason = .connection(peer: address, reason: "\(error)")
+        let (woken, hook) = state.withLock { s -> ([CheckedContinuation<Void, Never>], (@Sendable (Peer) async -> Void)?) in
+            let member = Member(peer: peer, connection: connection)
+            s.members[id] = member
+            s.order.append(id)
+            s.ordered.append(member)
+            s.subscribers.yield(.joined(peer))
+            let count = s.members.count
+            let ready = s.peerWaiters.filter { $0.count <= count }
+            s.peerWaiters.removeAll { $0.count <= count }
+            return (ready.map(\.continuation), s.joinHook)
         }
+        options.onJoin?(peer)
+        for c in woken { c.resume() }
+        await connection.start(peer)
+        if let hook { await hook(peer) }
+        let reason = await connection.waitUntilEnded()
         state.withLock { s in
-            if s.members.removeValue(forKey: id) == nil {
-                s.reserved -= 1
-            } else {
+            if s.members.removeValue(forKey: id) != nil {
                 s.subscribers.yield(.left(peer, reason: reason))
             }
             s.order.removeAll { $0 == id }
+            s.ordered.removeAll { $0.peer.id == id }
         }
         if single {
-            if let reason { await inbox.push(.failure(reason)) }
+            if let reason { inbox.append(.failure(reason)) }
             inbox.finish()
         }
     }

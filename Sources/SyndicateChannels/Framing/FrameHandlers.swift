@@ -42,11 +42,18 @@ public enum FrameEncoding {
         guard payload.count <= maximumFrameLength, payload.count <= VariedLengthHeader.largestEncodableLength else {
             throw .frameTooLarge(length: payload.count, limit: maximumFrameLength)
         }
-        var header: [UInt8] = []
-        header.reserveCapacity(4)
-        VariedLengthHeader.write(length: payload.count, into: &header)
-        var buffer = allocator.buffer(capacity: header.count + payload.count)
-        buffer.writeBytes(header)
+        let size = VariedLengthHeader.headerSize(forLength: payload.count)
+        var buffer = allocator.buffer(capacity: size + payload.count)
+        // The shortest header (see ``VariedLengthHeader``), big-endian, without an array for it.
+        switch size {
+        case 1: buffer.writeInteger(UInt8(payload.count))
+        case 2: buffer.writeInteger(UInt16(payload.count) | 0x8000)
+        case 3:
+            let v = UInt32(payload.count) | 0xC0_0000
+            buffer.writeInteger(UInt8(truncatingIfNeeded: v >> 16))
+            buffer.writeInteger(UInt16(truncatingIfNeeded: v))
+        default: buffer.writeInteger(UInt32(payload.count) | 0xE000_0000)
+        }
         buffer.writeBytes(payload)
         return buffer
     }

@@ -1,0 +1,118 @@
+import NIOCore
+import Synchronization
+
+/// The frames of every peer of a direct engine, queued for its receivers. A connection hands
+/// over all the frames of one read at once, from its event loop and without waiting; when that
+/// fills the queue to its capacity, the connection stops reading (and so, through TCP, its
+/// sender stops) until the receivers have taken the queue down to half. The queue may pass its
+/// capacity by one read per connection, so it stays bounded.
+final class DirectInbox: Sendable {
+    enum Arrival: Sendable {
+        case frame(Peer, ByteBuffer)
+        case failure(ChannelError)
+    }
+
+    private struct State {
+        var buffer = CircularBuffer<Arrival>(initialCapacity: 64)
+        var consumers: [(id: UInt64, continuation: CheckedContinuation<Arrival?, Never>)] = []
+        /// Connections that stopped reading, to be told when there is room again.
+        var paused: [@Sendable () -> Void] = []
+        var nextWaiter: UInt64 = 0
+        var finished = false
+    }
+
+    private enum Take { case arrival(Arrival, resume: [@Sendable () -> Void]), end, wait(UInt64) }
+
+    private let state = Mutex(State())
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Queues `arrivals` (in order). Returns false if the queue is now full: the caller stops
+    /// reading, and `resume` is called (once, from the thread that made room) when it may read again.
+    func add(_ arrivals: [Arrival], resume: @escaping @Sendable () -> Void) -> Bool {
+        var handed: [(CheckedContinuation<Arrival?, Never>, Arrival)] = []
+        let room = state.withLock { s -> Bool in
+            if s.finished { return true }
+            var rest = arrivals[...]
+            while !s.consumers.isEmpty, let first = rest.first {
+                handed.append((s.consumers.removeFirst().continuation, first))
+                rest = rest.dropFirst()
+            }
+            s.buffer.append(contentsOf: rest)
+            if s.buffer.count < capacity { return true }
+            s.paused.append(resume)
+            return false
+        }
+        for (consumer, arrival) in handed { consumer.resume(returning: arrival) }
+        return room
+    }
+
+    /// Queues `arrival` regardless of the capacity (a connection's failure, at its end).
+    func append(_ arrival: Arrival) {
+        _ = add([arrival]) {}
+    }
+
+    private func take(_ s: inout State) -> Take? {
+        guard let arrival = s.buffer.popFirst() else { return nil }
+        if !s.paused.isEmpty, s.buffer.count <= capacity / 2 {
+            defer { s.paused = [] }
+            return .arrival(arrival, resume: s.paused)
+        }
+        return .arrival(arrival, resume: [])
+    }
+
+    /// The oldest arrival, waiting for one; nil once finished and drained, or when the waiting
+    /// task is cancelled.
+    func next() async -> Arrival? {
+        let immediate = state.withLock { s -> Take in
+            if let taken = take(&s) { return taken }
+            if s.finished { return .end }
+            s.nextWaiter += 1
+            return .wait(s.nextWaiter)
+        }
+        let id: UInt64
+        switch immediate {
+        case .arrival(let arrival, let resume):
+            for r in resume { r() }
+            return arrival
+        case .end: return nil
+        case .wait(let waiter): id = waiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Arrival?, Never>) in
+                let outcome = state.withLock { s -> Take in
+                    if let taken = take(&s) { return taken }
+                    if s.finished || Task.isCancelled { return .end }
+                    s.consumers.append((id, continuation))
+                    return .wait(id)
+                }
+                switch outcome {
+                case .arrival(let arrival, let resume):
+                    for r in resume { r() }
+                    continuation.resume(returning: arrival)
+                case .end: continuation.resume(returning: nil)
+                case .wait: break
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Arrival?, Never>? in
+                guard let index = s.consumers.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.consumers.remove(at: index).continuation
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// Ends the queue: what is queued is still delivered, then receivers get nil; paused
+    /// connections may read again (what they read is dropped).
+    func finish() {
+        let (consumers, paused) = state.withLock { s in
+            s.finished = true
+            defer { s.consumers = []; s.paused = [] }
+            return (s.consumers.map(\.continuation), s.paused)
+        }
+        for consumer in consumers { consumer.resume(returning: nil) }
+        for resume in paused { resume() }
+    }
+}
