@@ -74,10 +74,11 @@ import TestSupport
 
     @Test func chatRelaysToEveryoneButTheAuthor() async throws {
         let address = "127.0.0.1:\(try await freePort())"
-        let server = try start(["chat", "server", "--listen", address, "--with-sender"])
+        // The server's joins (on its stderr) say when both clients are in the room.
+        let server = try InteractiveProcess(Self.program, ["chat", "server", "--listen", address, "--with-sender"], includeStandardError: true)
         let alice = try start(["chat", "client", "--connect", address, "--retry", "10"])
         let bob = try start(["chat", "client", "--connect", address, "--retry", "10"])
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(await server.waitForLines(2, timeout: 30) { $0.hasPrefix("joined ") })
         alice.send(#""hi from alice""#)
         #expect(await bob.waitFor(#""hi from alice""#))
         bob.send(#""hi from bob""#)

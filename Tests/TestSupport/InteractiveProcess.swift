@@ -74,6 +74,24 @@ public final class InteractiveProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits until `count` lines satisfying `predicate` have been printed; `false` on timeout or
+    /// when the program's output ends first.
+    public func waitForLines(_ count: Int, timeout: TimeInterval = 60, where predicate: @escaping @Sendable (String) -> Bool) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Thread { [self] in
+                let deadline = Date(timeIntervalSinceNow: timeout)
+                condition.lock()
+                var enough = false
+                while true {
+                    if lines.lazy.filter(predicate).count >= count { enough = true; break }
+                    if finished || !condition.wait(until: deadline) { break }
+                }
+                condition.unlock()
+                continuation.resume(returning: enough)
+            }.start()
+        }
+    }
+
     /// Waits for the exact line `line`.
     public func waitFor(_ line: String, timeout: TimeInterval = 60) async -> Bool {
         await waitForLine(timeout: timeout) { $0 == line } != nil
