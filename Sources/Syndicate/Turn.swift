@@ -116,7 +116,12 @@ public final class Turn {
         if i >= 0 {
             outbox[i].events.append(event)
         } else {
-            outbox.append((target, [event]))
+            // Sized like the target's last batch, so a turn that sends it as much again (a
+            // dataspace forwarding a packet's messages) does not regrow the array step by step.
+            var events: [Event] = []
+            events.reserveCapacity(min(max(target.lastBatchSizeHint, 1), 1024))
+            events.append(event)
+            outbox.append((target, events))
         }
     }
 
