@@ -14,6 +14,19 @@ enum GroupClass: Hashable {
     case sequence
     case dictionary
 
+    /// Whether two record labels are equal: at once when they are symbols whose text has the
+    /// same representation (identical short strings, or the same storage), as a message's
+    /// label and an observer's usually are; by Preserves equality otherwise.
+    @inline(__always)
+    static func sameLabel(_ a: AnyValue, _ b: AnyValue) -> Bool {
+        if case .symbol(let x) = a, case .symbol(let y) = b,
+            unsafeBitCast(x.name, to: (UInt64, UInt64).self) == unsafeBitCast(y.name, to: (UInt64, UInt64).self)
+        {
+            return true
+        }
+        return a == b
+    }
+
     init?(of value: AnyValue) {
         switch value.unannotated {
         case .record(let r): self = .record(label: r.label)

@@ -126,7 +126,7 @@ final class SkeletonIndex {
                     node = index[r.label]
                 } else {
                     var found: Node?
-                    for entry in activeRecords where entry.label == r.label {
+                    for entry in activeRecords where GroupClass.sameLabel(entry.label, r.label) {
                         found = entry.node
                         break
                     }
