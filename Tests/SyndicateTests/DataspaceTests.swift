@@ -124,7 +124,7 @@ import TestSupport
         }
         let passing = try await ready.get()
         let talker = SyndicateActor.boot(name: "talker") { turn in
-            for label in labels { turn.message(ds, .record(.symbol(label), 1)) }
+            for label in labels { turn.message(ds, .record(Record(label: .symbol(label), fields: [1]))) }
         }
         #expect(await recorder.wait(forCount: labels.count + 1))
         let left = Box<Bool>()
@@ -134,7 +134,7 @@ import TestSupport
         }
         _ = try await left.get()
         talker.run { turn in
-            for label in labels { turn.message(ds, .record(.symbol(label), 2)) }
+            for label in labels { turn.message(ds, .record(Record(label: .symbol(label), fields: [2]))) }
         }
         #expect(await recorder.wait(forCount: labels.count + 2))
         try await Task.sleep(for: .milliseconds(20))
