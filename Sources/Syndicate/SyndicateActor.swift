@@ -17,6 +17,10 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     public let executor: any ActorExecutor
     /// Batches handed to the executor and not yet handled.
     private let pendingBatches = Atomic<Int>(0)
+    /// How many events the last batch handed to this actor held: senders size their next
+    /// batch for it by this (a hint; any thread may write it).
+    private let lastBatchSize = Atomic<Int>(0)
+    var lastBatchSizeHint: Int { lastBatchSize.load(ordering: .relaxed) }
 
     // Confined to the executor:
     var root: Facet
@@ -85,6 +89,7 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     func enqueue(_ events: [Event], loan: Loan? = nil) {
         loan?.account.borrow(loan!.cost)
         pendingBatches.add(1, ordering: .relaxed)
+        lastBatchSize.store(events.count, ordering: .relaxed)
         executor.execute {
             self.handle(events, loan: loan)
             self.pendingBatches.subtract(1, ordering: .releasing)

@@ -98,8 +98,13 @@ public final class Turn {
 
     /// Sends `value` to `ref` as a message.
     public func message(_ ref: Ref, _ value: AnyValue) {
+        let target = ref.underlying
+        if ref.attenuation.isEmpty {
+            send(to: target.actor, .message(target, value))
+            return
+        }
         guard let value = Attenuation.apply(ref.attenuation, to: value) else { return }
-        send(to: ref.underlying.actor, .message(ref.underlying, value))
+        send(to: target.actor, .message(target, value))
     }
 
     /// Runs `then` once `ref` has handled everything this actor sent it before.
@@ -108,7 +113,8 @@ public final class Turn {
         send(to: ref.underlying.actor, .sync(ref.underlying, peer))
     }
 
-    func send(to target: SyndicateActor, _ event: Event) {
+    /// Buffers `event` for `target` (taken, not copied: callers build it in place).
+    func send(to target: SyndicateActor, _ event: consuming Event) {
         if traceActions != nil, let described = TurnTracing.describe(event) { traceActions!.append(.enqueue(event: described)) }
         // Turns usually talk to one or two actors; check the most recent first.
         var i = outbox.count - 1
@@ -116,7 +122,12 @@ public final class Turn {
         if i >= 0 {
             outbox[i].events.append(event)
         } else {
-            outbox.append((target, [event]))
+            // Sized like the target's last batch, so a turn that sends it as much again (a
+            // dataspace forwarding a packet's messages) does not regrow the array step by step.
+            var events: [Event] = []
+            events.reserveCapacity(min(max(target.lastBatchSizeHint, 1), 1024))
+            events.append(event)
+            outbox.append((target, events))
         }
     }
 

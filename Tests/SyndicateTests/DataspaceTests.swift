@@ -105,6 +105,44 @@ import TestSupport
         #expect(Set(recorder.snapshot) == ["alice-only \"hi\"", "all \"alice\" \"hi\"", "all \"bob\" \"yo\""])
     }
 
+    /// Messages find observers among many record labels at one position (more than the index
+    /// compares one by one), and stop reaching those that left while the others still hear.
+    @Test func messagesFollowObserversOfManyLabelsAsTheyComeAndGo() async throws {
+        let recorder = Recorder()
+        let (_, ds) = try await dataspaceActor()
+        let labels = (0..<9).map { Symbol("L\($0)") }
+        let ready = Box<FacetID>()
+        let listeners = SyndicateActor.boot(name: "listeners") { turn in
+            // A lasting observer of L0 beside a facet of observers of every label.
+            turn.onMessage(ds, Pattern.rec(labels[0], Pattern.bind())) { _, c in recorder.add("kept L0 \(c[0])") }
+            let passing = turn.facet { turn in
+                for label in labels {
+                    turn.onMessage(ds, Pattern.rec(label, Pattern.bind())) { _, c in recorder.add("passing \(label.name) \(c[0])") }
+                }
+            }
+            turn.sync(ds) { _ in ready.set(passing) }
+        }
+        let passing = try await ready.get()
+        let talker = SyndicateActor.boot(name: "talker") { turn in
+            for label in labels { turn.message(ds, .record(Record(label: .symbol(label), fields: [1]))) }
+        }
+        #expect(await recorder.wait(forCount: labels.count + 1))
+        let left = Box<Bool>()
+        listeners.run { turn in
+            turn.stop(passing)
+            turn.sync(ds) { _ in left.set(true) }
+        }
+        _ = try await left.get()
+        talker.run { turn in
+            for label in labels { turn.message(ds, .record(Record(label: .symbol(label), fields: [2]))) }
+        }
+        #expect(await recorder.wait(forCount: labels.count + 2))
+        try await Task.sleep(for: .milliseconds(20))
+        let expected = Set(labels.map { "passing \($0.name) 1" } + ["kept L0 1", "kept L0 2"])
+        #expect(Set(recorder.snapshot) == expected)
+        #expect(recorder.snapshot.count == expected.count)
+    }
+
     /// Many observers with overlapping patterns (shared shapes, differing constants, nested
     /// groups, captures at every depth) against a stream of assertions and retractions: each
     /// observer must end up holding exactly what a naive matcher says it should.

@@ -14,6 +14,19 @@ enum GroupClass: Hashable {
     case sequence
     case dictionary
 
+    /// Whether two record labels are equal: at once when they are symbols whose text has the
+    /// same representation (identical short strings, or the same storage), as a message's
+    /// label and an observer's usually are; by Preserves equality otherwise.
+    @inline(__always)
+    static func sameLabel(_ a: AnyValue, _ b: AnyValue) -> Bool {
+        if case .symbol(let x) = a, case .symbol(let y) = b,
+            unsafeBitCast(x.name, to: (UInt64, UInt64).self) == unsafeBitCast(y.name, to: (UInt64, UInt64).self)
+        {
+            return true
+        }
+        return a == b
+    }
+
     init?(of value: AnyValue) {
         switch value.unannotated {
         case .record(let r): self = .record(label: r.label)
@@ -130,15 +143,29 @@ struct CompiledPath {
     }
 
     let steps: [Step]
+    /// The index, when the path is one step to a field or element (the usual case), which
+    /// then needs no `Step` copied out of `steps`; -1 otherwise.
+    private let singleIndex: Int
 
     init(_ path: ValuePath) {
         steps = path.map { key in
             if let i = key.int, i >= 0 { .index(i, key: key) } else { .key(key) }
         }
+        if steps.count == 1, case .index(let i, _) = steps[0] { singleIndex = i } else { singleIndex = -1 }
     }
 
     /// The value at this path inside `value`, or `nil` if there is none.
     func project(_ value: AnyValue) -> AnyValue? {
+        if singleIndex >= 0 {
+            switch value {
+            case .record(let r):
+                let all = r.labelAndFields
+                return singleIndex + 1 < all.count ? all[singleIndex + 1] : nil
+            case .sequence(let items):
+                return singleIndex < items.count ? items[singleIndex] : nil
+            default: break
+            }
+        }
         switch steps.count {
         case 0: return value
         case 1: return Self.step(value, steps[0])
@@ -149,6 +176,47 @@ struct CompiledPath {
                 current = next
             }
             return current
+        }
+    }
+
+    /// Whether `value` has a value at this path (the last step's value is not copied out).
+    func exists(in value: AnyValue) -> Bool {
+        if singleIndex >= 0 {
+            switch value {
+            case .record(let r): return singleIndex + 1 < r.labelAndFields.count
+            case .sequence(let items): return singleIndex < items.count
+            default: break
+            }
+        }
+        switch steps.count {
+        case 0: return true
+        case 1: return Self.has(value, steps[0])
+        default:
+            var current = value
+            for step in steps.dropLast() {
+                guard let next = Self.step(current, step) else { return false }
+                current = next
+            }
+            return Self.has(current, steps[steps.count - 1])
+        }
+    }
+
+    private static func has(_ value: AnyValue, _ step: Step) -> Bool {
+        switch value {
+        case .record(let r):
+            guard case .index(let i, _) = step else { return false }
+            return i + 1 < r.labelAndFields.count
+        case .sequence(let items):
+            guard case .index(let i, _) = step else { return false }
+            return i < items.count
+        case .dictionary(let d):
+            switch step {
+            case .index(_, let k), .key(let k): return d[k] != nil
+            }
+        case .annotated(let a):
+            return has(a.value, step)
+        default:
+            return false
         }
     }
 

@@ -41,11 +41,17 @@ final class SkeletonIndex {
 
     final class Node {
         /// Branches by the position they look at.
-        @exclusivity(unchecked) var edges: [ValuePath: Edge] = [:]
+        @exclusivity(unchecked) var edges: [ValuePath: Edge] = [:] { didSet { edgeList = Array(edges.values) } }
+        /// `edges`' values, for the walk every event takes (an array is cheaper to iterate).
+        @exclusivity(unchecked) private(set) var edgeList: [Edge] = []
         /// The assertions that have this node's shape.
         @exclusivity(unchecked) var cachedAssertions: Set<AssertionEntry> = []
         /// Observer groups by the positions their patterns hold constants at.
-        @exclusivity(unchecked) var leafGroups: [ConstantPositions: LeafGroup] = [:]
+        @exclusivity(unchecked) var leafGroups: [ConstantPositions: LeafGroup] = [:] {
+            didSet { leafGroupList = Array(leafGroups.values) }
+        }
+        /// `leafGroups`' values, for the walk every event takes.
+        @exclusivity(unchecked) private(set) var leafGroupList: [LeafGroup] = []
         /// Whether the node is counted in its edge's ``Edge/activeNodes``.
         var countedActive = false
 
@@ -57,18 +63,16 @@ final class SkeletonIndex {
         let path: ValuePath
         /// A node for each class of compound found at `path` among the parent's assertions,
         /// whether or not an observer needs it yet: its cache is ready when one does.
-        @exclusivity(unchecked) var nodes: [GroupClass: Node] = [:] {
-            didSet {
-                if nodes.count == 1, let only = nodes.first, case .record(let label) = only.key {
-                    soleRecordClass = (label, only.value)
-                } else {
-                    soleRecordClass = nil
-                }
-            }
-        }
-        /// The node when `nodes` holds just one, for records with one label (the usual case):
-        /// the label is then compared, not hashed.
-        @exclusivity(unchecked) private var soleRecordClass: (label: AnyValue, node: Node)?
+        @exclusivity(unchecked) var nodes: [GroupClass: Node] = [:]
+        /// The active record nodes with their labels, which messages look for: usually one
+        /// or two, whose labels are compared, not hashed (the edge often has more nodes,
+        /// for the classes of assertions no observer wants, such as `Observe`).
+        @exclusivity(unchecked) private var activeRecords: [(label: AnyValue, node: Node)] = []
+        /// `activeRecords` by label, once there are more than a few.
+        @exclusivity(unchecked) private var activeRecordIndex: [AnyValue: Node]?
+        @exclusivity(unchecked) private var activeSequence: Node?
+        @exclusivity(unchecked) private var activeDictionary: Node?
+        private static let linearLimit = 4
         /// How many of `nodes` are active; the edge goes when none is.
         var activeNodes = 0
         private let compiledPath: CompiledPath
@@ -77,22 +81,60 @@ final class SkeletonIndex {
             self.compiledPath = CompiledPath(path)
         }
 
+        /// Records that `node` (this edge's node for `group`) became active or inactive
+        /// (see ``SkeletonIndex/updateActivity(_:)``, the only place activity is recounted).
+        func activityChanged(_ group: GroupClass, _ node: Node, active: Bool) {
+            switch group {
+            case .record(let label):
+                if active {
+                    activeRecords.append((label, node))
+                    if activeRecordIndex != nil {
+                        activeRecordIndex![label] = node
+                    } else if activeRecords.count > Self.linearLimit {
+                        activeRecordIndex = Dictionary(activeRecords.map { ($0.label, $0.node) }, uniquingKeysWith: { a, _ in a })
+                    }
+                } else {
+                    if let i = activeRecords.firstIndex(where: { $0.node === node }) {
+                        activeRecords.swapAt(i, activeRecords.count - 1)
+                        activeRecords.removeLast()
+                    }
+                    if activeRecords.count <= Self.linearLimit {
+                        activeRecordIndex = nil
+                    } else {
+                        activeRecordIndex![label] = nil
+                        activeRecordIndex!.shrinkIfSparse()
+                    }
+                }
+            case .sequence: activeSequence = active ? node : nil
+            case .dictionary: activeDictionary = active ? node : nil
+            }
+        }
+
         /// The active node for the class of compound `value` has at `path`, if any. A record's
-        /// label is looked up without building a ``GroupClass`` (no copy, no hashing when the
-        /// edge has one record class, as most do).
+        /// label is looked up without building a ``GroupClass`` (no copy, and no hashing while
+        /// the edge has few active record classes, as most do).
         func activeNode(for value: AnyValue) -> Node? {
             guard let sub = compiledPath.project(value) else { return nil }
+            return activeNode(forProjected: sub)
+        }
+
+        private func activeNode(forProjected sub: AnyValue) -> Node? {
             let node: Node?
             switch sub {
             case .record(let r):
-                if let sole = soleRecordClass {
-                    node = sole.label == r.label ? sole.node : nil
+                if let index = activeRecordIndex {
+                    node = index[r.label]
                 } else {
-                    node = nodes[.record(label: r.label)]
+                    var found: Node?
+                    for entry in activeRecords where GroupClass.sameLabel(entry.label, r.label) {
+                        found = entry.node
+                        break
+                    }
+                    node = found
                 }
-            case .sequence: node = nodes[.sequence]
-            case .dictionary: node = nodes[.dictionary]
-            case .annotated: node = GroupClass(of: sub).flatMap { nodes[$0] }
+            case .sequence: node = activeSequence
+            case .dictionary: node = activeDictionary
+            case .annotated(let a): return activeNode(forProjected: a.value)
             default: node = nil
             }
             guard let node, node.isActive else { return nil }
@@ -103,7 +145,11 @@ final class SkeletonIndex {
     /// The observers that test the same positions for constants, by the constants they want.
     final class LeafGroup {
         let positions: ConstantPositions
-        @exclusivity(unchecked) var leaves: [AnyValue: Leaf] = [:]
+        @exclusivity(unchecked) var leaves: [AnyValue: Leaf] = [:] {
+            didSet { if keyless { soleLeaf = leaves.first?.value } }
+        }
+        /// The one leaf of a keyless group.
+        @exclusivity(unchecked) private var soleLeaf: Leaf?
         /// The node's assertions by their constants at `positions` (those that have them all).
         var assertionsByKey: [AnyValue: Set<AssertionEntry>] = [:]
         /// Whether the key of every value is the same (no constant positions): then the group
@@ -120,8 +166,8 @@ final class SkeletonIndex {
 
         /// The leaf whose constants `value` has, if any.
         func leaf(for value: AnyValue) -> Leaf? {
-            for path in required where path.project(value) == nil { return nil }
-            if keyless { return leaves.first?.value }
+            for path in required where !path.exists(in: value) { return nil }
+            if keyless { return soleLeaf }
             if withValues.count == 1 {
                 guard let key = withValues[0].project(value) else { return nil }
                 return leaves[key]
@@ -149,23 +195,70 @@ final class SkeletonIndex {
     }
 
     final class Leaf {
-        @exclusivity(unchecked) var endpoints: [[ValuePath]: Endpoints] = [:]
+        @exclusivity(unchecked) var endpoints: [[ValuePath]: Endpoints] = [:] {
+            didSet { endpointList = Array(endpoints.values) }
+        }
+        /// `endpoints`' values, for the walk every event takes.
+        @exclusivity(unchecked) private(set) var endpointList: [Endpoints] = []
     }
 
     final class Endpoints {
         let capturePaths: [ValuePath]
         /// Capture tuples with how many assertions produce each.
         var cachedCaptures: [[AnyValue]: Int] = [:]
-        /// For each observer, the handle under which it was told each capture tuple.
-        @exclusivity(unchecked) var observers: [Ref: [[AnyValue]: Handle]] = [:]
+        /// The observers, in the order they came: every message walks this array.
+        @exclusivity(unchecked) private(set) var observerRefs: [Ref] = []
+        /// For each of `observerRefs`, the handle under which it was told each capture tuple.
+        @exclusivity(unchecked) var observerHandles: [[[AnyValue]: Handle]] = []
+        /// Where each observer is in `observerRefs`.
+        private var slots: [Ref: Int] = [:]
         private let compiledPaths: [CompiledPath]
         init(capturePaths: [ValuePath]) {
             self.capturePaths = capturePaths
             self.compiledPaths = capturePaths.map(CompiledPath.init)
         }
 
+        var hasObservers: Bool { !observerRefs.isEmpty }
+
+        /// The slot of `observer`, added with no handles if it is new.
+        func slot(adding observer: Ref) -> Int {
+            if let i = slots[observer] { return i }
+            let i = observerRefs.count
+            observerRefs.append(observer)
+            observerHandles.append([:])
+            slots[observer] = i
+            return i
+        }
+
+        /// Removes `observer`, returning its handles (the last slot moves into its place).
+        func remove(_ observer: Ref) -> [[AnyValue]: Handle]? {
+            guard let i = slots.removeValue(forKey: observer) else { return nil }
+            let handles = observerHandles[i]
+            let last = observerRefs.count - 1
+            if i != last {
+                observerRefs[i] = observerRefs[last]
+                observerHandles[i] = observerHandles[last]
+                slots[observerRefs[i]] = i
+            }
+            observerRefs.removeLast()
+            observerHandles.removeLast()
+            slots.shrinkIfSparse()
+            return handles
+        }
+
         /// The values `value` has at the capture paths, or `nil` if one is missing.
         func captures(of value: AnyValue) -> [AnyValue]? {
+            // One or two captures (the usual case) as array literals: one allocation, no growth.
+            switch compiledPaths.count {
+            case 0: return []
+            case 1:
+                guard let a = compiledPaths[0].project(value) else { return nil }
+                return [a]
+            case 2:
+                guard let a = compiledPaths[0].project(value), let b = compiledPaths[1].project(value) else { return nil }
+                return [a, b]
+            default: break
+            }
             var out: [AnyValue] = []
             out.reserveCapacity(compiledPaths.count)
             for path in compiledPaths {
@@ -216,11 +309,11 @@ final class SkeletonIndex {
                 let n = endpoints.cachedCaptures[captures, default: 0]
                 endpoints.cachedCaptures[captures] = n + 1
                 if n == 0 {
-                    for observer in endpoints.observers.keys {
-                        // The handle is made before `observers` is modified: no call runs
+                    for i in endpoints.observerRefs.indices {
+                        // The handle is made before `observerHandles` is modified: no call runs
                         // inside an access to it (its exclusivity is not checked at run time).
-                        let handle = turn.assert(observer, .sequence(captures))
-                        endpoints.observers[observer]![captures] = handle
+                        let handle = turn.assert(endpoints.observerRefs[i], .sequence(captures))
+                        endpoints.observerHandles[i][captures] = handle
                     }
                 }
             }
@@ -275,8 +368,8 @@ final class SkeletonIndex {
                 }
                 endpoints.cachedCaptures[captures] = nil
                 endpoints.cachedCaptures.shrinkIfSparse()
-                for observer in endpoints.observers.keys {
-                    if let handle = endpoints.observers[observer]!.removeValue(forKey: captures) { turn.retract(handle) }
+                for i in endpoints.observerHandles.indices {
+                    if let handle = endpoints.observerHandles[i].removeValue(forKey: captures) { turn.retract(handle) }
                 }
             }
         }
@@ -296,15 +389,15 @@ final class SkeletonIndex {
     }
 
     private func send(_ turn: Turn, _ message: AnyValue, at node: Node) {
-        for group in node.leafGroups.values {
+        for group in node.leafGroupList {
             guard let leaf = group.leaf(for: message) else { continue }
-            for endpoints in leaf.endpoints.values where !endpoints.observers.isEmpty {
+            for endpoints in leaf.endpointList where endpoints.hasObservers {
                 guard let captures = endpoints.captures(of: message) else { continue }
                 let body = AnyValue.sequence(captures)
-                for observer in endpoints.observers.keys { turn.message(observer, body) }
+                for observer in endpoints.observerRefs { turn.message(observer, body) }
             }
         }
-        for edge in node.edges.values {
+        for edge in node.edgeList {
             guard let next = edge.activeNode(for: message) else { continue }
             send(turn, message, at: next)
         }
@@ -350,11 +443,12 @@ final class SkeletonIndex {
             }
             leaf.endpoints[analysis.capturePaths] = endpoints
         }
-        var handles: [[AnyValue]: Handle] = endpoints.observers[observer] ?? [:]
+        let slot = endpoints.slot(adding: observer)
+        var handles = endpoints.observerHandles[slot]
         for captures in endpoints.cachedCaptures.keys where handles[captures] == nil {
             handles[captures] = turn.assert(observer, .sequence(captures))
         }
-        endpoints.observers[observer] = handles
+        endpoints.observerHandles[slot] = handles
         updateActivity(trail)
     }
 
@@ -368,11 +462,11 @@ final class SkeletonIndex {
             case let key = group.key(forConstants: analysis.constantValues),
             let leaf = group.leaves[key],
             let endpoints = leaf.endpoints[analysis.capturePaths],
-            let handles = endpoints.observers.removeValue(forKey: observer)
+            let handles = endpoints.remove(observer)
         else { return }
         constants = key
         for handle in handles.values.sorted() { turn.retract(handle) }
-        if endpoints.observers.isEmpty { leaf.endpoints[analysis.capturePaths] = nil }
+        if !endpoints.hasObservers { leaf.endpoints[analysis.capturePaths] = nil }
         if leaf.endpoints.isEmpty { group.leaves[constants] = nil }
         if group.leaves.isEmpty { node.leafGroups[analysis.constantPositions] = nil }
         updateActivity(trail)
@@ -437,9 +531,11 @@ final class SkeletonIndex {
             if active && !step.node.countedActive {
                 step.node.countedActive = true
                 step.edge.activeNodes += 1
+                step.edge.activityChanged(step.group, step.node, active: true)
             } else if !active && step.node.countedActive {
                 step.node.countedActive = false
                 step.edge.activeNodes -= 1
+                step.edge.activityChanged(step.group, step.node, active: false)
                 if step.edge.activeNodes == 0 {
                     step.parent.edges[step.edge.path] = nil
                 } else if step.node.cachedAssertions.isEmpty {
