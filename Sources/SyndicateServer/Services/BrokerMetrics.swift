@@ -22,12 +22,17 @@ final class BrokerMetrics: Sendable {
     private let lastCounts = Mutex<(turns: Int, messages: Int)>((0, 0))
 
     init() {
-        connections = registry.makeGauge(name: "syndicate_connections", help: "Open connections to the broker's relay listeners.")
-        assertions = registry.makeGauge(name: "syndicate_assertions", help: "Distinct assertions held by the broker's dataspaces.")
-        queuedBytes = registry.makeGauge(name: "syndicate_queued_bytes", help: "Bytes queued for peers and not yet written.")
-        residentMemory = registry.makeGauge(name: "syndicate_resident_memory_bytes", help: "Resident memory of the broker process.")
-        turns = registry.makeCounter(name: "syndicate_turns_total", help: "Turns run by the broker's actors.")
-        messages = registry.makeCounter(name: "syndicate_messages_total", help: "Messages routed by the broker's dataspaces.")
+        connections = registry.makeGauge(descriptor: Self.name("connections", help: "Open connections to the broker's relay listeners."))
+        assertions = registry.makeGauge(descriptor: Self.name("assertions", help: "Distinct assertions held by the broker's dataspaces."))
+        queuedBytes = registry.makeGauge(descriptor: Self.name("queued", unit: "bytes", help: "Bytes queued for peers and not yet written."))
+        residentMemory = registry.makeGauge(descriptor: Self.name("resident_memory", unit: "bytes", help: "Resident memory of the broker process."))
+        turns = registry.makeCounter(descriptor: Self.name("turns", unit: "total", help: "Turns run by the broker's actors."))
+        messages = registry.makeCounter(descriptor: Self.name("messages", unit: "total", help: "Messages routed by the broker's dataspaces."))
+    }
+
+    /// `syndicate_NAME[_UNIT]`, with its help text.
+    private static func name(_ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "syndicate", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// The metrics now, in Prometheus's text format.
