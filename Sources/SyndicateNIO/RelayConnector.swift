@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -109,49 +110,31 @@ public enum RelayConnector {
 
 /// Carries the session and the peer's first reference from the session's first turn to the
 /// task that is connecting.
-final class ConnectionPromise: @unchecked Sendable {
-    private let lock = NSLock()
-    private var session: RelaySession?
-    private var peer: Ref?
-    private var ended = false
-    private var waiter: CheckedContinuation<RelayConnection, any Error>?
+final class ConnectionPromise: Sendable {
+    private let parts = NIOLockedValueBox<(session: RelaySession?, peer: Ref?)>((nil, nil))
+    private let outcome = SettledOnce<Result<RelayConnection, RelayError>>()
 
     func sessionStarted(_ session: RelaySession) {
-        lock.withLock { self.session = session }
-        settle()
+        parts.withLockedValue { $0.session = session }
+        settleIfComplete()
         Task {
             // A session that ends before it is connected fails the wait.
             _ = await session.actor.terminated()
-            self.lock.withLock { self.ended = true }
-            self.settle()
+            self.outcome.settle(.failure(RelayError(.protocolViolation, "the connection closed before the session started")))
         }
     }
 
     func peerImported(_ peer: Ref) {
-        lock.withLock { self.peer = peer }
-        settle()
+        parts.withLockedValue { $0.peer = peer }
+        settleIfComplete()
     }
 
-    private func settle() {
-        let (waiter, result) = lock.withLock { () -> (CheckedContinuation<RelayConnection, any Error>?, Result<RelayConnection, any Error>?) in
-            guard let waiter = self.waiter else { return (nil, nil) }
-            if let session, let peer {
-                self.waiter = nil
-                return (waiter, .success(RelayConnection(session: session, peer: peer)))
-            }
-            if ended {
-                self.waiter = nil
-                return (waiter, .failure(RelayError(.protocolViolation, "the connection closed before the session started")))
-            }
-            return (nil, nil)
-        }
-        if let waiter, let result { waiter.resume(with: result) }
+    private func settleIfComplete() {
+        let (session, peer) = parts.withLockedValue { ($0.session, $0.peer) }
+        if let session, let peer { outcome.settle(.success(RelayConnection(session: session, peer: peer))) }
     }
 
     func connection() async throws -> RelayConnection {
-        try await withCheckedThrowingContinuation { continuation in
-            lock.withLock { waiter = continuation }
-            settle()
-        }
+        try await outcome.value().get()
     }
 }

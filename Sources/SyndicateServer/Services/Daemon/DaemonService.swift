@@ -138,11 +138,11 @@ enum DaemonProcessRun {
             process.standardInput = FileHandle.nullDevice
             speaksProtocol = false
         }
-        let exited = ExitWaiter()
+        let exited = SettledOnce<Exit>()
         process.terminationHandler = { process in
             let clean = process.terminationReason == .exit && process.terminationStatus == 0
             let how = process.terminationReason == .exit ? "exit status \(process.terminationStatus)" : "signal \(process.terminationStatus)"
-            exited.finish(Exit(cleanly: clean, description: how))
+            exited.settle(Exit(cleanly: clean, description: how))
         }
         do {
             try process.run()
@@ -174,40 +174,12 @@ enum DaemonProcessRun {
             LineReader.start(stdout.fileHandleForReading) { report(.line(pid: pid, stream: "stdout", line: $0)) }
         }
         return await withTaskCancellationHandler {
-            await exited.wait()
+            await exited.value()
         } onCancel: {
             kill(pid, SIGTERM)
             DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
                 if process.isRunning { kill(pid, SIGKILL) }
             }
-        }
-    }
-}
-
-/// The exit of a process, awaited.
-private final class ExitWaiter: @unchecked Sendable {
-    // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
-    private let lock = NSLock()
-    private var exit: DaemonProcessRun.Exit?
-    private var waiter: CheckedContinuation<DaemonProcessRun.Exit, Never>?
-
-    func finish(_ exit: DaemonProcessRun.Exit) {
-        let waiter = lock.withLock { () -> CheckedContinuation<DaemonProcessRun.Exit, Never>? in
-            self.exit = exit
-            defer { self.waiter = nil }
-            return self.waiter
-        }
-        waiter?.resume(returning: exit)
-    }
-
-    func wait() async -> DaemonProcessRun.Exit {
-        await withCheckedContinuation { continuation in
-            let ready = lock.withLock { () -> DaemonProcessRun.Exit? in
-                if let exit { return exit }
-                waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
         }
     }
 }
