@@ -11,7 +11,7 @@ enum BrokerBootstrap {
         prepare: (BrokerEngine) -> Void = { _ in },
         _ body: (BrokerEngine) async throws -> R
     ) async throws -> R {
-        let client: SyndicateClient, owned: Bool, name: String
+        let client: any BrokerSession, owned: Bool, name: String
         switch transport {
         case .broker(let channel, let address, let sturdyRef):
             client = try await connect(address, sturdyRef, options: options)
@@ -44,12 +44,12 @@ enum BrokerBootstrap {
         }
     }
 
-    static func connect(_ address: RelayAddress, _ sturdyRef: Sturdy.SturdyRef<Ref>, options: ChannelOptions) async throws(ChannelError) -> SyndicateClient {
+    static func connect(_ address: RelayAddress, _ sturdyRef: Sturdy.SturdyRef<Ref>, options: ChannelOptions) async throws(ChannelError) -> LoopBrokerSession {
         let clock = ContinuousClock()
         let deadline = options.retry.map { clock.now.advanced(by: $0) }
         while true {
             do {
-                return try await SyndicateClient.connect(to: address, sturdyRef: sturdyRef)
+                return try await LoopBrokerSession.connect(to: address, sturdyRef: sturdyRef)
             } catch {
                 if Task.isCancelled { throw .closed }
                 guard let deadline, case .connectionFailed = error else {
