@@ -36,8 +36,9 @@ public struct ChannelOptions: Sendable {
     /// then it is dropped with a `refused` event. At most 64 such links wait at once.
     public var readyTimeout: Duration = .seconds(10)
     /// Direct mode, a side with one connection (a connecting side, a 1:1 channel's listening
-    /// side): run the body on that connection's event loop (a task executor preference), so
-    /// that a round trip needs no thread hop between the socket and the body. The body then
+    /// side), and over the broker an endpoint with a connection of its own (`.broker`): run the
+    /// body on that connection's event loop (a task executor preference), so that a round trip
+    /// needs no thread hop between the socket and the body. The body then
     /// shares that thread with other connections on the loop: it must not block, and heavy
     /// work belongs in a task of its own. Off by default.
     public var runsOnConnectionLoop: Bool = false

@@ -73,16 +73,19 @@ struct ChannelSuite: BenchmarkSuite {
             viaBroker["broker broadcast", default: []].append(1 / (try blocking { try await Self.broadcast(brokerPair("broadcast-\(round)"), items: items, codec: codec) }))
             viaBroker["redis rtt", default: []].append(percentile(try blocking { try await ChannelRedis.roundTrips(port: redisPort, samples: samples) }, 0.5))
             viaBroker["broker rtt", default: []].append(percentile(try blocking { try await Self.roundTrips(brokerPair("rtt-\(round)"), samples: samples, codec: codec) }, 0.5))
+            viaBroker["broker rtt on loop", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.onLoop(brokerPair("rtt-loop-\(round)")), samples: samples, codec: codec) }, 0.5))
         }
         let b = viaBroker.mapValues(median)
         let bMpsc = b["broker mpsc"]! / b["redis mpsc"]!
         let bBroadcast = b["broker broadcast"]! / b["redis broadcast"]!
         let bRtt = b["broker rtt"]! / b["redis rtt"]!
+        let bLoop = b["broker rtt on loop"]! / b["redis rtt"]!
         print("| broker mode | redis-server pub/sub | SyndicateChannels over syndicate-server | ratio | target |")
         print("|---|---|---|---|---|")
         print("| mpsc \(Self.peers)×\(items), msgs/s | \(Int(b["redis mpsc"]!)) | \(Int(b["broker mpsc"]!)) | \(ratio(bMpsc)) | ≥ 1× |")
         print("| broadcast 1→\(Self.peers)×\(items), deliveries/s | \(Int(b["redis broadcast"]!)) | \(Int(b["broker broadcast"]!)) | \(ratio(bBroadcast)) | ≥ 1× |")
         print("| round trip p50, µs (\(samples)) | \(us(b["redis rtt"]!)) | \(us(b["broker rtt"]!)) | \(ratio(bRtt)) | ≤ 1× |")
+        print("| round trip p50, bodies on the connection's loop (`runsOnConnectionLoop`), µs | \(us(b["redis rtt"]!)) | \(us(b["broker rtt on loop"]!)) | \(ratio(bLoop)) | ≤ 1× |")
         met = met && bMpsc >= 1 && bBroadcast >= 1
         return met
     }
@@ -120,6 +123,14 @@ struct ChannelSuite: BenchmarkSuite {
             connecting: { .direct(host: "127.0.0.1", port: $0) },
             connectOptions: options, acceptOptions: accepting)
     }()
+
+    /// `pair` with each side's body on its connection's event loop.
+    static func onLoop(_ pair: Pair) -> Pair {
+        var pair = pair
+        pair.connectOptions.runsOnConnectionLoop = true
+        pair.acceptOptions.runsOnConnectionLoop = true
+        return pair
+    }
 
     static func brokerPair(port: Int) -> @Sendable (String) -> Pair {
         { name in

@@ -33,7 +33,12 @@ enum BrokerBootstrap {
             } else {
                 try await engine.awaitCounterpart(retry: options.retry)
             }
-            let result = try await body(engine)
+            let result: R
+            if options.runsOnConnectionLoop, let loop = (client as? LoopBrokerSession)?.eventLoop {
+                result = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await body(engine) }
+            } else {
+                result = try await body(engine)
+            }
             await engine.close()
             if owned { await client.close() }
             return result

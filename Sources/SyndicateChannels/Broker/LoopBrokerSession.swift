@@ -1,3 +1,4 @@
+import NIOCore
 import Preserves
 import Syndicate
 import SyndicateNIO
@@ -75,6 +76,9 @@ final class LoopBrokerSession: BrokerSession {
             return session
         }
     }
+
+    /// The event loop the session's turns run on.
+    var eventLoop: (any EventLoop)? { (connection.session.actor.executor as? EventLoopExecutor)?.eventLoop }
 
     func run(_ action: @escaping @Sendable (Turn, Ref) throws -> Void) throws(SyndicateClientError) {
         if let end = state.withLock({ $0.end }) { throw end }
