@@ -421,4 +421,24 @@ import TestSupport
             }
         }
     }
+
+    @Test func bodiesOnTheirConnectionsLoopEchoRoundTrips() async throws {
+        try await Self.withBroker { port in
+            let onLoop = { var o = ChannelOptions(); o.runsOnConnectionLoop = true; return o }()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Channels.channel(Self.on(port, "loop-echo"), listen: true, codec: json, options: onLoop) { echo in
+                        for try await item in echo.receiver { try await echo.send(item) }
+                    }
+                }
+                try await Channels.channel(Self.on(port, "loop-echo"), listen: false, codec: json, options: Self.retrying(onLoop)) { channel in
+                    for i in 0..<200 {
+                        try await channel.send(Tagged(from: 1, seq: i))
+                        #expect(try await channel.receive() == Tagged(from: 1, seq: i))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
 }
