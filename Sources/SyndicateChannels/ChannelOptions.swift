@@ -31,6 +31,17 @@ public struct ChannelOptions: Sendable {
     /// a random `peer-…` token). Peers are told apart by their session's capability, not by
     /// this name.
     public var label: String?
+    /// Over the broker, accepting side: how long a link whose connector has not yet sent
+    /// `<channel-ready>` holds its place (a `Connect` naming someone else's entity never does);
+    /// then it is dropped with a `refused` event. At most 64 such links wait at once.
+    public var readyTimeout: Duration = .seconds(10)
+    /// Direct mode, a side with one connection (a connecting side, a 1:1 channel's listening
+    /// side), and over the broker an endpoint with a connection of its own (`.broker`): run the
+    /// body on that connection's event loop (a task executor preference), so that a round trip
+    /// needs no thread hop between the socket and the body. The body then
+    /// shares that thread with other connections on the loop: it must not block, and heavy
+    /// work belongs in a task of its own. Off by default.
+    public var runsOnConnectionLoop: Bool = false
 
     public init(
         limit: Int? = nil, accept: Int = 0, acceptTimeout: Duration? = nil,

@@ -63,4 +63,88 @@ import Testing
             }
         }
     }
+
+    /// Counts the answers an accepting endpoint asserts at a connector that never says `Ready`.
+    final class Answers: Entity {
+        struct Tally: Sendable {
+            var accepts: [Handle: [UInt8]] = [:]
+            var refusals: [ChannelProtocol.RefuseReason] = []
+            var retracted = 0
+        }
+        let tally: Locked<Tally>
+        init(_ tally: Locked<Tally>) { self.tally = tally }
+        func onAssert(_ turn: Turn, _ value: AnyValue, _ handle: Handle) throws {
+            if let accept = try? ChannelProtocol.Accept<Ref>(preserves: value) {
+                tally.withLock { $0.accepts[handle] = accept.nonce }
+            } else if let refuse = try? ChannelProtocol.Refuse(preserves: value) {
+                tally.withLock { $0.refusals.append(refuse.reason) }
+            }
+        }
+        func onRetract(_ turn: Turn, _ handle: Handle) throws {
+            tally.withLock { t in if t.accepts.removeValue(forKey: handle) != nil { t.retracted += 1 } }
+        }
+    }
+
+    static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    @Test func connectsWithoutReadyAreBoundedAndTimeOut() async throws {
+        let bound = 64
+        try await BrokerPrimitiveTests.withBroker { port in
+            let address = RelayAddress.tcp(host: "127.0.0.1", port: port)
+            var options = ChannelOptions()
+            options.readyTimeout = .milliseconds(800)
+            try await Channels.mpscReceiver(.broker(name: "unready", address: address), codec: JSONCodec<String>(), options: options) { receiver in
+                let events = receiver.events
+                try await SyndicateClient.withConnection(to: address) { spy in
+                    let presences = try await spy.assertions(matching: ChannelProtocol.Presence<Ref>.pattern(channel: .literal("unready")))
+                    var receiverEntity: Ref?
+                    for try await event in presences {
+                        if case .added(let presence) = event, presence.role == .mpscReceiver {
+                            receiverEntity = presence.entity
+                            break
+                        }
+                    }
+                    let target = try #require(receiverEntity)
+                    let tally = Locked(Answers.Tally())
+                    let connect = { @Sendable (turn: Turn, answers: Ref, n: Int) in
+                        turn.assert(target, ChannelProtocol.Connect<Ref>(
+                            channel: "unready", role: .mpscSender, label: "unready-\(n)", peer: answers,
+                            nonce: [UInt8](repeating: 0, count: 14) + [UInt8(n >> 8), UInt8(n & 0xff)], link: answers, credit: 0))
+                    }
+                    let answers = Locked<Ref?>(nil)
+                    // One more than the bound: 64 are held waiting for their Ready, the last is refused.
+                    try spy.run { turn, _ in
+                        let me = turn.ref(Answers(tally))
+                        answers.withLock { $0 = me }
+                        for n in 0...bound { _ = connect(turn, me, n) }
+                    }
+                    try await Self.waitUntil { tally.withLock { $0.accepts.count == bound && $0.refusals.count == 1 } }
+                    let held = tally.withLock { $0 }
+                    #expect(held.accepts.count == bound)
+                    #expect(held.refusals.count == 1)
+                    if case .limitReached? = held.refusals.first {} else { Issue.record("refusal \(held.refusals)") }
+                    #expect(receiver.peerCount == 0)
+                    // None says Ready: after the timeout every link is dropped (its Accept retracted)
+                    // and reported as refused for a timeout.
+                    try await Self.waitUntil { tally.withLock { $0.retracted == bound } }
+                    #expect(tally.withLock { $0.retracted } == bound)
+                    var timedOut = 0
+                    for await event in events {
+                        if case .refused(_, .timedOut?) = event { timedOut += 1 }
+                        if timedOut == bound { break }
+                    }
+                    #expect(timedOut == bound)
+                    // The places are free again: a new Connect is answered with an Accept.
+                    let me = try #require(answers.withLock { $0 })
+                    try spy.run { turn, _ in _ = connect(turn, me, 1000) }
+                    try await Self.waitUntil { tally.withLock { $0.accepts.count == 1 } }
+                    #expect(tally.withLock { $0.accepts.count } == 1)
+                    #expect(receiver.peerCount == 0)
+                }
+            }
+        }
+    }
 }

@@ -133,16 +133,35 @@ import TestSupport
         }
     }
 
+    /// How a subscriber saw a peer go: `clean` (it announced its leave) or the reason given.
+    static func describe(_ event: PeerEvent) -> String? {
+        switch event {
+        case .joined(let peer): return "joined \(peer.address)"
+        case .left(let peer, nil): return "left \(peer.address) clean"
+        case .left(let peer, .connection?): return "left \(peer.address) connection"
+        case .left(let peer, let reason?): return "left \(peer.address) \(reason)"
+        case .refused: return nil
+        }
+    }
+
+    static func program(_ arguments: [String], port: Int) throws -> InteractiveProcess {
+        try InteractiveProcess(
+            BuiltExecutables.path("syndicate-channels"),
+            arguments + ["--broker", "<tcp \"127.0.0.1\" \(port)>", "--retry", "20"], includeStandardError: false)
+    }
+
     @Test func joinsAndLeavesReachEverySubscriberIncludingAKilledProcess() async throws {
         try await Self.withBroker { port in
             try await Channels.mpscReceiver(Self.on(port, "crash"), codec: JSONCodec<Int>()) { receiver in
                 let first = receiver.events, second = receiver.events
-                let sender = try InteractiveProcess(
-                    BuiltExecutables.path("syndicate-channels"),
-                    ["mpsc", "send", "--broker", "<tcp \"127.0.0.1\" \(port)>", "--name", "crash", "--label", "doomed", "--retry", "20"],
-                    includeStandardError: false)
-                sender.send("41")
-                sender.send("42")
+                // One sender leaves cleanly (it stops after its count), the other is killed.
+                let tidy = try Self.program(["mpsc", "send", "--name", "crash", "--label", "tidy", "--count", "1"], port: port)
+                tidy.send("40")
+                #expect(try await receiver.receive() == 40)
+                #expect(await tidy.exitStatus(timeout: 20) == 0)
+                let doomed = try Self.program(["mpsc", "send", "--name", "crash", "--label", "doomed"], port: port)
+                doomed.send("41")
+                doomed.send("42")
                 var items: [Int] = []
                 for try await item in receiver {
                     items.append(item)
@@ -150,22 +169,67 @@ import TestSupport
                 }
                 #expect(items == [41, 42])
                 #expect(receiver.peers.map(\.address) == ["doomed"])
-                sender.signal(SIGKILL)
-                // Both subscribers see the join, then the leave the broker reports for the dead session.
+                doomed.signal(SIGKILL)
+                // Both subscribers see the joins, the clean leave without a reason, and the
+                // leave of the dead session (retracted by the broker) with a connection reason.
                 for events in [first, second] {
                     var seen: [String] = []
                     for await event in events {
-                        switch event {
-                        case .joined(let peer): seen.append("joined \(peer.address)")
-                        case .left(let peer, _): seen.append("left \(peer.address)")
-                        case .refused: break
-                        }
-                        if seen.count == 2 { break }
+                        guard let line = Self.describe(event) else { continue }
+                        seen.append(line)
+                        if seen.count == 4 { break }
                     }
-                    #expect(seen == ["joined doomed", "left doomed"])
+                    #expect(seen == ["joined tidy", "left tidy clean", "joined doomed", "left doomed connection"])
                 }
                 #expect(receiver.peerCount == 0)
-                _ = await sender.exitStatus(timeout: 10)
+                _ = await doomed.exitStatus(timeout: 10)
+            }
+        }
+    }
+
+    @Test func everyReceiverSeesAKilledSenderLeaveWithAConnectionReason() async throws {
+        let receivers = 3
+        try await Self.withBroker { port in
+            let sender = try Self.program(["broadcast", "send", "--name", "doomed-news", "--label", "anchor", "--accept", "\(receivers)"], port: port)
+            defer { sender.kill() }
+            let ready = Locked(0), delivered = Locked(0)
+            try await withThrowingTaskGroup(of: (items: [Int], events: [String], end: String).self) { group in
+                for _ in 0..<receivers {
+                    group.addTask {
+                        try await Channels.broadcastReceiver(Self.on(port, "doomed-news"), codec: JSONCodec<Int>(), options: Self.retrying()) { receiver in
+                            let events = receiver.events
+                            ready.withLock { $0 += 1 }
+                            var items: [Int] = []
+                            var end = "ended"
+                            do {
+                                for try await item in receiver {
+                                    items.append(item)
+                                    if items.count == 2 { delivered.withLock { $0 += 1 } }
+                                }
+                            } catch {
+                                end = "\(error)"
+                            }
+                            var seen: [String] = []
+                            for await event in events {
+                                guard let line = Self.describe(event) else { continue }
+                                seen.append(line)
+                                if seen.count == 2 { break }
+                            }
+                            return (items, seen, end)
+                        }
+                    }
+                }
+                while ready.withLock({ $0 }) < receivers { try await Task.sleep(for: .milliseconds(20)) }
+                sender.send("1")
+                sender.send("2")
+                // Killed once every receiver has both items; their streams end after them.
+                let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+                while delivered.withLock({ $0 }) < receivers, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                sender.signal(SIGKILL)
+                for try await outcome in group {
+                    #expect(outcome.items == [1, 2])
+                    #expect(outcome.events == ["joined anchor", "left anchor connection"])
+                }
             }
         }
     }
@@ -354,6 +418,26 @@ import TestSupport
             short.retry = .milliseconds(300)
             await #expect(throws: ChannelError.self) {
                 try await Channels.mpscSender(.broker(name: "x", address: .tcp(host: "127.0.0.1", port: 1)), codec: json, options: short) { _ in }
+            }
+        }
+    }
+
+    @Test func bodiesOnTheirConnectionsLoopEchoRoundTrips() async throws {
+        try await Self.withBroker { port in
+            let onLoop = { var o = ChannelOptions(); o.runsOnConnectionLoop = true; return o }()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Channels.channel(Self.on(port, "loop-echo"), listen: true, codec: json, options: onLoop) { echo in
+                        for try await item in echo.receiver { try await echo.send(item) }
+                    }
+                }
+                try await Channels.channel(Self.on(port, "loop-echo"), listen: false, codec: json, options: Self.retrying(onLoop)) { channel in
+                    for i in 0..<200 {
+                        try await channel.send(Tagged(from: 1, seq: i))
+                        #expect(try await channel.receive() == Tagged(from: 1, seq: i))
+                    }
+                }
+                try await group.waitForAll()
             }
         }
     }

@@ -7,44 +7,43 @@ import TestSupport
 @Suite(.serialized) struct CommandLineTests {
     static let program = BuiltExecutables.path("syndicate-channels")
 
-    /// A port that was free a moment ago.
-    func freePort() async throws -> Int {
-        try await Channels.mpscReceiver(.direct(host: "127.0.0.1", port: 0), codec: RawBytesCodec()) { $0.localPort ?? 0 }
-    }
-
     func start(_ arguments: [String]) throws -> InteractiveProcess {
         try InteractiveProcess(Self.program, arguments, includeStandardError: false)
     }
 
     @Test func mpscPrintsCompactJSONWithSenders() async throws {
-        let address = "127.0.0.1:\(try await freePort())"
-        let receiver = try InteractiveProcess(Self.program, ["mpsc", "receive", "--listen", address, "--count", "4", "--with-sender"])
-        let first = try start(["mpsc", "send", "--connect", address, "--retry", "10"])
-        first.send(#"{"a": 1, "b": [true, null]}"#)
-        first.send(#"  "two words"  "#)
-        #expect(await receiver.waitForLine { $0.contains("two words") } != nil)
-        let second = try start(["mpsc", "send", "--connect", address, "--retry", "10", "--count", "2"])
-        second.send("3")
-        second.send(#"{"x" : {"y": "z"}}"#)
-        #expect(await receiver.exitStatus(timeout: 30) == 0)
-        let lines = receiver.transcript
-        #expect(lines.count == 4)
-        let items = lines.compactMap { line -> String? in
-            guard let range = line.range(of: #","item":"#) else { return nil }
-            return String(line[range.upperBound...].dropLast())
+        try await ReservedPort.with { reserved in
+            let address = reserved.address
+            let receiver = try InteractiveProcess(Self.program, ["mpsc", "receive", "--listen", address, "--count", "4", "--with-sender"])
+            let first = try start(["mpsc", "send", "--connect", address, "--retry", "10"])
+            first.send(#"{"a": 1, "b": [true, null]}"#)
+            first.send(#"  "two words"  "#)
+            #expect(await receiver.waitForLine { $0.contains("two words") } != nil)
+            let second = try start(["mpsc", "send", "--connect", address, "--retry", "10", "--count", "2"])
+            second.send("3")
+            second.send(#"{"x" : {"y": "z"}}"#)
+            #expect(await receiver.exitStatus(timeout: 30) == 0)
+            let lines = receiver.transcript
+            #expect(lines.count == 4)
+            let items = lines.compactMap { line -> String? in
+                guard let range = line.range(of: #","item":"#) else { return nil }
+                return String(line[range.upperBound...].dropLast())
+            }
+            #expect(items == [#"{"a":1,"b":[true,null]}"#, #""two words""#, "3", #"{"x":{"y":"z"}}"#])
+            #expect(lines.allSatisfy { $0.hasPrefix(#"{"from":"127.0.0.1:"#) })
+            // Lines from one sender share one "from"; the two senders differ.
+            let senders = lines.map { $0.prefix(while: { $0 != "," }) }
+            #expect(senders[0] == senders[1] && senders[2] == senders[3] && senders[0] != senders[2])
+            #expect(await second.exitStatus(timeout: 10) == 0)
+            first.kill()
         }
-        #expect(items == [#"{"a":1,"b":[true,null]}"#, #""two words""#, "3", #"{"x":{"y":"z"}}"#])
-        #expect(lines.allSatisfy { $0.hasPrefix(#"{"from":"127.0.0.1:"#) })
-        // Lines from one sender share one "from"; the two senders differ.
-        let senders = lines.map { $0.prefix(while: { $0 != "," }) }
-        #expect(senders[0] == senders[1] && senders[2] == senders[3] && senders[0] != senders[2])
-        #expect(await second.exitStatus(timeout: 10) == 0)
-        first.kill()
     }
 
     @Test func broadcastInEveryCodec() async throws {
         for codec in ["json", "protobuf", "bincode", "preserves"] {
-            let address = "127.0.0.1:\(try await freePort())"
+            let reserved = try ReservedPort()
+            defer { withExtendedLifetime(reserved) {} }
+            let address = reserved.address
             let receivers = try (0..<2).map { _ in
                 try start(["broadcast", "receive", "--connect", address, "--retry", "10", "--codec", codec, "--count", "3"])
             }
@@ -59,51 +58,57 @@ import TestSupport
     }
 
     @Test func barrierReleasesOnceEnoughHaveArrived() async throws {
-        let address = "127.0.0.1:\(try await freePort())"
-        let barrier = try start(["barrier", "release", "--listen", address, "--accept", "2"])
-        let first = try start(["barrier", "wait", "--connect", address, "--retry", "10"])
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(first.transcript.isEmpty)
-        let second = try start(["barrier", "wait", "--connect", address, "--retry", "10"])
-        #expect(await first.exitStatus(timeout: 30) == 0)
-        #expect(await second.exitStatus(timeout: 30) == 0)
-        #expect(first.transcript == ["released"] && second.transcript == ["released"])
-        #expect(await barrier.exitStatus(timeout: 30) == 0)
-        #expect(barrier.transcript == ["released 2"])
+        try await ReservedPort.with { reserved in
+            let address = reserved.address
+            let barrier = try start(["barrier", "release", "--listen", address, "--accept", "2"])
+            let first = try start(["barrier", "wait", "--connect", address, "--retry", "10"])
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(first.transcript.isEmpty)
+            let second = try start(["barrier", "wait", "--connect", address, "--retry", "10"])
+            #expect(await first.exitStatus(timeout: 30) == 0)
+            #expect(await second.exitStatus(timeout: 30) == 0)
+            #expect(first.transcript == ["released"] && second.transcript == ["released"])
+            #expect(await barrier.exitStatus(timeout: 30) == 0)
+            #expect(barrier.transcript == ["released 2"])
+        }
     }
 
     @Test func chatRelaysToEveryoneButTheAuthor() async throws {
-        let address = "127.0.0.1:\(try await freePort())"
-        // The server's joins (on its stderr) say when both clients are in the room.
-        let server = try InteractiveProcess(Self.program, ["chat", "server", "--listen", address, "--with-sender"], includeStandardError: true)
-        let alice = try start(["chat", "client", "--connect", address, "--retry", "10"])
-        let bob = try start(["chat", "client", "--connect", address, "--retry", "10"])
-        #expect(await server.waitForLines(2, timeout: 30) { $0.hasPrefix("joined ") })
-        alice.send(#""hi from alice""#)
-        #expect(await bob.waitFor(#""hi from alice""#))
-        bob.send(#""hi from bob""#)
-        #expect(await alice.waitFor(#""hi from bob""#))
-        #expect(!alice.transcript.contains(#""hi from alice""#))
-        #expect(await server.waitForLine { $0.hasSuffix(#""item":"hi from bob"}"#) } != nil)
-        alice.kill()
-        bob.kill()
-        server.kill()
+        try await ReservedPort.with { reserved in
+            let address = reserved.address
+            // The server's joins (on its stderr) say when both clients are in the room.
+            let server = try InteractiveProcess(Self.program, ["chat", "server", "--listen", address, "--with-sender"], includeStandardError: true)
+            let alice = try start(["chat", "client", "--connect", address, "--retry", "10"])
+            let bob = try start(["chat", "client", "--connect", address, "--retry", "10"])
+            #expect(await server.waitForLines(2, timeout: 30) { $0.hasPrefix("joined ") })
+            alice.send(#""hi from alice""#)
+            #expect(await bob.waitFor(#""hi from alice""#))
+            bob.send(#""hi from bob""#)
+            #expect(await alice.waitFor(#""hi from bob""#))
+            #expect(!alice.transcript.contains(#""hi from alice""#))
+            #expect(await server.waitForLine { $0.hasSuffix(#""item":"hi from bob"}"#) } != nil)
+            alice.kill()
+            bob.kill()
+            server.kill()
+        }
     }
 
     @Test func channelBothWays() async throws {
-        let address = "127.0.0.1:\(try await freePort())"
-        let left = try start(["channel", "--listen", address])
-        let right = try start(["channel", "--connect", address, "--retry", "10", "--count", "2"])
-        left.send("[1]")
-        #expect(await right.waitFor("[1]"))
-        right.send("[2]")
-        #expect(await left.waitFor("[2]"))
-        left.send(#"{"k": "v"}"#)
-        // Its second item: the connecting side stops, and the listening side sees its peer go.
-        #expect(await right.exitStatus(timeout: 20) == 0)
-        #expect(right.transcript == ["[1]", #"{"k":"v"}"#])
-        #expect(await left.exitStatus(timeout: 20) == 0)
-        left.kill()
+        try await ReservedPort.with { reserved in
+            let address = reserved.address
+            let left = try start(["channel", "--listen", address])
+            let right = try start(["channel", "--connect", address, "--retry", "10", "--count", "2"])
+            left.send("[1]")
+            #expect(await right.waitFor("[1]"))
+            right.send("[2]")
+            #expect(await left.waitFor("[2]"))
+            left.send(#"{"k": "v"}"#)
+            // Its second item: the connecting side stops, and the listening side sees its peer go.
+            #expect(await right.exitStatus(timeout: 20) == 0)
+            #expect(right.transcript == ["[1]", #"{"k":"v"}"#])
+            #expect(await left.exitStatus(timeout: 20) == 0)
+            left.kill()
+        }
     }
 }
 

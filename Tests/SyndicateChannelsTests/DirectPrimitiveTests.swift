@@ -196,8 +196,11 @@ import Testing
 
     @Test func splitHalvesWorkConcurrentlyFromDifferentTasks() async throws {
         let count = 2000
-        // The listening side of a 1:1 channel stops listening once its peer is there, so take a free port first.
-        let port = try await Channels.mpscReceiver(Self.at(0), codec: json) { $0.localPort! }
+        // The listening side of a 1:1 channel stops listening once its peer is there, so take a port first
+        // (held, so that no other test's listener gets it while the connector dials it).
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         try await withThrowingTaskGroup(of: Void.self) { outer in
             outer.addTask {
                 try await Channels.channel(Self.at(port), listen: true, codec: json, options: .init(acceptTimeout: nil)) { channel in
@@ -269,7 +272,9 @@ import Testing
     }
 
     @Test func retryWaitsUntilTheListenerAppearsAndTimesOut() async throws {
-        let port = try await Channels.mpscReceiver(Self.at(0), codec: json) { $0.localPort! }
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var retry = ChannelOptions()
@@ -351,6 +356,29 @@ import Testing
             task.cancel()
             guard case .left? = await events.next() else { Issue.record("no leave"); return }
             #expect(receiver.peerCount == 0)
+        }
+    }
+
+    @Test func bodiesOnTheirConnectionsLoopEchoRoundTrips() async throws {
+        let onLoop = { var o = ChannelOptions(); o.runsOnConnectionLoop = true; return o }()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Channels.channel(Self.at(port), listen: true, codec: json, options: onLoop) { echo in
+                    for try await item in echo.receiver { try await echo.send(item) }
+                }
+            }
+            var connecting = onLoop
+            connecting.retry = .seconds(10)
+            try await Channels.channel(Self.at(port), listen: false, codec: json, options: connecting) { channel in
+                for i in 0..<200 {
+                    try await channel.send(Tagged(from: 1, seq: i))
+                    #expect(try await channel.receive() == Tagged(from: 1, seq: i))
+                }
+            }
+            try await group.waitForAll()
         }
     }
 }

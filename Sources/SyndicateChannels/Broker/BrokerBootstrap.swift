@@ -11,7 +11,7 @@ enum BrokerBootstrap {
         prepare: (BrokerEngine) -> Void = { _ in },
         _ body: (BrokerEngine) async throws -> R
     ) async throws -> R {
-        let client: SyndicateClient, owned: Bool, name: String
+        let client: any BrokerSession, owned: Bool, name: String
         switch transport {
         case .broker(let channel, let address, let sturdyRef):
             client = try await connect(address, sturdyRef, options: options)
@@ -33,7 +33,12 @@ enum BrokerBootstrap {
             } else {
                 try await engine.awaitCounterpart(retry: options.retry)
             }
-            let result = try await body(engine)
+            let result: R
+            if options.runsOnConnectionLoop, let loop = (client as? LoopBrokerSession)?.eventLoop {
+                result = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await body(engine) }
+            } else {
+                result = try await body(engine)
+            }
             await engine.close()
             if owned { await client.close() }
             return result
@@ -44,12 +49,12 @@ enum BrokerBootstrap {
         }
     }
 
-    static func connect(_ address: RelayAddress, _ sturdyRef: Sturdy.SturdyRef<Ref>, options: ChannelOptions) async throws(ChannelError) -> SyndicateClient {
+    static func connect(_ address: RelayAddress, _ sturdyRef: Sturdy.SturdyRef<Ref>, options: ChannelOptions) async throws(ChannelError) -> LoopBrokerSession {
         let clock = ContinuousClock()
         let deadline = options.retry.map { clock.now.advanced(by: $0) }
         while true {
             do {
-                return try await SyndicateClient.connect(to: address, sturdyRef: sturdyRef)
+                return try await LoopBrokerSession.connect(to: address, sturdyRef: sturdyRef)
             } catch {
                 if Task.isCancelled { throw .closed }
                 guard let deadline, case .connectionFailed = error else {

@@ -67,7 +67,10 @@ final class BrokerEngine: ChannelEngine {
         var closed = false
         var ended: ChannelError?
         var waiters = BrokerWaiters()
-        var outbox: [(Ref, [UInt8])] = []
+        /// Items to send: each target with the index of its payload in `payloads` (a broadcast
+        /// queues one payload for all its links, made into an `Item` once).
+        var outbox: [(target: Ref, payload: Int)] = []
+        var payloads: [[UInt8]] = []
         var flushScheduled = false
         var creditDue: Set<UInt64> = []
         var creditScheduled = false
@@ -76,7 +79,7 @@ final class BrokerEngine: ChannelEngine {
         var releaseFlag: BarrierFlag?
     }
 
-    let client: SyndicateClient
+    let client: any BrokerSession
     let name: String
     let role: BrokerRole
     let label: String
@@ -86,16 +89,14 @@ final class BrokerEngine: ChannelEngine {
     private let state = Mutex(State())
     private let inbox: BoundedQueue<Arrival>
 
-    /// How long an accepting endpoint holds a link whose connector has not sent `Ready` (a
-    /// `Connect` naming someone else's entity never does) before dropping it.
-    static let pendingTimeout: Duration = .seconds(10)
-    /// At most this many such links at once (with a `limit`, the limit bounds them already).
+    /// At most this many links whose connector has not sent `Ready` at once (each is held for
+    /// ``ChannelOptions/readyTimeout``; with a `limit`, the limit bounds them already).
     static let maximumPending = 64
 
     /// Receiving ends when the last peer goes: connecting receivers, and a 1:1 channel's listening side.
     let endsWithPeers: Bool
 
-    init(client: SyndicateClient, name: String, role: BrokerRole, options: ChannelOptions, single: Bool = false) {
+    init(client: any BrokerSession, name: String, role: BrokerRole, options: ChannelOptions, single: Bool = false) {
         self.endsWithPeers = role.receives && (!role.accepts || single)
         self.client = client
         self.name = name
@@ -206,7 +207,7 @@ final class BrokerEngine: ChannelEngine {
         }
     }
 
-    static func clientError(_ error: any Error, _ client: SyndicateClient) -> ChannelError {
+    static func clientError(_ error: any Error, _ client: any BrokerSession) -> ChannelError {
         if let error = error as? ChannelError { return error }
         if error is CancellationError { return .closed }
         return .connection(peer: "\(client.address)", reason: "\(error)")
@@ -402,15 +403,15 @@ final class BrokerEngine: ChannelEngine {
             s.incoming[connectHandle] = .link(id)
             s.pending += 1
         }
-        let client = self.client
+        let client = self.client, timeout = options.readyTimeout
         Task { [weak self] in
-            try? await Task.sleep(for: Self.pendingTimeout)
+            try? await Task.sleep(for: timeout)
             guard let self else { return }
             try? client.run { turn, _ in self.dropIfPending(turn, id) }
         }
     }
 
-    /// Acceptor: a link still without its `Ready` after ``pendingTimeout`` is dropped.
+    /// Acceptor: a link still without its `Ready` after ``ChannelOptions/readyTimeout`` is dropped.
     private func dropIfPending(_ turn: Turn, _ id: UInt64) {
         let label = state.withLock { s -> String? in
             guard let link = s.links[id], !link.joined else { return nil }
@@ -418,7 +419,7 @@ final class BrokerEngine: ChannelEngine {
         }
         guard let label else { return }
         removeLink(turn, id, reason: nil)
-        yield(.refused(address: label, reason: .timedOut("no Ready within \(Self.pendingTimeout)")))
+        yield(.refused(address: label, reason: .timedOut("no Ready within \(options.readyTimeout)")))
     }
 
     private func yield(_ event: PeerEvent) {
@@ -583,9 +584,11 @@ final class BrokerEngine: ChannelEngine {
             let ids = try selected(s, targets)
             if ids.isEmpty { throw .noPeers }
             var queued = false
+            let index = s.payloads.count
             for id in ids {
-                if Self.reserve(&s, id, payload) { queued = true } else { waiting.append(id) }
+                if Self.reserve(&s, id, index) { queued = true } else { waiting.append(id) }
             }
+            if queued { s.payloads.append(payload) }
             return queued && Self.claimFlush(&s)
         }
         if flush { scheduleFlush() }
@@ -596,7 +599,10 @@ final class BrokerEngine: ChannelEngine {
                 let outcome = try state.withLock { s throws(ChannelError) -> (done: Bool, flush: Bool, failure: ChannelError.PeerFailure?) in
                     try checkOpen(s)
                     guard let link = s.links[id] else { return (true, false, .init(peer: "peer \(id)", reason: "left before it had credit")) }
-                    if Self.reserve(&s, id, payload) { return (true, Self.claimFlush(&s), nil) }
+                    if Self.reserve(&s, id, s.payloads.count) {
+                        s.payloads.append(payload)
+                        return (true, Self.claimFlush(&s), nil)
+                    }
                     if let deadline, clock.now >= deadline {
                         throw .timedOut("sending to \(link.peer.address): no credit within \(options.sendTimeout ?? .zero)")
                     }
@@ -620,12 +626,12 @@ final class BrokerEngine: ChannelEngine {
         }
     }
 
-    /// Queues `payload` on link `id` if its credit allows.
-    private static func reserve(_ s: inout State, _ id: UInt64, _ payload: [UInt8]) -> Bool {
+    /// Queues payload number `payload` on link `id` if its credit allows.
+    private static func reserve(_ s: inout State, _ id: UInt64, _ payload: Int) -> Bool {
         guard let index = s.links.index(forKey: id), let target = s.links.values[index].target,
               s.links.values[index].sent < s.links.values[index].sendLimit else { return false }
         s.links.values[index].sent += 1
-        s.outbox.append((target, payload))
+        s.outbox.append((target: target, payload: payload))
         return true
     }
 
@@ -639,12 +645,16 @@ final class BrokerEngine: ChannelEngine {
     private func scheduleFlush() {
         do {
             try client.run { [self] turn, _ in
-                let batch = state.withLock { s in
+                let (batch, payloads) = state.withLock { s in
                     s.flushScheduled = false
-                    defer { s.outbox = [] }
-                    return s.outbox
+                    defer {
+                        s.outbox = []
+                        s.payloads = []
+                    }
+                    return (s.outbox, s.payloads)
                 }
-                for (target, payload) in batch { turn.message(target, ChannelProtocol.Item(payload: payload)) }
+                let items = payloads.map { ChannelProtocol.Item(payload: $0).preserves(as: Ref.self) }
+                for (target, payload) in batch { turn.message(target, items[payload]) }
             }
         } catch {
             state.withLock { $0.flushScheduled = false }

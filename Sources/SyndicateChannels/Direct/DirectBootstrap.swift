@@ -44,6 +44,9 @@ enum DirectBootstrap {
             if options.accept > 0 {
                 try await engine.waitForPeers(options.accept, timeout: options.acceptTimeout)
             }
+            if single, options.runsOnConnectionLoop, let loop = engine.firstPeerLoop {
+                return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await body(engine) }
+            }
             return try await body(engine)
         }
     }
@@ -57,7 +60,10 @@ enum DirectBootstrap {
         return try await run(engine) {
             await engine.serve(connection)
         } body: {
-            try await engine.waitForPeers(1, timeout: .seconds(10))
+            try await engine.waitForAdmission(timeout: .seconds(10))
+            if options.runsOnConnectionLoop {
+                return try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) { try await body(engine) }
+            }
             return try await body(engine)
         }
     }

@@ -20,7 +20,9 @@ final class DirectEngine: ChannelEngine {
         /// The members in `order` (what a send to all goes to, without building it per send).
         var ordered: [Member] = []
         var nextID: UInt64 = 0
-        var peerWaiters: [(id: UInt64, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var peerWaiters: [(id: UInt64, count: Int, ever: Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Peers admitted so far, those gone included.
+        var admitted = 0
         var closed = false
         var serverChannel: (any Channel)?
         /// Called for every peer that joins (the barrier's late-arrival release).
@@ -58,6 +60,9 @@ final class DirectEngine: ChannelEngine {
     var peers: [Peer] {
         state.withLock { s in s.order.compactMap { s.members[$0]?.peer } }
     }
+
+    /// The event loop of the first peer present (a 1:1 channel's one connection).
+    var firstPeerLoop: (any EventLoop)? { state.withLock { $0.ordered.first?.channel.eventLoop } }
 
     var localPort: Int? { state.withLock { $0.serverChannel?.localAddress?.port } }
 
@@ -140,9 +145,22 @@ final class DirectEngine: ChannelEngine {
     }
 
     func waitForPeers(_ count: Int, timeout: Duration?) async throws(ChannelError) {
+        try await waitForPeers(count, ever: false, timeout: timeout)
+    }
+
+    /// A connecting engine's start: returns once its connection has been admitted, even if it
+    /// has ended since (a listener that sent its items and closed at once, or one that refused
+    /// it over its limit: the receiver then sees the items, if any, and the end).
+    func waitForAdmission(timeout: Duration) async throws(ChannelError) {
+        try await waitForPeers(1, ever: true, timeout: timeout)
+    }
+
+    /// Waits until `count` peers are present, or (`ever`) have been admitted in all.
+    private func waitForPeers(_ count: Int, ever: Bool, timeout: Duration?) async throws(ChannelError) {
         guard count > 0 else { return }
+        let reached: @Sendable (State) -> Bool = { s in (ever ? s.admitted : s.members.count) >= count }
         let waiter = state.withLock { s -> UInt64? in
-            if s.members.count >= count || s.closed { return nil }
+            if reached(s) || s.closed { return nil }
             s.nextID += 1
             return s.nextID
         }
@@ -154,8 +172,8 @@ final class DirectEngine: ChannelEngine {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let now = state.withLock { s -> Bool in
-                        if s.members.count >= count || s.closed || Task.isCancelled { return true }
-                        s.peerWaiters.append((waiter, count, c))
+                        if reached(s) || s.closed || Task.isCancelled { return true }
+                        s.peerWaiters.append((waiter, count, ever, c))
                         return false
                     }
                     if now { c.resume() }
@@ -168,23 +186,20 @@ final class DirectEngine: ChannelEngine {
                 c?.resume()
             }
         }
-        let reached: Bool
         if let timeout {
-            reached = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { await wait(); return true }
-                group.addTask { try? await Task.sleep(for: timeout); return false }
-                let first = await group.next() ?? false
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await wait() }
+                group.addTask { try? await Task.sleep(for: timeout) }
+                await group.next()
                 group.cancelAll()
-                return first
             }
         } else {
             await wait()
-            reached = true
         }
-        let (present, closed) = state.withLock { ($0.members.count, $0.closed) }
+        let (present, closed, done) = state.withLock { ($0.members.count, $0.closed, reached($0)) }
         if closed { throw .closed }
-        if !reached || present < count {
-            throw .timedOut("\(present) of \(count) peers after \(timeout.map { "\($0)" } ?? "waiting")")
+        if !done {
+            throw .timedOut("\(present) of \(count) peers\(ever ? " admitted" : "") after \(timeout.map { "\($0)" } ?? "waiting")")
         }
     }
 
@@ -216,9 +231,13 @@ final class DirectEngine: ChannelEngine {
             s.order.append(id)
             s.ordered.append(member)
             s.subscribers.yield(.joined(peer))
-            let count = s.members.count
-            let ready = s.peerWaiters.filter { $0.count <= count }
-            s.peerWaiters.removeAll { $0.count <= count }
+            s.admitted += 1
+            let count = s.members.count, admitted = s.admitted
+            let isReady = { (w: (id: UInt64, count: Int, ever: Bool, continuation: CheckedContinuation<Void, Never>)) in
+                w.count <= (w.ever ? admitted : count)
+            }
+            let ready = s.peerWaiters.filter(isReady)
+            s.peerWaiters.removeAll(where: isReady)
             return (ready.map(\.continuation), s.joinHook)
         }
         options.onJoin?(peer)

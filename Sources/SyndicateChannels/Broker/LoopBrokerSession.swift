@@ -1,0 +1,169 @@
+import NIOCore
+import Preserves
+import Syndicate
+import SyndicateNIO
+import SyndicateProtocols
+import Synchronization
+
+/// A broker-mode endpoint's own connection to the broker, whose actor runs its turns on the
+/// relay session's event loop (a `SyndicateClient`'s actor has a queue of its own).
+///
+/// Items then go from the socket to the endpoint's entities, and from its turns to the
+/// socket, without waking another thread: the relay session and the endpoint hand each other
+/// batches on one loop. Only the hop to and from the tasks that call `send` and `receive` is left.
+final class LoopBrokerSession: BrokerSession {
+    let address: RelayAddress
+    private let dataspace: Ref
+    private let actor: SyndicateActor
+    private let connection: RelayConnection
+
+    private struct State {
+        var end: SyndicateClientError?
+        var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    private init(address: RelayAddress, dataspace: Ref, actor: SyndicateActor, connection: RelayConnection) {
+        self.address = address
+        self.dataspace = dataspace
+        self.actor = actor
+        self.connection = connection
+    }
+
+    /// Connects to the broker at `address` and resolves `sturdyRef` there (as
+    /// `SyndicateClient.connect(to:sturdyRef:)` does), within `resolveTimeout`.
+    static func connect(
+        to address: RelayAddress, sturdyRef: Sturdy.SturdyRef<Ref>, resolveTimeout: Duration = .seconds(10)
+    ) async throws(SyndicateClientError) -> LoopBrokerSession {
+        let connection: RelayConnection
+        do {
+            connection = try await RelayConnector.connect(address)
+        } catch {
+            throw .connectionFailed(address: "\(address)", reason: "\(error)")
+        }
+        let answer = Answer()
+        let actor = SyndicateActor.boot(name: "channels \(address)", executor: connection.session.actor.executor) { turn in
+            turn.resolve(connection.peer, sturdyRef, rejected: { _, reason in
+                answer.settle(.failure(.rejected(reason: reason.string ?? "\(reason)")))
+            }) { _, ds in
+                answer.settle(.success(ds))
+            }
+        }
+        let sessionEnded = Task {
+            _ = await connection.session.actor.terminated()
+            answer.settle(.failure(.connectionLost(address: "\(address)")))
+        }
+        let timeout = Task {
+            try await Task.sleep(for: resolveTimeout)
+            answer.settle(.failure(.resolveTimedOut(address: "\(address)")))
+        }
+        let result = await answer.value()
+        timeout.cancel()
+        switch result {
+        case .failure(let error):
+            sessionEnded.cancel()
+            actor.run { turn in turn.stopActor() }
+            connection.session.transportClosed()
+            throw error
+        case .success(let ds):
+            let session = LoopBrokerSession(address: address, dataspace: ds, actor: actor, connection: connection)
+            Task { [weak session] in
+                _ = await sessionEnded.value
+                session?.end(.connectionLost(address: "\(address)"))
+            }
+            return session
+        }
+    }
+
+    /// The event loop the session's turns run on.
+    var eventLoop: (any EventLoop)? { (connection.session.actor.executor as? EventLoopExecutor)?.eventLoop }
+
+    func run(_ action: @escaping @Sendable (Turn, Ref) throws -> Void) throws(SyndicateClientError) {
+        if let end = state.withLock({ $0.end }) { throw end }
+        let ds = dataspace
+        actor.run { turn in try action(turn, ds) }
+    }
+
+    func sync() async throws {
+        let id = state.withLock { s -> UInt64 in
+            s.nextID += 1
+            return s.nextID
+        }
+        let ds = dataspace
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let end = state.withLock { s -> SyndicateClientError? in
+                    if let end = s.end { return end }
+                    s.waiters[id] = continuation
+                    return nil
+                }
+                if let end {
+                    continuation.resume(throwing: end)
+                    return
+                }
+                actor.run { [self] turn in
+                    turn.sync(ds) { [self] _ in state.withLock { $0.waiters.removeValue(forKey: id) }?.resume() }
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+        }
+    }
+
+    func closed() async -> SyndicateClientError {
+        _ = await connection.session.actor.terminated()
+        return state.withLock { $0.end } ?? .connectionLost(address: "\(address)")
+    }
+
+    func close() async {
+        guard end(.closed) else { return }
+        _ = await actor.terminated()
+        // The retractions are queued at the session ahead of this; it writes them, then closes.
+        connection.session.transportClosed()
+        _ = await connection.session.actor.terminated()
+    }
+
+    /// Marks the session ended, fails waiting syncs and stops the actor (retracting what it
+    /// asserted). Returns whether this call ended it.
+    @discardableResult
+    private func end(_ reason: SyndicateClientError) -> Bool {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, any Error>]? in
+            guard s.end == nil else { return nil }
+            s.end = reason
+            defer { s.waiters = [:] }
+            return Array(s.waiters.values)
+        }
+        guard let waiters else { return false }
+        for waiter in waiters { waiter.resume(throwing: reason) }
+        actor.run { turn in turn.stopActor() }
+        return true
+    }
+
+    /// The resolution's outcome, settled once.
+    private final class Answer: Sendable {
+        private let state = Mutex<(result: Result<Ref, SyndicateClientError>?, waiter: CheckedContinuation<Result<Ref, SyndicateClientError>, Never>?)>((nil, nil))
+
+        func settle(_ result: Result<Ref, SyndicateClientError>) {
+            let waiter = state.withLock { s -> CheckedContinuation<Result<Ref, SyndicateClientError>, Never>? in
+                guard s.result == nil else { return nil }
+                s.result = result
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume(returning: result)
+        }
+
+        func value() async -> Result<Ref, SyndicateClientError> {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { s -> Result<Ref, SyndicateClientError>? in
+                    if let result = s.result { return result }
+                    s.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+}
