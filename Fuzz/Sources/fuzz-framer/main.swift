@@ -126,6 +126,11 @@ func checkDirectPacket(_ bytes: UnsafeRawBufferPointer) {
             check(valueEnd == end, "direct packet reading ended at \(end), the value at \(valueEnd)")
             let parsed = try WirePacket(preserves: value)
             check(parsed == packet, "direct packet reading gave \(packet), the ordinary path \(parsed)")
+            // The relay moves a packet said to hold no embedded value across its membrane
+            // unexamined: the claim must be true (it may err the other way, for annotations).
+            if let (_, _, holdsEmbedded) = reader.decodePrefixNotingEmbedded(WirePacket.self, bytes) {
+                check(holdsEmbedded || !value.containsEmbedded, "direct packet reading met no embedded value in \(value)")
+            }
         } catch {
             fail("direct packet reading accepted what the ordinary path rejects (\(error)): \(packet)")
         }

@@ -174,6 +174,8 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
     /// How many items of `stack` are in use. The slots above hold trivial values, kept so
     /// that the stack never shrinks (shrinking an array costs more than reusing its slots).
     @usableFromInline var stackTop = 0
+    /// How many embedded values have been read (so a caller can tell values that hold none).
+    @usableFromInline var embeddedCount = 0
 
     @inlinable
     init(buffer: UnsafeRawBufferPointer, reader: BinaryReader<Embedded>) {
@@ -508,6 +510,7 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
             try enter()
             defer { depth -= 1 }
             let representation = try readValue()
+            embeddedCount &+= 1
             do {
                 return .embedded(try reader.decodeEmbedded(representation))
             } catch {

@@ -84,14 +84,26 @@ public struct BinarySource<Embedded: PreservesEmbedded> {
     @inlinable
     public func peekRecord(label: StaticString) -> Bool {
         let count = label.utf8CodeUnitCount
-        guard count < 0x80, byte(at: 0) == BinaryTag.record, byte(at: 1) == BinaryTag.symbol,
-            byte(at: 2) == UInt8(count), cursor.index + 3 + count <= cursor.buffer.count
+        let i = cursor.index
+        let buffer = cursor.buffer
+        guard count < 0x80, i + 3 + count <= buffer.count, buffer[i] == BinaryTag.record,
+            buffer[i + 1] == BinaryTag.symbol, buffer[i + 2] == UInt8(truncatingIfNeeded: count)
         else { return false }
-        let start = cursor.index + 3
-        return label.withUTF8Buffer { name in
-            for i in 0..<count where cursor.buffer[start + i] != name[i] { return false }
-            return true
+        let start = i + 3
+        guard label.hasPointerRepresentation else {
+            return label.withUTF8Buffer { name in
+                for k in 0..<count where buffer[start + k] != name[k] { return false }
+                return true
+            }
         }
+        // The label's bytes in place: no closure to call for the few bytes of a label.
+        let name = label.utf8Start
+        var k = 0
+        while k < count {
+            if buffer[start + k] != name[k] { return false }
+            k += 1
+        }
+        return true
     }
 
     @inlinable @inline(__always)
@@ -160,5 +172,20 @@ extension BinaryReader {
         source.cursor.valueStart = offset
         guard let value = try? T(binary: &source), source.cursor.index - offset <= limits.maxSize else { return nil }
         return (value, source.cursor.index)
+    }
+
+    /// ``decodePrefix(_:_:from:)``, telling also whether the value holds any embedded value
+    /// (when it holds none, its parts can change embedding without being walked: see
+    /// ``Value/reinterpretedKnowingNoEmbedded(as:)``).
+    @inlinable
+    public func decodePrefixNotingEmbedded<T: SchemaRepresentable>(
+        _ type: T.Type, _ buffer: UnsafeRawBufferPointer, from offset: Int = 0
+    ) -> (value: T, end: Int, containsEmbedded: Bool)? where T.Embedded == Embedded {
+        guard offset < buffer.count else { return nil }
+        var source = BinarySource(cursor: BinaryCursor(buffer: buffer, reader: self))
+        source.cursor.index = offset
+        source.cursor.valueStart = offset
+        guard let value = try? T(binary: &source), source.cursor.index - offset <= limits.maxSize else { return nil }
+        return (value, source.cursor.index, source.cursor.embeddedCount != 0)
     }
 }

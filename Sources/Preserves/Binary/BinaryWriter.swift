@@ -110,6 +110,16 @@ public struct BinaryEmitter<Embedded: PreservesEmbedded> {
     @inlinable
     public mutating func writeInteger(_ i: SignedInteger) {
         output.append(BinaryTag.signedInteger)
+        if case .small(let n) = i {
+            // A machine word has at most 8 bytes: its length fits in one byte.
+            var count = SignedInteger.byteCount(n)
+            output.append(UInt8(truncatingIfNeeded: count))
+            while count > 0 {
+                count -= 1
+                output.append(UInt8(truncatingIfNeeded: n >> (count &* 8)))
+            }
+            return
+        }
         writeLength(i.twosComplementByteCount)
         i.appendTwosComplementBytes(to: &output)
     }
@@ -130,7 +140,8 @@ public struct BinaryEmitter<Embedded: PreservesEmbedded> {
         var text = text
         text.withUTF8 { utf8 in
             writeLength(utf8.count)
-            output.append(contentsOf: utf8)
+            // One byte (a label such as `M`) costs less appended alone than in bulk.
+            if utf8.count == 1 { output.append(utf8[0]) } else { output.append(contentsOf: utf8) }
         }
     }
 

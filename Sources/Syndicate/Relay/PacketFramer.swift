@@ -37,6 +37,11 @@ public struct PacketFramer: Sendable {
 
     /// The syntax of the last value read, which the reply should use.
     public private(set) var lastSyntax: WireSyntax?
+    /// Whether the last packet ``next()`` returned may hold embedded values: `false` only
+    /// when it was read straight into its type and the reader met none, so that the relay can
+    /// move its values into the local embedding without walking them (see
+    /// ``RelaySession/deliver(_:syntax:size:holdsEmbedded:)``).
+    public private(set) var lastPacketMayHoldEmbedded = true
 
     public init(limits: RelayLimits = .default) {
         self.binaryReader = BinaryReader(limits: limits.readerLimits)
@@ -69,11 +74,16 @@ public struct PacketFramer: Sendable {
         if buffer[start] >= 0x80 {
             switch try nextBinary(direct: true) {
             case nil: return nil
-            case .packet(let packet)?: return packet
-            case .value(let value)?: return try packet(from: value)
+            case .packet(let packet, let holdsEmbedded)?:
+                lastPacketMayHoldEmbedded = holdsEmbedded
+                return packet
+            case .value(let value)?:
+                lastPacketMayHoldEmbedded = true
+                return try packet(from: value)
             }
         }
         guard let value = try nextText() else { return nil }
+        lastPacketMayHoldEmbedded = true
         return try packet(from: value)
     }
 
@@ -92,7 +102,7 @@ public struct PacketFramer: Sendable {
         if buffer[start] >= 0x80 {
             switch try nextBinary(direct: false) {
             case nil: return nil
-            case .packet(let packet)?: return packet.preserves
+            case .packet(let packet, _)?: return packet.preserves
             case .value(let value)?: return value
             }
         } else {
@@ -107,7 +117,7 @@ public struct PacketFramer: Sendable {
     /// A binary packet: read straight into its type where that succeeds (see
     /// `Preserves.BinarySource`), else decoded as a value.
     private enum Decoded {
-        case packet(WirePacket)
+        case packet(WirePacket, holdsEmbedded: Bool)
         case value(WireValue)
     }
 
@@ -123,8 +133,8 @@ public struct PacketFramer: Sendable {
             do throws(BinaryDecodingError) {
                 if !scanning {
                     // Usually the whole packet is here: decode it in one pass.
-                    if direct, let (packet, end) = reader.decodePrefix(WirePacket.self, pending) {
-                        return .success((.packet(packet), end))
+                    if direct, let (packet, end, embedded) = reader.decodePrefixNotingEmbedded(WirePacket.self, pending) {
+                        return .success((.packet(packet, holdsEmbedded: embedded), end))
                     }
                     do throws(BinaryDecodingError) {
                         let (value, end) = try reader.decodePrefix(pending)
@@ -136,8 +146,8 @@ public struct PacketFramer: Sendable {
                 }
                 guard let length = try scanner.scan(pending) else { return .success(nil) }
                 let whole = UnsafeRawBufferPointer(rebasing: pending[..<length])
-                if direct, let (packet, end) = reader.decodePrefix(WirePacket.self, whole), end == length {
-                    return .success((.packet(packet), length))
+                if direct, let (packet, end, embedded) = reader.decodePrefixNotingEmbedded(WirePacket.self, whole), end == length {
+                    return .success((.packet(packet, holdsEmbedded: embedded), length))
                 }
                 let value = try reader.decode(whole)
                 return .success((.value(value), length))

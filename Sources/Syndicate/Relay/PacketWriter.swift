@@ -4,7 +4,9 @@ import SyndicateProtocols
 /// Encodes packets in the syntax the peer speaks.
 public struct PacketWriter: Sendable {
     // Canonical (sorted dictionaries and sets), so output is deterministic and byte-identical to upstream peers.
-    private let binary = BinaryWriter<WireEmbedded>(options: .canonical)
+    private let binary = PacketWriter.binaryWriter
+    /// The binary writer of packets: canonical.
+    static let binaryWriter = BinaryWriter<WireEmbedded>(options: .canonical)
     private let text = TextWriter<WireEmbedded>(options: .compact)
 
     public init() {}

@@ -28,8 +28,17 @@ final class Relay {
     private var outboundAssertions: [Handle: PinSet] = [:]
     /// Objects we exported as the peer of a `sync`, released when the peer answers.
     @exclusivity(unchecked) private var syncPeers: [Int: WireSymbol] = [:]
+    /// This turn's events for a peer that speaks text, sent as one packet when the turn commits.
     @exclusivity(unchecked) private var pendingEvents: [Protocol.TurnEvent<WireEmbedded>] = []
+    /// This turn's events for a peer that speaks binary, encoded as they come into the Turn
+    /// packet being built (`pendingBinaryCount` of them so far).
+    @exclusivity(unchecked) private var pendingBinary = BinaryEmitter(writer: PacketWriter.binaryWriter)
+    @exclusivity(unchecked) private var pendingBinaryCount = 0
     @exclusivity(unchecked) private var flushScheduled = false
+    /// The syntax of the packet being assembled, fixed by its first event.
+    @exclusivity(unchecked) private var batchSyntax: WireSyntax = .binary
+    /// The exported object the last inbound event was for: most packets address one object.
+    @exclusivity(unchecked) private var lastTarget: WireSymbol?
     /// The size of the last Turn packet, to size the next one's buffer.
     private var lastPacketSize = 0
     private(set) var isClosed = false
@@ -57,11 +66,12 @@ final class Relay {
 
     // MARK: Inbound
 
-    /// Handles one packet from the peer, in the current turn.
-    func handle(_ turn: Turn, _ packet: WirePacket) throws(RelayError) {
+    /// Handles one packet from the peer, in the current turn. With `holdsEmbedded: false`
+    /// (the reader met no embedded value in it) values cross the membrane unexamined.
+    func handle(_ turn: Turn, _ packet: WirePacket, holdsEmbedded: Bool = true) throws(RelayError) {
         switch packet {
         case .turn(let events):
-            for event in events { try handle(turn, event) }
+            for event in events { try handle(turn, event, holdsEmbedded) }
         case .error(let error):
             throw RelayError(.peerError, "peer reported an error: \(error.message) \(error.detail)")
         case .extension(let ext):
@@ -71,9 +81,9 @@ final class Relay {
         }
     }
 
-    private func handle(_ turn: Turn, _ event: Protocol.TurnEvent<WireEmbedded>) throws(RelayError) {
-        guard let oid = event.oid.int, let target = exported.symbol(oid: oid) else {
-            logger.debug("event for unknown oid dropped", metadata: ["oid": "\(event.oid)"])
+    private func handle(_ turn: Turn, _ event: Protocol.TurnEvent<WireEmbedded>, _ holdsEmbedded: Bool) throws(RelayError) {
+        guard let oid = event.oid.int, let target = exportedTarget(oid: oid) else {
+            logDropped(event.oid)
             return
         }
         switch event.event {
@@ -82,7 +92,7 @@ final class Relay {
                 throw RelayError(.protocolViolation, "assertion with duplicate handle \(a.handle)")
             }
             var pins = PinSet()
-            let value = try importValue(turn, a.assertion, &pins)
+            let value = holdsEmbedded ? try importValue(turn, a.assertion, &pins) : a.assertion.reinterpretedKnowingNoEmbedded()
             exported.pin(target)
             pins.exported.append(target)
             let handle = turn.assert(target.ref, value)
@@ -93,18 +103,37 @@ final class Relay {
             turn.retract(entry.handle)
             release(entry.pins)
         case .message(let m):
-            var pins = PinSet()
-            let value = try importValue(turn, m.body, &pins)
-            try rejectTransientImports(pins)
-            turn.message(target.ref, value)
-            release(pins)
-            if let peer = syncPeers.removeValue(forKey: oid) { exported.release(peer) }
+            if !holdsEmbedded {
+                turn.message(target.ref, m.body.reinterpretedKnowingNoEmbedded())
+            } else {
+                var pins = PinSet()
+                let value = try importValue(turn, m.body, &pins)
+                try rejectTransientImports(pins)
+                turn.message(target.ref, value)
+                release(pins)
+            }
+            if !syncPeers.isEmpty, let peer = syncPeers.removeValue(forKey: oid) { exported.release(peer) }
         case .sync(let s):
             var pins = PinSet()
             let peer = try importRef(turn, s.peer, &pins)
             turn.sync(target.ref) { turn in turn.message(peer, .boolean(true)) }
             release(pins)
         }
+    }
+
+    /// The exported object `oid` names, if any.
+    private func exportedTarget(oid: Int) -> WireSymbol? {
+        // A symbol leaves the table when its last pin goes, and oids are never reused, so a
+        // remembered symbol that is still pinned is still the one the table has for its oid.
+        if let last = lastTarget, last.oid == oid, last.pins > 0 { return last }
+        let symbol = exported.symbol(oid: oid)
+        lastTarget = symbol
+        return symbol
+    }
+
+    @inline(never)
+    private func logDropped(_ oid: Protocol.Oid) {
+        logger.debug("event for unknown oid dropped", metadata: ["oid": "\(oid)"])
     }
 
     private func importValue(_ turn: Turn, _ value: WireValue, _ pins: inout PinSet) throws(RelayError) -> AnyValue {
@@ -166,6 +195,7 @@ final class Relay {
     }
 
     private func release(_ pins: PinSet) {
+        if pins.exported.isEmpty && pins.imported.isEmpty { return }
         for symbol in pins.exported { exported.release(symbol) }
         for symbol in pins.imported { imported.release(symbol) }
     }
@@ -194,9 +224,21 @@ final class Relay {
 
     func sendMessage(_ turn: Turn, oid: Int, _ value: AnyValue) {
         guard !isClosed else { return }
+        // A body without embedded values is encoded once for all the peers it goes to (a
+        // message to many subscribers); one with embedded values differs from peer to peer.
+        let binary = (flushScheduled ? batchSyntax : syntax) == .binary
+        if binary, let encoded = MessageBodyEncodings.shared.event(for: value) {
+            enqueueEncodedMessage(turn, oid, encoded)
+            return
+        }
         var pins = PinSet()
         let wire = exportValue(value, &pins)
-        enqueue(turn, oid, .message(Protocol.Message(body: wire)))
+        if binary, pins.exported.isEmpty, pins.imported.isEmpty,
+           let encoded = MessageBodyEncodings.shared.encodeEvent(for: value, wire) {
+            enqueueEncodedMessage(turn, oid, encoded)
+        } else {
+            enqueue(turn, oid, .message(Protocol.Message(body: wire)))
+        }
         release(pins)
     }
 
@@ -235,23 +277,60 @@ final class Relay {
         return WireEmbedded(.mine(oid: SignedInteger(symbol.oid)))
     }
 
+    /// Adds `event` to the packet of this turn.
     private func enqueue(_ turn: Turn, _ oid: Int, _ event: Protocol.Event<WireEmbedded>) {
         guard !isClosed else { return }
-        pendingEvents.append(Protocol.TurnEvent(oid: SignedInteger(oid), event: event))
+        startEvent(turn)
+        let turnEvent = Protocol.TurnEvent(oid: SignedInteger(oid), event: event)
+        if batchSyntax == .binary {
+            turnEvent.write(to: &pendingBinary)
+        } else {
+            pendingEvents.append(turnEvent)
+        }
+    }
+
+    /// Adds a message to the binary packet of this turn, its event (`<M body>`) encoded already.
+    private func enqueueEncodedMessage(_ turn: Turn, _ oid: Int, _ encoded: MessageBodyEncodings.Entry) {
+        startEvent(turn)
+        encoded.write(oid: oid, to: &pendingBinary)
+    }
+
+    /// Schedules the packet of this turn at its first event, and opens it if it is binary.
+    @inline(__always)
+    private func startEvent(_ turn: Turn) {
         if !flushScheduled {
             flushScheduled = true
+            batchSyntax = syntax
             turn.preCommitActions.append { [self] turn in flush(turn) }
         }
+        guard batchSyntax == .binary else { return }
+        if pendingBinaryCount == 0 {
+            // A Turn packet is the sequence of its events (`protocol.Turn`): the events are
+            // written as they come, by their generated encoder, the sequence around them here.
+            pendingBinary.output.reserveCapacity(min(max(lastPacketSize + lastPacketSize / 8, 64), 1 << 20))
+            pendingBinary.beginSequence()
+        }
+        pendingBinaryCount += 1
     }
 
     /// Sends the events of this turn as one packet.
     /// The bytes stay charged to the account of the work that caused them until written.
     private func flush(_ turn: Turn) {
         flushScheduled = false
-        guard !pendingEvents.isEmpty, !isClosed else { return }
-        let packet = WirePacket.turn(pendingEvents)
-        pendingEvents.removeAll(keepingCapacity: true)
-        let bytes = writer.encode(packet, syntax: syntax, capacityHint: lastPacketSize + lastPacketSize / 8)
+        guard !isClosed else { return }
+        let bytes: [UInt8]
+        if pendingBinaryCount > 0 {
+            pendingBinary.end()
+            bytes = pendingBinary.output
+            pendingBinary.output = []
+            pendingBinaryCount = 0
+        } else if !pendingEvents.isEmpty {
+            let packet = WirePacket.turn(pendingEvents)
+            pendingEvents.removeAll(keepingCapacity: true)
+            bytes = writer.encode(packet, syntax: batchSyntax, capacityHint: lastPacketSize + lastPacketSize / 8)
+        } else {
+            return
+        }
         lastPacketSize = bytes.count
         transport.send(bytes, loan: turn.loan.map { Loan(account: $0.account, cost: bytes.count) })
     }
@@ -271,6 +350,9 @@ final class Relay {
         guard !isClosed else { return }
         isClosed = true
         pendingEvents = []
+        pendingBinary.output = []
+        pendingBinaryCount = 0
+        lastTarget = nil
         // Proxies (RelayEntity) hold the relay; dropping the tables breaks that cycle.
         exported = Membrane()
         imported = Membrane()

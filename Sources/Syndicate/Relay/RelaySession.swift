@@ -78,9 +78,11 @@ public final class RelaySession: @unchecked Sendable {
     /// cost to the peer's account while its effects are queued. Returns `false` when the
     /// transport should stop reading until ``RelayTransport/resumeReading()`` is called:
     /// while too many packets wait for the session's actor, or while the work the peer caused
-    /// is still queued downstream (a slow consumer it feeds).
+    /// is still queued downstream (a slow consumer it feeds). `holdsEmbedded: false` says that
+    /// the packet holds no embedded value (``PacketFramer/lastPacketMayHoldEmbedded``), so its
+    /// values need no translation across the membrane.
     @discardableResult
-    public func deliver(_ packet: WirePacket, syntax: WireSyntax, size: Int = 0) -> Bool {
+    public func deliver(_ packet: WirePacket, syntax: WireSyntax, size: Int = 0, holdsEmbedded: Bool = true) -> Bool {
         let keepReading = lock.withLock { () -> Bool in
             pendingPackets += 1
             if pendingPackets >= limits.maxPendingInboundPackets || account.isOverLimit { readingPaused = true }
@@ -91,7 +93,7 @@ public final class RelaySession: @unchecked Sendable {
             guard !relay.isClosed else { return }
             relay.syntax = syntax
             do throws(RelayError) {
-                try relay.handle(turn, packet)
+                try relay.handle(turn, packet, holdsEmbedded: holdsEmbedded)
             } catch {
                 relay.logger.info("relay session ended", metadata: ["reason": "\(error)"])
                 if error.kind != .peerError { relay.fail(error) } else { relay.close() }

@@ -1,0 +1,69 @@
+import Preserves
+@testable import Syndicate
+import SyndicateProtocols
+import Testing
+import TestSupport
+
+/// The relay's shortcuts for values without embedded references: the framer says when a packet
+/// holds none, and a message's encoding is found again by its body's storage, not by equality,
+/// and written as the generated encoder writes the event.
+@Suite struct RelayEncodingTests {
+    static func packetBytes(_ body: WireValue) -> [UInt8] {
+        PacketWriter().encode(.turn([Protocol.TurnEvent(oid: 0, event: .message(Protocol.Message(body: body)))]), syntax: .binary)
+    }
+
+    static func local(_ wire: WireValue) -> AnyValue {
+        wire.mapEmbedded { _ -> Ref in fatalError("no embedded values") }
+    }
+
+    @Test func theFramerTellsPacketsWithoutEmbeddedValues() throws {
+        let plain: WireValue = .record(Record(label: .symbol("Says"), .string("a"), .byteString([1])))
+        let embedding: WireValue = .record(Record(label: .symbol("Says"), .embedded(WireEmbedded(.mine(oid: 3)))))
+        var framer = PacketFramer()
+        framer.append(Self.packetBytes(plain))
+        _ = try #require(try framer.next())
+        #expect(!framer.lastPacketMayHoldEmbedded)
+        framer.append(Self.packetBytes(embedding))
+        _ = try #require(try framer.next())
+        #expect(framer.lastPacketMayHoldEmbedded)
+        framer.append(Array("[[0 <M 1>]]\n".utf8))
+        _ = try #require(try framer.next())
+        #expect(framer.lastPacketMayHoldEmbedded)
+    }
+
+    @Test func aBodyIsFoundByItsStorage() throws {
+        let cache = MessageBodyEncodings()
+        let wire: WireValue = .sequence([.string("producer"), .byteString(Array(repeating: 9, count: 16))])
+        let body = Self.local(wire)
+        #expect(cache.event(for: body) == nil)
+        let made = try #require(cache.encodeEvent(for: body, wire))
+        let found = try #require(cache.event(for: body))
+        #expect(found === made)
+        let equal = Self.local(.sequence([.string("producer"), .byteString(Array(repeating: 9, count: 16))]))
+        #expect(equal == body)
+        #expect(cache.event(for: equal) == nil)
+        // Atoms and empty sequences have no storage to recognise.
+        #expect(cache.encodeEvent(for: .string("x"), .string("x")) == nil)
+        #expect(cache.encodeEvent(for: .sequence([]), .sequence([])) == nil)
+    }
+
+    @Test(arguments: [0, 1, 127, 128, 300, 1 << 40])
+    func theEventIsWrittenAsTheGeneratedEncoderWritesIt(oid: Int) throws {
+        let cache = MessageBodyEncodings()
+        let wire: WireValue = .record(Record(label: .symbol("Says"), .string("producer"), .dictionary([1: 2, 0: "z"])))
+        let entry = try #require(cache.encodeEvent(for: Self.local(wire), wire))
+        var emitter = BinaryEmitter(writer: PacketWriter.binaryWriter)
+        entry.write(oid: oid, to: &emitter)
+        let generated = PacketWriter.binaryWriter.encode(Protocol.TurnEvent(oid: SignedInteger(oid), event: .message(Protocol.Message(body: wire))))
+        #expect(emitter.output == generated)
+    }
+
+    @Test func largeEventsAreEncodedButNotKept() throws {
+        let cache = MessageBodyEncodings()
+        let wire: WireValue = .sequence([.byteString(Array(repeating: 1, count: MessageBodyEncodings.maxEventSize))])
+        let body = Self.local(wire)
+        let made = try #require(cache.encodeEvent(for: body, wire))
+        #expect(made.eventBytes.count > MessageBodyEncodings.maxEventSize)
+        #expect(cache.event(for: body) == nil)
+    }
+}
