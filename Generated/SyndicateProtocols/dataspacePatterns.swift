@@ -661,8 +661,8 @@ extension DataspacePatterns {
         /// The pattern to observe: ``shape``, captured as a whole.
         public let pattern: Pattern<Embedded>
 
-        private let parse: @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output
-        private let validate: @Sendable (Output) throws(Preserves.SchemaParseError) -> Swift.Void
+        @usableFromInline internal let parse: @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output
+        @usableFromInline internal let validate: @Sendable (Output) throws(Preserves.SchemaParseError) -> Swift.Void
 
         /// A typed pattern from a shape, the parser of the values it observes, and a check of
         /// the parsed value against the constraints the shape cannot state exactly.
@@ -675,7 +675,7 @@ extension DataspacePatterns {
 
         /// The observed value, from the captures of ``pattern`` in the order the dataspace
         /// delivers them (the whole value is the first).
-        public func decode(_ captures: [Preserves.Value<Embedded>]) throws(Preserves.SchemaParseError) -> Output {
+        @inlinable public func decode(_ captures: [Preserves.Value<Embedded>]) throws(Preserves.SchemaParseError) -> Output {
             guard let value = captures.first else {
                 throw Preserves.SchemaParseError(definition: "dataspacePatterns.TypedPattern", expected: "the captured value")
             }
@@ -683,15 +683,27 @@ extension DataspacePatterns {
         }
 
         /// Parses one observed value and checks it against the constraints.
-        public func decode(value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output {
+        @inlinable public func decode(value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output {
             let output = try parse(value)
             try validate(output)
             return output
         }
 
         /// Checks an already parsed value against the pattern's constraints.
-        public func check(_ output: Output) throws(Preserves.SchemaParseError) {
+        @inlinable public func check(_ output: Output) throws(Preserves.SchemaParseError) {
             try validate(output)
+        }
+
+        /// ``decode(value:)`` as a function: for code generic over `Output` that decodes many
+        /// values, which then calls the parser without looking up this type's metadata each time.
+        @inlinable public var decoder: @Sendable (Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output {
+            let parse = self.parse
+            let validate = self.validate
+            return { (value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Output in
+                let output = try parse(value)
+                try validate(output)
+                return output
+            }
         }
 
         /// The same observation, decoding to a part or a transformation of the value
@@ -732,7 +744,7 @@ extension DataspacePatterns {
         }
 
         /// Checks the parsed field against the constraint (`definition` names where, for errors).
-        public func check(_ field: Field, _ definition: Swift.StaticString) throws(Preserves.SchemaParseError) {
+        @inlinable public func check(_ field: Field, _ definition: Swift.StaticString) throws(Preserves.SchemaParseError) {
             switch self {
             case .any:
                 return

@@ -60,6 +60,12 @@ struct DataspacePatternSupport {
     }
 
     func member(_ name: String, _ arguments: Argument...) -> Expression { Expression.member(nil, name).call(arguments) }
+
+    /// Public decoding and checking are inlinable, so that a client's calls are specialised for
+    /// its types instead of looking up generic metadata for every value it decodes.
+    var inlinable: [String] { access == "public" ? ["@inlinable"] : [] }
+    /// The access of the closures the inlinable members call.
+    var closureAccess: String { access == "public" ? "@usableFromInline internal" : "private" }
     func name(_ n: String) -> Expression { .name(n) }
 
     // MARK: TypedPattern
@@ -85,8 +91,8 @@ struct DataspacePatternSupport {
                 .variable(VariableDescription(
                     documentation: ["The pattern to observe: ``shape``, captured as a whole."],
                     access: access, kind: .let, name: "pattern", type: pattern)),
-                .variable(VariableDescription(access: "private", kind: .let, name: "parse", type: sendableFunction(value, output))),
-                .variable(VariableDescription(access: "private", kind: .let, name: "validate", type: sendableFunction(output, .named("Swift.Void")))),
+                .variable(VariableDescription(access: closureAccess, kind: .let, name: "parse", type: sendableFunction(value, output))),
+                .variable(VariableDescription(access: closureAccess, kind: .let, name: "validate", type: sendableFunction(output, .named("Swift.Void")))),
                 .function(FunctionDescription(
                     documentation: [
                         "A typed pattern from a shape, the parser of the values it observes, and a check of",
@@ -110,7 +116,7 @@ struct DataspacePatternSupport {
                         "The observed value, from the captures of ``pattern`` in the order the dataspace",
                         "delivers them (the whole value is the first).",
                     ],
-                    access: access, kind: .function("decode"),
+                    attributes: inlinable, access: access, kind: .function("decode"),
                     parameters: [Parameter(label: "_", name: "captures", type: .array(value))],
                     throwing: error, result: output,
                     body: [
@@ -121,7 +127,7 @@ struct DataspacePatternSupport {
                     ])),
                 .function(FunctionDescription(
                     documentation: ["Parses one observed value and checks it against the constraints."],
-                    access: access, kind: .function("decode"),
+                    attributes: inlinable, access: access, kind: .function("decode"),
                     parameters: [Parameter(name: "value", type: value)], throwing: error, result: output,
                     body: [
                         .declare(.let, .name("output"), type: nil, value: name("parse").call(.unlabeled(name("value"))).tried),
@@ -130,9 +136,26 @@ struct DataspacePatternSupport {
                     ])),
                 .function(FunctionDescription(
                     documentation: ["Checks an already parsed value against the pattern's constraints."],
-                    access: access, kind: .function("check"),
+                    attributes: inlinable, access: access, kind: .function("check"),
                     parameters: [Parameter(label: "_", name: "output", type: output)], throwing: error,
                     body: [.expression(name("validate").call(.unlabeled(name("output"))).tried)])),
+                .function(FunctionDescription(
+                    documentation: [
+                        "``decode(value:)`` as a function: for code generic over `Output` that decodes many",
+                        "values, which then calls the parser without looking up this type's metadata each time.",
+                    ],
+                    attributes: inlinable, access: access, kind: .computedProperty("decoder"), result: sendableFunction(value, output),
+                    body: [
+                        .declare(.let, .name("parse"), type: nil, value: name("self").dot("parse")),
+                        .declare(.let, .name("validate"), type: nil, value: name("self").dot("validate")),
+                        .returnStatement(.closure(Closure(
+                            parameters: [ClosureParameter(name: "value", type: value)], throwing: error, result: output,
+                            body: [
+                                .declare(.let, .name("output"), type: nil, value: name("parse").call(.unlabeled(name("value"))).tried),
+                                .expression(name("validate").call(.unlabeled(name("output"))).tried),
+                                .returnStatement(name("output")),
+                            ]))),
+                    ])),
                 .function(FunctionDescription(
                     documentation: [
                         "The same observation, decoding to a part or a transformation of the value",
@@ -192,7 +215,7 @@ struct DataspacePatternSupport {
                     ])])),
                 .function(FunctionDescription(
                     documentation: ["Checks the parsed field against the constraint (`definition` names where, for errors)."],
-                    access: access, kind: .function("check"),
+                    attributes: inlinable, access: access, kind: .function("check"),
                     parameters: [Parameter(label: "_", name: "field", type: field), Parameter(label: "_", name: "definition", type: .named("Swift.StaticString"))],
                     throwing: error,
                     body: [.switchStatement(name("self"), [

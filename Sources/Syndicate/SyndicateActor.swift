@@ -115,8 +115,10 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
             if turn.traceActions != nil {
                 turn.traceActions! += events.compactMap { TurnTracing.describe($0).map { .dequeue(event: $0) } }
             }
-            for event in events {
-                switch event {
+            // By index, not `for event in events`: the iterator would copy every event out
+            // (a retain and release of each payload) where a subscript read can borrow it.
+            for i in events.indices {
+                switch events[i] {
                 case .assert(let target, let value, let handle):
                     guard turn.enter(target.facet) else { continue }
                     try target.entityOnActor().onAssert(turn, value, handle)

@@ -20,15 +20,22 @@ public struct RelayConnection: Sendable {
 public enum RelayConnector {
     /// Connects to `address` and starts a relay session; returns once the session has
     /// imported the peer's oid 0.
+    ///
+    /// `onPeer`, if given, is called with the peer's oid 0 in the session's first turn, on the
+    /// connection's thread, before this returns: a client that sends its first request from
+    /// there does not wait for the calling task to be resumed (on a busy cooperative pool that
+    /// can take longer than a broker's handshake timeout).
     public static func connect(
         _ address: RelayAddress, limits: RelayLimits = .default,
         logger: Logger = Logger(label: "syndicate.relay"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onPeer: (@Sendable (Ref) -> Void)? = nil
     ) async throws -> RelayConnection {
         let ready = ConnectionPromise()
         let name = "\(address)"
         let start: @Sendable (ChannelRelayTransport) -> RelaySession = { transport in
             let session = RelaySession.connect(name: name, transport: transport, limits: limits, logger: logger, executor: transport.executor) { peer in
+                onPeer?(peer)
                 ready.peerImported(peer)
             }
             ready.sessionStarted(session)

@@ -16,9 +16,10 @@ struct SyndicateClientTests {
         let process: InteractiveProcess
         let address: RelayAddress
 
-        init() async throws {
+        init(_ extraArguments: [String] = []) async throws {
             let port = ServerBinaryTests.freePort()
-            process = try InteractiveProcess(ServerBinaryTests.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"], includeStandardError: true)
+            process = try InteractiveProcess(
+                ServerBinaryTests.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"] + extraArguments, includeStandardError: true)
             address = .tcp(host: "127.0.0.1", port: port)
             guard await process.waitForLine(where: { $0.contains("listening") && $0.contains("\(port)") }) != nil else {
                 process.kill()
@@ -188,5 +189,38 @@ struct SyndicateClientTests {
         await #expect(throws: SyndicateClientError.connectionLost(address: "\(broker.address)")) {
             try await client.sync()
         }
+    }
+    @Test("the resolve request goes out as the connection opens, however late the connecting task resumes")
+    func connectDoesNotWaitForTheConnectingTask() async throws {
+        // A broker that closes connections which send nothing within 0.3 s, and a connecting
+        // task resumed 1 s late at every await (a cooperative pool busy with other work): the
+        // request must not wait for the task (this was the "connection lost" of busy test runs).
+        let broker = try await Broker(["--handshake-timeout", "0.3"])
+        defer { broker.process.kill() }
+        let late = LateExecutor(delay: 1.0)
+        let client = try await withTaskExecutorPreference(late) {
+            try await SyndicateClient.connect(to: broker.address)
+        }
+        try await client.sync()
+        let greetings = try await client.messages(of: Tcp.self)
+        try client.send(Tcp(host: "still", port: 1))
+        var iterator = greetings.makeAsyncIterator()
+        #expect(try await Self.next(&iterator) == Tcp(host: "still", port: 1))
+        await client.close()
+    }
+}
+
+/// Runs each job it is given `delay` seconds late, in order, on a dispatch queue of its own
+/// (never blocking a thread of the cooperative pool).
+final class LateExecutor: TaskExecutor, Sendable {
+    private let queue = DispatchQueue(label: "late-executor")
+    private let delay: Double
+
+    init(delay: Double) { self.delay = delay }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.asyncAfter(deadline: .now() + delay) { job.runSynchronously(on: executor) }
     }
 }

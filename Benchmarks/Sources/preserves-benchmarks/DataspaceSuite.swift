@@ -83,6 +83,17 @@ struct DataspaceSuite: BenchmarkSuite {
                 counter.wait()
             }
         }
+        // For instruction counts (callgrind): DATASPACE_PATH=plain|dataspace|crowded runs only
+        // that path, DATASPACE_REPEAT times (default 20), with no timing, and reports nothing else.
+        if let only = ProcessInfo.processInfo.environment["DATASPACE_PATH"] {
+            let repeats = Int(ProcessInfo.processInfo.environment["DATASPACE_REPEAT"] ?? "") ?? 20
+            let (target, counter) = try Self.setUp(
+                viaDataspace: only != "plain", extraObservers: only == "crowded" ? (options.quick ? 1_000 : 10_000) : 0)
+            let run = operation(target, counter)
+            for _ in 0..<repeats { try run() }
+            print("\(only): \(repeats * total) messages")
+            return true
+        }
         let (direct, directCounter) = try Self.setUp(viaDataspace: false, extraObservers: 0)
         let (ds, dsCounter) = try Self.setUp(viaDataspace: true, extraObservers: 0)
         let (crowded, crowdedCounter) = try Self.setUp(viaDataspace: true, extraObservers: options.quick ? 1_000 : 10_000)

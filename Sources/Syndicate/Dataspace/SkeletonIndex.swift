@@ -146,10 +146,17 @@ final class SkeletonIndex {
     final class LeafGroup {
         let positions: ConstantPositions
         @exclusivity(unchecked) var leaves: [AnyValue: Leaf] = [:] {
-            didSet { if keyless { soleLeaf = leaves.first?.value } }
+            didSet {
+                if keyless { soleLeaf = leaves.first?.value }
+                fewLeaves = leaves.count <= Self.linearLimit ? leaves.map { ($0.key, $0.value) } : nil
+            }
         }
         /// The one leaf of a keyless group.
         @exclusivity(unchecked) private var soleLeaf: Leaf?
+        /// `leaves` while there are at most `linearLimit`: a message's key is then compared
+        /// with each (usually one, of the same representation: no hashing) instead of hashed.
+        @exclusivity(unchecked) private var fewLeaves: [(key: AnyValue, leaf: Leaf)]? = []
+        private static let linearLimit = 4
         /// The node's assertions by their constants at `positions` (those that have them all).
         var assertionsByKey: [AnyValue: Set<AssertionEntry>] = [:]
         /// Whether the key of every value is the same (no constant positions): then the group
@@ -170,7 +177,7 @@ final class SkeletonIndex {
             if keyless { return soleLeaf }
             if withValues.count == 1 {
                 guard let key = withValues[0].project(value) else { return nil }
-                return leaves[key]
+                return leaf(forKey: key)
             }
             var key: [AnyValue] = []
             key.reserveCapacity(withValues.count)
@@ -178,7 +185,31 @@ final class SkeletonIndex {
                 guard let v = path.project(value) else { return nil }
                 key.append(v)
             }
-            return leaves[.sequence(key)]
+            return leaf(forKey: .sequence(key))
+        }
+
+        @inline(__always)
+        private func leaf(forKey key: AnyValue) -> Leaf? {
+            guard let few = fewLeaves else { return leaves[key] }
+            for entry in few where Self.sameKey(entry.key, key) { return entry.leaf }
+            return nil
+        }
+
+        /// Preserves equality, answered at once for strings and symbols of identical
+        /// representation (the same short string, or the same storage).
+        @inline(__always)
+        static func sameKey(_ a: AnyValue, _ b: AnyValue) -> Bool {
+            if case .string(let x) = a, case .string(let y) = b,
+                unsafeBitCast(x, to: (UInt64, UInt64).self) == unsafeBitCast(y, to: (UInt64, UInt64).self)
+            {
+                return true
+            }
+            if case .symbol(let x) = a, case .symbol(let y) = b,
+                unsafeBitCast(x.name, to: (UInt64, UInt64).self) == unsafeBitCast(y.name, to: (UInt64, UInt64).self)
+            {
+                return true
+            }
+            return a == b
         }
 
         /// The key `value` has in `leaves`, or `nil` if a required position is missing.

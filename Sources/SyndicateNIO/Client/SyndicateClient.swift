@@ -64,19 +64,25 @@ public final class SyndicateClient: Sendable {
         limits: RelayLimits = .default, resolveTimeout: Duration = .seconds(10),
         logger: Logger = Logger(label: "syndicate.client")
     ) async throws(SyndicateClientError) -> SyndicateClient {
+        let answer = ResolveAnswer()
+        let actor = SyndicateActor.boot(name: "client \(address)") { _ in }
         let connection: RelayConnection
         do {
-            connection = try await RelayConnector.connect(address, limits: limits, logger: logger)
-        } catch {
-            throw .connectionFailed(address: "\(address)", reason: "\(error)")
-        }
-        let answer = ResolveAnswer()
-        let actor = SyndicateActor.boot(name: "client \(address)") { turn in
-            turn.resolve(connection.peer, sturdyRef, rejected: { _, reason in
-                answer.settle(.failure(.rejected(reason: Self.reasonText(reason))))
-            }) { _, ds in
-                answer.settle(.success(ds))
+            // The resolve request goes out from the session's first turn, not from this task
+            // once it resumes: a broker closes connections that send nothing within its
+            // handshake timeout, and a busy cooperative pool may resume this task later.
+            connection = try await RelayConnector.connect(address, limits: limits, logger: logger) { peer in
+                actor.run { turn in
+                    turn.resolve(peer, sturdyRef, rejected: { _, reason in
+                        answer.settle(.failure(.rejected(reason: Self.reasonText(reason))))
+                    }) { _, ds in
+                        answer.settle(.success(ds))
+                    }
+                }
             }
+        } catch {
+            actor.run { turn in turn.stopActor() }
+            throw .connectionFailed(address: "\(address)", reason: "\(error)")
         }
         let sessionEnded = Task {
             _ = await connection.session.actor.terminated()
