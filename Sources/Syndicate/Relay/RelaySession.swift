@@ -7,7 +7,7 @@ import SyndicateProtocols
 /// ``RelayTransport``.
 ///
 /// Transports decode the bytes they receive with a ``PacketFramer`` and hand each packet to
-/// ``deliver(_:syntax:size:)``; each becomes one turn of the session's actor. When the transport
+/// ``deliver(_:syntax:size:holdsEmbedded:)``; each becomes one turn of the session's actor. When the transport
 /// closes, or the peer breaks the protocol, the actor stops and everything the peer asserted
 /// through this link is retracted.
 public final class RelaySession: @unchecked Sendable {
