@@ -43,7 +43,7 @@ final class LoopBrokerSession: BrokerSession {
         } catch {
             throw .connectionFailed(address: "\(address)", reason: "\(error)")
         }
-        let answer = Answer()
+        let answer = SettledOnce<Result<Ref, SyndicateClientError>>()
         let actor = SyndicateActor.boot(name: "channels \(address)", executor: connection.session.actor.executor) { turn in
             turn.resolve(connection.peer, sturdyRef, rejected: { _, reason in
                 answer.settle(.failure(.rejected(reason: reason.string ?? "\(reason)")))
@@ -139,31 +139,5 @@ final class LoopBrokerSession: BrokerSession {
         for waiter in waiters { waiter.resume(throwing: reason) }
         actor.run { turn in turn.stopActor() }
         return true
-    }
-
-    /// The resolution's outcome, settled once.
-    private final class Answer: Sendable {
-        private let state = Mutex<(result: Result<Ref, SyndicateClientError>?, waiter: CheckedContinuation<Result<Ref, SyndicateClientError>, Never>?)>((nil, nil))
-
-        func settle(_ result: Result<Ref, SyndicateClientError>) {
-            let waiter = state.withLock { s -> CheckedContinuation<Result<Ref, SyndicateClientError>, Never>? in
-                guard s.result == nil else { return nil }
-                s.result = result
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume(returning: result)
-        }
-
-        func value() async -> Result<Ref, SyndicateClientError> {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { s -> Result<Ref, SyndicateClientError>? in
-                    if let result = s.result { return result }
-                    s.waiter = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        }
     }
 }

@@ -64,7 +64,7 @@ public final class SyndicateClient: Sendable {
         limits: RelayLimits = .default, resolveTimeout: Duration = .seconds(10),
         logger: Logger = Logger(label: "syndicate.client")
     ) async throws(SyndicateClientError) -> SyndicateClient {
-        let answer = ResolveAnswer()
+        let answer = SettledOnce<Result<Ref, SyndicateClientError>>()
         let actor = SyndicateActor.boot(name: "client \(address)") { _ in }
         let connection: RelayConnection
         do {
@@ -511,32 +511,6 @@ public final class SyndicateClient: Sendable {
         if let text = reason.string { return text }
         if let record = reason.record, let first = record.fields.first, let text = first.string { return text }
         return "\(reason)"
-    }
-}
-
-/// The first answer to a connecting client's resolve request.
-private final class ResolveAnswer: Sendable {
-    private let state = NIOLockedValueBox<(result: Result<Ref, SyndicateClientError>?, waiter: CheckedContinuation<Result<Ref, SyndicateClientError>, Never>?)>((nil, nil))
-
-    func settle(_ result: Result<Ref, SyndicateClientError>) {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Result<Ref, SyndicateClientError>, Never>? in
-            guard state.result == nil else { return nil }
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: result)
-    }
-
-    func value() async -> Result<Ref, SyndicateClientError> {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLockedValue { state -> Result<Ref, SyndicateClientError>? in
-                if let r = state.result { return r }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
     }
 }
 
