@@ -167,17 +167,17 @@ struct TextCursor<Embedded: PreservesEmbedded> {
             let mid = (low + high + 1) / 2
             if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
         }
-        let from: Int
-        var column: Int
-        if lastPosition.line == low + 1 && lastPosition.offset <= offset {
-            from = lastPosition.offset
-            column = lastPosition.column
-        } else {
-            from = lineStarts[low]
-            column = 1
-        }
         // Count scalars, not bytes: continuation bytes (10xxxxxx) do not start a column.
-        column += buffer[from..<offset].count { $0 & 0xC0 != 0x80 }
+        let column: Int
+        if lastPosition.line == low + 1 && lastPosition.offset <= offset {
+            column = lastPosition.column + buffer[lastPosition.offset..<offset].count { $0 & 0xC0 != 0x80 }
+        } else if lastPosition.line == low + 1 {
+            // Back along the same line (a compound value's position comes after its items'):
+            // counting from the line's start instead would be quadratic on one long line.
+            column = lastPosition.column - buffer[offset..<lastPosition.offset].count { $0 & 0xC0 != 0x80 }
+        } else {
+            column = 1 + buffer[lineStarts[low]..<offset].count { $0 & 0xC0 != 0x80 }
+        }
         lastPosition = SourcePosition(offset: offset, line: low + 1, column: column)
         return lastPosition
     }
