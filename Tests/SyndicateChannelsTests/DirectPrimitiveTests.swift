@@ -1,5 +1,6 @@
 import SyndicateChannels
 import Synchronization
+import TestSupport
 import Testing
 
 /// The five primitives in direct mode, on real loopback sockets.

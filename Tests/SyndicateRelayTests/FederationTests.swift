@@ -19,19 +19,6 @@ struct FederationTests {
 
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
-    /// A free TCP port on `host` (a loopback address).
-    static func freePort(on host: String) -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr(host)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// One broker of a test federation: where it listens and the peers it has routes to.
     struct Member {
         let name: String
@@ -195,9 +182,10 @@ struct FederationTests {
         return directory
     }
 
-    /// Three loopback hosts, each with a free port.
-    static func threeHosts() -> [(host: String, port: Int)] {
-        ["127.0.0.1", "127.0.0.2", "127.0.0.3"].map { ($0, freePort(on: $0)) }
+    /// Three loopback hosts, each with a port held for the test (a broker restarted on it
+    /// finds it still free).
+    static func threeHosts() throws -> [ReservedPort] {
+        try ["127.0.0.1", "127.0.0.2", "127.0.0.3"].map { try ReservedPort(host: $0) }
     }
 
     /// Starts `members` in `mode` and a client of each (named `c` + the member's name), and waits
@@ -221,11 +209,14 @@ struct FederationTests {
     func threeBrokerMesh() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let hosts = Self.threeHosts()
-        let ((hostA, portA), (hostB, portB), (hostC, portC)) = (hosts[0], hosts[1], hosts[2])
+        let hosts = try Self.threeHosts()
+        defer { withExtendedLifetime(hosts) {} }
+        let ((hostA, portA), (hostB, portB), (hostC, portC)) = ((hosts[0].host, hosts[0].port), (hosts[1].host, hosts[1].port), (hosts[2].host, hosts[2].port))
         // A and B reach each other only through proxies the test can cut.
-        let proxyToB = try CuttableTCPProxy(listenHost: hostA, listenPort: Self.freePort(on: hostA), targetHost: hostB, targetPort: portB)
-        let proxyToA = try CuttableTCPProxy(listenHost: hostB, listenPort: Self.freePort(on: hostB), targetHost: hostA, targetPort: portA)
+        let proxyPorts = try [ReservedPort(host: hostA), ReservedPort(host: hostB)]
+        defer { withExtendedLifetime(proxyPorts) {} }
+        let proxyToB = try CuttableTCPProxy(listenHost: hostA, listenPort: proxyPorts[0].port, targetHost: hostB, targetPort: portB)
+        let proxyToA = try CuttableTCPProxy(listenHost: hostB, listenPort: proxyPorts[1].port, targetHost: hostA, targetPort: portA)
         defer {
             proxyToB.cut()
             proxyToA.cut()
@@ -333,8 +324,9 @@ struct FederationTests {
     func threeBrokerChain() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let hosts = Self.threeHosts()
-        let ((hostA, portA), (hostB, portB), (hostC, portC)) = (hosts[0], hosts[1], hosts[2])
+        let hosts = try Self.threeHosts()
+        defer { withExtendedLifetime(hosts) {} }
+        let ((hostA, portA), (hostB, portB), (hostC, portC)) = ((hosts[0].host, hosts[0].port), (hosts[1].host, hosts[1].port), (hosts[2].host, hosts[2].port))
         let a = Member(name: "a", host: hostA, port: portA, routes: [("b", hostB, portB)])
         let b = Member(name: "b", host: hostB, port: portB, routes: [("a", hostA, portA), ("c", hostC, portC)])
         let c = Member(name: "c", host: hostC, port: portC, routes: [("b", hostB, portB)])
@@ -413,7 +405,9 @@ struct FederationTests {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (hostA, hostB) = ("127.0.0.1", "127.0.0.2")
-        let (portA, portB) = (Self.freePort(on: hostA), Self.freePort(on: hostB))
+        let held = try [ReservedPort(host: hostA), ReservedPort(host: hostB)]
+        defer { withExtendedLifetime(held) {} }
+        let (portA, portB) = (held[0].port, held[1].port)
         let (keyA, keyB) = (NoiseKeyPair.generate(), NoiseKeyPair.generate())
         func config(name: String, own: NoiseKeyPair, peer: String, host: String, port: Int, key: NoiseKeyPair) -> String {
             """

@@ -12,7 +12,9 @@ struct MetricsTests {
 
     @Test("a config binds the metrics handler at /metrics; a scrape shows connections, turns, messages, assertions, queued bytes and memory")
     func scrape() async throws {
-        let port = ServerBinaryTests.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try """

@@ -17,25 +17,15 @@ struct ServerBinaryTests {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test("a config directory binds a private sturdy ref and a listener; a bad file is reported and skipped")
     func configDirectory() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.serverPath), "build syndicate-server first")
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("syndicate-config-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = Self.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         try """
         # The chat service: a dataspace behind a sturdy ref with a private key.
         let ?chat = dataspace
@@ -66,7 +56,9 @@ struct ServerBinaryTests {
 
     @Test("SIGTERM under load drains: peers get an <error>, the server logs it and exits 0 within 2 s", arguments: [SIGTERM, SIGINT])
     func gracefulShutdown(signal: Int32) async throws {
-        let port = Self.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let server = try InteractiveProcess(Self.serverPath, ["-p", "\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         let (watcher, ds) = try await RelayProtocolTests.resolvedPeer(port: port)
@@ -105,7 +97,9 @@ struct ServerBinaryTests {
 
     @Test("the README's Swift client (Examples/hello-client) asserts a typed record, receives it back, retracts it by cancelling, and exits 0")
     func helloClient() async throws {
-        let port = Self.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"], includeStandardError: true)
         defer { server.kill() }
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)

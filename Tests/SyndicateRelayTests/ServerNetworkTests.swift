@@ -53,7 +53,9 @@ struct ServerNetworkTests {
 
     @Test("-p 127.0.0.1:PORT binds the IPv4 loopback only, and serves there")
     func loopbackIPv4() async throws {
-        let port = ServerBinaryTests.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         #expect(Self.listeningAddresses(port: port) == ["0100007F"])
@@ -63,7 +65,9 @@ struct ServerNetworkTests {
 
     @Test("-p [::1]:PORT binds the IPv6 loopback only, and serves there", .enabled(if: hasIPv6Loopback))
     func loopbackIPv6() async throws {
-        let port = ServerBinaryTests.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let server = try InteractiveProcess(Self.serverPath, ["-p", "[::1]:\(port)", "--no-banner"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         #expect(Self.listeningAddresses(port: port) == ["00000000000000000000000001000000"])
@@ -104,7 +108,9 @@ struct ServerNetworkTests {
 
     @Test("connections and disconnections are logged at debug level, with the peer's address")
     func connectionLogs() async throws {
-        let port = ServerBinaryTests.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner", "--log-level", "debug"], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
         do {
@@ -149,7 +155,9 @@ struct ServerNetworkTests {
     @Test("out of file descriptors, the server backs off accepting, warns, and recovers when some free up",
           .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/stat")))
     func fileDescriptorExhaustion() async throws {
-        let port = ServerBinaryTests.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let server = try InteractiveProcess(Self.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner", "--threads", "1"], includeStandardError: true)
         defer { server.kill() }
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)

@@ -15,9 +15,12 @@ struct SyndicateClientTests {
     struct Broker {
         let process: InteractiveProcess
         let address: RelayAddress
+        /// Held for the broker's life, so no parallel test's listener takes the port.
+        let reserved: ReservedPort
 
         init(_ extraArguments: [String] = []) async throws {
-            let port = ServerBinaryTests.freePort()
+            reserved = try ReservedPort()
+            let port = reserved.port
             process = try InteractiveProcess(
                 ServerBinaryTests.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner"] + extraArguments, includeStandardError: true)
             address = .tcp(host: "127.0.0.1", port: port)
@@ -158,7 +161,9 @@ struct SyndicateClientTests {
 
     @Test("refused connections, rejected refs and a killed broker surface as typed errors")
     func typedErrors() async throws {
-        let nothing = RelayAddress.tcp(host: "127.0.0.1", port: ServerBinaryTests.freePort())
+        let unused = try ReservedPort()
+        defer { withExtendedLifetime(unused) {} }
+        let nothing = RelayAddress.tcp(host: "127.0.0.1", port: unused.port)
         await #expect {
             _ = try await SyndicateClient.connect(to: nothing)
         } throws: { error in

@@ -9,7 +9,9 @@ import Testing
 struct TraceFileTests {
     @Test("-t writes actor starts, turns with the events they dequeued and enqueued, and stops, each line a trace.prs TraceEntry")
     func traceFile() async throws {
-        let port = ServerBinaryTests.freePort()
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID().uuidString).pr").path
         let server = try InteractiveProcess(ServerBinaryTests.serverPath, ["-p", "127.0.0.1:\(port)", "--no-banner", "-t", file], includeStandardError: true)
         #expect(await server.waitForLine { $0.contains("listening") && $0.contains("\(port)") } != nil)
