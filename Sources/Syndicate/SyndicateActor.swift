@@ -110,7 +110,7 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
     }
 
     private func handle(_ events: [Event], loan: Loan?) {
-        guard !isTerminated else { return }
+        guard !isTerminated else { return releaseAfterTermination(events) }
         runTurn(in: root, loan: loan) { turn in
             if turn.traceActions != nil {
                 turn.traceActions! += events.compactMap { TurnTracing.describe($0).map { .dequeue(event: $0) } }
@@ -143,6 +143,20 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
                     try action.get(in: turn)(turn)
                 }
             }
+        }
+    }
+
+    /// A terminated actor still delivers retractions to its own entities, in their stopped
+    /// facets, so that they let go of what they hold: the actor's last retractions (made by
+    /// `terminate`) reach its own dataspaces this way, and a dataspace holding an observer whose
+    /// handler holds the dataspace's ref would otherwise keep both alive for good. Nothing the
+    /// entities do in response is published: the actor has no effects any more.
+    private func releaseAfterTermination(_ events: [Event]) {
+        let turn = Turn(actor: self, facet: root)
+        for i in events.indices {
+            guard case .retract(let target, let handle) = events[i] else { continue }
+            turn.enterStopped(target.facet)
+            try? target.entityOnActor().onRetract(turn, handle)
         }
     }
 

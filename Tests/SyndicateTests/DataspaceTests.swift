@@ -32,6 +32,33 @@ import TestSupport
         #expect(arrived < left)
     }
 
+    /// A dataspace and an observer of it in the same actor keep each other alive: the dataspace
+    /// holds the Observe assertion, whose observer entity holds the handler, which holds the
+    /// dataspace's ref. When the actor ends, its retractions must still reach its own dataspace
+    /// so that the cycle is broken (a config script doing this leaked, found by fuzz-script).
+    @Test(arguments: ["stopActor", "error"])
+    func aTerminatedActorsOwnDataspaceLetsGoOfItsObserver(ending: String) async throws {
+        let dataspace = WeakReference()
+        let seen = Recorder()
+        let actor = SyndicateActor.boot(name: "self-observing") { turn in
+            let entity = DataspaceEntity()
+            dataspace.set(entity)
+            let ds = turn.ref(entity)
+            turn.during(ds, Pattern.rec("P", Pattern.bind())) { turn, captures in
+                turn.assert(ds, .record("Seen", captures[0]))
+                seen.add("\(captures[0])")
+            }
+            turn.assert(ds, .record("P", 1))
+        }
+        #expect(await seen.wait { $0 == ["1"] })
+        actor.run { turn in
+            if ending == "error" { throw EndingError() }
+            turn.stopActor()
+        }
+        _ = await actor.terminated()
+        #expect(await dataspace.waitUntilGone(), "the dataspace entity is still alive after its actor ended")
+    }
+
     @Test func duplicateAssertionsAreCounted() async throws {
         let recorder = Recorder()
         let (_, ds) = try await dataspaceActor()

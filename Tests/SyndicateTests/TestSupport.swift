@@ -96,3 +96,24 @@ func dataspaceActor() async throws -> (SyndicateActor, Ref) {
     let actor = SyndicateActor.boot(name: "dataspace") { turn in box.set(turn.createDataspace()) }
     return (actor, try await box.get())
 }
+
+/// A weak reference readable from any task, to check that the runtime let go of an object.
+final class WeakReference: @unchecked Sendable {
+    private let lock = NSLock()
+    private weak var object: AnyObject?
+    func set(_ o: AnyObject) { lock.withLock { object = o } }
+    var isGone: Bool { lock.withLock { object == nil } }
+
+    /// Waits (up to `timeout`) until the object has been freed; returns whether it was.
+    func waitUntilGone(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if isGone { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return isGone
+    }
+}
+
+/// An error a test throws from a turn to end its actor with an error.
+struct EndingError: Error {}
