@@ -192,6 +192,7 @@ public final class SyndicateActor: @unchecked Sendable, CustomStringConvertible 
         // After an error no stop actions run; every remaining assertion is withdrawn.
         for facet in facets.values {
             facet.isAlive = false
+            facet.stopActions = []
             for task in facet.linkedTasks.values { task.cancel() }
             facet.linkedTasks.removeAll()
         }

@@ -227,7 +227,12 @@ public final class Turn {
         for child in target.children.values.sorted(by: { $0.id < $1.id }) { stopFacet(child) }
         let saved = facet
         facet = parent ?? target
-        for action in target.stopActions {
+        // Taken out of the facet first: a stop action often holds refs to the facet's own
+        // entities, whose `Underlying` holds the facet, so a stopped facet keeping its actions
+        // would keep itself (and all they capture) alive.
+        let stopActions = target.stopActions
+        target.stopActions = []
+        for action in stopActions {
             do {
                 try action(self)
             } catch {

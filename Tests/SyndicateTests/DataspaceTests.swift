@@ -59,6 +59,28 @@ import TestSupport
         #expect(await dataspace.waitUntilGone(), "the dataspace entity is still alive after its actor ended")
     }
 
+    /// A stop action that holds a ref to an entity of its own facet (a config script's `?-`
+    /// body naming a `facet` it made) must not keep the stopped facet and the entity alive:
+    /// the entity's `Underlying` holds the facet, which held its stop actions.
+    @Test func aStoppedFacetLetsGoOfItsStopActions() async throws {
+        let entity = WeakReference()
+        let facetID = Box<FacetID>()
+        let actor = SyndicateActor.boot(name: "holder") { turn in
+            _ = turn.preventInertCheck()
+            facetID.set(turn.facet { turn in
+                let recorder = RecordingEntity("e", Recorder())
+                entity.set(recorder)
+                let ref = turn.ref(recorder)
+                _ = turn.preventInertCheck()
+                turn.onStop { _ in withExtendedLifetime(ref) {} }
+            })
+        }
+        let id = try await facetID.get()
+        actor.run { $0.stop(id) }
+        #expect(await entity.waitUntilGone(), "the stopped facet's entity is still alive")
+        #expect(actor.exitStatus == nil, "only the facet stopped, not its actor")
+    }
+
     @Test func duplicateAssertionsAreCounted() async throws {
         let recorder = Recorder()
         let (_, ds) = try await dataspaceActor()
