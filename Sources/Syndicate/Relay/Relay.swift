@@ -241,6 +241,8 @@ final class Relay {
         if let identity, pins.exported.isEmpty, pins.imported.isEmpty {
             enqueueSharedMessage(turn, oid, wire, value, identity, found)
         } else {
+            // A body with embedded values is not shared: the table must not keep its references.
+            if let identity, case .first = found { MessageBodyEncodings.shared.forget(identity) }
             enqueue(turn, oid, .message(Protocol.Message(body: wire)))
         }
         release(pins)
