@@ -188,6 +188,33 @@ struct RelayProtocolTests {
         _ = broker
     }
 
+    @Test("one message body delivered to several subscribers reaches each of them whole, the first recipient's copy written directly and the later ones' from the shared encoding")
+    func oneBodyToSeveralSubscribers() async throws {
+        let (broker, port) = try await Self.broker()
+        var subscribers: [RawPeer] = []
+        for _ in 0..<3 {
+            let (peer, ds) = try await Self.resolvedPeer(port: port)
+            peer.write(WirePackets.encode(WirePackets.observe(oid: ds, Pattern.rec("Says", Pattern.bind(), Pattern.bind()), observerOid: 3, handle: 2)))
+            subscribers.append(peer)
+        }
+        let (sender, ds) = try await Self.resolvedPeer(port: port)
+        try await Task.sleep(for: .milliseconds(200))
+        let bodies: [WireValue] = (0..<20).map { i in
+            .record(Record(label: .symbol("Says"), .string("producer"), .byteString([UInt8](repeating: UInt8(i), count: 16 + i))))
+        }
+        let events = bodies.map { Protocol.TurnEvent(oid: SignedInteger(ds), event: .message(Protocol.Message(body: $0))) }
+        sender.write(WirePackets.encode(.turn(events)))
+        let expected: [WireValue] = bodies.map { body in
+            guard case .record(let r) = body else { return body }
+            return .sequence(Array(r.fields))
+        }
+        for peer in subscribers {
+            _ = await peer.read { bytes in (try? Self.decode(bytes)).map { WirePackets.messages(in: $0).count >= expected.count } ?? false }
+            #expect(WirePackets.messages(in: try peer.packets()) == expected)
+        }
+        _ = broker
+    }
+
     @Test("a peer that stops reading is disconnected once too much is queued for it; others go on")
     func slowConsumerIsDisconnected() async throws {
         let (broker, port) = try await Self.broker { $0.limits.maxPendingOutboundBytes = 256 << 10 }

@@ -38,13 +38,38 @@ import TestSupport
         #expect(cache.event(for: body) == nil)
         let made = try #require(cache.encodeEvent(for: body, wire))
         let found = try #require(cache.event(for: body))
-        #expect(found === made)
+        #expect(found.eventBytes == made.eventBytes)
         let equal = Self.local(.sequence([.string("producer"), .byteString(Array(repeating: 9, count: 16))]))
         #expect(equal == body)
         #expect(cache.event(for: equal) == nil)
         // Atoms and empty sequences have no storage to recognise.
         #expect(cache.encodeEvent(for: .string("x"), .string("x")) == nil)
         #expect(cache.encodeEvent(for: .sequence([]), .sequence([])) == nil)
+    }
+
+    @Test func eachBodyHasOneFirstRecipientWhoseBytesTheOthersCopy() throws {
+        let cache = MessageBodyEncodings()
+        let body = Self.local(.sequence([.string("producer"), .byteString([1, 2, 3])]))
+        let identity = try #require(body.storageIdentity)
+        guard case .first = cache.find(identity, body: body) else { Issue.record("the first to ask is first"); return }
+        guard case .pending = cache.find(identity, body: body) else { Issue.record("then pending, until kept"); return }
+        #expect(cache.event(for: body) == nil)
+        let bytes: [UInt8] = [0xB4, 0xB3, 0x01, 0x4D, 0x84]
+        cache.keep(identity, eventBytes: bytes)
+        guard case .encoded(let found) = cache.find(identity, body: body) else { Issue.record("then encoded"); return }
+        #expect(found.eventBytes == bytes)
+        // Another body with equal contents has its own storage.
+        let equal = Self.local(.sequence([.string("producer"), .byteString([1, 2, 3])]))
+        guard case .first = cache.find(try #require(equal.storageIdentity), body: equal) else { Issue.record("distinct storage"); return }
+    }
+
+    @Test func aBodyWhoseEventIsTooLargeIsForgotten() throws {
+        let cache = MessageBodyEncodings()
+        let body = Self.local(.sequence([.byteString([1])]))
+        let identity = try #require(body.storageIdentity)
+        _ = cache.find(identity, body: body)
+        cache.keep(identity, eventBytes: [UInt8](repeating: 0, count: MessageBodyEncodings.maxEventSize + 1))
+        guard case .first = cache.find(identity, body: body) else { Issue.record("forgotten bodies start again"); return }
     }
 
     @Test(arguments: [0, 1, 127, 128, 300, 1 << 40])

@@ -12,24 +12,21 @@ import SyndicateProtocols
 /// peer, by its membrane), and only small ones: for large ones encoding is mostly copying,
 /// which reusing the bytes costs as well.
 ///
-/// Memory is bounded: a fixed number of slots, each holding one event of at most
-/// ``maxEventSize`` bytes and the body it was made from (which keeps the identity valid). A new
-/// body takes the slot of whatever was there.
+/// The first relay to ask about a body (``find(_:body:)`` answers ``Found/first``, under the
+/// lock, once per body) writes the event straight into its packet, then leaves a copy of those
+/// bytes here (``keep(_:eventBytes:)``) for the others; one that asks before the copy is here
+/// (``Found/pending``) writes the event itself.
+///
+/// Memory is bounded: a fixed number of slots, each holding one body and at most one event of
+/// at most ``maxEventSize`` bytes. The body keeps its identity valid (no other value can take
+/// its storage while it is here). A new body takes the slot of whatever was there; a body
+/// whose event turns out too large is dropped (``forget(_:)``).
 final class MessageBodyEncodings: @unchecked Sendable {
     static let shared = MessageBodyEncodings()
 
     /// The encoding of `<M body>` (a `protocol.Event`) for one body.
-    final class Entry: Sendable {
-        let identity: ValueStorageIdentity
-        /// Kept so that no other value takes its storage, and with it its identity.
-        let body: AnyValue
+    struct Entry: Sendable {
         let eventBytes: [UInt8]
-
-        init(identity: ValueStorageIdentity, body: AnyValue, eventBytes: [UInt8]) {
-            self.identity = identity
-            self.body = body
-            self.eventBytes = eventBytes
-        }
 
         /// Writes the turn event `[oid <M body>]` as `Protocol.TurnEvent.write(to:)` writes the
         /// tuple, with the event's bytes made by `Protocol.Event.write(to:)` once for all.
@@ -41,17 +38,38 @@ final class MessageBodyEncodings: @unchecked Sendable {
         }
     }
 
+    /// What the table told the relay asking about a body, and what the relay should do.
+    enum Found {
+        /// The first to ask: write the event, then ``keep(_:eventBytes:)`` it.
+        case first
+        /// The first has not kept the event yet: write it, keep nothing.
+        case pending
+        /// Its event, encoded.
+        case encoded(Entry)
+    }
+
+    /// One body and, once its first relay wrote it, its event.
+    private struct Slot {
+        var identity: ValueStorageIdentity?
+        /// Kept so that no other value takes its storage, and with it its identity.
+        var body: AnyValue = .boolean(false)
+        var eventBytes: [UInt8]?
+    }
+
     /// Events encoded to more bytes than this are not kept.
     static let maxEventSize = 1024
-    private static let slotBits = 12
+    /// 16,384 slots: relays on other event loops can lag thousands of messages behind the
+    /// first recipient, and a body evicted before they get to it is encoded again (with 4,096,
+    /// under callgrind, most second recipients found their body gone).
+    private static let slotBits = 14
 
     // NSLock (pthread) rather than Synchronization.Mutex, so ThreadSanitizer can check it.
     private let lock = NSLock()
     /// Accessed only under `lock`.
-    @exclusivity(unchecked) private var slots: [Entry?]
+    @exclusivity(unchecked) private var slots: [Slot]
 
     init() {
-        slots = Array(repeating: nil, count: 1 << Self.slotBits)
+        slots = Array(repeating: Slot(), count: 1 << Self.slotBits)
     }
 
     private static func slot(_ identity: ValueStorageIdentity) -> Int {
@@ -60,34 +78,67 @@ final class MessageBodyEncodings: @unchecked Sendable {
         return Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - slotBits))
     }
 
-    /// The encoded event for `body` (the same storage), if one was made recently.
+    /// What to do with `body`, whose storage is `identity` (the caller holds `body`, so an
+    /// equal identity in the table means the same storage); a body not in the table is noted.
+    func find(_ identity: ValueStorageIdentity, body: AnyValue) -> Found {
+        let i = Self.slot(identity)
+        lock.lock()
+        if slots[i].identity == identity {
+            let bytes = slots[i].eventBytes
+            lock.unlock()
+            return bytes.map { .encoded(Entry(eventBytes: $0)) } ?? .pending
+        }
+        var evicted = Slot(identity: identity, body: body)
+        swap(&slots[i], &evicted)
+        lock.unlock()
+        withExtendedLifetime(evicted) {}  // released here, outside the lock
+        return .first
+    }
+
+    /// Keeps `eventBytes`, the encoded event `<M body>`, for the next relays that send the body
+    /// whose storage is `identity`; the caller was told ``Found/first``. A body whose event is
+    /// larger than ``maxEventSize`` is forgotten instead.
+    func keep(_ identity: ValueStorageIdentity, eventBytes: some Collection<UInt8>) {
+        guard eventBytes.count <= Self.maxEventSize else {
+            forget(identity)
+            return
+        }
+        let bytes = Array(eventBytes)
+        let i = Self.slot(identity)
+        lock.lock()
+        // Taken by another body meanwhile: that one is kept instead.
+        if slots[i].identity == identity { slots[i].eventBytes = bytes }
+        lock.unlock()
+    }
+
+    /// Drops the body whose storage is `identity`, if it is still here.
+    func forget(_ identity: ValueStorageIdentity) {
+        let i = Self.slot(identity)
+        var evicted = Slot()
+        lock.lock()
+        if slots[i].identity == identity { swap(&slots[i], &evicted) }
+        lock.unlock()
+        withExtendedLifetime(evicted) {}
+    }
+
+    /// The encoded event for `body` (the same storage), if one was kept recently.
     func event(for body: AnyValue) -> Entry? {
         guard let identity = body.storageIdentity else { return nil }
         let i = Self.slot(identity)
         lock.lock()
-        let entry = slots[i]
+        let bytes = slots[i].identity == identity ? slots[i].eventBytes : nil
         lock.unlock()
-        // `body` and the entry's body are both alive here: equal identities mean one storage.
-        guard let entry, entry.identity == identity else { return nil }
-        return entry
+        return bytes.map { Entry(eventBytes: $0) }
     }
 
     /// Encodes the event `<M wire>`, where `wire` is `body`, which holds no embedded value,
-    /// in the wire embedding; keeps it for the next relays that send `body` if it is small.
+    /// in the wire embedding, and keeps it for the next relays that send `body` if it is small.
     /// `nil` if `body` has no storage identity (it is neither a record nor a sequence).
     func encodeEvent(for body: AnyValue, _ wire: WireValue) -> Entry? {
         guard let identity = body.storageIdentity else { return nil }
         var emitter = BinaryEmitter(writer: PacketWriter.binaryWriter)
-        emitter.output.reserveCapacity(64)
         Protocol.Event<WireEmbedded>.message(Protocol.Message(body: wire)).write(to: &emitter)
-        let entry = Entry(identity: identity, body: body, eventBytes: emitter.output)
-        guard entry.eventBytes.count <= Self.maxEventSize else { return entry }
-        let i = Self.slot(identity)
-        lock.lock()
-        let evicted = slots[i]
-        slots[i] = entry
-        lock.unlock()
-        withExtendedLifetime(evicted) {}  // released here, outside the lock
-        return entry
+        if case .first = find(identity, body: body) { keep(identity, eventBytes: emitter.output) }
+        return Entry(eventBytes: emitter.output)
     }
 }

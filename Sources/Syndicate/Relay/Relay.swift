@@ -227,19 +227,45 @@ final class Relay {
         // A body without embedded values is encoded once for all the peers it goes to (a
         // message to many subscribers); one with embedded values differs from peer to peer.
         let binary = (flushScheduled ? batchSyntax : syntax) == .binary
-        if binary, let encoded = MessageBodyEncodings.shared.event(for: value) {
-            enqueueEncodedMessage(turn, oid, encoded)
-            return
+        let identity = binary ? value.storageIdentity : nil
+        var found = MessageBodyEncodings.Found.pending
+        if let identity {
+            found = MessageBodyEncodings.shared.find(identity, body: value)
+            if case .encoded(let encoded) = found {
+                enqueueEncodedMessage(turn, oid, encoded)
+                return
+            }
         }
         var pins = PinSet()
         let wire = exportValue(value, &pins)
-        if binary, pins.exported.isEmpty, pins.imported.isEmpty,
-           let encoded = MessageBodyEncodings.shared.encodeEvent(for: value, wire) {
-            enqueueEncodedMessage(turn, oid, encoded)
+        if let identity, pins.exported.isEmpty, pins.imported.isEmpty {
+            enqueueSharedMessage(turn, oid, wire, value, identity, found)
         } else {
+            // A body with embedded values is not shared: the table must not keep its references.
+            if let identity, case .first = found { MessageBodyEncodings.shared.forget(identity) }
             enqueue(turn, oid, .message(Protocol.Message(body: wire)))
         }
         release(pins)
+    }
+
+    /// Writes a message whose body holds no embedded value into the binary packet of this turn;
+    /// the body's first recipient leaves a copy of the event's bytes for the others (see
+    /// ``MessageBodyEncodings``).
+    private func enqueueSharedMessage(
+        _ turn: Turn, _ oid: Int, _ wire: WireValue, _ body: AnyValue, _ identity: ValueStorageIdentity,
+        _ found: MessageBodyEncodings.Found
+    ) {
+        startEvent(turn)
+        // `[oid <M body>]`, as `Protocol.TurnEvent.write(to:)` writes it (and Entry.write).
+        pendingBinary.beginSequence()
+        Protocol.writeOid(SignedInteger(oid), to: &pendingBinary)
+        let eventStart = pendingBinary.output.count
+        Protocol.Event<WireEmbedded>.message(Protocol.Message(body: wire)).write(to: &pendingBinary)
+        let eventEnd = pendingBinary.output.count
+        pendingBinary.end()
+        if case .first = found {
+            MessageBodyEncodings.shared.keep(identity, eventBytes: pendingBinary.output[eventStart..<eventEnd])
+        }
     }
 
     func sendSync(_ turn: Turn, oid: Int, peer: Ref) {
