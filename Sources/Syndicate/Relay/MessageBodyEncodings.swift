@@ -56,8 +56,11 @@ final class MessageBodyEncodings: @unchecked Sendable {
         var eventBytes: [UInt8]?
     }
 
-    /// Events encoded to more bytes than this are not kept.
-    static let maxEventSize = 1024
+    /// Events encoded to more bytes than this are not kept. With 16,384 slots that is at most
+    /// 4 MiB of bytes, and the bodies kept alive for them take a small multiple of their encoded
+    /// size in memory (an item of one byte is a `Value` of a few words), so tens of MiB at worst,
+    /// whatever the peers send (as with 4,096 slots of 1 KiB before).
+    static let maxEventSize = 256
     /// 16,384 slots: relays on other event loops can lag thousands of messages behind the
     /// first recipient, and a body evicted before they get to it is encoded again (with 4,096,
     /// under callgrind, most second recipients found their body gone).
