@@ -145,10 +145,12 @@ final class SkeletonIndex {
     /// The observers that test the same positions for constants, by the constants they want.
     final class LeafGroup {
         let positions: ConstantPositions
-        @exclusivity(unchecked) var leaves: [AnyValue: Leaf] = [:] {
+        /// The leaves by their constants (a ``LeafTable``: its hash of a message's key costs a
+        /// fraction of `Hasher`'s, which matters once a group has many leaves).
+        @exclusivity(unchecked) var leaves = LeafTable<Leaf>() {
             didSet {
-                if keyless { soleLeaf = leaves.first?.value }
-                fewLeaves = leaves.count <= Self.linearLimit ? leaves.map { ($0.key, $0.value) } : nil
+                if keyless { soleLeaf = leaves.entries.first?.element }
+                fewLeaves = leaves.count <= Self.linearLimit ? leaves.entries.map { ($0.key, $0.element) } : nil
             }
         }
         /// The one leaf of a keyless group.
@@ -173,7 +175,9 @@ final class SkeletonIndex {
 
         /// The leaf whose constants `value` has, if any.
         func leaf(for value: AnyValue) -> Leaf? {
-            for path in required where !path.exists(in: value) { return nil }
+            // By index, here and below: `for x in array` copies each element out (a retain
+            // and release of what it holds), a subscript read borrows it.
+            for i in required.indices where !required[i].exists(in: value) { return nil }
             if keyless { return soleLeaf }
             if withValues.count == 1 {
                 guard let key = withValues[0].project(value) else { return nil }
@@ -191,25 +195,8 @@ final class SkeletonIndex {
         @inline(__always)
         private func leaf(forKey key: AnyValue) -> Leaf? {
             guard let few = fewLeaves else { return leaves[key] }
-            for entry in few where Self.sameKey(entry.key, key) { return entry.leaf }
+            for i in few.indices where KeyHash.same(few[i].key, key) { return few[i].leaf }
             return nil
-        }
-
-        /// Preserves equality, answered at once for strings and symbols of identical
-        /// representation (the same short string, or the same storage).
-        @inline(__always)
-        static func sameKey(_ a: AnyValue, _ b: AnyValue) -> Bool {
-            if case .string(let x) = a, case .string(let y) = b,
-                unsafeBitCast(x, to: (UInt64, UInt64).self) == unsafeBitCast(y, to: (UInt64, UInt64).self)
-            {
-                return true
-            }
-            if case .symbol(let x) = a, case .symbol(let y) = b,
-                unsafeBitCast(x.name, to: (UInt64, UInt64).self) == unsafeBitCast(y.name, to: (UInt64, UInt64).self)
-            {
-                return true
-            }
-            return a == b
         }
 
         /// The key `value` has in `leaves`, or `nil` if a required position is missing.
@@ -420,16 +407,23 @@ final class SkeletonIndex {
     }
 
     private func send(_ turn: Turn, _ message: AnyValue, at node: Node) {
-        for group in node.leafGroupList {
-            guard let leaf = group.leaf(for: message) else { continue }
-            for endpoints in leaf.endpointList where endpoints.hasObservers {
+        // By index: `for x in array` copies each element out (a retain and release), a
+        // subscript read borrows it.
+        let groups = node.leafGroupList
+        for g in groups.indices {
+            guard let leaf = groups[g].leaf(for: message) else { continue }
+            let endpointList = leaf.endpointList
+            for e in endpointList.indices where endpointList[e].hasObservers {
+                let endpoints = endpointList[e]
                 guard let captures = endpoints.captures(of: message) else { continue }
                 let body = AnyValue.sequence(captures)
-                for observer in endpoints.observerRefs { turn.message(observer, body) }
+                let observers = endpoints.observerRefs
+                for o in observers.indices { turn.message(observers[o], body) }
             }
         }
-        for edge in node.edgeList {
-            guard let next = edge.activeNode(for: message) else { continue }
+        let edges = node.edgeList
+        for i in edges.indices {
+            guard let next = edges[i].activeNode(for: message) else { continue }
             send(turn, message, at: next)
         }
     }
