@@ -31,7 +31,8 @@ public enum RelayConnector {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onPeer: (@Sendable (Ref) -> Void)? = nil
     ) async throws -> RelayConnection {
-        let onPeerIn: (@Sendable (Ref, EventLoopExecutor) -> Void)? = onPeer.map { onPeer in { peer, _ in onPeer(peer) } }
+        var onPeerIn: (@Sendable (Ref, EventLoopExecutor) -> Void)?
+        if let onPeer { onPeerIn = { peer, _ in onPeer(peer) } }
         return try await connect(address, limits: limits, logger: logger, group: group, onPeerIn: onPeerIn)
     }
 
