@@ -1,4 +1,5 @@
 import Foundation
+import Syndicate
 import SyndicateChannels
 import SyndicateNIO
 import SyndicateServer
@@ -452,8 +453,9 @@ import TestSupport
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await withTaskExecutorPreference(late) {
-                        try await Channels.mpscReceiver(Self.on(port, "late"), codec: json) { receiver in
-                            #expect(try await receiver.receive() == Tagged(from: 1, seq: 1))
+                        try await Channels.mpscReceiver(Self.on(port, "late"), codec: json) { receiver throws in
+                            let first = try await receiver.receive()
+                            #expect(first == Tagged(from: 1, seq: 1))
                         }
                     }
                 }

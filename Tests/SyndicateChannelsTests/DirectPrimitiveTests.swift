@@ -389,8 +389,7 @@ import Testing
         defer { withExtendedLifetime(reserved) {} }
         let port = reserved.port
         for onLoop in [true, false] {
-            var options = ChannelOptions()  // the default, or off
-            if !onLoop { options.runsOnConnectionLoop = false }
+            let options = { var o = ChannelOptions(); if !onLoop { o.runsOnConnectionLoop = false }; return o }()  // the default, or off
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await Channels.channel(Self.at(port), listen: true, codec: json, options: options) { echo in
