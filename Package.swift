@@ -331,6 +331,7 @@ let package = Package(
                 "TestSupport", "Preserves", "SyndicateProtocols", "SyndicateChannels",
                 "Syndicate", "SyndicateNIO", "SyndicateServer", "SyndicateChannelsSchemas",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Interop", "Protos"],

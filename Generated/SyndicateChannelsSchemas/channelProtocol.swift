@@ -261,6 +261,59 @@ extension ChannelProtocol {
     }
 }
 
+// MARK: - channelProtocol.Items
+
+extension ChannelProtocol {
+    /// Several items at once, in order (what a sender had queued for the link when it flushed):
+    /// the same as that many `Item`s, as one message for the broker to route.
+    ///
+    /// - Remark: Generated from `channelProtocol.Items`.
+    public nonisolated struct Items: Swift.Sendable, Swift.Hashable, Preserves.SchemaPlainRepresentable {
+        public var payloads: [[Swift.UInt8]]
+
+        public init(payloads: [[Swift.UInt8]]) {
+            self.payloads = payloads
+        }
+
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(preserves value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) {
+            let _record1 = try Preserves.SchemaParsing.record(value, label: "channel-items", minimumFieldCount: 1, "channelProtocol.Items", expected: "a record <channel-items …> with at least 1 field")
+            let payloads = try Preserves.withSchemaPath(.field(0), { () throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.sequenceOf(_record1.fields[0], "channelProtocol.Items", { (_item2: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item2, "channelProtocol.Items") }) })
+            self.init(payloads: payloads)
+        }
+
+        public func preserves<Embedded: Preserves.PreservesEmbedded>(as embedding: Embedded.Type) -> Preserves.Value<Embedded> {
+            return Preserves.Value<Embedded>.record(Preserves.Record(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("channel-items")), fields: [Preserves.Value<Embedded>.sequence(self.payloads.map({ _item3 in Preserves.Value<Embedded>.byteString(_item3) }))]))
+        }
+
+        /// Writes the binary encoding of this value without building the value first.
+        @inlinable public func write<Embedded: Preserves.PreservesEmbedded>(to emitter: inout Preserves.BinaryEmitter<Embedded>) {
+            emitter.beginRecord()
+            emitter.writeSymbol("channel-items")
+            emitter.beginSequence()
+            for _item4 in self.payloads {
+                emitter.write(Preserves.Value<Embedded>.byteString(_item4))
+            }
+            emitter.end()
+            emitter.end()
+        }
+
+        /// Reads this value straight from binary input, without building its value first.
+        @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
+            try _source.beginRecord(label: "channel-items")
+            let payloads = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "channelProtocol.Items", { (_item5: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.byteString(_item5, "channelProtocol.Items") })
+            try _source.end()
+            self.init(payloads: payloads)
+        }
+
+        /// Observes `channelProtocol.Items` values; each field is open unless constrained to a
+        /// literal or a nested pattern.
+        public static func pattern<Embedded: Preserves.PreservesEmbedded>(payloads: SyndicateProtocols.DataspacePatterns.FieldPattern<Embedded, [[Swift.UInt8]]> = .any) -> SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self> {
+            let _shape: SyndicateProtocols.DataspacePatterns.Pattern<Embedded> = SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.group(type: .rec(label: Preserves.Value<Embedded>.symbol(Preserves.Symbol("channel-items"))), entries: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.indexed([payloads.shape(open: SyndicateProtocols.DataspacePatterns.Pattern<Embedded>.discard, literal: { (_x: [[Swift.UInt8]]) in Preserves.Value<Embedded>.sequence(_x.map({ _item1 in Preserves.Value<Embedded>.byteString(_item1) })) })]))
+            return SyndicateProtocols.DataspacePatterns.TypedPattern<Embedded, Self>(shape: _shape, parse: { (_value: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) -> Self in try Self(preserves: _value) }, check: { (_result: Self) throws(Preserves.SchemaParseError) in try payloads.check(_result.payloads, "channelProtocol.Items") })
+        }
+    }
+}
+
 // MARK: - channelProtocol.Leaving
 
 extension ChannelProtocol {

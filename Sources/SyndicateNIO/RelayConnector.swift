@@ -31,11 +31,23 @@ public enum RelayConnector {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onPeer: (@Sendable (Ref) -> Void)? = nil
     ) async throws -> RelayConnection {
+        var onPeerIn: (@Sendable (Ref, EventLoopExecutor) -> Void)?
+        if let onPeer { onPeerIn = { peer, _ in onPeer(peer) } }
+        return try await connect(address, limits: limits, logger: logger, group: group, onPeerIn: onPeerIn)
+    }
+
+    /// `connect(_:limits:logger:group:onPeer:)` whose `onPeerIn` also gets the session's
+    /// executor (the connection's event loop), for an actor that is to share it.
+    package static func connect(
+        _ address: RelayAddress, limits: RelayLimits, logger: Logger, group: any EventLoopGroup,
+        onPeerIn onPeer: (@Sendable (Ref, EventLoopExecutor) -> Void)?
+    ) async throws -> RelayConnection {
         let ready = ConnectionPromise()
         let name = "\(address)"
         let start: @Sendable (ChannelRelayTransport) -> RelaySession = { transport in
-            let session = RelaySession.connect(name: name, transport: transport, limits: limits, logger: logger, executor: transport.executor) { peer in
-                onPeer?(peer)
+            let executor = transport.executor
+            let session = RelaySession.connect(name: name, transport: transport, limits: limits, logger: logger, executor: executor) { peer in
+                onPeer?(peer, executor)
                 ready.peerImported(peer)
             }
             ready.sessionStarted(session)

@@ -26,8 +26,19 @@ extension Turn {
     ) {
         // An actor running on an event loop gets its connection on the same loop.
         let group: any EventLoopGroup = (actor.executor as? EventLoopExecutor)?.eventLoop ?? MultiThreadedEventLoopGroup.singleton
-        linkedTask(producing: { try await RelayConnector.connect(address, limits: limits, logger: logger, group: group) }) { turn, connection in
-            turn.resolve(connection.peer, sturdyRef, body)
+        // The resolve request goes out from the session's first turn (through this facet's
+        // activator), not once the linked task has been resumed: a broker closes connections
+        // that send nothing within its handshake timeout.
+        let activator = self.activator
+        let body = ActorConfined(body, owner: actor)
+        linkedTask(producing: {
+            let connection = try await RelayConnector.connect(address, limits: limits, logger: logger, group: group) { peer in
+                activator.activate { turn in turn.resolve(peer, sturdyRef, body.get(in: turn)) }
+            }
+            // A facet stopped meanwhile will not take the connection (nor send the resolve).
+            if Task.isCancelled { connection.session.transportClosed() }
+            return connection
+        }) { turn, connection in
             turn.linkedTask { _ in
                 await withTaskCancellationHandler {
                     _ = await connection.session.actor.terminated()

@@ -1,4 +1,5 @@
 import Foundation
+import Syndicate
 import SyndicateChannels
 import SyndicateNIO
 import SyndicateServer
@@ -17,9 +18,10 @@ import TestSupport
     }
 
     /// A broker on a free port, shut down after `body`.
-    static func withBroker<R: Sendable>(_ body: (Int) async throws -> R) async throws -> R {
+    static func withBroker<R: Sendable>(handshakeTimeout: Duration? = .seconds(10), _ body: (Int) async throws -> R) async throws -> R {
         var options = ServerOptions()
         options.ports = [0]
+        options.limits.handshakeTimeout = handshakeTimeout
         let broker = await SyndicateBroker.start(options)
         do {
             let port = try #require(try await broker.listeningPorts(count: 1).first)
@@ -422,22 +424,83 @@ import TestSupport
         }
     }
 
-    @Test func bodiesOnTheirConnectionsLoopEchoRoundTrips() async throws {
+    @Test func bodiesOffTheirConnectionsLoopEchoRoundTrips() async throws {
         try await Self.withBroker { port in
-            let onLoop = { var o = ChannelOptions(); o.runsOnConnectionLoop = true; return o }()
+            let offLoop = { var o = ChannelOptions(); o.runsOnConnectionLoop = false; return o }()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await Channels.channel(Self.on(port, "loop-echo"), listen: true, codec: json, options: onLoop) { echo in
+                    try await Channels.channel(Self.on(port, "loop-echo"), listen: true, codec: json, options: offLoop) { echo in
                         for try await item in echo.receiver { try await echo.send(item) }
                     }
                 }
-                try await Channels.channel(Self.on(port, "loop-echo"), listen: false, codec: json, options: Self.retrying(onLoop)) { channel in
+                try await Channels.channel(Self.on(port, "loop-echo"), listen: false, codec: json, options: Self.retrying(offLoop)) { channel in
                     for i in 0..<200 {
                         try await channel.send(Tagged(from: 1, seq: i))
                         #expect(try await channel.receive() == Tagged(from: 1, seq: i))
                     }
                 }
                 try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test("an endpoint's resolve goes out as its connection opens, however late the opening task resumes")
+    func openingDoesNotWaitForTheOpeningTask() async throws {
+        // A broker that closes connections which send nothing within 0.3 s, and a receiving
+        // endpoint whose task is resumed 0.6 s late at every await (a busy cooperative pool).
+        try await Self.withBroker(handshakeTimeout: .milliseconds(300)) { port in
+            let late = LateExecutor(delay: 0.6)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await withTaskExecutorPreference(late) {
+                        try await Channels.mpscReceiver(Self.on(port, "late"), codec: json) { receiver throws in
+                            let first = try await receiver.receive()
+                            #expect(first == Tagged(from: 1, seq: 1))
+                        }
+                    }
+                }
+                try await Channels.mpscSender(Self.on(port, "late"), codec: json, options: Self.retrying()) { sender in
+                    try await sender.send(Tagged(from: 1, seq: 1))
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test("items queued together reach every receiver whole and in order, large ones among them")
+    func batchedItemsKeepTheirOrderAndSize() async throws {
+        // Sizes around the 64 KiB an `Items` message holds, an empty item, and small ones, sent
+        // without waiting so that they queue up and go out in batches.
+        let sizes = [3, 0, 70_000, 12, 40_000, 40_000, 1, 65_536, 5]
+        let items = (0..<300).map { i in [UInt8(i & 0xff), UInt8(i >> 8)] + [UInt8](repeating: UInt8(i % 251), count: sizes[i % sizes.count]) }
+        try await Self.withBroker { port in
+            try await withThrowingTaskGroup(of: [[UInt8]].self) { group in
+                group.addTask {
+                    try await Channels.broadcastSender(Self.on(port, "batches"), codec: RawBytesCodec()) { sender in
+                        try await sender.waitForPeers(2, timeout: .seconds(20))
+                        for item in items { try await sender.send(item) }
+                        return []
+                    }
+                }
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await Channels.broadcastReceiver(Self.on(port, "batches"), codec: RawBytesCodec(), options: Self.retrying()) { receiver in
+                            var got: [[UInt8]] = []
+                            for try await item in receiver {
+                                got.append(item)
+                                if got.count == items.count { break }
+                            }
+                            return got
+                        }
+                    }
+                }
+                var receivers = 0
+                for try await got in group where !got.isEmpty {
+                    receivers += 1
+                    #expect(got.count == items.count)
+                    #expect(got == items, "a receiver got items out of order or altered")
+                }
+                #expect(receivers == 2)
             }
         }
     }

@@ -1,3 +1,4 @@
+import NIOPosix
 import SyndicateChannels
 import Synchronization
 import TestSupport
@@ -360,18 +361,18 @@ import Testing
         }
     }
 
-    @Test func bodiesOnTheirConnectionsLoopEchoRoundTrips() async throws {
-        let onLoop = { var o = ChannelOptions(); o.runsOnConnectionLoop = true; return o }()
+    @Test func bodiesOffTheirConnectionsLoopEchoRoundTrips() async throws {
+        let offLoop = { var o = ChannelOptions(); o.runsOnConnectionLoop = false; return o }()
         let reserved = try ReservedPort()
         defer { withExtendedLifetime(reserved) {} }
         let port = reserved.port
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await Channels.channel(Self.at(port), listen: true, codec: json, options: onLoop) { echo in
+                try await Channels.channel(Self.at(port), listen: true, codec: json, options: offLoop) { echo in
                     for try await item in echo.receiver { try await echo.send(item) }
                 }
             }
-            var connecting = onLoop
+            var connecting = offLoop
             connecting.retry = .seconds(10)
             try await Channels.channel(Self.at(port), listen: false, codec: json, options: connecting) { channel in
                 for i in 0..<200 {
@@ -380,6 +381,32 @@ import Testing
                 }
             }
             try await group.waitForAll()
+        }
+    }
+
+    @Test("a one-connection side's body runs on its connection's event loop unless told otherwise")
+    func bodiesRunOnTheirConnectionsLoopByDefault() async throws {
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
+        for onLoop in [true, false] {
+            let options = { var o = ChannelOptions(); if !onLoop { o.runsOnConnectionLoop = false }; return o }()  // the default, or off
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Channels.channel(Self.at(port), listen: true, codec: json, options: options) { echo in
+                        for try await item in echo.receiver { try await echo.send(item) }
+                    }
+                }
+                var connecting = options
+                connecting.retry = .seconds(10)
+                try await Channels.channel(Self.at(port), listen: false, codec: json, options: connecting) { channel in
+                    #expect((MultiThreadedEventLoopGroup.currentEventLoop != nil) == onLoop)
+                    try await channel.send(Tagged(from: 1, seq: 1))
+                    #expect(try await channel.receive() == Tagged(from: 1, seq: 1))
+                    #expect((MultiThreadedEventLoopGroup.currentEventLoop != nil) == onLoop)
+                }
+                try await group.waitForAll()
+            }
         }
     }
 }

@@ -214,18 +214,3 @@ struct SyndicateClientTests {
         await client.close()
     }
 }
-
-/// Runs each job it is given `delay` seconds late, in order, on a dispatch queue of its own
-/// (never blocking a thread of the cooperative pool).
-final class LateExecutor: TaskExecutor, Sendable {
-    private let queue = DispatchQueue(label: "late-executor")
-    private let delay: Double
-
-    init(delay: Double) { self.delay = delay }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        queue.asyncAfter(deadline: .now() + delay) { job.runSynchronously(on: executor) }
-    }
-}

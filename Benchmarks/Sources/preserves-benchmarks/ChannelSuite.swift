@@ -30,7 +30,7 @@ struct ChannelSuite: BenchmarkSuite {
             direct["direct broadcast", default: []].append(try blocking { try await Self.broadcast(Self.directPair, items: items, codec: codec) })
             direct["floor rtt", default: []].append(percentile(try blocking { try await ChannelFloor.roundTrips(samples: samples) }, 0.5))
             direct["direct rtt", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.directPair, samples: samples, codec: codec) }, 0.5))
-            direct["direct rtt on loop", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.directOnLoop, samples: samples, codec: codec) }, 0.5))
+            direct["direct rtt off loop", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.offLoop(Self.directPair), samples: samples, codec: codec) }, 0.5))
         }
         let d = direct.mapValues(median)
         print("| direct mode | bare swift-nio floor | SyndicateChannels direct | ratio (cost) | target |")
@@ -38,12 +38,12 @@ struct ChannelSuite: BenchmarkSuite {
         let mpscRatio = d["direct mpsc"]! / d["floor mpsc"]!
         let broadcastRatio = d["direct broadcast"]! / d["floor broadcast"]!
         let rttRatio = d["direct rtt"]! / d["floor rtt"]!
-        let loopRatio = d["direct rtt on loop"]! / d["floor rtt"]!
+        let offLoopRatio = d["direct rtt off loop"]! / d["floor rtt"]!
         print("| mpsc \(Self.peers)×\(items), µs per item | \(us(d["floor mpsc"]!)) | \(us(d["direct mpsc"]!)) | \(ratio(mpscRatio)) | ≤ 1.25× |")
         print("| broadcast 1→\(Self.peers)×\(items), µs per delivery | \(us(d["floor broadcast"]!)) | \(us(d["direct broadcast"]!)) | \(ratio(broadcastRatio)) | ≤ 1.25× |")
         print("| round trip p50, µs (\(samples)) | \(us(d["floor rtt"]!)) | \(us(d["direct rtt"]!)) | \(ratio(rttRatio)) | ≤ 1.25× |")
-        print("| round trip p50, bodies on the connection's loop (`runsOnConnectionLoop`), µs | \(us(d["floor rtt"]!)) | \(us(d["direct rtt on loop"]!)) | \(ratio(loopRatio)) | ≤ 1.25× |")
-        var met = mpscRatio <= 1.25 && broadcastRatio <= 1.25 && min(rttRatio, loopRatio) <= 1.25
+        print("| round trip p50, bodies off the connection's loop (`runsOnConnectionLoop = false`), µs | \(us(d["floor rtt"]!)) | \(us(d["direct rtt off loop"]!)) | \(ratio(offLoopRatio)) | (informative) |")
+        var met = mpscRatio <= 1.25 && broadcastRatio <= 1.25 && rttRatio <= 1.25
         print()
 
         guard let redisPath = BrokerSuite.findRedis() else {
@@ -73,19 +73,19 @@ struct ChannelSuite: BenchmarkSuite {
             viaBroker["broker broadcast", default: []].append(1 / (try blocking { try await Self.broadcast(brokerPair("broadcast-\(round)"), items: items, codec: codec) }))
             viaBroker["redis rtt", default: []].append(percentile(try blocking { try await ChannelRedis.roundTrips(port: redisPort, samples: samples) }, 0.5))
             viaBroker["broker rtt", default: []].append(percentile(try blocking { try await Self.roundTrips(brokerPair("rtt-\(round)"), samples: samples, codec: codec) }, 0.5))
-            viaBroker["broker rtt on loop", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.onLoop(brokerPair("rtt-loop-\(round)")), samples: samples, codec: codec) }, 0.5))
+            viaBroker["broker rtt off loop", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.offLoop(brokerPair("rtt-off-\(round)")), samples: samples, codec: codec) }, 0.5))
         }
         let b = viaBroker.mapValues(median)
         let bMpsc = b["broker mpsc"]! / b["redis mpsc"]!
         let bBroadcast = b["broker broadcast"]! / b["redis broadcast"]!
         let bRtt = b["broker rtt"]! / b["redis rtt"]!
-        let bLoop = b["broker rtt on loop"]! / b["redis rtt"]!
+        let bOffLoop = b["broker rtt off loop"]! / b["redis rtt"]!
         print("| broker mode | redis-server pub/sub | SyndicateChannels over syndicate-server | ratio | target |")
         print("|---|---|---|---|---|")
         print("| mpsc \(Self.peers)×\(items), msgs/s | \(Int(b["redis mpsc"]!)) | \(Int(b["broker mpsc"]!)) | \(ratio(bMpsc)) | ≥ 1× |")
         print("| broadcast 1→\(Self.peers)×\(items), deliveries/s | \(Int(b["redis broadcast"]!)) | \(Int(b["broker broadcast"]!)) | \(ratio(bBroadcast)) | ≥ 1× |")
         print("| round trip p50, µs (\(samples)) | \(us(b["redis rtt"]!)) | \(us(b["broker rtt"]!)) | \(ratio(bRtt)) | ≤ 1× |")
-        print("| round trip p50, bodies on the connection's loop (`runsOnConnectionLoop`), µs | \(us(b["redis rtt"]!)) | \(us(b["broker rtt on loop"]!)) | \(ratio(bLoop)) | ≤ 1× |")
+        print("| round trip p50, bodies off the connection's loop (`runsOnConnectionLoop = false`), µs | \(us(b["redis rtt"]!)) | \(us(b["broker rtt off loop"]!)) | \(ratio(bOffLoop)) | (informative) |")
         met = met && bMpsc >= 1 && bBroadcast >= 1
         return met
     }
@@ -111,24 +111,11 @@ struct ChannelSuite: BenchmarkSuite {
             connectOptions: options)
     }()
 
-    /// Direct mode with each side's body on its connection's event loop.
-    static let directOnLoop: Pair = {
-        var options = ChannelOptions()
-        options.retry = .seconds(30)
-        options.runsOnConnectionLoop = true
-        var accepting = ChannelOptions()
-        accepting.runsOnConnectionLoop = true
-        return Pair(
-            accepting: { .direct(host: "127.0.0.1", port: $0) },
-            connecting: { .direct(host: "127.0.0.1", port: $0) },
-            connectOptions: options, acceptOptions: accepting)
-    }()
-
-    /// `pair` with each side's body on its connection's event loop.
-    static func onLoop(_ pair: Pair) -> Pair {
+    /// `pair` with each side's body off its connection's event loop (on Swift's cooperative pool).
+    static func offLoop(_ pair: Pair) -> Pair {
         var pair = pair
-        pair.connectOptions.runsOnConnectionLoop = true
-        pair.acceptOptions.runsOnConnectionLoop = true
+        pair.connectOptions.runsOnConnectionLoop = false
+        pair.acceptOptions.runsOnConnectionLoop = false
         return pair
     }
 

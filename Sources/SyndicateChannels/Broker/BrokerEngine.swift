@@ -498,8 +498,10 @@ final class BrokerEngine: ChannelEngine {
     }
 
     func linkMessage(_ turn: Turn, _ id: UInt64, _ value: AnyValue) {
-        if let item = try? ChannelProtocol.Item(preserves: value) {
-            itemArrived(turn, id, item.payload)
+        if let items = try? ChannelProtocol.Items(preserves: value) {
+            itemsArrived(turn, id, items.payloads)
+        } else if let item = try? ChannelProtocol.Item(preserves: value) {
+            itemsArrived(turn, id, [item.payload])
         } else if let credit = try? ChannelProtocol.Credit(preserves: value) {
             let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
                 guard var link = s.links[id], let total = credit.total.int else { return [] }
@@ -515,11 +517,12 @@ final class BrokerEngine: ChannelEngine {
         }
     }
 
-    private func itemArrived(_ turn: Turn, _ id: UInt64, _ payload: [UInt8]) {
+    private func itemsArrived(_ turn: Turn, _ id: UInt64, _ payloads: [[UInt8]]) {
+        guard !payloads.isEmpty else { return }
         let outcome = state.withLock { s -> (Peer, Bool)? in
-            // In place: one hash, no copy of the link (this runs per item).
+            // In place: one hash, no copy of the link (this runs per batch of items).
             guard role.receives, let index = s.links.index(forKey: id), s.links.values[index].joined else { return nil }
-            s.links.values[index].received += 1
+            s.links.values[index].received += payloads.count
             let link = s.links.values[index]
             return (link.peer, link.received > link.granted)
         }
@@ -528,7 +531,7 @@ final class BrokerEngine: ChannelEngine {
             removeLink(turn, id, reason: .connection(peer: peer.address, reason: "sent past the credit it was granted"))
             return
         }
-        inbox.append(.item(link: id, peer: peer, payload: payload))
+        inbox.append(contentsOf: payloads.map { .item(link: id, peer: peer, payload: $0) })
     }
 
     /// Acceptor: the connector holds the `Accept`; it joins.
@@ -653,12 +656,53 @@ final class BrokerEngine: ChannelEngine {
                     }
                     return (s.outbox, s.payloads)
                 }
-                let items = payloads.map { ChannelProtocol.Item(payload: $0).preserves(as: Ref.self) }
-                for (target, payload) in batch { turn.message(target, items[payload]) }
+                for (target, message) in Self.messages(batch, payloads) { turn.message(target, message) }
             }
         } catch {
             state.withLock { $0.flushScheduled = false }
         }
+    }
+
+    /// Payload bytes at most in one `Items` message (a larger item goes alone, as an `Item`).
+    static let batchBytes = 64 * 1024
+
+    /// The messages that send `batch` (targets with payload indices, in send order): per
+    /// target, its items in order, runs of them as `Items` of at most ``batchBytes``. A run
+    /// that several targets get alike (a broadcast) is made into a value once.
+    static func messages(_ batch: [(target: Ref, payload: Int)], _ payloads: [[UInt8]]) -> [(Ref, AnyValue)] {
+        var order: [Ref] = []
+        var runs: [Ref: [Int]] = [:]
+        for (target, payload) in batch {
+            if runs[target] == nil { order.append(target) }
+            runs[target, default: []].append(payload)
+        }
+        var made: [ArraySlice<Int>: AnyValue] = [:]
+        var messages: [(Ref, AnyValue)] = []
+        messages.reserveCapacity(order.count)
+        for target in order {
+            let indices = runs[target]!
+            var start = 0
+            while start < indices.count {
+                var end = start + 1
+                var bytes = payloads[indices[start]].count
+                while end < indices.count, bytes + payloads[indices[end]].count <= batchBytes {
+                    bytes += payloads[indices[end]].count
+                    end += 1
+                }
+                let run = indices[start..<end]
+                if let value = made[run] {
+                    messages.append((target, value))
+                } else {
+                    let value = run.count == 1
+                        ? ChannelProtocol.Item(payload: payloads[run.first!]).preserves(as: Ref.self)
+                        : ChannelProtocol.Items(payloads: run.map { payloads[$0] }).preserves(as: Ref.self)
+                    made[run] = value
+                    messages.append((target, value))
+                }
+                start = end
+            }
+        }
+        return messages
     }
 
     private func awaitCredit(_ link: UInt64, until deadline: ContinuousClock.Instant?) async {

@@ -33,48 +33,20 @@ final class LoopBrokerSession: BrokerSession {
     }
 
     /// Connects to the broker at `address` and resolves `sturdyRef` there (as
-    /// `SyndicateClient.connect(to:sturdyRef:)` does), within `resolveTimeout`.
+    /// `SyndicateClient.connect(to:sturdyRef:)` does, the request sent from the session's first
+    /// turn), within `resolveTimeout`.
     static func connect(
         to address: RelayAddress, sturdyRef: Sturdy.SturdyRef<Ref>, resolveTimeout: Duration = .seconds(10)
     ) async throws(SyndicateClientError) -> LoopBrokerSession {
-        let connection: RelayConnection
-        do {
-            connection = try await RelayConnector.connect(address)
-        } catch {
-            throw .connectionFailed(address: "\(address)", reason: "\(error)")
+        let resolved = try await ResolvedConnection.connect(
+            to: address, sturdyRef: sturdyRef, name: "channels \(address)", placement: .sessionLoop,
+            resolveTimeout: resolveTimeout)
+        let session = LoopBrokerSession(address: address, dataspace: resolved.dataspace, actor: resolved.actor, connection: resolved.connection)
+        Task { [weak session] in
+            _ = await resolved.sessionEnded.value
+            session?.end(.connectionLost(address: "\(address)"))
         }
-        let answer = SettledOnce<Result<Ref, SyndicateClientError>>()
-        let actor = SyndicateActor.boot(name: "channels \(address)", executor: connection.session.actor.executor) { turn in
-            turn.resolve(connection.peer, sturdyRef, rejected: { _, reason in
-                answer.settle(.failure(.rejected(reason: reason.string ?? "\(reason)")))
-            }) { _, ds in
-                answer.settle(.success(ds))
-            }
-        }
-        let sessionEnded = Task {
-            _ = await connection.session.actor.terminated()
-            answer.settle(.failure(.connectionLost(address: "\(address)")))
-        }
-        let timeout = Task {
-            try await Task.sleep(for: resolveTimeout)
-            answer.settle(.failure(.resolveTimedOut(address: "\(address)")))
-        }
-        let result = await answer.value()
-        timeout.cancel()
-        switch result {
-        case .failure(let error):
-            sessionEnded.cancel()
-            actor.run { turn in turn.stopActor() }
-            connection.session.transportClosed()
-            throw error
-        case .success(let ds):
-            let session = LoopBrokerSession(address: address, dataspace: ds, actor: actor, connection: connection)
-            Task { [weak session] in
-                _ = await sessionEnded.value
-                session?.end(.connectionLost(address: "\(address)"))
-            }
-            return session
-        }
+        return session
     }
 
     /// The event loop the session's turns run on.

@@ -58,6 +58,21 @@ final class BoundedQueue<Element: Sendable>: Sendable {
         consumer?.resume(returning: element)
     }
 
+    /// `append(_:)` of each of `elements`, in order, under one lock.
+    func append(contentsOf elements: [Element]) {
+        var handed: [(CheckedContinuation<Element?, Never>, Element)] = []
+        state.withLock { s in
+            if s.finished { return }
+            var rest = elements[...]
+            while !s.consumers.isEmpty, let first = rest.first {
+                handed.append((s.consumers.removeFirst().continuation, first))
+                rest = rest.dropFirst()
+            }
+            s.buffer.append(contentsOf: rest)
+        }
+        for (consumer, element) in handed { consumer.resume(returning: element) }
+    }
+
     /// Takes the oldest element, waiting for one; nil once finished and drained, or when the
     /// waiting task is cancelled.
     func next() async -> Element? {

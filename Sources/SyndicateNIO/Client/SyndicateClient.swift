@@ -64,50 +64,15 @@ public final class SyndicateClient: Sendable {
         limits: RelayLimits = .default, resolveTimeout: Duration = .seconds(10),
         logger: Logger = Logger(label: "syndicate.client")
     ) async throws(SyndicateClientError) -> SyndicateClient {
-        let answer = SettledOnce<Result<Ref, SyndicateClientError>>()
-        let actor = SyndicateActor.boot(name: "client \(address)") { _ in }
-        let connection: RelayConnection
-        do {
-            // The resolve request goes out from the session's first turn, not from this task
-            // once it resumes: a broker closes connections that send nothing within its
-            // handshake timeout, and a busy cooperative pool may resume this task later.
-            connection = try await RelayConnector.connect(address, limits: limits, logger: logger) { peer in
-                actor.run { turn in
-                    turn.resolve(peer, sturdyRef, rejected: { _, reason in
-                        answer.settle(.failure(.rejected(reason: Self.reasonText(reason))))
-                    }) { _, ds in
-                        answer.settle(.success(ds))
-                    }
-                }
-            }
-        } catch {
-            actor.run { turn in turn.stopActor() }
-            throw .connectionFailed(address: "\(address)", reason: "\(error)")
+        let resolved = try await ResolvedConnection.connect(
+            to: address, sturdyRef: sturdyRef, name: "client \(address)", placement: .ownQueue,
+            limits: limits, resolveTimeout: resolveTimeout, logger: logger)
+        let client = SyndicateClient(address: address, dataspace: resolved.dataspace, actor: resolved.actor, link: .direct(resolved.connection))
+        Task { [weak client] in
+            _ = await resolved.sessionEnded.value
+            client?.end(.connectionLost(address: "\(address)"))
         }
-        let sessionEnded = Task {
-            _ = await connection.session.actor.terminated()
-            answer.settle(.failure(.connectionLost(address: "\(address)")))
-        }
-        let timeout = Task {
-            try await Task.sleep(for: resolveTimeout)
-            answer.settle(.failure(.resolveTimedOut(address: "\(address)")))
-        }
-        let result = await answer.value()
-        timeout.cancel()
-        switch result {
-        case .failure(let error):
-            sessionEnded.cancel()
-            actor.run { turn in turn.stopActor() }
-            connection.session.transportClosed()
-            throw error
-        case .success(let ds):
-            let client = SyndicateClient(address: address, dataspace: ds, actor: actor, link: .direct(connection))
-            Task { [weak client] in
-                _ = await sessionEnded.value
-                client?.end(.connectionLost(address: "\(address)"))
-            }
-            return client
-        }
+        return client
     }
 
     /// Connects, runs `body` with the client, and closes the client when `body` returns or
@@ -507,11 +472,7 @@ public final class SyndicateClient: Sendable {
         try await wait { _ in }
     }
 
-    static func reasonText(_ reason: AnyValue) -> String {
-        if let text = reason.string { return text }
-        if let record = reason.record, let first = record.fields.first, let text = first.string { return text }
-        return "\(reason)"
-    }
+    static func reasonText(_ reason: AnyValue) -> String { ResolvedConnection.reasonText(reason) }
 }
 
 /// The first answer to a route a client follows, and the news that its link was lost.
