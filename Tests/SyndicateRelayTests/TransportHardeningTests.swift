@@ -170,15 +170,21 @@ struct TransportHardeningTests {
         let piece = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
         raw.write("[\"")
         for _ in 0..<32 { raw.write(piece) }
+        let overLimit = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(300))
         var accepted = 0
         for _ in 0..<3 {
             if (0..<16).allSatisfy({ _ in raw.write(piece) }) { accepted += 1 }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(accepted == 3, "writes after the <error> were refused: the broker reset the connection")
+        // The broker drops input for 2 s (ChannelRelayTransport.lingerPeriod) and then closes,
+        // so the writes only prove something if a loaded machine did not stretch the sleeps
+        // that far (seen while valgrind ran beside the tests).
+        let inTime = overLimit.duration(to: .now) < .milliseconds(1500)
+        if inTime { #expect(accepted == 3, "writes after the <error> were refused: the broker reset the connection") }
         let (_, closed) = await raw.readToClose(timeout: 20)
-        #expect(closed && !raw.resetByPeer)
+        #expect(closed)
+        if inTime { #expect(!raw.resetByPeer) }
         let errors = WirePackets.errors(in: try raw.packets())
         #expect(errors.count == 1 && errors.first?.message.contains("size limit") == true, "\(errors)")
         await listener.close()
