@@ -287,6 +287,7 @@ struct RelayProtocolTests {
                 sent.increment()
             }
         }
+        let started = ContinuousClock.now
         writer.start()
         // The producer is held back: its writes stop while the consumer does not read, and
         // what waits inside the broker stays near the producer's debt limit.
@@ -294,9 +295,14 @@ struct RelayProtocolTests {
         let early = sent.value
         let pendingWhileStalled = budget.pendingBytes
         try await Task.sleep(for: .milliseconds(500))
-        // (The kernel's socket buffers still take a little as their windows grow.)
-        #expect(sent.value - early < 64, "the producer kept going: \(early) → \(sent.value) messages")
-        #expect(sent.value < 400)
+        // (The kernel's socket buffers still take a little as their windows grow.) Only while
+        // the 3 s stall timeout has not cut the consumer off: a loaded machine can stretch the
+        // sleeps that far (seen in a CI rehearsal beside a valgrind run), and then the producer
+        // rightly goes on.
+        if started.duration(to: .now) < .milliseconds(2700) {
+            #expect(sent.value - early < 64, "the producer kept going: \(early) → \(sent.value) messages")
+            #expect(sent.value < 400)
+        }
         #expect(pendingWhileStalled < 4 << 20, "\(pendingWhileStalled) bytes queued in the broker")
 
         // After the stall timeout the consumer is cut off and told why; the producer goes on.
