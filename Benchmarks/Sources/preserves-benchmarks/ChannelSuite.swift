@@ -21,32 +21,55 @@ struct ChannelSuite: BenchmarkSuite {
         let rounds = options.quick ? 1 : 3
         let codec = JSONCodec<Tick>()
 
-        // Direct mode and its floor, interleaved round by round.
-        var direct: [String: [Double]] = [:]
-        for _ in 0..<rounds {
-            direct["floor mpsc", default: []].append(try blocking { try await ChannelFloor.mpsc(senders: Self.peers, items: items) })
-            direct["direct mpsc", default: []].append(try blocking { try await Self.mpsc(Self.directPair, items: items, codec: codec) })
-            direct["direct mpsc off loop", default: []].append(try blocking { try await Self.mpsc(Self.offLoop(Self.directPair), items: items, codec: codec) })
-            direct["floor broadcast", default: []].append(try blocking { try await ChannelFloor.broadcast(receivers: Self.peers, items: items) })
-            direct["direct broadcast", default: []].append(try blocking { try await Self.broadcast(Self.directPair, items: items, codec: codec) })
-            direct["direct broadcast off loop", default: []].append(try blocking { try await Self.broadcast(Self.offLoop(Self.directPair), items: items, codec: codec) })
-            direct["floor rtt", default: []].append(percentile(try blocking { try await ChannelFloor.roundTrips(samples: samples) }, 0.5))
-            direct["direct rtt", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.directPair, samples: samples, codec: codec) }, 0.5))
-            direct["direct rtt off loop", default: []].append(percentile(try blocking { try await Self.roundTrips(Self.offLoop(Self.directPair), samples: samples, codec: codec) }, 0.5))
+        // Direct mode and its floor, interleaved round by round. Each scenario's cost is the
+        // process's CPU time per item (both sides run in this process); wall time is reported too.
+        // CHANNELS_SCENARIOS="floor rtt,direct rtt" runs only those direct-mode scenarios and prints
+        // their figures (for profiling one scenario, e.g. under callgrind).
+        let only = ProcessInfo.processInfo.environment["CHANNELS_SCENARIOS"].map { Set($0.split(separator: ",").map(String.init)) }
+        var wall: [String: [Double]] = [:]
+        var cpu: [String: [Double]] = [:]
+        func record(_ key: String, per units: Int, _ body: @escaping @Sendable () async throws -> Double) throws {
+            if let only, !only.contains(key) { return }
+            let before = processCPUSeconds()
+            let seconds = try blocking(body)
+            cpu[key, default: []].append((processCPUSeconds() - before) / Double(units))
+            wall[key, default: []].append(seconds)
         }
-        let d = direct.mapValues(median)
-        print("| direct mode | bare swift-nio floor | SyndicateChannels direct | ratio (cost) | target |")
+        let deliveries = Self.peers * items
+        for _ in 0..<rounds {
+            try record("floor mpsc", per: deliveries) { try await ChannelFloor.mpsc(senders: Self.peers, items: items) }
+            try record("direct mpsc", per: deliveries) { try await Self.mpsc(Self.directPair, items: items, codec: codec) }
+            try record("direct mpsc off loop", per: deliveries) { try await Self.mpsc(Self.offLoop(Self.directPair), items: items, codec: codec) }
+            try record("floor broadcast", per: deliveries) { try await ChannelFloor.broadcast(receivers: Self.peers, items: items) }
+            try record("direct broadcast", per: deliveries) { try await Self.broadcast(Self.directPair, items: items, codec: codec) }
+            try record("direct broadcast off loop", per: deliveries) { try await Self.broadcast(Self.offLoop(Self.directPair), items: items, codec: codec) }
+            try record("floor rtt", per: samples) { percentile(try await ChannelFloor.roundTrips(samples: samples), 0.5) }
+            try record("direct rtt", per: samples) { percentile(try await Self.roundTrips(Self.directPair, samples: samples, codec: codec), 0.5) }
+            try record("direct rtt off loop", per: samples) { percentile(try await Self.roundTrips(Self.offLoop(Self.directPair), samples: samples, codec: codec), 0.5) }
+        }
+        let d = wall.mapValues(median)
+        let c = cpu.mapValues(median)
+        if only != nil {
+            for key in c.keys.sorted() { print("\(key): CPU \(us(c[key]!)) µs, wall \(us(d[key]!)) µs per unit") }
+            return true
+        }
+        print("| direct mode | bare swift-nio floor | SyndicateChannels direct | ratio | target |")
         print("|---|---|---|---|---|")
-        let mpscRatio = d["direct mpsc"]! / d["floor mpsc"]!
-        let broadcastRatio = d["direct broadcast"]! / d["floor broadcast"]!
-        let rttRatio = d["direct rtt"]! / d["floor rtt"]!
-        let offLoopRatio = d["direct rtt off loop"]! / d["floor rtt"]!
-        print("| mpsc \(Self.peers)×\(items), µs per item | \(us(d["floor mpsc"]!)) | \(us(d["direct mpsc"]!)) | \(ratio(mpscRatio)) | ≤ 1.25× |")
-        print("| mpsc, senders off their connection's loop (`runsOnConnectionLoop = false`), µs per item | \(us(d["floor mpsc"]!)) | \(us(d["direct mpsc off loop"]!)) | \(ratio(d["direct mpsc off loop"]! / d["floor mpsc"]!)) | (informative) |")
-        print("| broadcast 1→\(Self.peers)×\(items), µs per delivery | \(us(d["floor broadcast"]!)) | \(us(d["direct broadcast"]!)) | \(ratio(broadcastRatio)) | ≤ 1.25× |")
-        print("| broadcast, receivers off their connection's loop, µs per delivery | \(us(d["floor broadcast"]!)) | \(us(d["direct broadcast off loop"]!)) | \(ratio(d["direct broadcast off loop"]! / d["floor broadcast"]!)) | (informative) |")
-        print("| round trip p50, µs (\(samples)) | \(us(d["floor rtt"]!)) | \(us(d["direct rtt"]!)) | \(ratio(rttRatio)) | ≤ 1.25× |")
-        print("| round trip p50, bodies off the connection's loop (`runsOnConnectionLoop = false`), µs | \(us(d["floor rtt"]!)) | \(us(d["direct rtt off loop"]!)) | \(ratio(offLoopRatio)) | (informative) |")
+        let mpscRatio = c["direct mpsc"]! / c["floor mpsc"]!
+        let broadcastRatio = c["direct broadcast"]! / c["floor broadcast"]!
+        let rttRatio = c["direct rtt"]! / c["floor rtt"]!
+        func row(_ what: String, _ key: String, floor: String, target: String, on values: [String: Double]) {
+            print("| \(what) | \(us(values[floor]!)) | \(us(values[key]!)) | \(ratio(values[key]! / values[floor]!)) | \(target) |")
+        }
+        row("mpsc \(Self.peers)×\(items), CPU µs per item", "direct mpsc", floor: "floor mpsc", target: "≤ 1.25×", on: c)
+        row("mpsc, wall µs per item", "direct mpsc", floor: "floor mpsc", target: "(informative)", on: d)
+        row("mpsc, senders off their connection's loop (`runsOnConnectionLoop = false`), CPU µs per item", "direct mpsc off loop", floor: "floor mpsc", target: "(informative)", on: c)
+        row("broadcast 1→\(Self.peers)×\(items), CPU µs per delivery", "direct broadcast", floor: "floor broadcast", target: "≤ 1.25×", on: c)
+        row("broadcast, wall µs per delivery", "direct broadcast", floor: "floor broadcast", target: "(informative)", on: d)
+        row("broadcast, receivers off their connection's loop, CPU µs per delivery", "direct broadcast off loop", floor: "floor broadcast", target: "(informative)", on: c)
+        row("round trip, CPU µs per round trip (\(samples))", "direct rtt", floor: "floor rtt", target: "≤ 1.25×", on: c)
+        row("round trip p50, wall µs", "direct rtt", floor: "floor rtt", target: "(informative)", on: d)
+        row("round trip p50, bodies off the connection's loop (`runsOnConnectionLoop = false`), wall µs", "direct rtt off loop", floor: "floor rtt", target: "(informative)", on: d)
         var met = mpscRatio <= 1.25 && broadcastRatio <= 1.25 && rttRatio <= 1.25
         print()
 
@@ -242,6 +265,13 @@ func percentile(_ values: [Double], _ q: Double) -> Double {
 }
 
 func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
+
+/// CPU time (user and system) the whole process has used so far, in seconds.
+func processCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
 
 private func us(_ seconds: Double) -> String { String(format: "%.2f", seconds * 1e6) }
 private func ratio(_ r: Double) -> String { String(format: "%.2f×", r) }
