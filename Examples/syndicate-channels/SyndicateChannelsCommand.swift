@@ -194,8 +194,10 @@ struct BarrierCommand: AsyncParsableCommand {
         switch role {
         case "release":
             try await Channels.barrier(common.transport(listening: true), options: common.options) { barrier in
+                // Counted before the release: a released waiter may leave at once.
+                let released = barrier.waiterCount
                 try await barrier.release()
-                FileHandle.standardOutput.write(Data("released \(barrier.waiterCount)\n".utf8))
+                FileHandle.standardOutput.write(Data("released \(released)\n".utf8))
             }
         case "wait":
             try await Channels.barrierWaiter(common.transport(listening: false), options: common.options) { waiter in

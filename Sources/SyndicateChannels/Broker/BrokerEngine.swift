@@ -573,7 +573,7 @@ final class BrokerEngine: ChannelEngine {
 
     // MARK: Sending
 
-    func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError) {
+    nonisolated(nonsending) func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError) {
         if role.isBarrier {
             try release(to: targets)
             return
@@ -739,7 +739,7 @@ final class BrokerEngine: ChannelEngine {
 
     // MARK: Receiving
 
-    func receive() async throws(ChannelError) -> (Peer, [UInt8])? {
+    nonisolated(nonsending) func receive() async throws(ChannelError) -> (Peer, [UInt8])? {
         guard let arrival = await inbox.next() else {
             if let ended = state.withLock({ $0.ended }) { throw ended }
             if Task.isCancelled { throw .closed }

@@ -55,7 +55,7 @@ final class DirectConnection: Sendable {
     }
 
     /// Queues `frame`, waiting for room first if need be. Throws once the connection is closed.
-    func send(_ frame: ByteBuffer, peer: String) async throws(ChannelError) {
+    nonisolated(nonsending) func send(_ frame: ByteBuffer, peer: String) async throws(ChannelError) {
         while true {
             switch offer(frame) {
             case .queued, .queuedFirst: return
@@ -109,18 +109,16 @@ final class DirectOutbox: Sendable {
         }
     }
 
-    /// Everything queued, to be written now (on the event loop).
-    func takeQueued() -> [ByteBuffer] {
-        let (frames, waiters) = state.withLock { s -> ([ByteBuffer], [CheckedContinuation<Void, Never>]) in
+    /// Swaps everything queued into `frames` (empty, its capacity kept: the two arrays take turns,
+    /// so a steady stream of batches allocates none), to be written now (on the event loop).
+    func takeQueued(into frames: inout [ByteBuffer]) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.scheduled = false
             s.bytes = 0
-            var frames: [ByteBuffer] = []
-            frames.reserveCapacity(s.frames.count)
             swap(&frames, &s.frames)
-            return (frames, s.hasRoom ? Self.takeWaiters(&s) : [])
+            return s.hasRoom && !s.waiters.isEmpty ? Self.takeWaiters(&s) : []
         }
         for waiter in waiters { waiter.resume() }
-        return frames
     }
 
     func setWritable(_ writable: Bool) {
@@ -188,6 +186,8 @@ final class DirectConnectionHandler: ChannelDuplexHandler {
     /// Frames read and not yet handed over (all of them until the peer is admitted: NIO reads
     /// everything up to an EOF whatever the reads held).
     private var pending: [ByteBuffer] = []
+    /// The batch being written (see ``DirectOutbox/takeQueued(into:)``).
+    private var writing: [ByteBuffer] = []
     /// Reads are held until the peer is admitted, and while the inbox is full.
     private var paused = true
     private var readHeld = false
@@ -251,17 +251,17 @@ final class DirectConnectionHandler: ChannelDuplexHandler {
 
     private func handOver() {
         guard !pending.isEmpty, let peer else { return }
-        let arrivals = pending.map { DirectInbox.Arrival.frame(peer, $0) }
-        pending.removeAll(keepingCapacity: true)
-        if !inbox.add(arrivals, resume: resume ?? {}) { paused = true }
+        defer { pending.removeAll(keepingCapacity: true) }
+        if !inbox.add(pending, from: peer, resume: resume ?? {}) { paused = true }
     }
 
     /// Writes what senders queued, with one flush.
     func writeQueued() {
         guard let context else { return }
-        let frames = outbox.takeQueued()
-        guard !frames.isEmpty else { return }
-        for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        outbox.takeQueued(into: &writing)
+        defer { writing.removeAll(keepingCapacity: true) }
+        guard !writing.isEmpty else { return }
+        for frame in writing { context.write(wrapOutboundOut(frame), promise: nil) }
         context.flush()
     }
 

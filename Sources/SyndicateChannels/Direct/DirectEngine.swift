@@ -81,7 +81,7 @@ final class DirectEngine: ChannelEngine {
 
     // MARK: Sending
 
-    func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError) {
+    nonisolated(nonsending) func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError) {
         let frame = try FrameEncoding.frame(payload, maximumFrameLength: options.maximumFrameLength, allocator: allocator)
         let selected: [Member] = try state.withLock { s throws(ChannelError) in
             if s.closed { throw .closed }
@@ -133,7 +133,7 @@ final class DirectEngine: ChannelEngine {
 
     // MARK: Receiving
 
-    func receive() async throws(ChannelError) -> (Peer, [UInt8])? {
+    nonisolated(nonsending) func receive() async throws(ChannelError) -> (Peer, [UInt8])? {
         guard let arrival = await inbox.next() else {
             if Task.isCancelled { throw .closed }
             return nil

@@ -30,13 +30,16 @@ final class DirectInbox: Sendable {
 
     /// Queues `arrivals` (in order). Returns false if the queue is now full: the caller stops
     /// reading, and `resume` is called (once, from the thread that made room) when it may read again.
-    func add(_ arrivals: [Arrival], resume: @escaping @Sendable () -> Void) -> Bool {
-        var handed: [(CheckedContinuation<Arrival?, Never>, Arrival)] = []
+    func add(_ arrivals: some Collection<Arrival>, resume: @escaping @Sendable () -> Void) -> Bool {
+        // Most reads find at most one receiver waiting: it is handed its arrival without an array.
+        var first: (CheckedContinuation<Arrival?, Never>, Arrival)?
+        var more: [(CheckedContinuation<Arrival?, Never>, Arrival)] = []
         let room = state.withLock { s -> Bool in
             if s.finished { return true }
             var rest = arrivals[...]
-            while !s.consumers.isEmpty, let first = rest.first {
-                handed.append((s.consumers.removeFirst().continuation, first))
+            while !s.consumers.isEmpty, let next = rest.first {
+                let handed = (s.consumers.removeFirst().continuation, next)
+                if first == nil { first = handed } else { more.append(handed) }
                 rest = rest.dropFirst()
             }
             s.buffer.append(contentsOf: rest)
@@ -44,13 +47,19 @@ final class DirectInbox: Sendable {
             s.paused.append(resume)
             return false
         }
-        for (consumer, arrival) in handed { consumer.resume(returning: arrival) }
+        if let (consumer, arrival) = first { consumer.resume(returning: arrival) }
+        for (consumer, arrival) in more { consumer.resume(returning: arrival) }
         return room
+    }
+
+    /// Queues the frames of one read from `peer`, as ``add(_:resume:)``.
+    func add(_ frames: [ByteBuffer], from peer: Peer, resume: @escaping @Sendable () -> Void) -> Bool {
+        add(frames.lazy.map { .frame(peer, $0) }, resume: resume)
     }
 
     /// Queues `arrival` regardless of the capacity (a connection's failure, at its end).
     func append(_ arrival: Arrival) {
-        _ = add([arrival]) {}
+        _ = add(CollectionOfOne(arrival)) {}
     }
 
     private func take(_ s: inout State) -> Take? {
@@ -64,7 +73,7 @@ final class DirectInbox: Sendable {
 
     /// The oldest arrival, waiting for one; nil once finished and drained, or when the waiting
     /// task is cancelled.
-    func next() async -> Arrival? {
+    nonisolated(nonsending) func next() async -> Arrival? {
         let immediate = state.withLock { s -> Take in
             if let taken = take(&s) { return taken }
             if s.finished { return .end }

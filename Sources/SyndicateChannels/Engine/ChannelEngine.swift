@@ -2,9 +2,9 @@
 /// Direct mode (``DirectEngine``) and the broker (``BrokerEngine``) implement it.
 protocol ChannelEngine: Sendable {
     /// Sends one payload to every peer (`targets` nil) or to the given ones.
-    func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError)
+    nonisolated(nonsending) func send(_ payload: [UInt8], to targets: [Peer]?) async throws(ChannelError)
     /// The next payload from any peer; nil once closed.
-    func receive() async throws(ChannelError) -> (Peer, [UInt8])?
+    nonisolated(nonsending) func receive() async throws(ChannelError) -> (Peer, [UInt8])?
     /// Peers present now.
     var peers: [Peer] { get }
     /// The port a listening engine is bound to (useful with port 0); nil otherwise.

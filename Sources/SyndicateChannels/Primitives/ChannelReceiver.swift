@@ -19,12 +19,12 @@ public struct ChannelReceiver<Codec: ChannelCodec>: AsyncSequence, Sendable {
     }
 
     /// The next item, or nil at the end.
-    public func receive() async throws(ChannelError) -> Codec.Item? {
+    nonisolated(nonsending) public func receive() async throws(ChannelError) -> Codec.Item? {
         try await receiveWithSender()?.item
     }
 
     /// The next item with the peer that sent it (tsyncp's `.with_addr()`).
-    public func receiveWithSender() async throws(ChannelError) -> Received<Codec.Item>? {
+    nonisolated(nonsending) public func receiveWithSender() async throws(ChannelError) -> Received<Codec.Item>? {
         guard let (peer, payload) = try await engine.receive() else { return nil }
         return Received(item: try codec.decode(payload), sender: peer)
     }
@@ -51,7 +51,7 @@ public struct ChannelReceiver<Codec: ChannelCodec>: AsyncSequence, Sendable {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let receiver: ChannelReceiver
-        public mutating func next() async throws(ChannelError) -> Codec.Item? { try await receiver.receive() }
+        nonisolated(nonsending) public mutating func next() async throws(ChannelError) -> Codec.Item? { try await receiver.receive() }
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(ChannelError) -> Codec.Item? {
             try await receiver.receive()
         }
@@ -67,7 +67,7 @@ public struct ChannelReceiver<Codec: ChannelCodec>: AsyncSequence, Sendable {
 
         public struct AsyncIterator: AsyncIteratorProtocol {
             let receiver: ChannelReceiver
-            public mutating func next() async throws(ChannelError) -> Received<Codec.Item>? {
+            nonisolated(nonsending) public mutating func next() async throws(ChannelError) -> Received<Codec.Item>? {
                 try await receiver.receiveWithSender()
             }
             public mutating func next(isolation actor: isolated (any Actor)?) async throws(ChannelError) -> Received<Codec.Item>? {

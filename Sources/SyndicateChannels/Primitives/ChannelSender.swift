@@ -13,18 +13,18 @@ public struct ChannelSender<Codec: ChannelCodec>: Sendable {
     /// Sends `item` to every peer. Returns once every peer's connection has taken it (a slow peer
     /// slows the send). Throws ``ChannelError/noPeers`` when there is nobody to send to, and
     /// ``ChannelError/partialDelivery(_:)`` naming the peers that failed while the others got it.
-    public func send(_ item: Codec.Item) async throws(ChannelError) {
+    nonisolated(nonsending) public func send(_ item: Codec.Item) async throws(ChannelError) {
         try await engine.send(codec.encode(item), to: nil)
     }
 
     /// Sends `item` to the given peers only (tsyncp's `.to(&addrs)`).
-    public func send(_ item: Codec.Item, to peers: [Peer]) async throws(ChannelError) {
+    nonisolated(nonsending) public func send(_ item: Codec.Item, to peers: [Peer]) async throws(ChannelError) {
         if peers.isEmpty { throw .noPeers }
         try await engine.send(codec.encode(item), to: peers)
     }
 
     /// Sends `item` to the peers `include` picks (tsyncp's `.filter(..)`).
-    public func send(_ item: Codec.Item, where include: (Peer) -> Bool) async throws(ChannelError) {
+    nonisolated(nonsending) public func send(_ item: Codec.Item, where include: (Peer) -> Bool) async throws(ChannelError) {
         try await send(item, to: engine.peers.filter(include))
     }
 

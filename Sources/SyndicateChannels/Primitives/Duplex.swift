@@ -9,13 +9,13 @@ public struct Duplex<Codec: ChannelCodec>: Sendable {
         receiver = ChannelReceiver(engine: engine, codec: codec)
     }
 
-    public func send(_ item: Codec.Item) async throws(ChannelError) { try await sender.send(item) }
-    public func send(_ item: Codec.Item, to peers: [Peer]) async throws(ChannelError) { try await sender.send(item, to: peers) }
-    public func send(_ item: Codec.Item, where include: (Peer) -> Bool) async throws(ChannelError) {
+    nonisolated(nonsending) public func send(_ item: Codec.Item) async throws(ChannelError) { try await sender.send(item) }
+    nonisolated(nonsending) public func send(_ item: Codec.Item, to peers: [Peer]) async throws(ChannelError) { try await sender.send(item, to: peers) }
+    nonisolated(nonsending) public func send(_ item: Codec.Item, where include: (Peer) -> Bool) async throws(ChannelError) {
         try await sender.send(item, where: include)
     }
-    public func receive() async throws(ChannelError) -> Codec.Item? { try await receiver.receive() }
-    public func receiveWithSender() async throws(ChannelError) -> Received<Codec.Item>? { try await receiver.receiveWithSender() }
+    nonisolated(nonsending) public func receive() async throws(ChannelError) -> Codec.Item? { try await receiver.receive() }
+    nonisolated(nonsending) public func receiveWithSender() async throws(ChannelError) -> Received<Codec.Item>? { try await receiver.receiveWithSender() }
 
     /// The receiving and the sending half (tsyncp's `split()`, same order).
     public func split() -> (ChannelReceiver<Codec>, ChannelSender<Codec>) { (receiver, sender) }
