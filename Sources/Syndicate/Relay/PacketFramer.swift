@@ -133,20 +133,15 @@ public struct PacketFramer: Sendable {
             do throws(BinaryDecodingError) {
                 if !scanning {
                     // Usually the whole packet is here: decode it in one pass.
-                    if direct {
-                        if let (packet, end, embedded) = reader.decodePrefixNotingEmbedded(WirePacket.self, pending) {
-                            return .success((.packet(packet, holdsEmbedded: embedded), end))
-                        }
-                        // Usually the packet is not all here yet: the scanner below tells
-                        // (reading it as a value, to fail at its end, would cost more).
-                    } else {
-                        do throws(BinaryDecodingError) {
-                            let (value, end) = try reader.decodePrefix(pending)
-                            return .success((.value(value), end))
-                        } catch where error.isEndOfInput {
-                            // Not all here: the resumable scanner finds its end as bytes arrive,
-                            // so a packet split into many pieces is still read in linear time.
-                        }
+                    if direct, let (packet, end, embedded) = reader.decodePrefixNotingEmbedded(WirePacket.self, pending) {
+                        return .success((.packet(packet, holdsEmbedded: embedded), end))
+                    }
+                    do throws(BinaryDecodingError) {
+                        let (value, end) = try reader.decodePrefix(pending)
+                        return .success((.value(value), end))
+                    } catch where error.isEndOfInput {
+                        // Not all here: the resumable scanner finds its end as bytes arrive,
+                        // so a packet split into many pieces is still read in linear time.
                     }
                 }
                 guard let length = try scanner.scan(pending) else { return .success(nil) }
