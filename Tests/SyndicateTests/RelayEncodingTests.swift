@@ -55,7 +55,7 @@ import TestSupport
         guard case .pending = cache.find(identity, body: body) else { Issue.record("then pending, until kept"); return }
         #expect(cache.event(for: body) == nil)
         let bytes: [UInt8] = [0xB4, 0xB3, 0x01, 0x4D, 0x84]
-        cache.keep(identity, eventBytes: bytes)
+        cache.keep(identity, eventBytes: bytes[...])
         guard case .encoded(let found) = cache.find(identity, body: body) else { Issue.record("then encoded"); return }
         #expect(found.eventBytes == bytes)
         // Another body with equal contents has its own storage.
@@ -68,7 +68,7 @@ import TestSupport
         let body = Self.local(.sequence([.byteString([1])]))
         let identity = try #require(body.storageIdentity)
         _ = cache.find(identity, body: body)
-        cache.keep(identity, eventBytes: [UInt8](repeating: 0, count: MessageBodyEncodings.maxEventSize + 1))
+        cache.keep(identity, eventBytes: [UInt8](repeating: 0, count: MessageBodyEncodings.maxEventSize + 1)[...])
         guard case .first = cache.find(identity, body: body) else { Issue.record("forgotten bodies start again"); return }
     }
 

@@ -176,6 +176,10 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
     @usableFromInline var stackTop = 0
     /// How many embedded values have been read (so a caller can tell values that hold none).
     @usableFromInline var embeddedCount = 0
+    /// The last short symbol and string read: labels and the texts of fields recur from one
+    /// value of a packet to the next, and a recurring one is not built again.
+    @usableFromInline var recentSymbol = RecentText()
+    @usableFromInline var recentString = RecentText()
 
     @inlinable
     init(buffer: UnsafeRawBufferPointer, reader: BinaryReader<Embedded>) {
@@ -323,6 +327,19 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
         return valid ? s : nil
     }
 
+    /// `payload` as a String, or `nil` if it is not valid UTF-8, taken from `recent` when it
+    /// has the same bytes (only short texts are remembered: their bytes fit in two words).
+    @inlinable @inline(__always)
+    static func decodeUTF8(_ payload: UnsafeRawBufferPointer, recent: inout RecentText) -> String? {
+        let count = payload.count
+        guard count <= RecentText.maxCount else { return decodeUTF8(payload) }
+        let (low, high) = RecentText.key(payload)
+        if recent.count == count && recent.low == low && recent.high == high { return recent.text }
+        guard let text = decodeUTF8(payload) else { return nil }
+        recent = RecentText(count: count, low: low, high: high, text: text)
+        return text
+    }
+
     @inlinable @inline(__always)
     static func isASCII(_ raw: UnsafeRawBufferPointer) -> Bool {
         let count = raw.count
@@ -433,7 +450,7 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
             return .integer(.small(n))
         case BinaryTag.string:
             let payload = try readPayload("a string")
-            guard let s = Self.decodeUTF8(payload) else {
+            guard let s = Self.decodeUTF8(payload, recent: &recentString) else {
                 throw BinaryReaderError.malformed(at: tagOffset, "string is not valid UTF-8")
             }
             return .string(s)
@@ -442,7 +459,7 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
             return .byteString([UInt8](payload))
         case BinaryTag.symbol:
             let payload = try readPayload("a symbol")
-            guard let s = Self.decodeUTF8(payload) else {
+            guard let s = Self.decodeUTF8(payload, recent: &recentSymbol) else {
                 throw BinaryReaderError.malformed(at: tagOffset, "symbol is not valid UTF-8")
             }
             return .symbol(Symbol(s))
@@ -533,5 +550,46 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
         default:
             throw BinaryReaderError.invalidTag(at: tagOffset, tag)
         }
+    }
+}
+
+
+/// A short text a cursor read last, and its bytes, to be compared with the next one's.
+@usableFromInline
+struct RecentText {
+    /// Texts of at most this many bytes are remembered: as many as two words hold, less one,
+    /// so that they are also the strings Swift stores inline.
+    @usableFromInline static var maxCount: Int { 15 }
+
+    /// The number of bytes; -1 while nothing is remembered.
+    @usableFromInline var count: Int
+    @usableFromInline var low: UInt64
+    @usableFromInline var high: UInt64
+    @usableFromInline var text: String
+
+    @inlinable
+    init(count: Int = -1, low: UInt64 = 0, high: UInt64 = 0, text: String = "") {
+        self.count = count
+        self.low = low
+        self.high = high
+        self.text = text
+    }
+
+    /// Two words that, with the count, tell apart any two texts of at most ``maxCount`` bytes:
+    /// the first and the last eight (or four) bytes, overlapping where the text is shorter.
+    @inlinable @inline(__always)
+    static func key(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        let count = bytes.count
+        if count >= 8 {
+            return (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                    bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+        }
+        if count >= 4 {
+            return (UInt64(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)),
+                    UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+        }
+        var low: UInt64 = 0
+        for byte in bytes { low = low << 8 | UInt64(byte) }
+        return (low, 0)
     }
 }

@@ -75,6 +75,9 @@ public struct BinaryEmitter<Embedded: PreservesEmbedded> {
     @usableFromInline let writer: BinaryWriter<Embedded>
     /// The encoded bytes.
     public var output: [UInt8]
+    /// How many embedded values have been written (so a caller can tell values that hold none,
+    /// having found out while writing them rather than by a walk of its own).
+    public var embeddedCount = 0
 
     /// An emitter appending to `output` with `writer`'s options.
     @inlinable
@@ -96,12 +99,28 @@ public struct BinaryEmitter<Embedded: PreservesEmbedded> {
     public mutating func end() { output.append(BinaryTag.end) }
 
     /// Writes the symbol called `name`.
-    @inlinable
+    @inlinable @_disfavoredOverload
     public mutating func writeSymbol(_ name: String) { writeText(BinaryTag.symbol, name) }
+
+    /// Writes the symbol called `name`, a literal (such as a record label in generated code):
+    /// its bytes are copied from where they are, with no `String` made or looked into.
+    @inlinable
+    public mutating func writeSymbol(_ name: StaticString) {
+        guard name.hasPointerRepresentation else { return writeText(BinaryTag.symbol, name.description) }
+        let count = name.utf8CodeUnitCount
+        output.append(BinaryTag.symbol)
+        writeLength(count)
+        if count == 1 {
+            output.append(name.utf8Start.pointee)
+        } else {
+            output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
+        }
+    }
 
     /// Writes an embedded value (tag `0x86`, then the writer's representation of it).
     @inlinable
     public mutating func writeEmbedded(_ e: Embedded) {
+        embeddedCount &+= 1
         output.append(BinaryTag.embedded)
         write(writer.encodeEmbedded(e))
     }
@@ -137,12 +156,19 @@ public struct BinaryEmitter<Embedded: PreservesEmbedded> {
     @inlinable
     mutating func writeText(_ tag: UInt8, _ text: String) {
         output.append(tag)
-        var text = text
-        text.withUTF8 { utf8 in
-            writeLength(utf8.count)
-            // One byte (a label such as `M`) costs less appended alone than in bulk.
-            if utf8.count == 1 { output.append(utf8[0]) } else { output.append(contentsOf: utf8) }
+        // Borrowed in place (native and small strings): no copy of the string to make mutable.
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { utf8 in writeUTF8(utf8) }
+        if written == nil {
+            var text = text
+            text.withUTF8 { utf8 in writeUTF8(utf8) }
         }
+    }
+
+    @inlinable @inline(__always)
+    mutating func writeUTF8(_ utf8: UnsafeBufferPointer<UInt8>) {
+        writeLength(utf8.count)
+        // One byte (a label such as `M`) costs less appended alone than in bulk.
+        if utf8.count == 1 { output.append(utf8[0]) } else { output.append(contentsOf: utf8) }
     }
 
     /// Writes `value` (sets and dictionaries in canonical order when the options say so).

@@ -53,7 +53,11 @@ final class MessageBodyEncodings: @unchecked Sendable {
         var identity: ValueStorageIdentity?
         /// Kept so that no other value takes its storage, and with it its identity.
         var body: AnyValue = .boolean(false)
-        var eventBytes: [UInt8]?
+        /// The event's bytes, when `hasEvent`. The buffer stays with the slot from one body to
+        /// the next, so keeping an event copies bytes and allocates nothing (unless a relay
+        /// still holds the previous event's bytes).
+        var eventBytes: [UInt8] = []
+        var hasEvent = false
     }
 
     /// Events encoded to more bytes than this are not kept. With 16,384 slots that is at most
@@ -85,32 +89,41 @@ final class MessageBodyEncodings: @unchecked Sendable {
     /// equal identity in the table means the same storage); a body not in the table is noted.
     func find(_ identity: ValueStorageIdentity, body: AnyValue) -> Found {
         let i = Self.slot(identity)
+        var evicted = body
         lock.lock()
         if slots[i].identity == identity {
-            let bytes = slots[i].eventBytes
+            let found: Found = slots[i].hasEvent ? .encoded(Entry(eventBytes: slots[i].eventBytes)) : .pending
             lock.unlock()
-            return bytes.map { .encoded(Entry(eventBytes: $0)) } ?? .pending
+            return found
         }
-        var evicted = Slot(identity: identity, body: body)
-        swap(&slots[i], &evicted)
+        slots[i].identity = identity
+        slots[i].hasEvent = false
+        swap(&slots[i].body, &evicted)
         lock.unlock()
-        withExtendedLifetime(evicted) {}  // released here, outside the lock
+        withExtendedLifetime(evicted) {}  // the previous body, released here, outside the lock
         return .first
     }
 
     /// Keeps `eventBytes`, the encoded event `<M body>`, for the next relays that send the body
     /// whose storage is `identity`; the caller was told ``Found/first``. A body whose event is
     /// larger than ``maxEventSize`` is forgotten instead.
-    func keep(_ identity: ValueStorageIdentity, eventBytes: some Collection<UInt8>) {
+    func keep(_ identity: ValueStorageIdentity, eventBytes: ArraySlice<UInt8>) {
         guard eventBytes.count <= Self.maxEventSize else {
             forget(identity)
             return
         }
-        let bytes = Array(eventBytes)
         let i = Self.slot(identity)
         lock.lock()
         // Taken by another body meanwhile: that one is kept instead.
-        if slots[i].identity == identity { slots[i].eventBytes = bytes }
+        if slots[i].identity == identity {
+            if slots[i].eventBytes.capacity < eventBytes.count {
+                slots[i].eventBytes = Array(eventBytes)  // sized to fit, so the bound above holds
+            } else {
+                slots[i].eventBytes.removeAll(keepingCapacity: true)
+                slots[i].eventBytes.append(contentsOf: eventBytes)
+            }
+            slots[i].hasEvent = true
+        }
         lock.unlock()
     }
 
@@ -121,7 +134,7 @@ final class MessageBodyEncodings: @unchecked Sendable {
         lock.lock()
         if slots[i].identity == identity { swap(&slots[i], &evicted) }
         lock.unlock()
-        withExtendedLifetime(evicted) {}
+        withExtendedLifetime(evicted) {}  // its bytes too: they may have been large
     }
 
     /// The encoded event for `body` (the same storage), if one was kept recently.
@@ -129,7 +142,7 @@ final class MessageBodyEncodings: @unchecked Sendable {
         guard let identity = body.storageIdentity else { return nil }
         let i = Self.slot(identity)
         lock.lock()
-        let bytes = slots[i].identity == identity ? slots[i].eventBytes : nil
+        let bytes = slots[i].identity == identity && slots[i].hasEvent ? slots[i].eventBytes : nil
         lock.unlock()
         return bytes.map { Entry(eventBytes: $0) }
     }
@@ -141,7 +154,7 @@ final class MessageBodyEncodings: @unchecked Sendable {
         guard let identity = body.storageIdentity else { return nil }
         var emitter = BinaryEmitter(writer: PacketWriter.binaryWriter)
         Protocol.Event<WireEmbedded>.message(Protocol.Message(body: wire)).write(to: &emitter)
-        if case .first = find(identity, body: body) { keep(identity, eventBytes: emitter.output) }
+        if case .first = find(identity, body: body) { keep(identity, eventBytes: emitter.output[...]) }
         return Entry(eventBytes: emitter.output)
     }
 }

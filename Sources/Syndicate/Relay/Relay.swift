@@ -227,45 +227,61 @@ final class Relay {
         // A body without embedded values is encoded once for all the peers it goes to (a
         // message to many subscribers); one with embedded values differs from peer to peer.
         let binary = (flushScheduled ? batchSyntax : syntax) == .binary
-        let identity = binary ? value.storageIdentity : nil
-        var found = MessageBodyEncodings.Found.pending
-        if let identity {
-            found = MessageBodyEncodings.shared.find(identity, body: value)
+        if binary, let identity = value.storageIdentity {
+            let found = MessageBodyEncodings.shared.find(identity, body: value)
             if case .encoded(let encoded) = found {
                 enqueueEncodedMessage(turn, oid, encoded)
-                return
+            } else {
+                enqueueBinaryMessage(turn, oid, value, identity, found)
             }
+            return
         }
         var pins = PinSet()
         let wire = exportValue(value, &pins)
-        if let identity, pins.exported.isEmpty, pins.imported.isEmpty {
-            enqueueSharedMessage(turn, oid, wire, value, identity, found)
-        } else {
-            // A body with embedded values is not shared: the table must not keep its references.
-            if let identity, case .first = found { MessageBodyEncodings.shared.forget(identity) }
-            enqueue(turn, oid, .message(Protocol.Message(body: wire)))
-        }
+        enqueue(turn, oid, .message(Protocol.Message(body: wire)))
         release(pins)
     }
 
-    /// Writes a message whose body holds no embedded value into the binary packet of this turn;
-    /// the body's first recipient leaves a copy of the event's bytes for the others (see
-    /// ``MessageBodyEncodings``).
-    private func enqueueSharedMessage(
-        _ turn: Turn, _ oid: Int, _ wire: WireValue, _ body: AnyValue, _ identity: ValueStorageIdentity,
+    /// The writer of message bodies in the local embedding, for bodies that turn out to hold
+    /// no embedded value (their bytes are then those of the wire embedding); what it writes
+    /// for an embedded value is thrown away.
+    private static let localBodyWriter = BinaryWriter<Ref>(options: .canonical) { _ in .boolean(false) }
+
+    /// Writes a message into the binary packet of this turn. A body without embedded values
+    /// is written as it is, with no walk across the membrane, and the body's first recipient
+    /// leaves a copy of the event's bytes for the others (see ``MessageBodyEncodings``); one
+    /// with embedded values is written again through the membrane, and not shared (the table
+    /// must not keep its references).
+    private func enqueueBinaryMessage(
+        _ turn: Turn, _ oid: Int, _ body: AnyValue, _ identity: ValueStorageIdentity,
         _ found: MessageBodyEncodings.Found
     ) {
         startEvent(turn)
+        let start = pendingBinary.output.count
         // `[oid <M body>]`, as `Protocol.TurnEvent.write(to:)` writes it (and Entry.write).
         pendingBinary.beginSequence()
         Protocol.writeOid(SignedInteger(oid), to: &pendingBinary)
         let eventStart = pendingBinary.output.count
-        Protocol.Event<WireEmbedded>.message(Protocol.Message(body: wire)).write(to: &pendingBinary)
-        let eventEnd = pendingBinary.output.count
-        pendingBinary.end()
-        if case .first = found {
-            MessageBodyEncodings.shared.keep(identity, eventBytes: pendingBinary.output[eventStart..<eventEnd])
+        // The body is written in its own embedding, the emitter noting any embedded value it
+        // meets on the way: one walk of the body, where checking it first would be two.
+        var local = BinaryEmitter(writer: Self.localBodyWriter)
+        swap(&local.output, &pendingBinary.output)
+        Protocol.Event<Ref>.message(Protocol.Message(body: body)).write(to: &local)
+        swap(&local.output, &pendingBinary.output)
+        if local.embeddedCount == 0 {
+            let eventEnd = pendingBinary.output.count
+            pendingBinary.end()
+            if case .first = found {
+                MessageBodyEncodings.shared.keep(identity, eventBytes: pendingBinary.output[eventStart..<eventEnd])
+            }
+            return
         }
+        pendingBinary.output.removeSubrange(start...)
+        if case .first = found { MessageBodyEncodings.shared.forget(identity) }
+        var pins = PinSet()
+        let wire = exportValue(body, &pins)
+        Protocol.TurnEvent(oid: SignedInteger(oid), event: .message(Protocol.Message(body: wire))).write(to: &pendingBinary)
+        release(pins)
     }
 
     func sendSync(_ turn: Turn, oid: Int, peer: Ref) {
