@@ -114,6 +114,8 @@ final class SkeletonIndex {
         /// label is looked up without building a ``GroupClass`` (no copy, and no hashing while
         /// the edge has few active record classes, as most do).
         func activeNode(for value: AnyValue) -> Node? {
+            // The root edge (every record pattern's first) looks at the value itself: no copy.
+            if compiledPath.steps.isEmpty { return activeNode(forProjected: value) }
             guard let sub = compiledPath.project(value) else { return nil }
             return activeNode(forProjected: sub)
         }
@@ -194,8 +196,9 @@ final class SkeletonIndex {
 
         @inline(__always)
         private func leaf(forKey key: AnyValue) -> Leaf? {
-            guard let few = fewLeaves else { return leaves[key] }
-            for i in few.indices where KeyHash.same(few[i].key, key) { return few[i].leaf }
+            // Read in place, not bound to a local: a copy of the array costs a retain and release.
+            if fewLeaves == nil { return leaves[key] }
+            for i in fewLeaves!.indices where KeyHash.same(fewLeaves![i].key, key) { return fewLeaves![i].leaf }
             return nil
         }
 
@@ -408,22 +411,20 @@ final class SkeletonIndex {
 
     private func send(_ turn: Turn, _ message: AnyValue, at node: Node) {
         // By index: `for x in array` copies each element out (a retain and release), a
-        // subscript read borrows it.
-        let groups = node.leafGroupList
-        for g in groups.indices {
-            guard let leaf = groups[g].leaf(for: message) else { continue }
-            let endpointList = leaf.endpointList
-            for e in endpointList.indices where endpointList[e].hasObservers {
-                let endpoints = endpointList[e]
+        // subscript read borrows it. The lists are read in place rather than bound to locals
+        // (each local copy is a retain and release of the array): nothing below changes them
+        // (`turn.message` only buffers).
+        for g in node.leafGroupList.indices {
+            guard let leaf = node.leafGroupList[g].leaf(for: message) else { continue }
+            for e in leaf.endpointList.indices where leaf.endpointList[e].hasObservers {
+                let endpoints = leaf.endpointList[e]
                 guard let captures = endpoints.captures(of: message) else { continue }
                 let body = AnyValue.sequence(captures)
-                let observers = endpoints.observerRefs
-                for o in observers.indices { turn.message(observers[o], body) }
+                for o in endpoints.observerRefs.indices { turn.message(endpoints.observerRefs[o], body) }
             }
         }
-        let edges = node.edgeList
-        for i in edges.indices {
-            guard let next = edges[i].activeNode(for: message) else { continue }
+        for i in node.edgeList.indices {
+            guard let next = node.edgeList[i].activeNode(for: message) else { continue }
             send(turn, message, at: next)
         }
     }
