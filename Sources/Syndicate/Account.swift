@@ -41,17 +41,25 @@ public final class Account: Sendable {
     /// Records work done; wakes a waiting source once the debt is down to half the limit.
     @inline(__always)
     public func repay(_ cost: Int) {
-        let now = debt.subtract(cost, ordering: .acquiringAndReleasing).newValue
-        if now <= limit / 2 && hasWaiter.load(ordering: .acquiring) { wake() }
+        // Sequentially consistent, paired with `whenCleared`: either this sees the waiter's flag,
+        // or the waiter sees this debt (on x86 this costs what acquire-release did).
+        let now = debt.subtract(cost, ordering: .sequentiallyConsistent).newValue
+        if now <= limit / 2 && hasWaiter.load(ordering: .sequentiallyConsistent) { wake() }
     }
 
     /// Runs `resume` once the debt is down to half the limit, unless it already is; returns
     /// whether it will (`false`: go on now). One waiter at a time; a new one replaces the old.
     public func whenCleared(_ resume: @escaping @Sendable () -> Void) -> Bool {
         lock.withLock {
-            guard debt.load(ordering: .acquiring) > limit / 2 else { return false }
+            // The flag goes up before the debt is read: read first, a repay landing between the
+            // read and the flag would see no waiter, and the waiter would wait for good.
             waiter = resume
-            hasWaiter.store(true, ordering: .releasing)
+            hasWaiter.store(true, ordering: .sequentiallyConsistent)
+            guard debt.load(ordering: .sequentiallyConsistent) > limit / 2 else {
+                waiter = nil
+                hasWaiter.store(false, ordering: .releasing)
+                return false
+            }
             return true
         }
     }
