@@ -14,7 +14,9 @@ final class DirectInbox: Sendable {
 
     private struct State {
         var buffer = CircularBuffer<Arrival>(initialCapacity: 64)
-        var consumers: [(id: UInt64, continuation: CheckedContinuation<Arrival?, Never>)] = []
+        /// Receivers waiting, oldest first. Each continuation is resumed exactly once: by whoever
+        /// takes it out of here under the lock.
+        var consumers = CircularBuffer<(id: UInt64, continuation: UnsafeContinuation<Arrival?, Never>)>(initialCapacity: 4)
         /// Connections that stopped reading, to be told when there is room again.
         var paused: [@Sendable () -> Void] = []
         var nextWaiter: UInt64 = 0
@@ -32,13 +34,13 @@ final class DirectInbox: Sendable {
     /// reading, and `resume` is called (once, from the thread that made room) when it may read again.
     func add(_ arrivals: some Collection<Arrival>, resume: @escaping @Sendable () -> Void) -> Bool {
         // Most reads find at most one receiver waiting: it is handed its arrival without an array.
-        var first: (CheckedContinuation<Arrival?, Never>, Arrival)?
-        var more: [(CheckedContinuation<Arrival?, Never>, Arrival)] = []
+        var first: (UnsafeContinuation<Arrival?, Never>, Arrival)?
+        var more: [(UnsafeContinuation<Arrival?, Never>, Arrival)] = []
         let room = state.withLock { s -> Bool in
             if s.finished { return true }
             var rest = arrivals[...]
-            while !s.consumers.isEmpty, let next = rest.first {
-                let handed = (s.consumers.removeFirst().continuation, next)
+            while let next = rest.first, let consumer = s.consumers.popFirst() {
+                let handed = (consumer.continuation, next)
                 if first == nil { first = handed } else { more.append(handed) }
                 rest = rest.dropFirst()
             }
@@ -89,7 +91,7 @@ final class DirectInbox: Sendable {
         case .wait(let waiter): id = waiter
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Arrival?, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Arrival?, Never>) in
                 let outcome = state.withLock { s -> Take in
                     if let taken = take(&s) { return taken }
                     if s.finished || Task.isCancelled { return .end }
@@ -105,7 +107,7 @@ final class DirectInbox: Sendable {
                 }
             }
         } onCancel: {
-            let waiter = state.withLock { s -> CheckedContinuation<Arrival?, Never>? in
+            let waiter = state.withLock { s -> UnsafeContinuation<Arrival?, Never>? in
                 guard let index = s.consumers.firstIndex(where: { $0.id == id }) else { return nil }
                 return s.consumers.remove(at: index).continuation
             }
@@ -118,7 +120,7 @@ final class DirectInbox: Sendable {
     func finish() {
         let (consumers, paused) = state.withLock { s in
             s.finished = true
-            defer { s.consumers = []; s.paused = [] }
+            defer { s.consumers.removeAll(); s.paused = [] }
             return (s.consumers.map(\.continuation), s.paused)
         }
         for consumer in consumers { consumer.resume(returning: nil) }
