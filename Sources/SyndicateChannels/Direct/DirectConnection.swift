@@ -14,6 +14,8 @@ final class DirectConnection: Sendable {
     let channel: any Channel
     private let outbox: DirectOutbox
     private let handler: NIOLoopBound<DirectConnectionHandler>
+    /// Has the event loop write the queue: built once, so that scheduling it allocates nothing.
+    private let scheduleWrite: @Sendable () -> Void
     /// Completes when the connection has closed, with why (nil: the peer closed it cleanly).
     let ended: EventLoopFuture<ChannelError?>
 
@@ -35,6 +37,7 @@ final class DirectConnection: Sendable {
         self.outbox = outbox
         self.handler = handler
         self.ended = ended
+        scheduleWrite = { handler.value.writeQueued() }
     }
 
     /// Admits the connection as `peer`: its frames start flowing to the inbox (those read
@@ -47,10 +50,7 @@ final class DirectConnection: Sendable {
     /// Queues `frame` if there is room; `.full` means wait with ``waitForRoom()`` and try again.
     func offer(_ frame: ByteBuffer) -> DirectOutbox.Offer {
         let offer = outbox.offer(frame)
-        if case .queuedFirst = offer {
-            let handler = self.handler
-            channel.eventLoop.execute { handler.value.writeQueued() }
-        }
+        if case .queuedFirst = offer { channel.eventLoop.execute(scheduleWrite) }
         return offer
     }
 
@@ -89,7 +89,7 @@ final class DirectOutbox: Sendable {
         var scheduled = false
         var writable = true
         var closed = false
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [(id: UInt64, continuation: UnsafeContinuation<Void, Never>)] = []
         var nextWaiter: UInt64 = 0
         var hasRoom: Bool { closed || (writable && bytes < DirectConnection.batchLimit) }
     }
@@ -112,7 +112,7 @@ final class DirectOutbox: Sendable {
     /// Swaps everything queued into `frames` (empty, its capacity kept: the two arrays take turns,
     /// so a steady stream of batches allocates none), to be written now (on the event loop).
     func takeQueued(into frames: inout [ByteBuffer]) {
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { s -> [UnsafeContinuation<Void, Never>] in
             s.scheduled = false
             s.bytes = 0
             swap(&frames, &s.frames)
@@ -122,7 +122,7 @@ final class DirectOutbox: Sendable {
     }
 
     func setWritable(_ writable: Bool) {
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { s -> [UnsafeContinuation<Void, Never>] in
             s.writable = writable
             return s.hasRoom ? Self.takeWaiters(&s) : []
         }
@@ -131,7 +131,7 @@ final class DirectOutbox: Sendable {
 
     /// Drops what is queued and lets waiting senders go (they find the connection closed).
     func close() {
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { s -> [UnsafeContinuation<Void, Never>] in
             s.closed = true
             s.frames = []
             s.bytes = 0
@@ -140,7 +140,7 @@ final class DirectOutbox: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    private static func takeWaiters(_ s: inout State) -> [CheckedContinuation<Void, Never>] {
+    private static func takeWaiters(_ s: inout State) -> [UnsafeContinuation<Void, Never>] {
         defer { s.waiters = [] }
         return s.waiters.map(\.continuation)
     }
@@ -152,7 +152,7 @@ final class DirectOutbox: Sendable {
             return s.nextWaiter
         }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
                     if s.hasRoom || Task.isCancelled { return true }
                     s.waiters.append((id, continuation))
@@ -161,7 +161,7 @@ final class DirectOutbox: Sendable {
                 if now { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            let waiter = state.withLock { s -> UnsafeContinuation<Void, Never>? in
                 guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return s.waiters.remove(at: index).continuation
             }
@@ -251,15 +251,21 @@ final class DirectConnectionHandler: ChannelDuplexHandler {
 
     private func handOver() {
         guard !pending.isEmpty, let peer else { return }
-        defer { pending.removeAll(keepingCapacity: true) }
+        defer { Self.empty(&pending) }
         if !inbox.add(pending, from: peer, resume: resume ?? {}) { paused = true }
+    }
+
+    /// Empties `frames`, keeping its capacity. One frame (a round trip's usual batch) is popped:
+    /// cheaper than `removeAll(keepingCapacity:)`, which goes through `replaceSubrange`.
+    private static func empty(_ frames: inout [ByteBuffer]) {
+        if frames.count == 1 { frames.removeLast() } else { frames.removeAll(keepingCapacity: true) }
     }
 
     /// Writes what senders queued, with one flush.
     func writeQueued() {
         guard let context else { return }
         outbox.takeQueued(into: &writing)
-        defer { writing.removeAll(keepingCapacity: true) }
+        defer { Self.empty(&writing) }
         guard !writing.isEmpty else { return }
         for frame in writing { context.write(wrapOutboundOut(frame), promise: nil) }
         context.flush()

@@ -20,7 +20,8 @@ public struct ChannelReceiver<Codec: ChannelCodec>: AsyncSequence, Sendable {
 
     /// The next item, or nil at the end.
     nonisolated(nonsending) public func receive() async throws(ChannelError) -> Codec.Item? {
-        try await receiveWithSender()?.item
+        guard let (_, payload) = try await engine.receive() else { return nil }
+        return try codec.decode(payload)
     }
 
     /// The next item with the peer that sent it (tsyncp's `.with_addr()`).
