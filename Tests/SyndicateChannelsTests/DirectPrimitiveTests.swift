@@ -409,4 +409,62 @@ import Testing
             }
         }
     }
+
+    /// An echoing 1:1 listener on `port` beside `body` (the connecting side's body, retrying).
+    private func withEcho(_ body: @escaping @Sendable (Transport, ChannelOptions) async throws -> Void) async throws {
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
+        let json = json
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Channels.channel(Self.at(port), listen: true, codec: json) { echo in
+                    for try await item in echo.receiver { try await echo.send(item) }
+                }
+            }
+            var options = ChannelOptions()
+            options.retry = .seconds(10)
+            try await body(Self.at(port), options)
+            try await group.waitForAll()
+        }
+    }
+
+    @Test("cancelling the body's task while it waits to receive ends the wait", .timeLimit(.minutes(1)))
+    func cancellingTheBodyWhileItReceivesEndsTheWait() async throws {
+        let json = json
+        try await withEcho { transport, options in
+            let waiting = Task {
+                try await Channels.channel(transport, listen: false, codec: json, options: options) { channel in
+                    try await channel.receive()  // nothing is coming
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            waiting.cancel()
+            switch await waiting.result {
+            case .success(let item): #expect(item == nil)
+            case .failure(let error): #expect(error as? ChannelError == .closed, "\(error)")
+            }
+        }
+    }
+
+    @Test("cancelling another task waiting on a split half ends its wait, and the body goes on", .timeLimit(.minutes(1)))
+    func cancellingASplitHalfsWaitEndsItAndTheBodyGoesOn() async throws {
+        let json = json
+        try await withEcho { transport, options in
+            try await Channels.channel(transport, listen: false, codec: json, options: options) { channel in
+                let (receiver, sender) = channel.split()
+                let ended = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        do { return try await receiver.receive() == nil } catch { return (error as? ChannelError) == .closed }
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
+                    group.cancelAll()
+                    return try await group.next() ?? false
+                }
+                #expect(ended)
+                try await sender.send(Tagged(from: 1, seq: 7))
+                #expect(try await channel.receive() == Tagged(from: 1, seq: 7))
+            }
+        }
+    }
 }

@@ -102,7 +102,7 @@ enum DirectBootstrap {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await background() }
             do {
-                let result = try await body()
+                let result = try await engine.inbox.coveringCancellation(body)
                 if !Task.isCancelled { await engine.drain(timeout: .seconds(10)) }
                 engine.shutdown()
                 group.cancelAll()

@@ -16,7 +16,8 @@ final class DirectInbox: Sendable {
         var buffer = CircularBuffer<Arrival>(initialCapacity: 64)
         /// Receivers waiting, oldest first. Each continuation is resumed exactly once: by whoever
         /// takes it out of here under the lock.
-        var consumers = CircularBuffer<(id: UInt64, continuation: UnsafeContinuation<Arrival?, Never>)>(initialCapacity: 4)
+        /// `covered`: the waiter is the task of ``coveringCancellation(_:)``, whose handler wakes it.
+        var consumers = CircularBuffer<(id: UInt64, covered: Bool, continuation: UnsafeContinuation<Arrival?, Never>)>(initialCapacity: 4)
         /// Connections that stopped reading, to be told when there is room again.
         var paused: [@Sendable () -> Void] = []
         var nextWaiter: UInt64 = 0
@@ -27,6 +28,8 @@ final class DirectInbox: Sendable {
 
     private let state = Mutex(State())
     let capacity: Int
+    /// The task in ``coveringCancellation(_:)`` (its address; 0: none).
+    private let coveredTask = Atomic<UInt>(0)
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -90,22 +93,12 @@ final class DirectInbox: Sendable {
         case .end: return nil
         case .wait(let waiter): id = waiter
         }
+        if let me = Self.currentTask(), me == coveredTask.load(ordering: .acquiring) {
+            // This task's cancellation is watched for its whole body: no handler per wait.
+            return await withUnsafeContinuation { register($0, id: id, covered: true) }
+        }
         return await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Arrival?, Never>) in
-                let outcome = state.withLock { s -> Take in
-                    if let taken = take(&s) { return taken }
-                    if s.finished || Task.isCancelled { return .end }
-                    s.consumers.append((id, continuation))
-                    return .wait(id)
-                }
-                switch outcome {
-                case .arrival(let arrival, let resume):
-                    for r in resume { r() }
-                    continuation.resume(returning: arrival)
-                case .end: continuation.resume(returning: nil)
-                case .wait: break
-                }
-            }
+            await withUnsafeContinuation { register($0, id: id, covered: false) }
         } onCancel: {
             let waiter = state.withLock { s -> UnsafeContinuation<Arrival?, Never>? in
                 guard let index = s.consumers.firstIndex(where: { $0.id == id }) else { return nil }
@@ -113,6 +106,49 @@ final class DirectInbox: Sendable {
             }
             waiter?.resume(returning: nil)
         }
+    }
+
+    /// Queues a waiting receiver, or resumes it at once if there is an arrival, the end, or the
+    /// task is cancelled (checked under the lock, so a cancellation handler that runs after this
+    /// finds the receiver queued).
+    private func register(_ continuation: UnsafeContinuation<Arrival?, Never>, id: UInt64, covered: Bool) {
+        let outcome = state.withLock { s -> Take in
+            if let taken = take(&s) { return taken }
+            if s.finished || Task.isCancelled { return .end }
+            s.consumers.append((id, covered, continuation))
+            return .wait(id)
+        }
+        switch outcome {
+        case .arrival(let arrival, let resume):
+            for r in resume { r() }
+            continuation.resume(returning: arrival)
+        case .end: continuation.resume(returning: nil)
+        case .wait: break
+        }
+    }
+
+    /// Runs `body` (in the calling task) with one cancellation handler for all its waits, rather
+    /// than one installed and removed per wait: a receiving loop in `body` waits once per item.
+    /// Waits in other tasks (a split half's, a child task's) keep their own handlers.
+    func coveringCancellation<R>(_ body: () async throws -> R) async throws -> R {
+        guard let me = Self.currentTask() else { return try await body() }
+        let outer = coveredTask.exchange(me, ordering: .acquiringAndReleasing)
+        defer { coveredTask.store(outer, ordering: .releasing) }
+        return try await withTaskCancellationHandler {
+            try await body()
+        } onCancel: {
+            let waiter = state.withLock { s -> UnsafeContinuation<Arrival?, Never>? in
+                guard let index = s.consumers.firstIndex(where: { $0.covered }) else { return nil }
+                return s.consumers.remove(at: index).continuation
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// The current task's address, an identity compared only while that task runs (so never
+    /// with another task's reused one); nil outside a task.
+    private static func currentTask() -> UInt? {
+        withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } }
     }
 
     /// Ends the queue: what is queued is still delivered, then receivers get nil; paused
