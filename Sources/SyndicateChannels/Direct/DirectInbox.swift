@@ -146,9 +146,12 @@ final class DirectInbox: Sendable {
     }
 
     /// The current task's address, an identity compared only while that task runs (so never
-    /// with another task's reused one); nil outside a task.
+    /// with another task's reused one); nil outside a task. Swift has no public task identity:
+    /// this reads `UnsafeCurrentTask`'s one word, and where that layout differs, every wait
+    /// keeps its own handler (nil) rather than trapping in the cast.
     private static func currentTask() -> UInt? {
-        withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } }
+        guard MemoryLayout<UnsafeCurrentTask>.size == MemoryLayout<UInt>.size else { return nil }
+        return withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: UInt.self) } }
     }
 
     /// Ends the queue: what is queued is still delivered, then receivers get nil; paused
