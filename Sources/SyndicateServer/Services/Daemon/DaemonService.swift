@@ -117,51 +117,31 @@ enum DaemonProcessRun {
     static func run(
         _ plan: DaemonPlan, service: AnyValue, context: ServiceContext, report: @escaping @Sendable (Event) -> Void
     ) async -> Exit {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: plan.program.hasPrefix("/") ? plan.program : "/usr/bin/env")
-        process.arguments = plan.program.hasPrefix("/") ? plan.arguments : [plan.program] + plan.arguments
         var environment = plan.clearEnvironment ? [:] : ProcessInfo.processInfo.environment
         for (name, value) in plan.environment { environment[name] = value }
-        process.environment = environment
-        if let directory = plan.directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-
-        let stderr = Pipe()
-        process.standardError = stderr
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardOutput = stdout
         let speaksProtocol: Bool
-        if case .syndicate = plan.wireProtocol {
-            process.standardInput = stdin
-            speaksProtocol = true
-        } else {
-            process.standardInput = FileHandle.nullDevice
-            speaksProtocol = false
-        }
-        let exited = SettledOnce<Exit>()
-        process.terminationHandler = { process in
-            let clean = process.terminationReason == .exit && process.terminationStatus == 0
-            let how = process.terminationReason == .exit ? "exit status \(process.terminationStatus)" : "signal \(process.terminationStatus)"
-            exited.settle(Exit(cleanly: clean, description: how))
-        }
+        if case .syndicate = plan.wireProtocol { speaksProtocol = true } else { speaksProtocol = false }
+        let child: ChildProcess
         do {
-            try process.run()
+            // A bare program name is looked up on the child's own PATH, by env(1).
+            let absolute = plan.program.hasPrefix("/")
+            child = try ChildProcess.spawn(
+                executable: absolute ? plan.program : "/usr/bin/env",
+                arguments: absolute ? plan.arguments : [plan.program] + plan.arguments,
+                environment: environment, directory: plan.directory, pipeStdin: speaksProtocol)
         } catch {
             return Exit(cleanly: false, description: "cannot start \(plan.program): \(error)")
         }
-        let pid = process.processIdentifier
+        let pid = child.pid
         report(.started)
-        LineReader.start(stderr.fileHandleForReading) { report(.line(pid: pid, stream: "stderr", line: $0)) }
-        if speaksProtocol {
+        LineReader.start(child.stderr) { report(.line(pid: pid, stream: "stderr", line: $0)) }
+        if speaksProtocol, let input = child.stdin {
             let text = plan.wireProtocol == .syndicate(text: true)
-            let input = dup(stdout.fileHandleForReading.fileDescriptor)
-            let output = dup(stdin.fileHandleForWriting.fileDescriptor)
-            try? stdout.fileHandleForReading.close()
-            try? stdin.fileHandleForWriting.close()
+            let output = child.stdout
             Task {
                 do {
                     let connection = try await StdioRelay.connect(
-                        input: input, output: output, name: "daemon \(service)", syntax: text ? .text : .binary,
+                        input: output, output: input, name: "daemon \(service)", syntax: text ? .text : .binary,
                         limits: context.limits, logger: context.logger, group: context.group)
                     report(.peer(connection.peer))
                     _ = await connection.session.actor.terminated()
@@ -171,24 +151,22 @@ enum DaemonProcessRun {
                 }
             }
         } else {
-            LineReader.start(stdout.fileHandleForReading) { report(.line(pid: pid, stream: "stdout", line: $0)) }
+            LineReader.start(child.stdout) { report(.line(pid: pid, stream: "stdout", line: $0)) }
         }
         return await withTaskCancellationHandler {
-            await exited.value()
+            let termination = await child.termination()
+            return Exit(cleanly: termination == .exited(0), description: termination.description)
         } onCancel: {
-            kill(pid, SIGTERM)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
-                if process.isRunning { kill(pid, SIGKILL) }
-            }
+            child.signal(SIGTERM)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 2) { child.signal(SIGKILL) }
         }
     }
 }
 
 /// Reads lines from a pipe on a thread of its own (off Swift's cooperative pool) until it
-/// closes. Lines longer than 64 KiB are cut.
+/// closes, then closes it. Lines longer than 64 KiB are cut.
 enum LineReader {
-    static func start(_ handle: FileHandle, _ line: @escaping @Sendable (String) -> Void) {
-        let fd = handle.fileDescriptor
+    static func start(_ fd: Int32, _ line: @escaping @Sendable (String) -> Void) {
         let thread = Thread {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -206,7 +184,7 @@ enum LineReader {
                 }
             }
             if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
-            _ = handle
+            close(fd)
         }
         thread.name = "daemon output"
         thread.start()
