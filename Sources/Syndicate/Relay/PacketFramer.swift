@@ -17,8 +17,9 @@ public enum WireSyntax: Sendable, Hashable {
 /// (with the stream offset) for input that can never become a packet. Limits on size and
 /// nesting are enforced before a packet is buffered in full.
 ///
-/// A binary packet that has arrived whole is decoded in one pass. Otherwise, and for text, a
-/// frame scanner for the syntax finds where the packet ends, resuming where it stopped when
+/// A binary packet that has arrived whole is decoded in one pass. Otherwise (or when fewer
+/// bytes are pending than the last packet took, so that it most likely has not), and for text,
+/// a frame scanner for the syntax finds where the packet ends, resuming where it stopped when
 /// more bytes arrive, so the work is linear in the bytes received however they are split; the
 /// packet is then read once.
 public struct PacketFramer: Sendable {
@@ -34,6 +35,10 @@ public struct PacketFramer: Sendable {
     private var origin = 0
     /// Bytes of text packets read after scanning them.
     private var textBytesRead = 0
+    /// The length of the last binary packet. Fewer bytes than that pending most likely hold
+    /// an incomplete packet (the last one of a read, cut off), which is scanned for its end
+    /// rather than decoded until the bytes run out, only to be decoded again later.
+    private var lastBinaryLength = 0
 
     /// The syntax of the last value read, which the reply should use.
     public private(set) var lastSyntax: WireSyntax?
@@ -126,7 +131,7 @@ public struct PacketFramer: Sendable {
     /// also finds and reports what is wrong with bad input).
     private mutating func nextBinary(direct: Bool) throws(RelayError) -> Decoded? {
         let base = origin + start
-        let scanning = self.scanningBinary
+        let scanning = self.scanningBinary || buffer.count - start < lastBinaryLength
         let reader = binaryReader
         let result: Result<(Decoded, Int)?, BinaryDecodingError> = buffer.withUnsafeBytes { all in
             let pending = UnsafeRawBufferPointer(rebasing: all[start...])
@@ -160,11 +165,12 @@ public struct PacketFramer: Sendable {
             scanningBinary = true
             return nil
         case .success(let (value, length)?):
-            if scanningBinary {
+            if scanning {
                 scanner.reset()
                 scanningBinary = false
             }
             start += length
+            lastBinaryLength = length
             lastSyntax = .binary
             return value
         case .failure(let error):

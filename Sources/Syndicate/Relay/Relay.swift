@@ -68,10 +68,22 @@ final class Relay {
 
     /// Handles one packet from the peer, in the current turn. With `holdsEmbedded: false`
     /// (the reader met no embedded value in it) values cross the membrane unexamined.
-    func handle(_ turn: Turn, _ packet: WirePacket, holdsEmbedded: Bool = true) throws(RelayError) {
+    /// (`packet` is left as a `nop`.)
+    func handle(_ turn: Turn, _ packet: inout WirePacket, holdsEmbedded: Bool = true) throws(RelayError) {
         switch packet {
-        case .turn(let events):
-            for event in events { try handle(turn, event, holdsEmbedded) }
+        case .turn(var events):
+            // Each event is moved out of the array (held only here once `packet` lets go of
+            // it) and handed on, so its values reach the turn without a copy here and a
+            // release when the array goes. Its slot gets a trivial event in its place.
+            packet = .nop(Protocol.Nop())
+            try events.withUnsafeMutableBufferPointer { buffer throws(RelayError) in
+                guard let base = buffer.baseAddress else { return }
+                for i in 0..<buffer.count {
+                    let event = (base + i).move()
+                    (base + i).initialize(to: Self.placeholderEvent)
+                    try handle(turn, event, holdsEmbedded)
+                }
+            }
         case .error(let error):
             throw RelayError(.peerError, "peer reported an error: \(error.message) \(error.detail)")
         case .extension(let ext):
@@ -81,7 +93,10 @@ final class Relay {
         }
     }
 
-    private func handle(_ turn: Turn, _ event: Protocol.TurnEvent<WireEmbedded>, _ holdsEmbedded: Bool) throws(RelayError) {
+    /// What a moved-out event leaves in its slot: no references, nothing to release.
+    private static let placeholderEvent = Protocol.TurnEvent<WireEmbedded>(oid: .small(0), event: .retract(Protocol.Retract(handle: .small(0))))
+
+    private func handle(_ turn: Turn, _ event: __owned Protocol.TurnEvent<WireEmbedded>, _ holdsEmbedded: Bool) throws(RelayError) {
         guard let oid = event.oid.int, let target = exportedTarget(oid: oid) else {
             logDropped(event.oid)
             return

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Preserves
+import Synchronization
 import SyndicateProtocols
 
 /// One relay link to a peer: an actor that speaks the Syndicate network protocol over a
@@ -88,12 +89,15 @@ public final class RelaySession: @unchecked Sendable {
             if pendingPackets >= limits.maxPendingInboundPackets || account.isOverLimit { readingPaused = true }
             return !readingPaused
         }
+        // Held in a cell the turn empties, so that the relay gets the only reference to the
+        // packet and can move its events out (a closure's captures cannot be moved from).
+        let cell = PacketCell(packet)
         actor.runNowOrEnqueue(loan: Loan(account: account, cost: max(size, 64))) { [self] turn in
             defer { packetHandled() }
-            guard !relay.isClosed else { return }
+            guard !relay.isClosed, var packet = cell.take() else { return }
             relay.syntax = syntax
             do throws(RelayError) {
-                try relay.handle(turn, packet, holdsEmbedded: holdsEmbedded)
+                try relay.handle(turn, &packet, holdsEmbedded: holdsEmbedded)
             } catch {
                 relay.logger.info("relay session ended", metadata: ["reason": "\(error)"])
                 if error.kind != .peerError { relay.fail(error) } else { relay.close() }
@@ -143,3 +147,12 @@ public final class RelaySession: @unchecked Sendable {
     }
 }
 
+/// A packet on its way into the session's actor, taken out exactly once by the turn that
+/// handles it.
+private final class PacketCell: Sendable {
+    private let packet: Mutex<WirePacket?>
+
+    init(_ packet: WirePacket) { self.packet = Mutex(packet) }
+
+    func take() -> WirePacket? { packet.withLock { $0.take() } }
+}
