@@ -86,7 +86,8 @@ final class RelayStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     started = true
                     context.pipeline.syncOperations.sessionStarted()
                 }
-                if !session.deliver(packet, syntax: framer.lastSyntax ?? .binary, size: size,
+                // Handed over, not shared: the relay moves the events out of the only reference.
+                if !session.deliver(consume packet, syntax: framer.lastSyntax ?? .binary, size: size,
                                     holdsEmbedded: framer.lastPacketMayHoldEmbedded) { paused = true }
             }
         } catch {

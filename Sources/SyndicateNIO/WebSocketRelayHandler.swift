@@ -89,7 +89,7 @@ final class WebSocketRelayHandler: ChannelDuplexHandler, RemovableChannelHandler
                 guard let packet = try framer.next(), framer.bufferedByteCount == 0 else {
                     throw RelayError(.protocolViolation, "a WebSocket message must hold exactly one packet")
                 }
-                if !session.deliver(packet, syntax: .binary, size: data.readableBytes) { paused = true }
+                if !session.deliver(consume packet, syntax: .binary, size: data.readableBytes) { paused = true }
             } catch {
                 failed = true
                 session.fail(error)

@@ -83,7 +83,7 @@ public final class RelaySession: @unchecked Sendable {
     /// the packet holds no embedded value (``PacketFramer/lastPacketMayHoldEmbedded``), so its
     /// values need no translation across the membrane.
     @discardableResult
-    public func deliver(_ packet: WirePacket, syntax: WireSyntax, size: Int = 0, holdsEmbedded: Bool = true) -> Bool {
+    public func deliver(_ packet: __owned WirePacket, syntax: WireSyntax, size: Int = 0, holdsEmbedded: Bool = true) -> Bool {
         let keepReading = lock.withLock { () -> Bool in
             pendingPackets += 1
             if pendingPackets >= limits.maxPendingInboundPackets || account.isOverLimit { readingPaused = true }
@@ -91,7 +91,7 @@ public final class RelaySession: @unchecked Sendable {
         }
         // Held in a cell the turn empties, so that the relay gets the only reference to the
         // packet and can move its events out (a closure's captures cannot be moved from).
-        let cell = PacketCell(packet)
+        let cell = PacketCell(consume packet)
         actor.runNowOrEnqueue(loan: Loan(account: account, cost: max(size, 64))) { [self] turn in
             defer { packetHandled() }
             guard !relay.isClosed, var packet = cell.take() else { return }
@@ -152,7 +152,7 @@ public final class RelaySession: @unchecked Sendable {
 private final class PacketCell: Sendable {
     private let packet: Mutex<WirePacket?>
 
-    init(_ packet: WirePacket) { self.packet = Mutex(packet) }
+    init(_ packet: __owned WirePacket) { self.packet = Mutex(packet) }
 
     func take() -> WirePacket? { packet.withLock { $0.take() } }
 }
