@@ -94,8 +94,12 @@ final class RawPeer: @unchecked Sendable {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { break }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&poller, 1, Int32(remaining * 1000)) <= 0 { break }
+            let ready = poll(&poller, 1, Int32(remaining * 1000))
+            // A signal (other tests signal processes, and handle signals, in this one) is not a timeout.
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { break }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == ECONNRESET { lock.withLock { wasReset = true } }
             if n <= 0 { return (lock.withLock { received }, true) }
             lock.withLock { received += buffer[..<n] }
