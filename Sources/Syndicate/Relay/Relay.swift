@@ -243,12 +243,7 @@ final class Relay {
         // message to many subscribers); one with embedded values differs from peer to peer.
         let binary = (flushScheduled ? batchSyntax : syntax) == .binary
         if binary, let identity = value.storageIdentity {
-            let found = MessageBodyEncodings.shared.find(identity, body: value)
-            if case .encoded(let encoded) = found {
-                enqueueEncodedMessage(turn, oid, encoded)
-            } else {
-                enqueueBinaryMessage(turn, oid, value, identity, found)
-            }
+            enqueueBinaryMessage(turn, oid, value, identity)
             return
         }
         var pins = PinSet()
@@ -267,16 +262,17 @@ final class Relay {
     /// leaves a copy of the event's bytes for the others (see ``MessageBodyEncodings``); one
     /// with embedded values is written again through the membrane, and not shared (the table
     /// must not keep its references).
-    private func enqueueBinaryMessage(
-        _ turn: Turn, _ oid: Int, _ body: AnyValue, _ identity: ValueStorageIdentity,
-        _ found: MessageBodyEncodings.Found
-    ) {
+    private func enqueueBinaryMessage(_ turn: Turn, _ oid: Int, _ body: AnyValue, _ identity: ValueStorageIdentity) {
         startEvent(turn)
         let start = pendingBinary.output.count
-        // `[oid <M body>]`, as `Protocol.TurnEvent.write(to:)` writes it (and Entry.write).
-        pendingBinary.beginSequence()
-        Protocol.writeOid(SignedInteger(oid), to: &pendingBinary)
+        // `[oid <M body>]`, as `Protocol.TurnEvent.write(to:)` writes it.
+        MessageBodyEncodings.beginTurnEvent(oid: oid, to: &pendingBinary)
         let eventStart = pendingBinary.output.count
+        let found = MessageBodyEncodings.shared.find(identity, body: body, appendingTo: &pendingBinary.output)
+        if case .encoded = found {
+            pendingBinary.end()
+            return
+        }
         // The body is written in its own embedding, the emitter noting any embedded value it
         // meets on the way: one walk of the body, where checking it first would be two.
         var local = BinaryEmitter(writer: Self.localBodyWriter)
@@ -344,12 +340,6 @@ final class Relay {
         } else {
             pendingEvents.append(turnEvent)
         }
-    }
-
-    /// Adds a message to the binary packet of this turn, its event (`<M body>`) encoded already.
-    private func enqueueEncodedMessage(_ turn: Turn, _ oid: Int, _ encoded: MessageBodyEncodings.Entry) {
-        startEvent(turn)
-        encoded.write(oid: oid, to: &pendingBinary)
     }
 
     /// Schedules the packet of this turn at its first event, and opens it if it is binary.
