@@ -54,7 +54,7 @@ extension ChannelProtocol {
             try _source.beginRecord(label: "channel-accept")
             let nonce = try Preserves.SchemaParsing.byteString(_source.readValue(), "channelProtocol.Accept")
             let link = try Preserves.SchemaParsing.embedded(_source.readValue(), "channelProtocol.Accept")
-            let credit = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.Accept")
+            let credit = try _source.readInteger("channelProtocol.Accept")
             try _source.end()
             self.init(nonce: nonce, link: link, credit: credit)
         }
@@ -140,7 +140,7 @@ extension ChannelProtocol {
             let peer = try Preserves.SchemaParsing.embedded(_source.readValue(), "channelProtocol.Connect")
             let nonce = try Preserves.SchemaParsing.byteString(_source.readValue(), "channelProtocol.Connect")
             let link = try Preserves.SchemaParsing.embedded(_source.readValue(), "channelProtocol.Connect")
-            let credit = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.Connect")
+            let credit = try _source.readInteger("channelProtocol.Connect")
             try _source.end()
             self.init(channel: channel, role: role, label: label, peer: peer, nonce: nonce, link: link, credit: credit)
         }
@@ -199,7 +199,7 @@ extension ChannelProtocol {
         /// Reads this value straight from binary input, without building its value first.
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "channel-credit")
-            let total = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.Credit")
+            let total = try _source.readInteger("channelProtocol.Credit")
             try _source.end()
             self.init(total: total)
         }
@@ -605,7 +605,7 @@ extension ChannelProtocol {
             }
             if _source.peekRecord(label: "limit-reached") {
                 try _source.beginRecord(label: "limit-reached")
-                let limit = try Preserves.SchemaParsing.integer(_source.readValue(), "channelProtocol.RefuseReason")
+                let limit = try _source.readInteger("channelProtocol.RefuseReason")
                 try _source.end()
                 self = .limitReached(limit: limit)
                 return

@@ -303,7 +303,7 @@ extension Http {
         @inlinable public init(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "http-bind")
             let host = try HostPattern(binary: &_source)
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpBinding")
+            let port = try _source.readInteger("http.HttpBinding")
             let method = try MethodPattern(binary: &_source)
             let path = try readPathPattern(from: &_source)
             let handler = try Preserves.SchemaParsing.embedded(_source.readValue(), "http.HttpBinding")
@@ -417,7 +417,7 @@ extension Http {
         /// Reads this value straight from binary input, without building its value first.
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "http-listener")
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpListener")
+            let port = try _source.readInteger("http.HttpListener")
             try _source.end()
             self.init(port: port)
         }
@@ -497,9 +497,9 @@ extension Http {
         /// Reads this value straight from binary input, without building its value first.
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "http-request")
-            let sequenceNumber = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpRequest")
+            let sequenceNumber = try _source.readInteger("http.HttpRequest")
             let host = try RequestHost(binary: &_source)
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpRequest")
+            let port = try _source.readInteger("http.HttpRequest")
             let method = try Preserves.SchemaParsing.symbol(_source.readValue(), "http.HttpRequest")
             let path = try Preserves.SchemaParsing.sequenceOf(_source.readValue(), "http.HttpRequest", { (_item12: Preserves.Value<Embedded>) throws(Preserves.SchemaParseError) in try Preserves.SchemaParsing.string(_item12, "http.HttpRequest") })
             let headers = try readHeaders(from: &_source)
@@ -661,7 +661,7 @@ extension Http {
             }
             if _source.peekRecord(label: "status") {
                 try _source.beginRecord(label: "status")
-                let code = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpResponse")
+                let code = try _source.readInteger("http.HttpResponse")
                 let message = try Preserves.SchemaParsing.string(_source.readValue(), "http.HttpResponse")
                 try _source.end()
                 self = .status(code: code, message: message)
@@ -820,7 +820,7 @@ extension Http {
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "http-service")
             let host = try HostPattern(binary: &_source)
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "http.HttpService")
+            let port = try _source.readInteger("http.HttpService")
             let method = try MethodPattern(binary: &_source)
             let path = try readPathPattern(from: &_source)
             try _source.end()

@@ -416,7 +416,7 @@ extension Protocol {
 
     /// Reads `Handle` straight from binary input, without building its value first.
     @inlinable public static func readHandle<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Handle {
-        return try Preserves.SchemaParsing.integer(_source.readValue(), "protocol.Handle")
+        return try _source.readInteger("protocol.Handle")
     }
 
     /// Observes `protocol.Handle` values that match `value`.
@@ -523,7 +523,7 @@ extension Protocol {
 
     /// Reads `Oid` straight from binary input, without building its value first.
     @inlinable public static func readOid<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
-        return try Preserves.SchemaParsing.integer(_source.readValue(), "protocol.Oid")
+        return try _source.readInteger("protocol.Oid")
     }
 
     /// Observes `protocol.Oid` values that match `value`.

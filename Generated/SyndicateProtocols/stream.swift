@@ -67,7 +67,7 @@ extension Stream {
                 return
             }
             if _source.starts(with: .integer) {
-                self = .count(try Preserves.SchemaParsing.integer(_source.readValue(), "stream.CreditAmount"))
+                self = .count(try _source.readInteger("stream.CreditAmount"))
                 return
             }
             if _source.starts(with: .symbol) {

@@ -441,7 +441,7 @@ extension Sturdy {
 
     /// Reads `Oid` straight from binary input, without building its value first.
     @inlinable public static func readOid<Embedded: Preserves.PreservesEmbedded>(from _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) -> Oid {
-        return try Preserves.SchemaParsing.integer(_source.readValue(), "sturdy.Oid")
+        return try _source.readInteger("sturdy.Oid")
     }
 
     /// Observes `sturdy.Oid` values that match `value`.
@@ -1996,7 +1996,7 @@ extension Sturdy {
         /// Reads this value straight from binary input, without building its value first.
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "ref")
-            let binding = try Preserves.SchemaParsing.integer(_source.readValue(), "sturdy.TRef")
+            let binding = try _source.readInteger("sturdy.TRef")
             try _source.end()
             self.init(binding: binding)
         }

@@ -45,7 +45,7 @@ extension Tcp {
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "tcp-local")
             let host = try Preserves.SchemaParsing.string(_source.readValue(), "tcp.TcpLocal")
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "tcp.TcpLocal")
+            let port = try _source.readInteger("tcp.TcpLocal")
             try _source.end()
             self.init(host: host, port: port)
         }
@@ -159,7 +159,7 @@ extension Tcp {
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "tcp-remote")
             let host = try Preserves.SchemaParsing.string(_source.readValue(), "tcp.TcpRemote")
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "tcp.TcpRemote")
+            let port = try _source.readInteger("tcp.TcpRemote")
             try _source.end()
             self.init(host: host, port: port)
         }

@@ -84,7 +84,7 @@ extension TransportAddress {
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "tcp")
             let host = try Preserves.SchemaParsing.string(_source.readValue(), "transportAddress.Tcp")
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "transportAddress.Tcp")
+            let port = try _source.readInteger("transportAddress.Tcp")
             try _source.end()
             self.init(host: host, port: port)
         }

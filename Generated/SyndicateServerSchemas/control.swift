@@ -48,7 +48,7 @@ extension Control {
         /// Reads this value straight from binary input, without building its value first.
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "exit")
-            let code = try Preserves.SchemaParsing.integer(_source.readValue(), "control.ExitServer")
+            let code = try _source.readInteger("control.ExitServer")
             try _source.end()
             self.init(code: code)
         }

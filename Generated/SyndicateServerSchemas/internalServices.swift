@@ -271,7 +271,7 @@ extension InternalServices {
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "http-static-files")
             let dir = try Preserves.SchemaParsing.string(_source.readValue(), "internalServices.HttpStaticFileServer")
-            let pathPrefixElements = try Preserves.SchemaParsing.integer(_source.readValue(), "internalServices.HttpStaticFileServer")
+            let pathPrefixElements = try _source.readInteger("internalServices.HttpStaticFileServer")
             try _source.end()
             self.init(dir: dir, pathPrefixElements: pathPrefixElements)
         }

@@ -47,7 +47,7 @@ extension Server {
         /// Reads this value straight from binary input, without building its value first.
         @inlinable public init<Embedded: Preserves.PreservesEmbedded>(binary _source: inout Preserves.BinarySource<Embedded>) throws(Preserves.SchemaParseError) {
             try _source.beginRecord(label: "port")
-            let port = try Preserves.SchemaParsing.integer(_source.readValue(), "server.BoundPort")
+            let port = try _source.readInteger("server.BoundPort")
             try _source.end()
             self.init(port: port)
         }

@@ -35,6 +35,9 @@ extension PatternCode {
                 return Expression.type(spell(.ref(q))).call(Self.sourceArgument).tried
             }
         }
+        if case .atom(.signedInteger) = pattern {
+            return Self.source.dot("readInteger").call(.unlabeled(definitionLiteral)).tried
+        }
         return parseExpression(pattern, Self.readValue).map(Self.tried)
     }
 

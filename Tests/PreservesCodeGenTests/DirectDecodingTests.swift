@@ -58,6 +58,47 @@ import TestSupport
         }
     }
 
+    /// Oids and handles are read in place when minimal and at most 8 bytes long: every such
+    /// integer reads directly, and everything else (non-minimal, longer, annotated, past the
+    /// size limit) gives the ordinary path's answer or none.
+    @Test func integersReadInPlaceAgreeWithTheOrdinaryPath() throws {
+        func packet(oid: [UInt8], handle: [UInt8]) -> [UInt8] {
+            [0xB5, 0xB5] + oid + [0xB4, 0xB3, 0x01, 0x52] + handle + [0x84, 0x84, 0x84]
+        }
+        let writer = BinaryWriter<IOEmbedded>(options: .canonical)
+        let small: [Int] = [0, 1, -1, 127, 128, -128, -129, 255, 256, 1 << 31, -(1 << 31) - 1, Int.max, Int.min]
+        for n in small {
+            let minimal = writer.encode(Value<IOEmbedded>.integer(SignedInteger(n)))
+            let read = Self.check(packet(oid: minimal, handle: minimal), "\(n)")
+            #expect(read == .turn([Protocol.TurnEvent(oid: SignedInteger(n), event: .retract(Protocol.Retract(handle: SignedInteger(n))))]), "\(n)")
+        }
+        let one = writer.encode(Value<IOEmbedded>.integer(1))
+        let odd: [[UInt8]] = [
+            [0xB0, 0x01, 0x00],                    // zero as one byte: not minimal
+            [0xB0, 0x02, 0x00, 0x01],              // a redundant leading zero
+            [0xB0, 0x02, 0xFF, 0x80],              // a redundant leading 0xFF
+            [0xB0, 0x00],                          // zero, minimal (no bytes)
+            [0xB0, 0x09, 0x01, 0, 0, 0, 0, 0, 0, 0, 0],  // 9 bytes: 2^64
+            [0xB0, 0x09, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0],  // 9 bytes, minimal: 2^63
+            [0xB0, 0x04, 0x01],                    // cut short
+            [0x85, 0xB3, 0x01, 0x61] + one,        // annotated
+            [0xB1, 0x01, 0x61],                    // a string, not an integer
+        ]
+        for bytes in odd {
+            _ = Self.check(packet(oid: bytes, handle: one), "oid \(bytes)")
+            _ = Self.check(packet(oid: one, handle: bytes), "handle \(bytes)")
+            _ = Self.check(packet(oid: bytes, handle: bytes), keepAnnotations: true, "both \(bytes)")
+        }
+        #expect(Self.check(packet(oid: [0xB0, 0x00], handle: one)) != nil)
+        // The size limit counts the integer's bytes.
+        let wide = writer.encode(Value<IOEmbedded>.integer(SignedInteger(Int.max)))
+        let bytes = packet(oid: one, handle: wide)
+        for maxSize in (bytes.count - 4)...(bytes.count + 1) {
+            _ = Self.check(bytes, limits: ReaderLimits(maxSize: maxSize), "limit \(maxSize)")
+        }
+        #expect(Self.check(bytes, limits: ReaderLimits(maxSize: bytes.count)) != nil)
+    }
+
     /// Random packets from the schema, then the same bytes cut short, with one byte changed,
     /// and annotated: whenever direct reading succeeds, the ordinary path agrees.
     @Test func damagedPacketsAgreeWithTheOrdinaryPath() throws {
