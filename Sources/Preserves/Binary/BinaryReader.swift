@@ -224,6 +224,25 @@ struct BinaryCursor<Embedded: PreservesEmbedded> {
     mutating func popItems(from base: Int) -> [Value<Embedded>] {
         let count = stackTop - base
         if count == 0 { return [] }
+        if count <= 4 {
+            // Small compounds (a record's label and a field or three) as array literals: one
+            // allocation of the exact size, cheaper than reserving capacity on an empty array.
+            let items = stack.withUnsafeMutableBufferPointer { all -> [Value<Embedded>] in
+                let source = all.baseAddress! + base
+                func take(_ i: Int) -> Value<Embedded> {
+                    defer { (source + i).initialize(to: .boolean(false)) }
+                    return (source + i).move()
+                }
+                switch count {
+                case 1: return [take(0)]
+                case 2: return [take(0), take(1)]
+                case 3: return [take(0), take(1), take(2)]
+                default: return [take(0), take(1), take(2), take(3)]
+                }
+            }
+            stackTop = base
+            return items
+        }
         // `reserveCapacity` and `append` are specialised for the element type; building the
         // array with `init(unsafeUninitializedCapacity:)` would look up its class's generic
         // metadata at run time, every time.
