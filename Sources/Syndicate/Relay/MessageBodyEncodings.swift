@@ -75,8 +75,11 @@ final class MessageBodyEncodings: @unchecked Sendable {
         return Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - slotBits))
     }
 
+    /// Where slot `i`'s event bytes live in the region.
+    private func eventStart(slot i: Int) -> UnsafeMutableRawPointer { region + i * Self.maxEventSize }
+
     private func eventBytes(slot i: Int, count: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: region + i * Self.maxEventSize, count: count)
+        UnsafeRawBufferPointer(start: eventStart(slot: i), count: count)
     }
 
     /// What to do with `body`, whose storage is `identity` (the caller holds `body`, so an
@@ -116,7 +119,7 @@ final class MessageBodyEncodings: @unchecked Sendable {
             lock.lock()
             // Taken by another body meanwhile: that one is kept instead.
             if slots[i].identity == identity {
-                if let base = bytes.baseAddress { (region + i * Self.maxEventSize).copyMemory(from: base, byteCount: bytes.count) }
+                if let base = bytes.baseAddress { eventStart(slot: i).copyMemory(from: base, byteCount: bytes.count) }
                 slots[i].eventLength = bytes.count
             }
             lock.unlock()
