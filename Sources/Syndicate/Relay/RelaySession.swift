@@ -90,7 +90,8 @@ public final class RelaySession: @unchecked Sendable {
             return !readingPaused
         }
         // Held in a cell the turn empties, so that the relay gets the only reference to the
-        // packet and can move its events out (a closure's captures cannot be moved from).
+        // packet and can move its events out (a closure's captures cannot be moved from). The
+        // parameter is `__owned` because `consuming` crashes Swift 6.3's move checker here.
         let cell = PacketCell(consume packet)
         actor.runNowOrEnqueue(loan: Loan(account: account, cost: max(size, 64))) { [self] turn in
             defer { packetHandled() }
