@@ -135,13 +135,13 @@ enum DaemonProcessRun {
         let pid = child.pid
         report(.started)
         LineReader.start(child.stderr) { report(.line(pid: pid, stream: "stderr", line: $0)) }
-        if speaksProtocol, let input = child.stdin {
+        if speaksProtocol, let toChild = child.stdin {
             let text = plan.wireProtocol == .syndicate(text: true)
-            let output = child.stdout
+            let fromChild = child.stdout
             Task {
                 do {
                     let connection = try await StdioRelay.connect(
-                        input: output, output: input, name: "daemon \(service)", syntax: text ? .text : .binary,
+                        input: fromChild, output: toChild, name: "daemon \(service)", syntax: text ? .text : .binary,
                         limits: context.limits, logger: context.logger, group: context.group)
                     report(.peer(connection.peer))
                     _ = await connection.session.actor.terminated()
