@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO", "SyndicateServerSchemas",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -186,6 +187,7 @@ let package = Package(
             name: "SyndicateChannels",
             dependencies: [
                 "Preserves", "SyndicateProtocols", "Syndicate", "SyndicateNIO", "SyndicateChannelsSchemas",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

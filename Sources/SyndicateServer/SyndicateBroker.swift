@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Preserves
@@ -35,7 +35,7 @@ public final class SyndicateBroker: Sendable {
     public let objects: Objects
     private let listeners: ListenerSet
     private let logger: Logger
-    private let shuttingDown = Mutex(false)
+    private let shuttingDown = NIOLockedValueBox(false)
     /// The `<relay-listener …>` services the options asked for, with their endpoints.
     private let optionListeners: [(endpoint: String, spec: AnyValue)]
     /// The event loops the broker made for itself (``ServerOptions/threads``), shut down with it.

@@ -1,9 +1,9 @@
+import NIOConcurrencyHelpers
 import Preserves
 import Syndicate
 import SyndicateChannelsSchemas
 import SyndicateNIO
 import SyndicateProtocols
-import Synchronization
 
 /// Broker mode: one endpoint of a primitive as assertions and messages on a dataspace of
 /// `syndicate-server` (the protocol is `Schemas/SyndicateChannelsSchemas/channelProtocol.prs`).
@@ -86,7 +86,7 @@ final class BrokerEngine: ChannelEngine {
     let options: ChannelOptions
     /// Credit granted per link, items.
     let window: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let inbox: BoundedQueue<Arrival>
 
     /// At most this many links whose connector has not sent `Ready` at once (each is held for

@@ -1,9 +1,9 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import Preserves
 import Syndicate
 import SyndicateNIO
 import SyndicateProtocols
-import Synchronization
 
 /// A broker-mode endpoint's own connection to the broker, whose actor runs its turns on the
 /// relay session's event loop (a `SyndicateClient`'s actor has a queue of its own).
@@ -23,7 +23,7 @@ final class LoopBrokerSession: BrokerSession {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     private init(address: RelayAddress, dataspace: Ref, actor: SyndicateActor, connection: RelayConnection) {
         self.address = address

@@ -1,5 +1,6 @@
+import NIOConcurrencyHelpers
+import SyndicateNIO
 import NIOCore
-import Synchronization
 
 /// One peer's TCP connection in direct mode, as the engine uses it from any task.
 ///
@@ -94,7 +95,7 @@ final class DirectOutbox: Sendable {
         var hasRoom: Bool { closed || (writable && bytes < DirectConnection.batchLimit) }
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// `.queuedFirst` when the caller must have the event loop write the queue.
     func offer(_ frame: ByteBuffer) -> Offer {

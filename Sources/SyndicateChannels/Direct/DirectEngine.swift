@@ -1,6 +1,7 @@
+import NIOConcurrencyHelpers
+import SyndicateNIO
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// Direct mode: tsyncp's wire format over TCP, one NIO channel per peer.
 ///
@@ -30,7 +31,7 @@ final class DirectEngine: ChannelEngine {
         var subscribers = PeerEventSubscribers()
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     let inbox: DirectInbox
     let options: ChannelOptions
     /// A connecting engine ends its inbox when its one connection ends.

@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+import SyndicateNIO
 import NIOCore
 import Synchronization
 
@@ -26,7 +28,7 @@ final class DirectInbox: Sendable {
 
     private enum Take { case arrival(Arrival, resume: [@Sendable () -> Void]), end, wait(UInt64) }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     let capacity: Int
     /// The task in ``coveringCancellation(_:)`` (its address; 0: none).
     private let coveredTask = Atomic<UInt>(0)

@@ -1,5 +1,6 @@
+import NIOConcurrencyHelpers
+import SyndicateNIO
 import NIOCore
-import Synchronization
 
 /// A many-producer queue with a capacity: `push` waits while the queue is full, which is how a
 /// slow receiver stops the readers (and so, through TCP, the senders). `finish` ends it: waiting
@@ -15,7 +16,7 @@ final class BoundedQueue<Element: Sendable>: Sendable {
 
     private enum Take { case element(Element), end, wait(UInt64) }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     let capacity: Int
 
     init(capacity: Int) { self.capacity = max(1, capacity) }

@@ -1,4 +1,5 @@
-import Synchronization
+import NIOConcurrencyHelpers
+import SyndicateNIO
 
 /// The releasing side of a barrier. It counts its waiters (their presence) and releases them;
 /// once released, waiters that arrive later are released as they join (unless
@@ -52,7 +53,7 @@ public struct BarrierWaiter: Sendable {
 }
 
 final class BarrierFlag: Sendable {
-    private let flag = Mutex(false)
+    private let flag = NIOLockedValueBox(false)
     func set() { flag.withLock { $0 = true } }
     var value: Bool { flag.withLock { $0 } }
 }

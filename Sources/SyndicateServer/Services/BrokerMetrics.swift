@@ -1,6 +1,6 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Prometheus
-import Synchronization
 import Syndicate
 import SyndicateNIO
 
@@ -19,7 +19,7 @@ final class BrokerMetrics: Sendable {
     private let turns: Counter
     private let messages: Counter
     /// The turn and message counts at the last scrape, to increment the counters by the difference.
-    private let lastCounts = Mutex<(turns: Int, messages: Int)>((0, 0))
+    private let lastCounts = NIOLockedValueBox<(turns: Int, messages: Int)>((0, 0))
 
     init() {
         connections = registry.makeGauge(descriptor: Self.name("connections", help: "Open connections to the broker's relay listeners."))

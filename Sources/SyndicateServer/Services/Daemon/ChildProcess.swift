@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import SyndicateNIO
 #if canImport(Glibc)
 import Glibc
@@ -45,7 +45,7 @@ final class ChildProcess: Sendable {
     let stdout: Int32
     let stderr: Int32
     /// Set, under the lock, once the pid has been reaped: afterwards it may name another process.
-    private let reaped = Mutex(false)
+    private let reaped = NIOLockedValueBox(false)
     private let ended = SettledOnce<Termination>()
 
     private init(pid: pid_t, stdin: Int32?, stdout: Int32, stderr: Int32) {
