@@ -194,8 +194,12 @@ struct RouteResolutionTests {
 
     @Test("a broker's config resolves a route from $config; the link's loss retracts it, the remote's restart or a force-disconnect re-resolves it", .timeLimit(.minutes(2)))
     func brokerConfigFollowsRoute() async throws {
-        var remote = try await RemoteBroker.start()
-        let port = remote.port
+        // The remote restarts on the same port: held for the whole test, so that no parallel
+        // test's reservation or listener takes it while the remote is down.
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
+        var remote = try await RemoteBroker.start(port: port)
         let (a, directory) = try await Self.resolvingBroker(route: remote.noiseThenSturdyRoute())
         defer { try? FileManager.default.removeItem(at: directory) }
         var witness = try await Self.witness(remote)
