@@ -146,10 +146,10 @@ import TestSupport
         }
     }
 
-    static func program(_ arguments: [String], port: Int) throws -> InteractiveProcess {
+    static func program(_ arguments: [String], port: Int, includeStandardError: Bool = false) throws -> InteractiveProcess {
         try InteractiveProcess(
             BuiltExecutables.path("syndicate-channels"),
-            arguments + ["--broker", "<tcp \"127.0.0.1\" \(port)>", "--retry", "20"], includeStandardError: false)
+            arguments + ["--broker", "<tcp \"127.0.0.1\" \(port)>", "--retry", "20"], includeStandardError: includeStandardError)
     }
 
     @Test func joinsAndLeavesReachEverySubscriberIncludingAKilledProcess() async throws {
@@ -192,7 +192,7 @@ import TestSupport
     @Test func everyReceiverSeesAKilledSenderLeaveWithAConnectionReason() async throws {
         let receivers = 3
         try await Self.withBroker { port in
-            let sender = try Self.program(["broadcast", "send", "--name", "doomed-news", "--label", "anchor", "--accept", "\(receivers)"], port: port)
+            let sender = try Self.program(["broadcast", "send", "--name", "doomed-news", "--label", "anchor", "--accept", "\(receivers)"], port: port, includeStandardError: true)
             defer { sender.kill() }
             let ready = Locked(0), delivered = Locked(0)
             try await withThrowingTaskGroup(of: (items: [Int], events: [String], end: String).self) { group in
@@ -229,7 +229,7 @@ import TestSupport
                 while delivered.withLock({ $0 }) < receivers, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
                 sender.signal(SIGKILL)
                 for try await outcome in group {
-                    #expect(outcome.items == [1, 2])
+                    #expect(outcome.items == [1, 2], "the sender said: \(sender.transcript)")
                     #expect(outcome.events == ["joined anchor", "left anchor connection"])
                 }
             }

@@ -13,6 +13,9 @@ import NIOCore
 /// It holds reads until ``start(_:)`` names the peer, so no frame arrives before the engine admits it.
 final class DirectConnection: Sendable {
     let channel: any Channel
+    /// The peer's address as the connection was set up: NIO forgets a channel's addresses once
+    /// it closes, and a peer that sends and hangs up may be closed before the engine admits it.
+    let remoteAddress: SocketAddress?
     private let outbox: DirectOutbox
     private let handler: NIOLoopBound<DirectConnectionHandler>
     /// Has the event loop write the queue: built once, so that scheduling it allocates nothing.
@@ -30,11 +33,17 @@ final class DirectConnection: Sendable {
         let handler = DirectConnectionHandler(inbox: inbox, outbox: outbox, ended: ended)
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VariedLengthFrameDecoder(maximumFrameLength: maximumFrameLength)))
         try channel.pipeline.syncOperations.addHandler(handler)
-        return DirectConnection(channel: channel, outbox: outbox, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), ended: ended.futureResult)
+        return DirectConnection(
+            channel: channel, remoteAddress: channel.remoteAddress, outbox: outbox,
+            handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), ended: ended.futureResult)
     }
 
-    private init(channel: any Channel, outbox: DirectOutbox, handler: NIOLoopBound<DirectConnectionHandler>, ended: EventLoopFuture<ChannelError?>) {
+    private init(
+        channel: any Channel, remoteAddress: SocketAddress?, outbox: DirectOutbox,
+        handler: NIOLoopBound<DirectConnectionHandler>, ended: EventLoopFuture<ChannelError?>
+    ) {
         self.channel = channel
+        self.remoteAddress = remoteAddress
         self.outbox = outbox
         self.handler = handler
         self.ended = ended

@@ -208,7 +208,7 @@ final class DirectEngine: ChannelEngine {
 
     /// Runs one connection until it ends: admits it, starts its frames, then records its leave.
     func serve(_ connection: DirectConnection) async {
-        let address = connection.channel.remoteAddress.map(Self.describe) ?? "unknown"
+        let address = connection.remoteAddress.map(Self.describe) ?? "unknown"
         if let filter = options.filter, !filter(address) {
             yield(.refused(address: address, reason: nil))
             try? await connection.channel.close()
